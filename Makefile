@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# tcplife-states build. `make` builds build/tcplife-states; `sudo make run`
+# and `sudo make test` also install what is missing (Debian 12 packages).
+# V=1 shows every command.
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages the build, the tests and the live view need.
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
+TEST_PKGS := libcmocka-dev iproute2 nftables
+DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
+
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_LINKED := $(OUTPUT)/tcplife.bpf.o
+SKEL := $(OUTPUT)/tcplife.skel.h
+
+APP_SRCS := $(wildcard src/*.c)
+APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(APP_SRCS))
+# Everything but main.o and the libbpf-facing loader goes into the unit tests.
+LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o,$(APP_OBJS))
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+APP_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(OUTPUT)
+APP_LDLIBS := -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps run test unit integration install uninstall clean vmlinux help helpers
+
+all: $(OUTPUT)/tcplife-states
+
+help:
+	@echo 'make               build $(OUTPUT)/tcplife-states'
+	@echo 'sudo make run      install missing packages, build, start tracing'
+	@echo 'sudo make test     install missing packages, build, run every test'
+	@echo 'make unit          unit tests only (no root)'
+	@echo 'sudo make integration  integration tests only'
+	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
+	@echo 'make install       install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
+
+# Install what is missing with apt-get when root; otherwise name it and stop.
+deps:
+	$(Q)missing=""; for p in $(DEPS_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "missing packages:$$missing"; \
+		echo "install them with: sudo apt-get install$$missing (or run: sudo make deps)"; exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/tcplife.h $(VMLINUX) | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# BPF_PROG/BPF_KPROBE declare a ctx argument most programs never use:
+# hence -Wno-unused-parameter for BPF only.
+# One object from the per-concern files (libbpf static linker), then a skeleton.
+$(BPF_LINKED): $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BPF_LINKED)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tcplife > $@
+
+$(OUTPUT)/obj/%.o: src/%.c $(wildcard src/*.h) bpf/tcplife.h $(SKEL) | $(OUTPUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(APP_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tcplife-states: $(APP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(APP_LDLIBS) -o $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) -lcmocka -o $@
+
+$(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
+
+helpers: $(HELPER_BINS)
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp
+	mv $(VMLINUX).tmp $(VMLINUX)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(OUTPUT)/tcplife-states $(ARGS)
+
+unit: $(UNIT_BINS)
+	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
+
+integration: all helpers
+	$(Q)tests/integration/run.sh $(OUTPUT)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+install: $(OUTPUT)/tcplife-states
+	install -D -m 0755 $(OUTPUT)/tcplife-states $(DESTDIR)$(PREFIX)/sbin/tcplife-states
+	install -D -m 0644 man/tcplife-states.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcplife-states.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/tcplife-states $(DESTDIR)$(PREFIX)/share/man/man8/tcplife-states.8
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps, read-only configuration and helpers shared by the per-concern BPF
+ * files. The definitions live in maps.bpf.c; every other file sees them as
+ * `extern` and `bpftool gen object` links them into one object.
+ */
+#ifndef TCPLIFE_COMMON_BPF_H
+#define TCPLIFE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "tcplife.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+/* What the tracker keeps per socket, keyed by the socket's address. A hash
+ * (not sk_storage) because the tracepoint and kprobe tiers only have the
+ * address, and every tier must reach the same entry. */
+struct sk_info {
+	__u64 birth_ns;   /* 0: the socket was already alive when we attached */
+	__u64 entered_ns; /* when `state` was entered; 0 = unknown */
+	struct tl_owner owner;
+	__u8 state;
+	__u8 flags;   /* TL_F_PASSIVE | TL_F_BIRTH_SEEN | TL_F_OWNER_KNOWN */
+	__u8 verdict; /* enum verdict */
+	__u8 emitted; /* a record went out: never hold one back again */
+	__u8 _pad[4];
+};
+
+/* Filters are decided once the tuple is complete: at CLOSE -> SYN_SENT the
+ * local port is still 0 (tcp_v4_connect() sets the state before
+ * inet_hash_connect() picks the port), and a child at LISTEN -> SYN_RECV
+ * still carries the listener's addresses. Records wait until then. */
+enum verdict { V_UNDECIDED = 0, V_TRACE = 1, V_FILTERED = 2 };
+
+/* Set by the loader between open and load. */
+extern const volatile __u16 cfg_family;
+extern const volatile __u32 cfg_n_lports;
+extern const volatile __u32 cfg_n_rports;
+extern const volatile __u32 cfg_n_pids;
+extern const volatile __u16 cfg_lports[TL_MAX_PORTS];
+extern const volatile __u16 cfg_rports[TL_MAX_PORTS];
+extern const volatile __u32 cfg_pids[TL_MAX_PIDS];
+extern const volatile __u64 cfg_wakeup_bytes;
+
+/* Map types are named so that maps.bpf.c defines exactly what the other
+ * files declare; the linker checks the two agree. */
+struct socks_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072); /* --max-conns */
+	__type(key, __u64);
+	__type(value, struct sk_info);
+};
+
+struct events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024); /* --ringbuf-mb */
+};
+
+struct stats_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tl_stats);
+};
+
+extern struct socks_map socks SEC(".maps");
+extern struct events_map events SEC(".maps");
+extern struct stats_map stats SEC(".maps");
+
+static __always_inline void stat_inc(int which)
+{
+	__u32 zero = 0;
+	struct tl_stats *s = bpf_map_lookup_elem(&stats, &zero);
+
+	if (s && which >= 0 && which < TL_STAT_MAX)
+		s->v[which]++; /* per-CPU slot: no atomics needed */
+}
+
+static __always_inline bool in_ports(const volatile __u16 *ports, __u32 n, __u16 port)
+{
+	for (__u32 i = 0; i < TL_MAX_PORTS; i++) {
+		if (i >= n)
+			break;
+		if (ports[i] == port)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool pid_matches(__u32 pid)
+{
+	if (!cfg_n_pids)
+		return true;
+	for (__u32 i = 0; i < TL_MAX_PIDS; i++) {
+		if (i >= cfg_n_pids)
+			break;
+		if (cfg_pids[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+/* Decide the tuple filters once both ports are known. */
+static __always_inline void decide(struct sk_info *si, const struct tl_tuple *t)
+{
+	if (si->verdict != V_UNDECIDED)
+		return;
+	if (cfg_family && t->family != cfg_family) {
+		si->verdict = V_FILTERED;
+		return;
+	}
+	if ((cfg_n_lports && !t->sport) || (cfg_n_rports && !t->dport))
+		return; /* not yet: see enum verdict */
+	if ((cfg_n_lports && !in_ports(cfg_lports, cfg_n_lports, t->sport)) ||
+	    (cfg_n_rports && !in_ports(cfg_rports, cfg_n_rports, t->dport))) {
+		si->verdict = V_FILTERED;
+		return;
+	}
+	if ((si->flags & TL_F_OWNER_KNOWN) && !pid_matches(si->owner.pid)) {
+		si->verdict = V_FILTERED;
+		return;
+	}
+	si->verdict = V_TRACE;
+}
+
+/* Record the current task as owner. Only call from hooks that run in the
+ * owner's process context (connect, close/shutdown, accept): in softirq the
+ * current task is whoever the packet interrupted, often the peer (DESIGN 2.3). */
+static __always_inline void set_owner(struct sk_info *si)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	si->owner.pid = id >> 32;
+	si->owner.tid = (__u32)id;
+	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
+	si->flags |= TL_F_OWNER_KNOWN;
+}
+
+static __always_inline struct tl_event *rec_reserve(void)
+{
+	struct tl_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e)
+		stat_inc(TL_STAT_RB_FULL);
+	return e;
+}
+
+/* Wake the loader only once a batch has built up; it also polls on a short
+ * timeout, so a quiet host still sees its records promptly. One wake-up per
+ * record costs more than the record itself at high connection rates. */
+static __always_inline void rec_submit(struct tl_event *e)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, avail >= cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/* Fill the fields every record about a tracked socket carries. */
+static __always_inline void rec_fill(struct tl_event *e, __u8 type, __u64 skaddr,
+				     const struct sk_info *si, __u64 now)
+{
+	e->type = type;
+	e->flags = si->flags;
+	e->oldstate = si->state;
+	e->newstate = si->state;
+	e->kind = 0;
+	e->sk_err = 0;
+	e->ts_ns = now;
+	e->skaddr = skaddr;
+	e->birth_ns = si->birth_ns;
+	e->entered_ns = si->entered_ns;
+	e->bytes_acked = 0;
+	e->bytes_received = 0;
+	e->owner = si->owner;
+}
+
+/* Tuple from the sock_common at the head of a full, request or timewait
+ * sock. Used where the hook hands us a socket rather than a tracepoint
+ * record that already holds the addresses. */
+static __always_inline void tuple_from_common(const struct sock_common *c, struct tl_tuple *t)
+{
+	t->family = BPF_CORE_READ(c, skc_family);
+	t->sport = BPF_CORE_READ(c, skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ(c, skc_dport));
+	if (t->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&t->saddr, c, skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&t->daddr, c, skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)t->saddr, c, skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)t->daddr, c, skc_daddr);
+	}
+}
+
+/* Full sockets: the local port from inet_sport, as the tracepoint does.
+ * skc_num is zeroed by inet_put_port() when tcp_set_state(CLOSE) unhashes
+ * the socket, which (6.x) happens before the state-change tracepoint. */
+static __always_inline void tuple_from_sk(const struct sock *sk, struct tl_tuple *t)
+{
+	__u16 sport;
+
+	tuple_from_common(&sk->__sk_common, t);
+	sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	if (sport)
+		t->sport = sport;
+}
+
+static __always_inline bool tuple_complete(const struct tl_tuple *t)
+{
+	return t->sport && t->dport;
+}
+
+/* Emit a non-state record (retransmit, reset, FIN, owner) for a tracked
+ * socket; the tuple is read from the socket itself. */
+static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u8 kind)
+{
+	__u64 key = (__u64)sk;
+	struct sk_info *si = bpf_map_lookup_elem(&socks, &key);
+	struct tl_event *e;
+
+	if (!si)
+		return;
+	if (si->verdict == V_UNDECIDED) {
+		struct tl_tuple t = {};
+
+		tuple_from_sk(sk, &t);
+		decide(si, &t);
+	}
+	if (si->verdict != V_TRACE)
+		return;
+	e = rec_reserve();
+	if (!e)
+		return;
+	si->emitted = 1;
+	rec_fill(e, type, key, si, bpf_ktime_get_ns());
+	e->kind = kind;
+	tuple_from_sk(sk, &e->tuple);
+	rec_submit(e);
+}
+
+#endif /* TCPLIFE_COMMON_BPF_H */

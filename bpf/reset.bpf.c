@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Resets sent and received: tcp:tcp_send_reset and tcp:tcp_receive_reset
+ * (4.15+). Both only matter for sockets we track; a reset sent with no
+ * socket (a stray segment) has skaddr NULL. */
+#include "common.bpf.h"
+
+/* 6.10+ gives tcp_send_reset its own record (with a reason); 6.1 uses the
+ * shared tcp_event_sk_skb class. Only skaddr is read. */
+struct trace_event_raw_tcp_send_reset___new {
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_tcp_event_sk_skb___old {
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_tcp_event_sk___tl {
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int tl_send_reset(void *ctx)
+{
+	const void *skaddr;
+
+	/* BPF_CORE_READ, not a plain load: clang merges the two branches into
+	 * one ctx load at a variable offset, which the verifier refuses. */
+	if (bpf_core_type_exists(struct trace_event_raw_tcp_send_reset___new))
+		skaddr = BPF_CORE_READ((struct trace_event_raw_tcp_send_reset___new *)ctx, skaddr);
+	else
+		skaddr = BPF_CORE_READ((struct trace_event_raw_tcp_event_sk_skb___old *)ctx, skaddr);
+	if (skaddr)
+		emit_sk_record((const struct sock *)skaddr, TL_REC_RESET, TL_RST_SENT);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int tl_receive_reset(struct trace_event_raw_tcp_event_sk___tl *ctx)
+{
+	const void *skaddr = ctx->skaddr;
+
+	if (skaddr)
+		emit_sk_record((const struct sock *)skaddr, TL_REC_RESET, TL_RST_RECV);
+	return 0;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Retransmits and FINs.
+ *  - tcp:tcp_retransmit_skb (4.15+): SYN, FIN or data, by the segment's flags.
+ *  - SYN-ACK: fexit/kprobe on tcp_rtx_synack() (the function behind the
+ *    tcp:tcp_retransmit_synack tracepoint), else that tracepoint. The sk is
+ *    the listener and the child does not exist yet, so records carry the
+ *    request's tuple and the loader joins them to the child.
+ *  - FIN sent: fentry/kprobe on tcp_send_fin(); without either, the loader
+ *    infers FINs from the transitions that precede tcp_send_fin().
+ */
+#include "common.bpf.h"
+
+#define TCPHDR_FIN 0x01
+#define TCPHDR_SYN 0x02
+#define EBUSY 16
+
+/* 6.1 traces tcp_retransmit_skb through the shared tcp_event_sk_skb class;
+ * newer kernels give it its own record, and 6.16+ add `err` because the
+ * event now also fires for failed transmits. */
+struct trace_event_raw_tcp_retransmit_skb___new {
+	const void *skbaddr;
+	const void *skaddr;
+	int err;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_tcp_event_sk_skb___old {
+	const void *skbaddr;
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_tcp_retransmit_synack___tl {
+	const void *skaddr;
+	const void *req;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+} __attribute__((preserve_access_index));
+
+/* tcp_skb_cb.tcp_flags grew from __u8 to __u16 (6.x); FIN and SYN are in
+ * the low byte either way, which on little-endian is the first one. */
+static __always_inline __u8 skb_tcp_flags(const void *skb)
+{
+	__u8 flags = 0;
+	const void *p = skb + bpf_core_field_offset(struct sk_buff, cb) +
+			bpf_core_field_offset(struct tcp_skb_cb, tcp_flags);
+
+	bpf_probe_read_kernel(&flags, sizeof(flags), p);
+	return flags;
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int tl_retransmit_skb(void *ctx)
+{
+	const void *skaddr, *skb;
+	__u8 flags, kind;
+
+	if (bpf_core_type_exists(struct trace_event_raw_tcp_retransmit_skb___new)) {
+		struct trace_event_raw_tcp_retransmit_skb___new *c = ctx;
+
+		/* BPF_CORE_READ: plain loads in both branches get merged into a
+		 * variable-offset ctx access that the verifier refuses. */
+		skaddr = BPF_CORE_READ(c, skaddr);
+		skb = BPF_CORE_READ(c, skbaddr);
+		/* -EBUSY: nothing left the host and the kernel counted nothing
+		 * (__tcp_retransmit_skb returns before its MIB updates). */
+		if (bpf_core_field_exists(c->err) && BPF_CORE_READ(c, err) == -EBUSY)
+			return 0;
+	} else {
+		struct trace_event_raw_tcp_event_sk_skb___old *c = ctx;
+
+		skaddr = BPF_CORE_READ(c, skaddr);
+		skb = BPF_CORE_READ(c, skbaddr);
+	}
+	if (!skaddr || !skb)
+		return 0;
+	flags = skb_tcp_flags(skb);
+	kind = (flags & TCPHDR_SYN) ? TL_RT_SYN : (flags & TCPHDR_FIN) ? TL_RT_FIN : TL_RT_DATA;
+	emit_sk_record((const struct sock *)skaddr, TL_REC_RETRANS, kind);
+	return 0;
+}
+
+/* Requests are not in `socks` (their child does not exist yet): apply the
+ * tuple filters here. The owner is never known before accept(). */
+static __always_inline void emit_synack(__u64 listener, const struct tl_tuple *t)
+{
+	struct sk_info probe = { .verdict = V_UNDECIDED };
+	struct tl_event *e;
+
+	decide(&probe, t);
+	if (probe.verdict != V_TRACE)
+		return;
+	e = rec_reserve();
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = TL_REC_SYNACK;
+	e->oldstate = TL_SYN_RECV;
+	e->newstate = TL_SYN_RECV;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->skaddr = listener;
+	e->tuple = *t;
+	rec_submit(e);
+}
+
+static __always_inline void synack_from_req(const struct sock *sk, const struct request_sock *req)
+{
+	struct tl_tuple t = {};
+
+	tuple_from_common(&req->__req_common, &t);
+	emit_synack((__u64)sk, &t);
+}
+
+/* fexit, not fentry: the return value says whether the SYN-ACK left, which
+ * is when the kernel counts TCPSynRetrans. */
+SEC("fexit/tcp_rtx_synack")
+int BPF_PROG(tl_synack_fexit, const struct sock *sk, struct request_sock *req, int ret)
+{
+	if (ret == 0)
+		synack_from_req(sk, req);
+	return 0;
+}
+
+SEC("kprobe/tcp_rtx_synack")
+int BPF_KPROBE(tl_synack_kprobe, const struct sock *sk, struct request_sock *req)
+{
+	synack_from_req(sk, req);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_synack")
+int tl_synack_tp(struct trace_event_raw_tcp_retransmit_synack___tl *ctx)
+{
+	struct tl_tuple t = {};
+
+	t.family = ctx->family;
+	t.sport = ctx->sport;
+	t.dport = ctx->dport;
+	if (t.family == AF_INET6) {
+		bpf_probe_read_kernel(t.saddr, 16, (const void *)ctx->saddr_v6);
+		bpf_probe_read_kernel(t.daddr, 16, (const void *)ctx->daddr_v6);
+	} else {
+		bpf_probe_read_kernel(t.saddr, 4, (const void *)ctx->saddr);
+		bpf_probe_read_kernel(t.daddr, 4, (const void *)ctx->daddr);
+	}
+	emit_synack((__u64)ctx->skaddr, &t);
+	return 0;
+}
+
+SEC("fentry/tcp_send_fin")
+int BPF_PROG(tl_fin_fentry, struct sock *sk)
+{
+	emit_sk_record(sk, TL_REC_FIN, 0);
+	return 0;
+}
+
+SEC("kprobe/tcp_send_fin")
+int BPF_KPROBE(tl_fin_kprobe, struct sock *sk)
+{
+	emit_sk_record(sk, TL_REC_FIN, 0);
+	return 0;
+}

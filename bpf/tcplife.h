@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * ABI shared by the BPF programs and the loader. Only fixed-width types,
+ * explicit padding, and sizes pinned by _Static_assert: a record written by
+ * the kernel side is read byte for byte by user space.
+ */
+#ifndef TCPLIFE_H
+#define TCPLIFE_H
+
+/* BPF objects get these types from vmlinux.h; user space from the uapi. */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TL_COMM_LEN 16
+#define TL_MAX_PORTS 8 /* -L / -D filters, each */
+#define TL_MAX_PIDS 8  /* -p filters */
+
+/* Kernel TCP state numbers (include/net/tcp_states.h). Stable since 2.6;
+ * BOUND_INACTIVE appeared in 6.9. Anything >= TL_NSTATES is out of range
+ * and must be rejected by the decoder before it indexes a table. */
+enum tl_tcp_state {
+	TL_ESTABLISHED = 1,
+	TL_SYN_SENT = 2,
+	TL_SYN_RECV = 3,
+	TL_FIN_WAIT1 = 4,
+	TL_FIN_WAIT2 = 5,
+	TL_TIME_WAIT = 6,
+	TL_CLOSE = 7,
+	TL_CLOSE_WAIT = 8,
+	TL_LAST_ACK = 9,
+	TL_LISTEN = 10,
+	TL_CLOSING = 11,
+	TL_NEW_SYN_RECV = 12,
+	TL_BOUND_INACTIVE = 13,
+	TL_NSTATES = 14,
+};
+
+/* Record types carried by the one ring buffer (tagged union: type first). */
+enum tl_rec_type {
+	TL_REC_STATE = 1,   /* full-socket state change */
+	TL_REC_RETRANS = 2, /* tcp_retransmit_skb: kind says SYN / FIN / data */
+	TL_REC_RESET = 3,   /* RST sent or received: kind says which */
+	TL_REC_SYNACK = 4,  /* SYN-ACK retransmitted; keyed by tuple, the sk is the listener */
+	TL_REC_FIN = 5,     /* tcp_send_fin() entered (fentry/kprobe tiers only) */
+	TL_REC_OWNER = 6,   /* owner learnt in process context (accept) */
+	TL_REC_MAX = 7,
+};
+
+enum tl_retrans_kind { TL_RT_SYN = 0, TL_RT_FIN = 1, TL_RT_DATA = 2 };
+enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
+
+/* tl_event.flags */
+#define TL_F_PASSIVE 0x01     /* born LISTEN -> SYN_RECV (accepted side) */
+#define TL_F_BIRTH_SEEN 0x02  /* the tracker saw the socket being born */
+#define TL_F_OWNER_KNOWN 0x04 /* owner was recorded in process context */
+#define TL_F_PEER_FIN 0x08    /* CLOSE: SOCK_DONE set, the peer's FIN had arrived */
+#define TL_F_FILTERED 0x10    /* owner now known and does not match -p: forget it */
+
+/* Drop and loss counters, one slot each, kept per CPU in the `stats` map. */
+enum tl_stat {
+	TL_STAT_RB_FULL = 0,     /* bpf_ringbuf_reserve failed: record lost */
+	TL_STAT_MAP_FULL = 1,    /* per-socket map insert failed: socket untracked */
+	TL_STAT_STALE = 2,       /* a tracked socket was reborn without a CLOSE seen */
+	TL_STAT_EVENTS = 3,      /* records submitted */
+	TL_STAT_MAX = 4,
+};
+
+struct tl_stats {
+	__u64 v[TL_STAT_MAX];
+};
+
+struct tl_tuple {
+	__u8 saddr[16]; /* local address; IPv4 uses the first 4 bytes */
+	__u8 daddr[16]; /* remote address */
+	__u16 sport;    /* local port, host order */
+	__u16 dport;    /* remote port, host order */
+	__u16 family;   /* AF_INET (2) or AF_INET6 (10) */
+	__u16 _pad;
+};
+
+struct tl_owner {
+	__u32 pid; /* thread-group id; 0 when not known yet */
+	__u32 tid;
+	char comm[TL_COMM_LEN]; /* raw from the kernel: not NUL-safe, not sanitized */
+};
+
+struct tl_event {
+	__u8 type;     /* enum tl_rec_type */
+	__u8 flags;    /* TL_F_* */
+	__u8 oldstate; /* STATE: state left. RETRANS/RESET/FIN: state at the time */
+	__u8 newstate; /* STATE: state entered */
+	__u8 kind;     /* RETRANS: enum tl_retrans_kind; RESET: enum tl_reset_dir */
+	__u8 _pad[3];
+	__s32 sk_err;  /* STATE to CLOSE: sk->sk_err (ETIMEDOUT, ECONNRESET, ...) */
+	__u32 _pad2;
+	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 skaddr;  /* kernel address of the socket (listener for SYNACK) */
+	__u64 birth_ns;   /* identity with skaddr; 0 = birth not seen */
+	__u64 entered_ns; /* STATE: when oldstate was entered; 0 = unknown */
+	__u64 bytes_acked;    /* STATE to CLOSE: tcp_sock.bytes_acked */
+	__u64 bytes_received; /* STATE to CLOSE: tcp_sock.bytes_received */
+	struct tl_tuple tuple;
+	struct tl_owner owner;
+};
+
+_Static_assert(sizeof(struct tl_tuple) == 40, "tl_tuple ABI");
+_Static_assert(sizeof(struct tl_owner) == 24, "tl_owner ABI");
+_Static_assert(sizeof(struct tl_event) == 128, "tl_event ABI");
+_Static_assert(sizeof(struct tl_stats) == 8 * TL_STAT_MAX, "tl_stats ABI");
+
+#endif /* TCPLIFE_H */
