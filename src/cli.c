@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+enum {
+	OPT_CSV = 0x100,
+	OPT_JSON,
+	OPT_LIST_PROBES,
+	OPT_MAX_CONNS,
+	OPT_RINGBUF_MB,
+};
+
+static const struct option long_opts[] = {
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "lport", required_argument, NULL, 'L' },
+	{ "rport", required_argument, NULL, 'D' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "stream", no_argument, NULL, 's' },
+	{ "wide", no_argument, NULL, 'w' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "list-probes", no_argument, NULL, OPT_LIST_PROBES },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *f)
+{
+	fputs("Usage: tcplife-states [OPTIONS]\n"
+	      "Trace TCP connections: the time each spent in every state, its SYN, SYN-ACK,\n"
+	      "FIN and data retransmits, its resets, how it ended and which process owned it.\n"
+	      "\n"
+	      "Filters (applied in the kernel):\n"
+	      "  -4, --ipv4              IPv4 connections only\n"
+	      "  -6, --ipv6              IPv6 connections only\n"
+	      "  -L, --lport PORT        local port PORT (repeatable, up to 8)\n"
+	      "  -D, --rport PORT        remote port PORT (repeatable, up to 8)\n"
+	      "  -p, --pid PID           connections owned by process PID (repeatable, up to 8)\n"
+	      "\n"
+	      "Output (default: one line per connection when it ends, on stdout):\n"
+	      "  -s, --stream            one line per state change, retransmit and reset instead\n"
+	      "  -w, --wide              wide columns (IPv6 addresses, every state)\n"
+	      "      --csv FILE          write connection records as CSV ('-' = stdout)\n"
+	      "      --json FILE         write connection records as JSON lines ('-' = stdout)\n"
+	      "\n"
+	      "Control:\n"
+	      "  -d, --duration SECS     stop after SECS seconds (default: until Ctrl-C)\n"
+	      "      --list-probes       show the hook tier each kernel hook gets, and why, then exit\n"
+	      "      --max-conns N       sockets tracked at once in the kernel (default 131072)\n"
+	      "      --ringbuf-mb N      ring buffer size in MiB, a power of two (default 8)\n"
+	      "  -v, --verbose           debug and libbpf messages on stderr\n"
+	      "  -h, --help              show this help and exit\n"
+	      "  -V, --version           show the version and exit\n"
+	      "\n"
+	      "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n"
+	      "See tcplife-states(8) for the CSV and JSON schemas.\n",
+	      f);
+}
+
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull accepts leading space and a sign; we do not. */
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE || v > UINT32_MAX)
+		return -ERANGE;
+	if (errno || *end != '\0')
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int usage_error(FILE *err, const char *fmt, const char *arg)
+{
+	fputs("tcplife-states: ", err);
+	fprintf(err, fmt, arg);
+	fputs(" (see --help)\n", err);
+	return -EINVAL;
+}
+
+static int add_port(uint16_t *ports, uint32_t *n, const char *arg, const char *what, FILE *err)
+{
+	uint32_t v;
+
+	if (parse_u32(arg, 1, 65535, &v))
+		return usage_error(err, what, arg);
+	if (*n >= TL_MAX_PORTS)
+		return usage_error(err, "too many port filters at '%s' (at most 8 of each)", arg);
+	ports[(*n)++] = (uint16_t)v;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
+{
+	uint32_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->max_conns = DEFAULT_MAX_CONNS;
+	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":46L:D:p:swd:vhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case '4':
+		case '6':
+			if (o->family)
+				return usage_error(err, "%s", "-4 and -6 exclude each other");
+			o->family = c == '4' ? 2 : 10;
+			break;
+		case 'L':
+			if (add_port(o->lports, &o->n_lports, optarg, "invalid local port '%s' (1-65535)", err))
+				return -EINVAL;
+			break;
+		case 'D':
+			if (add_port(o->rports, &o->n_rports, optarg, "invalid remote port '%s' (1-65535)", err))
+				return -EINVAL;
+			break;
+		case 'p':
+			if (parse_u32(optarg, 1, INT_MAX, &v))
+				return usage_error(err, "invalid pid '%s'", optarg);
+			if (o->n_pids >= TL_MAX_PIDS)
+				return usage_error(err, "too many pids at '%s' (at most 8)", optarg);
+			o->pids[o->n_pids++] = v;
+			break;
+		case OPT_CSV:
+		case OPT_JSON:
+			if (!*optarg)
+				return usage_error(err, "%s", "empty output file name");
+			if (c == OPT_CSV)
+				o->csv_path = optarg;
+			else
+				o->json_path = optarg;
+			break;
+		case 's':
+			o->stream = true;
+			break;
+		case 'w':
+			o->wide = true;
+			break;
+		case 'd':
+			if (parse_u32(optarg, 1, 31 * 24 * 3600, &v))
+				return usage_error(err, "invalid duration '%s' (1 to 2678400 seconds)", optarg);
+			o->duration_s = v;
+			break;
+		case OPT_LIST_PROBES:
+			o->list_probes = true;
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_u32(optarg, 1024, 16 * 1024 * 1024, &v))
+				return usage_error(err, "invalid --max-conns '%s' (1024 to 16777216)", optarg);
+			o->max_conns = v;
+			break;
+		case OPT_RINGBUF_MB:
+			if (parse_u32(optarg, 1, 1024, &v) || (v & (v - 1)))
+				return usage_error(err, "invalid --ringbuf-mb '%s' (a power of two, 1 to 1024)", optarg);
+			o->ringbuf_mb = v;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			cli_usage(out);
+			return CLI_DONE;
+		case 'V':
+			fprintf(out, "tcplife-states %s\n", TL_VERSION);
+			return CLI_DONE;
+		case ':':
+			return usage_error(err, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(err, "unexpected argument '%s'", argv[optind]);
+	if (o->csv_path && o->json_path && !strcmp(o->csv_path, "-") && !strcmp(o->json_path, "-"))
+		return usage_error(err, "%s", "--csv - and --json - cannot both write to stdout");
+	return CLI_RUN;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef TL_CLI_H
+#define TL_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "tcplife.h"
+
+#define TL_VERSION "0.1.0"
+#define DEFAULT_MAX_CONNS 131072
+#define DEFAULT_RINGBUF_MB 8
+
+struct options {
+	uint16_t family; /* 0 = both, 2 = -4, 10 = -6 */
+	uint16_t lports[TL_MAX_PORTS];
+	uint32_t n_lports;
+	uint16_t rports[TL_MAX_PORTS];
+	uint32_t n_rports;
+	uint32_t pids[TL_MAX_PIDS];
+	uint32_t n_pids;
+	const char *csv_path;  /* NULL, a path, or "-" */
+	const char *json_path;
+	bool stream;
+	bool wide;
+	bool list_probes;
+	bool verbose;
+	uint32_t duration_s;   /* 0 = until SIGINT/SIGTERM */
+	uint32_t max_conns;
+	uint32_t ringbuf_mb;
+};
+
+enum { CLI_RUN = 0, CLI_DONE = 1 };
+
+/* Parse argv into `o`. Returns CLI_RUN, CLI_DONE (help or version printed
+ * to `out`), or -EINVAL after printing one error line and a hint to `err`. */
+int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err);
+void cli_usage(FILE *f);
+/* Strict decimal parse: the whole string, no sign, min..max. 0 or -EINVAL/-ERANGE. */
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+
+#endif /* TL_CLI_H */

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A connection as the outputs see it: what conntab accumulated from the
+ * kernel's records, frozen when the connection ends (or at exit, for the
+ * ones still open). Plain data: sinks only format it.
+ */
+#ifndef TL_CONN_H
+#define TL_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "tcplife.h"
+
+enum close_cause {
+	CAUSE_OPEN = 0,    /* still open when the record was written */
+	CAUSE_FIN,         /* orderly: FINs exchanged (or handed to a timewait sock) */
+	CAUSE_RST_SENT,    /* we sent a reset (abortive close, SO_LINGER {1,0}, ...) */
+	CAUSE_RST_RECV,    /* the peer reset an established connection */
+	CAUSE_REFUSED,     /* the peer answered our SYN with a reset */
+	CAUSE_TIMEOUT,     /* retransmission/keepalive timeout (sk_err ETIMEDOUT) */
+	CAUSE_SYN_TIMEOUT, /* the SYN was never answered */
+	CAUSE_ABORT,       /* closed locally before the handshake finished, no RST */
+	CAUSE_LOST,        /* the end was never seen (records dropped, socket reborn) */
+	CAUSE_MAX,
+};
+
+enum conn_role { ROLE_UNKNOWN = 0, ROLE_ACTIVE, ROLE_PASSIVE };
+
+#define CONN_PATH_MAX 24
+
+struct conn {
+	uint64_t skaddr;   /* identity: kernel socket address ... */
+	uint64_t birth_ns; /* ... plus birth time (addresses are reused) */
+	struct tl_tuple tuple;
+	struct tl_owner owner; /* raw: sanitize before printing */
+	bool owner_known;
+	enum conn_role role;
+	uint64_t start_ns;  /* CLOCK_MONOTONIC: birth, or the first record seen */
+	bool start_exact;   /* false: the tool saw it mid-life ("at least") */
+	uint64_t end_ns;    /* CLOCK_MONOTONIC; for open ones, when the record was written */
+	uint8_t state;      /* current state, or the last one (TL_TIME_WAIT after a hand-over) */
+	uint64_t state_entered_ns;
+	uint64_t state_ns[TL_NSTATES]; /* time spent per state, indexed by enum tl_tcp_state */
+	uint32_t unmeasured;           /* bit (1u << state): time there is not known */
+	uint8_t path[CONN_PATH_MAX];   /* states in order of entry */
+	uint8_t path_len;
+	bool path_truncated;
+	uint32_t syn_retrans, synack_retrans, fin_sent, fin_retrans, data_retrans;
+	uint32_t rst_sent, rst_recv;
+	uint64_t bytes_acked, bytes_received;
+	bool bytes_known;  /* read at CLOSE; unknown for open connections */
+	enum close_cause cause;
+	bool closed;       /* false: still open when written */
+};
+
+/* What the stream sink prints: one kernel record, or one inferred step. */
+enum transition_kind {
+	TR_STATE = 0,   /* a state change the kernel reported */
+	TR_INFERRED,    /* a state change inferred (timewait hand-over, peer FIN) */
+	TR_RETRANS,     /* detail: enum tl_retrans_kind */
+	TR_SYNACK,      /* SYN-ACK retransmit, joined to the connection */
+	TR_RESET,       /* detail: enum tl_reset_dir */
+	TR_FIN,         /* tcp_send_fin() entered */
+};
+
+struct transition {
+	enum transition_kind kind;
+	uint8_t detail;
+	uint64_t ts_ns;        /* CLOCK_MONOTONIC */
+	const struct conn *c;  /* the connection, updated with this record */
+	uint8_t oldstate, newstate;
+	uint64_t old_ns;       /* time spent in oldstate ... */
+	bool old_known;        /* ... if known (false when the entry time is unknown) */
+};
+
+/* Totals reported at exit and in the outputs' summary. */
+struct summary {
+	uint64_t records;        /* ring-buffer records decoded */
+	uint64_t bad_records;    /* rejected by the decoder (size, type, state) */
+	uint64_t rb_drops;       /* bpf_ringbuf_reserve() failures in the kernel */
+	uint64_t map_full;       /* per-socket map inserts that failed (socket untracked) */
+	uint64_t stale;          /* sockets reborn before their end was seen */
+	uint64_t conns_closed;   /* records written for connections that ended */
+	uint64_t conns_open;     /* records written at exit for connections still open */
+	uint64_t synack_orphans; /* SYN-ACK retransmits never joined to a connection */
+	uint64_t unattributed;   /* -p given, owner never learnt: not written */
+	uint64_t elapsed_ns;
+};
+
+#endif /* TL_CONN_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The connection table: turns the kernel's per-socket records into
+ * per-connection accounting (time per state, retransmits, resets, cause).
+ * Plain C, no libbpf: unit-tested with hand-made records.
+ *
+ * What it infers, and why (DESIGN 2):
+ *  - A CLOSE from FIN_WAIT2 or CLOSING with no reset and no error is the
+ *    kernel handing the connection to a timewait sock, not a close. With
+ *    the peer's FIN already in (SOCK_DONE) it enters TIME_WAIT; without it
+ *    it stays in FIN_WAIT2 inside the timewait sock until the peer's FIN,
+ *    which we see when the peer is local and traced (its FIN_WAIT1/LAST_ACK).
+ *  - SYN-ACK retransmits are counted on the request, before the child
+ *    socket exists: they are kept by tuple and joined to the child.
+ *  - An RST can follow the CLOSE it causes (tcp_disconnect() sets CLOSE
+ *    first), so a closed connection lingers briefly before it is written.
+ */
+#ifndef TL_CONNTAB_H
+#define TL_CONNTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "conn.h"
+
+struct conntab;
+
+struct conntab_cfg {
+	bool fin_inferred;       /* no tcp_send_fin hook: count FINs from transitions */
+	const uint32_t *pids;    /* -p: owners to keep (none = all) */
+	uint32_t n_pids;
+	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */
+	uint64_t synack_expire_ns; /* forget unjoined SYN-ACK counts (default 130 s) */
+	void (*emit)(void *ctx, const struct conn *c);
+	void (*transition)(void *ctx, const struct transition *t); /* may be NULL */
+	void *ctx;
+};
+
+struct conntab *conntab_new(const struct conntab_cfg *cfg);
+void conntab_free(struct conntab *t);
+/* Apply one decoded, validated record. */
+void conntab_apply(struct conntab *t, const struct tl_event *e);
+/* Write connections whose linger has passed; expire old SYN-ACK counts. */
+void conntab_tick(struct conntab *t, uint64_t now_ns);
+/* At exit: write everything, open connections with closed = false. */
+void conntab_flush(struct conntab *t, uint64_t now_ns);
+/* Fill the table's share of the summary. */
+void conntab_summary(const struct conntab *t, struct summary *s);
+size_t conntab_count(const struct conntab *t);
+
+#endif /* TL_CONNTAB_H */

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include "decode.h"
+
+#define AF_INET_ 2
+#define AF_INET6_ 10
+
+static int check_kind(const struct tl_event *e)
+{
+	switch (e->type) {
+	case TL_REC_RETRANS:
+		return e->kind <= TL_RT_DATA ? 0 : -EINVAL;
+	case TL_REC_RESET:
+		return e->kind <= TL_RST_RECV ? 0 : -EINVAL;
+	case TL_REC_STATE:
+	case TL_REC_SYNACK:
+	case TL_REC_FIN:
+	case TL_REC_OWNER:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int decode_record(const void *data, size_t size, struct tl_event *out)
+{
+	if (!data || size != sizeof(*out))
+		return -EINVAL;
+	memcpy(out, data, sizeof(*out));
+	if (out->type == 0 || out->type >= TL_REC_MAX)
+		return -EINVAL;
+	if (out->oldstate >= TL_NSTATES || out->newstate >= TL_NSTATES)
+		return -EINVAL;
+	if (out->tuple.family != AF_INET_ && out->tuple.family != AF_INET6_)
+		return -EINVAL;
+	/* Non-SYNACK records name a tracked socket by address. */
+	if (out->type != TL_REC_SYNACK && !out->skaddr)
+		return -EINVAL;
+	return check_kind(out);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A small chained hash map with fixed-size byte keys and pointer values,
+ * growing by doubling. Enough for the loader's indexes; no libbpf, no
+ * allocation per lookup. */
+#ifndef TL_HMAP_H
+#define TL_HMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hmap_node {
+	struct hmap_node *next;
+	uint64_t hash;
+	void *value;
+	unsigned char key[]; /* key_size bytes */
+};
+
+struct hmap {
+	struct hmap_node **buckets;
+	size_t n_buckets; /* power of two */
+	size_t count;
+	size_t key_size;
+};
+
+int hmap_init(struct hmap *m, size_t key_size);
+void hmap_fini(struct hmap *m);
+void *hmap_get(const struct hmap *m, const void *key);
+/* Insert or replace. Returns 0 or -ENOMEM. */
+int hmap_put(struct hmap *m, const void *key, void *value);
+/* Remove; returns the value that was there, or NULL. */
+void *hmap_del(struct hmap *m, const void *key);
+
+/* Iterate: for (it = hmap_first(m, &b); it; it = hmap_next(m, it, &b)).
+ * Deleting the current node is allowed if the next one is fetched first. */
+struct hmap_node *hmap_first(const struct hmap *m, size_t *bucket);
+struct hmap_node *hmap_next(const struct hmap *m, const struct hmap_node *n, size_t *bucket);
+
+#endif /* TL_HMAP_H */

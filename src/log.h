@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The one way anything reaches stderr, libbpf's own messages included. */
+#ifndef TL_LOG_H
+#define TL_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+void log_set_verbose(bool verbose);
+bool log_verbose(void);
+void tl_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For libbpf_set_print(): shown only with -v; also remembers the name of
+ * the last program libbpf failed to load, for the tier fallback. */
+int log_libbpf(int level, const char *fmt, va_list ap);
+const char *log_last_failed_prog(void);
+void log_clear_failed_prog(void);
+
+#define log_err(...) tl_log(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) tl_log(LOG_WARN, __VA_ARGS__)
+#define log_info(...) tl_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) tl_log(LOG_DEBUG, __VA_ARGS__)
+
+#endif /* TL_LOG_H */

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* tcplife-states: parse, open outputs, start the tracer, poll, clean up. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "conntab.h"
+#include "decode.h"
+#include "log.h"
+#include "outputs.h"
+#include "tracer.h"
+
+#define POLL_MS 100
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct run {
+	struct conntab *ct;
+	struct summary sum;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	struct tl_event e;
+
+	r->sum.records++;
+	if (decode_record(data, size, &e)) {
+		r->sum.bad_records++;
+		return 0;
+	}
+	conntab_apply(r->ct, &e);
+	return 0;
+}
+
+static int list_probes(void)
+{
+	struct tracer *tr = tracer_probe();
+
+	if (!tr) {
+		log_err("probing failed: %s", strerror(errno));
+		return 1;
+	}
+	tracer_print_probes(tr, stdout);
+	tracer_free(tr);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct options o;
+	struct timeconv tc;
+	struct outputs out;
+	struct run r = {};
+	struct tracer *tr = NULL;
+	struct tl_stats st;
+	uint64_t start, deadline;
+	char line[512];
+	int rc = 1, err;
+
+	err = cli_parse(argc, argv, &o, stdout, stderr);
+	if (err < 0)
+		return 2;
+	if (err == CLI_DONE)
+		return 0;
+	log_set_verbose(o.verbose);
+	if (o.list_probes)
+		return list_probes();
+
+	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: the poll must return */
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);     /* a closed pipe shows up as EPIPE */
+	timeconv_init(&tc);
+	if (outputs_open(&out, &o, &tc))
+		return 1; /* before anything is loaded: nothing to detach */
+
+	struct conntab_cfg cfg = {
+		.pids = o.pids, .n_pids = o.n_pids,
+		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
+	};
+	tr = tracer_start(&o, on_record, &r);
+	if (!tr)
+		goto cleanup;
+	cfg.fin_inferred = tracer_tier(tr, HOOK_FIN) == TIER_INFERRED;
+	r.ct = conntab_new(&cfg);
+	if (!r.ct) {
+		log_err("out of memory");
+		goto cleanup;
+	}
+	tracer_tiers_line(tr, line, sizeof(line));
+	log_info("tracing TCP connections (%s); Ctrl-C to stop", line);
+
+	start = mono_now_ns();
+	deadline = o.duration_s ? start + o.duration_s * 1000000000ULL : 0;
+	while (!stop && !out.err) {
+		err = tracer_poll(tr, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			log_err("reading the ring buffer failed: %s", strerror(-err));
+			goto cleanup;
+		}
+		conntab_tick(r.ct, mono_now_ns());
+		if (deadline && mono_now_ns() >= deadline)
+			break;
+	}
+	tracer_drain(tr);
+	if (!tracer_stats(tr, &st)) {
+		r.sum.rb_drops = st.v[TL_STAT_RB_FULL];
+		r.sum.map_full = st.v[TL_STAT_MAP_FULL];
+		r.sum.stale = st.v[TL_STAT_STALE];
+	}
+	/* Detach before writing the open connections: nothing changes under us. */
+	tracer_free(tr);
+	tr = NULL;
+	conntab_flush(r.ct, mono_now_ns());
+	conntab_summary(r.ct, &r.sum);
+	r.sum.elapsed_ns = mono_now_ns() - start;
+	outputs_summary(&out, &r.sum);
+	summary_line(&r.sum, line, sizeof(line));
+	log_info("%s", line);
+	rc = 0;
+cleanup:
+	tracer_free(tr);
+	conntab_free(r.ct);
+	err = outputs_close(&out);
+	if (err == -EPIPE) {
+		err = 0; /* the reader went away (| head): not our failure */
+	} else if (err) {
+		log_err("writing output failed: %s", strerror(-err));
+		rc = 1;
+	}
+	return rc;
+}

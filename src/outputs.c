@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "log.h"
+#include "outputs.h"
+#include "sink.h"
+
+static int add(struct outputs *out, const struct sink_ops *ops, const char *path,
+	       const struct sink_opts *so)
+{
+	struct sink *s = sink_open(ops, path, so);
+
+	if (!s) {
+		int err = -errno;
+
+		log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
+		return err;
+	}
+	out->sinks[out->n++] = s;
+	return 0;
+}
+
+int outputs_open(struct outputs *out, const struct options *o, const struct timeconv *tc)
+{
+	struct sink_opts so = { .wide = o->wide, .tc = tc };
+	bool stdout_taken = false;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (o->csv_path) {
+		err = add(out, &sink_csv_ops, o->csv_path, &so);
+		stdout_taken |= !strcmp(o->csv_path, "-");
+	}
+	if (!err && o->json_path) {
+		err = add(out, &sink_json_ops, o->json_path, &so);
+		stdout_taken |= !strcmp(o->json_path, "-");
+	}
+	if (!err && !stdout_taken)
+		err = add(out, o->stream ? &sink_stream_ops : &sink_text_ops, "-", &so);
+	if (err) {
+		outputs_close(out);
+		return err;
+	}
+	return 0;
+}
+
+static void note(struct outputs *out, int err)
+{
+	if (err && !out->err)
+		out->err = err;
+}
+
+void outputs_conn(void *ctx, const struct conn *c)
+{
+	struct outputs *out = ctx;
+
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_conn(out->sinks[i], c));
+}
+
+void outputs_transition(void *ctx, const struct transition *t)
+{
+	struct outputs *out = ctx;
+
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_transition(out->sinks[i], t));
+}
+
+void outputs_summary(struct outputs *out, const struct summary *s)
+{
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_summary(out->sinks[i], s));
+}
+
+int outputs_close(struct outputs *out)
+{
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_close(out->sinks[i]));
+	out->n = 0;
+	return out->err;
+}
+
+void summary_line(const struct summary *s, char *buf, size_t n)
+{
+	snprintf(buf, n,
+		 "%" PRIu64 " connections written (%" PRIu64 " still open), %" PRIu64 " records; "
+		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
+		 ", stale %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
+		 "; without a known owner under -p: %" PRIu64,
+		 s->conns_closed + s->conns_open, s->conns_open, s->records, s->rb_drops, s->map_full,
+		 s->bad_records, s->stale, s->synack_orphans, s->unattributed);
+}

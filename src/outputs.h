@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The set of sinks one run writes to, chosen from the options: --csv and
+ * --json files, plus text or --stream on stdout unless a file sink took it. */
+#ifndef TL_OUTPUTS_H
+#define TL_OUTPUTS_H
+
+#include "cli.h"
+#include "conn.h"
+#include "timefmt.h"
+
+#define MAX_SINKS 3
+
+struct outputs {
+	struct sink *sinks[MAX_SINKS];
+	int n;
+	int err; /* first write error, -errno */
+};
+
+/* Opens every sink; on failure prints one error line naming the file,
+ * closes what it opened and returns -errno. */
+int outputs_open(struct outputs *out, const struct options *o, const struct timeconv *tc);
+void outputs_conn(void *ctx, const struct conn *c);
+void outputs_transition(void *ctx, const struct transition *t);
+void outputs_summary(struct outputs *out, const struct summary *s);
+/* Flush and close all; returns the first error seen, -errno, or 0. */
+int outputs_close(struct outputs *out);
+/* Human summary line for stderr. */
+void summary_line(const struct summary *s, char *buf, size_t n);
+
+#endif /* TL_OUTPUTS_H */

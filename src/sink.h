@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Output sinks behind one ops table: text (one line per finished
+ * connection), stream (one line per transition), csv and json. Several may
+ * be active at once (e.g. text on the terminal and --csv to a file).
+ */
+#ifndef TL_SINK_H
+#define TL_SINK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "conn.h"
+#include "timefmt.h"
+
+struct sink;
+
+struct sink_ops {
+	const char *name;
+	int (*begin)(struct sink *s);                              /* header; may be NULL */
+	int (*conn)(struct sink *s, const struct conn *c);         /* a connection record */
+	int (*transition)(struct sink *s, const struct transition *t); /* may be NULL */
+	int (*summary)(struct sink *s, const struct summary *sum); /* may be NULL */
+};
+
+struct sink_opts {
+	bool wide;                   /* text: wide columns for IPv6 */
+	const struct timeconv *tc;
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	FILE *f;
+	bool own_file; /* fclose() on sink_close(); false for stdout */
+	struct sink_opts o;
+	int err;       /* first write error as -errno, sticky */
+};
+
+extern const struct sink_ops sink_text_ops;
+extern const struct sink_ops sink_stream_ops;
+extern const struct sink_ops sink_csv_ops;
+extern const struct sink_ops sink_json_ops;
+
+/* Open `path` ("-" = stdout) for writing and call ops->begin. Returns NULL
+ * with errno set when the file cannot be opened or the header not written. */
+struct sink *sink_open(const struct sink_ops *ops, const char *path, const struct sink_opts *o);
+/* Same, on an already open stream that the sink does not own (tests). */
+struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o);
+int sink_conn(struct sink *s, const struct conn *c);
+int sink_transition(struct sink *s, const struct transition *t);
+int sink_summary(struct sink *s, const struct summary *sum);
+/* Flush, close if owned, free. Returns the first write error (-errno) or 0.
+ * Accepts NULL. */
+int sink_close(struct sink *s);
+
+/* Helpers shared by the sink implementations. */
+
+#define SINK_ADDR_LEN 46                  /* INET6_ADDRSTRLEN */
+#define SINK_ENDPOINT_LEN 54              /* "[" addr "]:" port */
+#define SINK_COMM_LEN (TL_COMM_LEN * 4 + 1) /* every byte escaped as \xHH */
+#define SINK_PATH_LEN 384                 /* CONN_PATH_MAX names, '>'s, ">..." */
+
+/* The sink's clock offset, or a zero one (monotonic shown as 1970) if none. */
+const struct timeconv *sink_tc(const struct sink *s);
+/* "ipv4", "ipv6", "unknown". */
+const char *family_name(unsigned int family);
+/* The local (saddr) or remote (daddr) address, without port. Unknown family:
+ * "?" and -EAFNOSUPPORT. Returns 0 or -errno. */
+int addr_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n);
+/* "10.0.0.1:443" or "[2001:db8::1]:443". Same returns as addr_fmt. */
+int endpoint_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n);
+/* The owner's comm, sanitized (whether or not owner_known). Returns strlen. */
+size_t comm_fmt(const struct conn *c, char *buf, size_t n);
+/* State names of c->path joined by '>', ">..." when truncated. 0 or -ENOSPC. */
+int path_fmt(const struct conn *c, char *buf, size_t n);
+/* False when the time spent in `state` is not known (c->unmeasured). */
+bool conn_measured(const struct conn *c, unsigned int state);
+/* Copy `s` into `out` (at least w + 1 bytes) cut to at most `w` columns:
+ * the tail is replaced by '~' (fit_end) or the middle by ".." (fit_middle,
+ * for addresses, whose port at the end matters). */
+void fit_end(const char *s, size_t w, char *out);
+void fit_middle(const char *s, size_t w, char *out);
+/* A duration in ms in at most `w` columns (w >= 4): three decimals when they
+ * fit, fewer, then whole ms, then an "s"/"m"/"h"/"d" suffix. */
+int fmt_ms_fit(uint64_t ns, size_t w, char *buf, size_t n);
+/* A count in at most `w` columns (w >= 3): exact, else a lower bound such
+ * as "9k+" or "12M+". */
+void count_fit(uint64_t v, size_t w, char *buf, size_t n);
+/* The columns that say whose connection a line is about, cut to fit: PID and
+ * COMM ("-" when the owner is not known), LOCAL and REMOTE endpoints. */
+struct ident_cols {
+	char pid[12];
+	char comm[SINK_COMM_LEN];
+	char local[SINK_ENDPOINT_LEN];
+	char remote[SINK_ENDPOINT_LEN];
+};
+void ident_fmt(const struct conn *c, size_t pid_w, size_t comm_w, size_t addr_w,
+	       struct ident_cols *out);
+/* The human summary used by the text and stream sinks. */
+int sink_text_summary(struct sink *s, const struct summary *sum);
+
+#endif /* TL_SINK_H */

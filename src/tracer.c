@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "probe.h"
+#include "tracer.h"
+#include "tcplife.skel.h"
+
+#define MAX_CANDS 3
+#define WHY_LEN 160
+
+/* One way a hook can be had. `tp` names one or two tracepoints ("cat/name"),
+ * `func` a kernel function, `btf_tp` a tp_btf tracepoint. The kernel
+ * version in each comment is when the hook became available upstream. */
+struct cand {
+	enum tier tier;
+	const char *func;
+	const char *btf_tp;
+	const char *tp[2];
+	bool fexit;
+};
+
+struct hook_def {
+	const char *name;
+	const char *what;
+	bool required;
+	int n;
+	struct cand c[MAX_CANDS];
+};
+
+static const struct hook_def hooks[HOOK_MAX] = {
+	[HOOK_STATE] = { "state", "full-socket state changes", true, 2, {
+		{ .tier = TIER_TP_BTF, .btf_tp = "inet_sock_set_state" },       /* 5.5 */
+		{ .tier = TIER_TRACEPOINT, .tp = { "sock/inet_sock_set_state" } }, /* 4.16 */
+	} },
+	[HOOK_SYNACK] = { "synack", "SYN-ACK retransmits", false, 3, {
+		/* tcp_rtx_synack() is the function behind the tracepoint. */
+		{ .tier = TIER_FENTRY, .func = "tcp_rtx_synack", .fexit = true }, /* 5.5 */
+		{ .tier = TIER_KPROBE, .func = "tcp_rtx_synack" },
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_synack" } }, /* 4.15 */
+	} },
+	[HOOK_FIN] = { "fin", "FINs sent", false, 3, {
+		{ .tier = TIER_FENTRY, .func = "tcp_send_fin" },
+		{ .tier = TIER_KPROBE, .func = "tcp_send_fin" },
+		/* tcp_close()/tcp_shutdown() set FIN_WAIT1/LAST_ACK, then send it. */
+		{ .tier = TIER_INFERRED },
+	} },
+	[HOOK_RETRANS] = { "retrans", "SYN/FIN/data retransmits", true, 1, {
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_skb" } }, /* 4.15 */
+	} },
+	[HOOK_RESET] = { "reset", "resets sent and received", true, 1, {
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_send_reset", "tcp/tcp_receive_reset" } }, /* 4.15 */
+	} },
+	[HOOK_OWNER] = { "owner", "owner of accepted connections", false, 1, {
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" } },
+	} },
+	[HOOK_CLEANUP] = { "cleanup", "socket destroyed", true, 1, {
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_destroy_sock" } }, /* 4.16 */
+	} },
+};
+
+struct tracer {
+	struct tcplife *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[16];
+	int n_links;
+	int chosen[HOOK_MAX];               /* index into hooks[h].c, -1 = none */
+	bool refused[HOOK_MAX][MAX_CANDS];
+	char why[HOOK_MAX][MAX_CANDS][WHY_LEN];
+};
+
+const char *tier_name(enum tier t)
+{
+	switch (t) {
+	case TIER_FENTRY: return "fentry";
+	case TIER_KPROBE: return "kprobe";
+	case TIER_TP_BTF: return "tp_btf";
+	case TIER_TRACEPOINT: return "tracepoint";
+	case TIER_INFERRED: return "inferred";
+	default: return "none";
+	}
+}
+
+/* The skeleton programs behind a hook's candidate (at most two). */
+static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_program *p[2])
+{
+	p[0] = p[1] = NULL;
+	switch (h) {
+	case HOOK_STATE:
+		p[0] = t == TIER_TP_BTF ? s->progs.tl_state_btf : s->progs.tl_state_tp;
+		break;
+	case HOOK_SYNACK:
+		p[0] = t == TIER_FENTRY ? s->progs.tl_synack_fexit :
+		       t == TIER_KPROBE ? s->progs.tl_synack_kprobe : s->progs.tl_synack_tp;
+		break;
+	case HOOK_FIN:
+		p[0] = t == TIER_FENTRY ? s->progs.tl_fin_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_fin_kprobe : NULL;
+		break;
+	case HOOK_RETRANS:
+		p[0] = s->progs.tl_retransmit_skb;
+		break;
+	case HOOK_RESET:
+		p[0] = s->progs.tl_send_reset;
+		p[1] = s->progs.tl_receive_reset;
+		break;
+	case HOOK_OWNER:
+		p[0] = s->progs.tl_accept4_exit;
+		p[1] = s->progs.tl_accept_exit;
+		break;
+	case HOOK_CLEANUP:
+		p[0] = s->progs.tl_destroy;
+		break;
+	default:
+		break;
+	}
+	return (p[0] != NULL) + (p[1] != NULL);
+}
+
+static int probe_cand(const struct cand *c, char *why, size_t n)
+{
+	int err = 0;
+
+	switch (c->tier) {
+	case TIER_FENTRY:
+		return probe_fentry(c->func, c->fexit, why, n);
+	case TIER_KPROBE:
+		return probe_kprobe(c->func, why, n);
+	case TIER_TP_BTF:
+		return probe_tp_btf(c->btf_tp, why, n);
+	case TIER_TRACEPOINT:
+		for (int i = 0; i < 2 && c->tp[i] && !err; i++) {
+			char cat[64];
+			const char *slash = strchr(c->tp[i], '/');
+
+			snprintf(cat, sizeof(cat), "%.*s", (int)(slash - c->tp[i]), c->tp[i]);
+			err = probe_tracepoint(cat, slash + 1, why, n);
+		}
+		return err;
+	case TIER_INFERRED:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Pick, for every hook, the best candidate not yet refused. */
+static int choose(struct tracer *tr)
+{
+	for (int h = 0; h < HOOK_MAX; h++) {
+		tr->chosen[h] = -1;
+		for (int i = 0; i < hooks[h].n; i++) {
+			if (tr->refused[h][i])
+				continue;
+			if (probe_cand(&hooks[h].c[i], tr->why[h][i], WHY_LEN)) {
+				tr->refused[h][i] = true;
+				continue;
+			}
+			tr->chosen[h] = i;
+			break;
+		}
+		if (tr->chosen[h] < 0 && hooks[h].required) {
+			log_err("no way to hook %s on this kernel: %s", hooks[h].what,
+				tr->why[h][hooks[h].n - 1]);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+enum tier tracer_tier(const struct tracer *tr, enum hook h)
+{
+	return tr->chosen[h] < 0 ? TIER_NONE : hooks[h].c[tr->chosen[h]].tier;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return log_libbpf((int)level, fmt, ap);
+}
+
+struct tracer *tracer_probe(void)
+{
+	struct tracer *tr = calloc(1, sizeof(*tr));
+
+	if (!tr)
+		return NULL;
+	if (ensure_tracefs())
+		log_debug("tracefs is not mounted and could not be mounted: classic tracepoints unavailable");
+	libbpf_set_print(libbpf_print);
+	choose(tr);
+	return tr;
+}
+
+void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int h = 0; h < HOOK_MAX && off < n; h++) {
+		if (h == HOOK_CLEANUP)
+			continue;
+		off += snprintf(buf + off, n - off, "%s%s: %s", off ? ", " : "", hooks[h].name,
+				tier_name(tracer_tier(tr, h)));
+	}
+}
+
+void tracer_print_probes(const struct tracer *tr, FILE *f)
+{
+	fprintf(f, "%-8s %-30s %-11s %s\n", "HOOK", "WHAT", "TIER", "BETTER TIERS REFUSED");
+	for (int h = 0; h < HOOK_MAX; h++) {
+		int chosen = tr->chosen[h];
+		bool any = false;
+
+		fprintf(f, "%-8s %-30s %-11s ", hooks[h].name, hooks[h].what,
+			tier_name(tracer_tier(tr, h)));
+		for (int i = 0; i < hooks[h].n && (chosen < 0 || i < chosen); i++) {
+			if (!tr->refused[h][i])
+				continue;
+			fprintf(f, "%s%s: %s", any ? "; " : "", tier_name(hooks[h].c[i].tier), tr->why[h][i]);
+			any = true;
+		}
+		fprintf(f, "%s\n", any ? "" : "-");
+	}
+}
+
+static void detach_all(struct tracer *tr)
+{
+	for (int i = 0; i < tr->n_links; i++)
+		bpf_link__destroy(tr->links[i]);
+	tr->n_links = 0;
+	ring_buffer__free(tr->rb);
+	tr->rb = NULL;
+	tcplife__destroy(tr->skel);
+	tr->skel = NULL;
+}
+
+static void configure(struct tcplife *s, const struct options *o)
+{
+	size_t rb_bytes = (size_t)o->ringbuf_mb << 20;
+
+	s->rodata->cfg_family = o->family;
+	s->rodata->cfg_n_lports = o->n_lports;
+	s->rodata->cfg_n_rports = o->n_rports;
+	s->rodata->cfg_n_pids = o->n_pids;
+	for (uint32_t i = 0; i < o->n_lports; i++)
+		s->rodata->cfg_lports[i] = o->lports[i];
+	for (uint32_t i = 0; i < o->n_rports; i++)
+		s->rodata->cfg_rports[i] = o->rports[i];
+	for (uint32_t i = 0; i < o->n_pids; i++)
+		s->rodata->cfg_pids[i] = o->pids[i];
+	/* Wake the loader when an eighth of the buffer is waiting. */
+	s->rodata->cfg_wakeup_bytes = rb_bytes / 8;
+	bpf_map__set_max_entries(s->maps.events, rb_bytes);
+	bpf_map__set_max_entries(s->maps.socks, o->max_conns);
+}
+
+/* Which hook does a program belong to, for the chosen tiers? */
+static int hook_of_prog(struct tracer *tr, const char *name)
+{
+	for (int h = 0; h < HOOK_MAX; h++) {
+		struct bpf_program *p[2];
+
+		if (tr->chosen[h] < 0)
+			continue;
+		progs_of(tr->skel, h, hooks[h].c[tr->chosen[h]].tier, p);
+		for (int i = 0; i < 2; i++)
+			if (p[i] && !strcmp(bpf_program__name(p[i]), name))
+				return h;
+	}
+	return -1;
+}
+
+/* A chosen candidate failed for real: refuse it and choose again. */
+static int fall_back(struct tracer *tr, int h, const char *stage, int err)
+{
+	int i = tr->chosen[h];
+
+	tr->refused[h][i] = true;
+	snprintf(tr->why[h][i], WHY_LEN, "%s failed: %s", stage, strerror(-err));
+	log_warn("%s for %s failed (%s); trying the next tier", stage, hooks[h].what, strerror(-err));
+	return choose(tr);
+}
+
+static int load_and_attach(struct tracer *tr, const struct options *o)
+{
+	int err;
+
+	tr->skel = tcplife__open();
+	if (!tr->skel)
+		return -errno;
+	configure(tr->skel, o);
+	for (int h = 0; h < HOOK_MAX; h++) {
+		for (int i = 0; i < hooks[h].n; i++) {
+			struct bpf_program *p[2];
+
+			progs_of(tr->skel, h, hooks[h].c[i].tier, p);
+			for (int k = 0; k < 2; k++)
+				if (p[k])
+					bpf_program__set_autoload(p[k], i == tr->chosen[h]);
+		}
+	}
+	log_clear_failed_prog();
+	err = tcplife__load(tr->skel);
+	if (err) {
+		const char *name = log_last_failed_prog();
+		int h = name ? hook_of_prog(tr, name) : -1;
+
+		if (h < 0)
+			return err;
+		err = fall_back(tr, h, "load", err);
+		return err ? err : -EAGAIN;
+	}
+	for (int h = 0; h < HOOK_MAX; h++) {
+		struct bpf_program *p[2];
+
+		if (tr->chosen[h] < 0)
+			continue;
+		progs_of(tr->skel, h, hooks[h].c[tr->chosen[h]].tier, p);
+		for (int k = 0; k < 2; k++) {
+			struct bpf_link *l;
+
+			if (!p[k])
+				continue;
+			l = bpf_program__attach(p[k]);
+			if (!l) {
+				err = -errno;
+				err = fall_back(tr, h, "attach", err);
+				return err ? err : -EAGAIN;
+			}
+			tr->links[tr->n_links++] = l;
+		}
+	}
+	return 0;
+}
+
+struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx)
+{
+	struct tracer *tr = tracer_probe();
+	int err = -ENOMEM;
+
+	if (!tr)
+		goto fail;
+	for (int h = 0; h < HOOK_MAX; h++) {
+		if (tr->chosen[h] < 0 && hooks[h].required) {
+			err = -EOPNOTSUPP;
+			goto fail;
+		}
+	}
+	/* Each hook can fall back at most a couple of times. */
+	for (int attempt = 0; attempt < 2 * HOOK_MAX; attempt++) {
+		err = load_and_attach(tr, o);
+		if (err != -EAGAIN)
+			break;
+		detach_all(tr);
+	}
+	if (err) {
+		log_err("loading the BPF programs failed: %s%s", strerror(-err),
+			err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
+		goto fail;
+	}
+	for (int h = 0; h < HOOK_MAX; h++)
+		if (tr->chosen[h] < 0)
+			log_warn("%s: no hook on this kernel (%s)", hooks[h].what, tr->why[h][hooks[h].n - 1]);
+	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), fn, ctx, NULL);
+	if (!tr->rb) {
+		err = -errno;
+		log_err("cannot set up the ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	return tr;
+fail:
+	tracer_free(tr);
+	errno = -err;
+	return NULL;
+}
+
+int tracer_poll(struct tracer *tr, int timeout_ms)
+{
+	return ring_buffer__poll(tr->rb, timeout_ms);
+}
+
+int tracer_drain(struct tracer *tr)
+{
+	return ring_buffer__consume(tr->rb);
+}
+
+int tracer_stats(struct tracer *tr, struct tl_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tl_stats *per;
+	__u32 zero = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.stats), &zero, per)) {
+		err = -errno;
+	} else {
+		for (int c = 0; c < ncpu; c++)
+			for (int i = 0; i < TL_STAT_MAX; i++)
+				out->v[i] += per[c].v[i];
+	}
+	free(per);
+	return err;
+}
+
+void tracer_free(struct tracer *tr)
+{
+	if (!tr)
+		return;
+	detach_all(tr);
+	free(tr);
+}

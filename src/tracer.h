@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BPF side as user space sees it: which tier each hook gets (probed at
+ * start-up, best first), loading with per-hook fallback, attaching, the
+ * ring buffer and the kernel's drop counters. tracer_free() detaches
+ * everything, so no program outlives the process on any exit path.
+ */
+#ifndef TL_TRACER_H
+#define TL_TRACER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "cli.h"
+#include "tcplife.h"
+
+enum hook {
+	HOOK_STATE = 0, /* full-socket state changes */
+	HOOK_SYNACK,    /* SYN-ACK retransmits */
+	HOOK_FIN,       /* FINs sent */
+	HOOK_RETRANS,   /* SYN / FIN / data retransmits */
+	HOOK_RESET,     /* resets sent and received */
+	HOOK_OWNER,     /* owner of accepted connections */
+	HOOK_CLEANUP,   /* socket destroyed: frees the kernel-side entry */
+	HOOK_MAX,
+};
+
+enum tier { TIER_NONE = 0, TIER_FENTRY, TIER_KPROBE, TIER_TP_BTF, TIER_TRACEPOINT, TIER_INFERRED };
+
+struct tracer;
+
+typedef int (*record_fn)(void *ctx, void *data, size_t size);
+
+/* Probe the tiers only (for --list-probes). */
+struct tracer *tracer_probe(void);
+/* Probe, open, configure from `o`, load (falling back a tier on refusal),
+ * attach, and set up the ring buffer to call `fn`. NULL + errno on error. */
+struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx);
+/* Wait up to timeout_ms for records and hand them to `fn`. Returns the
+ * number handled or -errno (-EINTR on a signal). */
+int tracer_poll(struct tracer *tr, int timeout_ms);
+/* Hand over whatever is in the ring buffer without waiting. */
+int tracer_drain(struct tracer *tr);
+/* Sum the per-CPU counters. */
+int tracer_stats(struct tracer *tr, struct tl_stats *out);
+enum tier tracer_tier(const struct tracer *tr, enum hook h);
+/* "state: tp_btf, synack: tracepoint, ..." */
+void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n);
+/* The --list-probes table: every hook, its tier, why better ones were refused. */
+void tracer_print_probes(const struct tracer *tr, FILE *f);
+void tracer_free(struct tracer *tr);
+const char *tier_name(enum tier t);
+
+#endif /* TL_TRACER_H */
