@@ -398,7 +398,10 @@ static void peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
 	}
 }
 
-static void on_close(struct conntab *t, struct entry *en, const struct tl_event *e)
+/* The stream sees the CLOSE only when it is one: a hand-over shows as the
+ * inferred step into TIME_WAIT instead. */
+static void on_close(struct conntab *t, struct entry *en, const struct tl_event *e,
+		     uint64_t old_ns, bool old_known)
 {
 	struct conn *c = &en->c;
 	uint8_t old = e->oldstate;
@@ -423,7 +426,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 		/* Hand-over to a timewait sock in TIME_WAIT (tcp_time_wait()). */
 		enter(c, TL_TIME_WAIT, ts);
 		c->unmeasured |= BIT(TL_TIME_WAIT);
-		notify(t, TR_INFERRED, 0, ts, c, old, TL_TIME_WAIT, 0, true);
+		notify(t, TR_INFERRED, 0, ts, c, old, TL_TIME_WAIT, old_ns, old_known);
 		end_conn(t, en, CAUSE_FIN, ts);
 		return;
 	} else if (old == TL_FIN_WAIT2) {
@@ -448,6 +451,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 		cause = CAUSE_ABORT;
 	}
 	enter(c, TL_CLOSE, ts);
+	notify(t, TR_STATE, 0, ts, c, old, TL_CLOSE, old_ns, old_known);
 	peer_gone(t, en, ts);
 	end_conn(t, en, cause, ts);
 }
@@ -482,8 +486,7 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 			c->fin_sent++;
 	}
 	if (new == TL_CLOSE) {
-		notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
-		on_close(t, en, e);
+		on_close(t, en, e, old_ns, old_known);
 		return;
 	}
 	enter(c, new, ts);

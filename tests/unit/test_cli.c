@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* cli_parse / parse_u32: strict numbers, repeatable filters, usage errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "cli.h"
+
+static char errbuf[4096];
+
+static int parse(struct options *o, const char *line)
+{
+	static char copy[512]; /* options keep pointers into argv */
+	char *argv[32], *tok, *save = NULL;
+	int argc = 0, rc;
+	FILE *out = fopen("/dev/null", "w");
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+
+	snprintf(copy, sizeof(copy), "tcplife-states %s", line);
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 31; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	memset(errbuf, 0, sizeof(errbuf));
+	rc = cli_parse(argc, argv, o, out, err);
+	fclose(out);
+	fclose(err);
+	return rc;
+}
+
+static void test_parse_u32_strict(void **state)
+{
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(parse_u32("8080", 1, 65535, &v), 0);
+	assert_int_equal(v, 8080);
+	assert_int_equal(parse_u32("65535", 1, 65535, &v), 0);
+	assert_int_equal(parse_u32("65536", 1, 65535, &v), -ERANGE);
+	assert_int_equal(parse_u32("0", 1, 65535, &v), -ERANGE);
+	assert_int_equal(parse_u32("-1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_u32("+1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_u32(" 1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_u32("1x", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_u32("", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_u32("99999999999999999999", 0, UINT32_MAX, &v), -ERANGE);
+	assert_int_equal(parse_u32("4294967296", 0, UINT32_MAX, &v), -ERANGE);
+}
+
+static void test_filters_repeat(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "-4 -L 80 -L 443 --rport 5432 -p 1 --pid 42"), CLI_RUN);
+	assert_int_equal(o.family, 2);
+	assert_int_equal(o.n_lports, 2);
+	assert_int_equal(o.lports[1], 443);
+	assert_int_equal(o.n_rports, 1);
+	assert_int_equal(o.rports[0], 5432);
+	assert_int_equal(o.n_pids, 2);
+	assert_int_equal(o.pids[1], 42);
+	assert_int_equal(o.max_conns, DEFAULT_MAX_CONNS);
+	assert_int_equal(parse(&o, "-L 1 -L 2 -L 3 -L 4 -L 5 -L 6 -L 7 -L 8"), CLI_RUN);
+	assert_int_equal(parse(&o, "-L 1 -L 2 -L 3 -L 4 -L 5 -L 6 -L 7 -L 8 -L 9"), -EINVAL);
+}
+
+static void test_outputs_and_control(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "--csv out.csv --json - -s -w -d 5 --max-conns 1048576 --ringbuf-mb 16"), CLI_RUN);
+	assert_string_equal(o.csv_path, "out.csv");
+	assert_string_equal(o.json_path, "-");
+	assert_true(o.stream && o.wide);
+	assert_int_equal(o.duration_s, 5);
+	assert_int_equal(o.max_conns, 1048576);
+	assert_int_equal(o.ringbuf_mb, 16);
+	assert_int_equal(parse(&o, "--help"), CLI_DONE);
+	assert_int_equal(parse(&o, "-V"), CLI_DONE);
+}
+
+/* Each usage error: -EINVAL and exactly one line on stderr. */
+static void test_usage_errors(void **state)
+{
+	static const char *const bad[] = {
+		"-L 0", "-L 65536", "-L http", "-D -5", "-p 0", "-p abc", "-d 0", "-d 1.5",
+		"--ringbuf-mb 3", "--max-conns 10", "--bogus", "-L", "extra", "-4 -6",
+		"--csv - --json -", "--csv",
+	};
+	struct options o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *nl;
+
+		assert_int_equal(parse(&o, bad[i]), -EINVAL);
+		nl = strchr(errbuf, '\n');
+		assert_non_null(nl);
+		assert_string_equal(nl + 1, ""); /* one line */
+		assert_memory_equal(errbuf, "tcplife-states: ", 16);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_u32_strict),
+		cmocka_unit_test(test_filters_repeat),
+		cmocka_unit_test(test_outputs_and_control),
+		cmocka_unit_test(test_usage_errors),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}
