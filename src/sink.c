@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "sanitize.h"
+#include "sink.h"
+#include "states.h"
+
+#define SINK_FILE_BUF (64 * 1024)
+
+/* Files get a buffer of their own: glibc sizes its default on st_blksize
+ * (4 KiB), and one write(2) per 4 KiB is a syscall every ~20 CSV rows. */
+struct sink_buffered {
+	struct sink s; /* first: the struct sink * handed out is this object */
+	char buf[SINK_FILE_BUF];
+};
+
+/* A failed stdio call leaves the cause in errno (ENOSPC, EPIPE, ...); report
+ * that rather than a bare -EIO so the user learns why. */
+static int io_error(int saved_errno)
+{
+	return saved_errno > 0 ? -saved_errno : -EIO;
+}
+
+static struct sink *sink_new(const struct sink_ops *ops, FILE *f, bool own,
+			     const struct sink_opts *o)
+{
+	struct sink *s;
+
+	if (!ops || !f) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, own ? sizeof(struct sink_buffered) : sizeof(struct sink));
+	if (!s)
+		return NULL;
+	s->ops = ops;
+	s->f = f;
+	s->own_file = own;
+	if (o)
+		s->o = *o;
+	if (own)
+		setvbuf(f, ((struct sink_buffered *)s)->buf, _IOFBF, SINK_FILE_BUF);
+	return s;
+}
+
+static int sink_begin(struct sink *s)
+{
+	int rc = 0;
+
+	if (!s->ops->begin)
+		return 0;
+	errno = 0;
+	rc = s->ops->begin(s);
+	if (rc < 0 || ferror(s->f))
+		return rc == 0 || rc == -EIO ? io_error(errno) : rc;
+	return 0;
+}
+
+struct sink *sink_open(const struct sink_ops *ops, const char *path, const struct sink_opts *o)
+{
+	struct sink *s;
+	FILE *f;
+	bool own;
+	int rc;
+
+	if (!path) {
+		errno = EINVAL;
+		return NULL;
+	}
+	own = strcmp(path, "-") != 0;
+	if (own) {
+		f = fopen(path, "w");
+		if (!f)
+			return NULL;
+	} else {
+		f = stdout;
+		/* A person watching wants each line as it happens; a pipe
+		 * keeps the default block buffering. */
+		if (isatty(fileno(stdout)))
+			setvbuf(stdout, NULL, _IOLBF, 0);
+	}
+	s = sink_new(ops, f, own, o);
+	if (!s) {
+		rc = errno;
+		if (own)
+			fclose(f);
+		errno = rc;
+		return NULL;
+	}
+	rc = sink_begin(s);
+	if (rc) {
+		sink_close(s);
+		errno = -rc;
+		return NULL;
+	}
+	return s;
+}
+
+struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o)
+{
+	struct sink *s = sink_new(ops, f, false, o);
+	int rc;
+
+	if (!s)
+		return NULL;
+	rc = sink_begin(s);
+	if (rc) {
+		free(s);
+		errno = -rc;
+		return NULL;
+	}
+	return s;
+}
+
+/* errno must have been cleared before the op ran. */
+static int sink_result(struct sink *s, int rc)
+{
+	if (rc < 0 || ferror(s->f)) {
+		if (rc == 0 || rc == -EIO)
+			rc = io_error(errno);
+		s->err = rc;
+	}
+	return rc;
+}
+
+/* Once a write has failed the output has a hole in it; later records are
+ * not written, so a CSV never has a half row followed by good ones. */
+int sink_conn(struct sink *s, const struct conn *c)
+{
+	if (!s || !c)
+		return -EINVAL;
+	if (!s->ops->conn)
+		return 0;
+	if (s->err)
+		return s->err;
+	errno = 0;
+	return sink_result(s, s->ops->conn(s, c));
+}
+
+int sink_transition(struct sink *s, const struct transition *t)
+{
+	if (!s || !t)
+		return -EINVAL;
+	if (!s->ops->transition)
+		return 0;
+	if (s->err)
+		return s->err;
+	errno = 0;
+	return sink_result(s, s->ops->transition(s, t));
+}
+
+int sink_summary(struct sink *s, const struct summary *sum)
+{
+	if (!s || !sum)
+		return -EINVAL;
+	if (!s->ops->summary)
+		return 0;
+	if (s->err)
+		return s->err;
+	errno = 0;
+	return sink_result(s, s->ops->summary(s, sum));
+}
+
+int sink_close(struct sink *s)
+{
+	int rc;
+
+	if (!s)
+		return 0;
+	rc = s->err;
+	errno = 0;
+	if (fflush(s->f) != 0 && !rc)
+		rc = io_error(errno);
+	if (ferror(s->f) && !rc)
+		rc = -EIO;
+	if (s->own_file) {
+		errno = 0;
+		if (fclose(s->f) != 0 && !rc)
+			rc = io_error(errno);
+	}
+	free(s);
+	return rc;
+}
+
+const struct timeconv *sink_tc(const struct sink *s)
+{
+	static const struct timeconv zero;
+
+	return s->o.tc ? s->o.tc : &zero;
+}
+
+const char *family_name(unsigned int family)
+{
+	switch (family) {
+	case AF_INET: return "ipv4";
+	case AF_INET6: return "ipv6";
+	default: return "unknown";
+	}
+}
+
+int addr_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n)
+{
+	const __u8 *a = local ? t->saddr : t->daddr;
+
+	if (t->family != AF_INET && t->family != AF_INET6) {
+		snprintf(buf, n, "?");
+		return -EAFNOSUPPORT;
+	}
+	if (!inet_ntop(t->family, a, buf, n)) {
+		int e = errno;
+
+		if (n)
+			buf[0] = '\0';
+		return -e;
+	}
+	return 0;
+}
+
+int endpoint_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n)
+{
+	char a[SINK_ADDR_LEN];
+	int rc = addr_fmt(t, local, a, sizeof(a));
+	int len;
+
+	len = snprintf(buf, n, t->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+		       (unsigned int)(local ? t->sport : t->dport));
+	if (len < 0 || (size_t)len >= n)
+		return -ENOSPC;
+	return rc;
+}
+
+size_t comm_fmt(const struct conn *c, char *buf, size_t n)
+{
+	return sanitize_text(c->owner.comm, TL_COMM_LEN, buf, n);
+}
+
+int path_fmt(const struct conn *c, char *buf, size_t n)
+{
+	size_t len = c->path_len < CONN_PATH_MAX ? c->path_len : CONN_PATH_MAX;
+	size_t o = 0;
+	int w;
+
+	if (!n)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		w = snprintf(buf + o, n - o, "%s%s", i ? ">" : "", state_name(c->path[i]));
+		if (w < 0 || (size_t)w >= n - o)
+			return -ENOSPC;
+		o += (size_t)w;
+	}
+	if (c->path_truncated) {
+		w = snprintf(buf + o, n - o, "%s...", len ? ">" : "");
+		if (w < 0 || (size_t)w >= n - o)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+bool conn_measured(const struct conn *c, unsigned int state)
+{
+	return state >= 32 || !(c->unmeasured & (1u << state));
+}
+
+void fit_end(const char *s, size_t w, char *out)
+{
+	size_t len = strlen(s);
+
+	if (len <= w) {
+		memcpy(out, s, len + 1);
+		return;
+	}
+	if (!w) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, s, w - 1);
+	out[w - 1] = '~';
+	out[w] = '\0';
+}
+
+void fit_middle(const char *s, size_t w, char *out)
+{
+	size_t len = strlen(s), head, tail;
+
+	if (len <= w || w < 4) {
+		fit_end(s, w, out);
+		return;
+	}
+	head = (w - 2) / 2;
+	tail = w - 2 - head;
+	memcpy(out, s, head);
+	memcpy(out + head, "..", 2);
+	memcpy(out + head + 2, s + len - tail, tail + 1);
+}
+
+static size_t ndigits(uint64_t v)
+{
+	size_t d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+int fmt_ms_fit(uint64_t ns, size_t w, char *buf, size_t n)
+{
+	static const struct {
+		uint64_t ns;
+		char unit;
+	} units[] = {
+		{ 1000000000ULL, 's' },
+		{ 60000000000ULL, 'm' },
+		{ 3600000000000ULL, 'h' },
+		{ 86400000000000ULL, 'd' },
+	};
+	uint64_t ms = ns / 1000000, frac = ns / 1000 % 1000;
+	size_t d = ndigits(ms);
+
+	if (n <= w || w < 4) {
+		if (n)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	/* Rounded down like fmt_ms, so the narrow form never claims more
+	 * time than the exact one. */
+	for (size_t dec = 3; dec > 0; dec--) {
+		if (d + 1 + dec <= w) {
+			char fd[4] = { (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
+				       (char)('0' + frac % 10), '\0' };
+
+			fd[dec] = '\0';
+			snprintf(buf, n, "%" PRIu64 ".%s", ms, fd);
+			return 0;
+		}
+	}
+	if (d <= w) {
+		snprintf(buf, n, "%" PRIu64, ms);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t v = ns / units[i].ns;
+
+		if (ndigits(v) + 1 <= w) {
+			snprintf(buf, n, "%" PRIu64 "%c", v, units[i].unit);
+			return 0;
+		}
+	}
+	memset(buf, '#', w);
+	buf[w] = '\0';
+	return 0;
+}
+
+void count_fit(uint64_t v, size_t w, char *buf, size_t n)
+{
+	static const struct {
+		uint64_t div;
+		char unit;
+	} units[] = { { 1000, 'k' }, { 1000000, 'M' }, { 1000000000, 'G' } };
+	uint64_t cap = 0;
+
+	if (ndigits(v) <= w) {
+		snprintf(buf, n, "%" PRIu64, v);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t q = v / units[i].div;
+
+		if (q && ndigits(q) + 2 <= w) {
+			snprintf(buf, n, "%" PRIu64 "%c+", q, units[i].unit);
+			return;
+		}
+	}
+	/* Too large for any unit at this width: the largest bound that fits
+	 * in the largest unit reached is still true, only weaker. */
+	for (size_t i = 0; i + 2 < w; i++)
+		cap = cap * 10 + 9;
+	for (size_t i = sizeof(units) / sizeof(units[0]); i-- > 0;) {
+		uint64_t q = v / units[i].div;
+
+		if (q) {
+			snprintf(buf, n, "%" PRIu64 "%c+", q < cap ? q : cap, units[i].unit);
+			return;
+		}
+	}
+}
+
+void ident_fmt(const struct conn *c, size_t pid_w, size_t comm_w, size_t addr_w,
+	       struct ident_cols *out)
+{
+	char tmp[SINK_ENDPOINT_LEN];
+	char comm[SINK_COMM_LEN];
+
+	if (c->owner_known) {
+		snprintf(tmp, sizeof(tmp), "%" PRIu32, c->owner.pid);
+		fit_end(tmp, pid_w < sizeof(out->pid) ? pid_w : sizeof(out->pid) - 1, out->pid);
+		comm_fmt(c, comm, sizeof(comm));
+		fit_end(comm, comm_w < SINK_COMM_LEN ? comm_w : SINK_COMM_LEN - 1, out->comm);
+	} else {
+		snprintf(out->pid, sizeof(out->pid), "-");
+		snprintf(out->comm, sizeof(out->comm), "-");
+	}
+	if (addr_w >= SINK_ENDPOINT_LEN)
+		addr_w = SINK_ENDPOINT_LEN - 1;
+	endpoint_fmt(&c->tuple, true, tmp, sizeof(tmp));
+	fit_middle(tmp, addr_w, out->local);
+	endpoint_fmt(&c->tuple, false, tmp, sizeof(tmp));
+	fit_middle(tmp, addr_w, out->remote);
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* JSON Lines: one object per line, keys in the CSV column order, null where
+ * the CSV cell is empty, so the two outputs can be checked against each
+ * other field by field. */
+#include <errno.h>
+#include <inttypes.h>
+#include "sanitize.h"
+#include "sink.h"
+#include "states.h"
+
+static int json_conn(struct sink *s, const struct conn *c)
+{
+	char t[32], laddr[SINK_ADDR_LEN], raddr[SINK_ADDR_LEN];
+	char comm[SINK_COMM_LEN], path[SINK_PATH_LEN], ms[32];
+	FILE *f = s->f;
+
+	fmt_iso8601(sink_tc(s), c->start_ns, t, sizeof(t));
+	fprintf(f, "{\"event\":\"conn\",\"start_time\":\"%s\",\"end_time\":", t);
+	if (c->closed) {
+		fmt_iso8601(sink_tc(s), c->end_ns, t, sizeof(t));
+		fprintf(f, "\"%s\"", t);
+	} else {
+		fputs("null", f);
+	}
+	if (c->owner_known) {
+		fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", c->owner.pid);
+		comm_fmt(c, comm, sizeof(comm));
+		json_write_string(f, comm);
+	} else {
+		fputs(",\"pid\":null,\"comm\":null", f);
+	}
+	addr_fmt(&c->tuple, true, laddr, sizeof(laddr));
+	addr_fmt(&c->tuple, false, raddr, sizeof(raddr));
+	fprintf(f, ",\"family\":\"%s\",\"laddr\":\"%s\",\"lport\":%u,"
+		"\"raddr\":\"%s\",\"rport\":%u,\"role\":\"%s\",\"end_state\":\"%s\","
+		"\"close_cause\":\"%s\"",
+		family_name(c->tuple.family), laddr, (unsigned int)c->tuple.sport,
+		raddr, (unsigned int)c->tuple.dport, role_name(c->role),
+		state_name(c->state), cause_name(c->cause));
+	for (unsigned int i = 0; i < n_state_columns; i++) {
+		unsigned int st = state_columns[i].state;
+
+		if (conn_measured(c, st))
+			fmt_ms(c->state_ns[st], ms, sizeof(ms));
+		else
+			snprintf(ms, sizeof(ms), "null");
+		fprintf(f, ",\"%s\":%s", state_columns[i].name, ms);
+	}
+	fprintf(f, ",\"syn_retrans\":%" PRIu32 ",\"synack_retrans\":%" PRIu32
+		",\"fin_sent\":%" PRIu32 ",\"fin_retrans\":%" PRIu32
+		",\"data_retrans\":%" PRIu32 ",\"rst_sent\":%" PRIu32
+		",\"rst_recv\":%" PRIu32,
+		c->syn_retrans, c->synack_retrans, c->fin_sent, c->fin_retrans,
+		c->data_retrans, c->rst_sent, c->rst_recv);
+	if (c->bytes_known)
+		fprintf(f, ",\"bytes_acked\":%" PRIu64 ",\"bytes_received\":%" PRIu64,
+			c->bytes_acked, c->bytes_received);
+	else
+		fputs(",\"bytes_acked\":null,\"bytes_received\":null", f);
+	path_fmt(c, path, sizeof(path));
+	fprintf(f, ",\"path\":\"%s\",\"closed\":%s}\n", path, c->closed ? "true" : "false");
+	return ferror(f) ? -EIO : 0;
+}
+
+static int json_summary(struct sink *s, const struct summary *sum)
+{
+	char ms[32];
+
+	fmt_ms(sum->elapsed_ns, ms, sizeof(ms));
+	fprintf(s->f, "{\"event\":\"summary\",\"records\":%" PRIu64
+		",\"bad_records\":%" PRIu64 ",\"rb_drops\":%" PRIu64
+		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64
+		",\"conns_closed\":%" PRIu64 ",\"conns_open\":%" PRIu64
+		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64 ",\"elapsed_ms\":%s}\n",
+		sum->records, sum->bad_records, sum->rb_drops, sum->map_full,
+		sum->stale, sum->conns_closed, sum->conns_open,
+		sum->synack_orphans, sum->unattributed, ms);
+	return ferror(s->f) ? -EIO : 0;
+}
+
+const struct sink_ops sink_json_ops = {
+	.name = "json",
+	.conn = json_conn,
+	.summary = json_summary,
+};

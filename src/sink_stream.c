@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * One line per transition as it happens:
+ *   TIME PID COMM LOCAL REMOTE OLD_MS EVENT
+ * OLD_MS is the time spent in the state just left ("-" if its entry was not
+ * seen), blank for events that are not state changes. EVENT is free text
+ * and last, so the fixed columns stay aligned whatever it says.
+ */
+#include <errno.h>
+#include "sink.h"
+#include "states.h"
+
+#define TIME_W 15 /* "HH:MM:SS.uuuuuu" */
+#define PID_W 7
+#define COMM_W 12
+#define ADDR_W 21
+#define WCOMM_W 16
+#define WADDR_W 47
+#define OLD_W 10
+
+static int stream_begin(struct sink *s)
+{
+	size_t comm_w = s->o.wide ? WCOMM_W : COMM_W;
+	size_t addr_w = s->o.wide ? WADDR_W : ADDR_W;
+
+	fprintf(s->f, "%-*s %-*s %-*s %-*s %-*s %*s %s\n", TIME_W, "TIME", PID_W, "PID",
+		(int)comm_w, "COMM", (int)addr_w, "LOCAL", (int)addr_w, "REMOTE",
+		OLD_W, "OLD_MS", "EVENT");
+	return ferror(s->f) ? -EIO : 0;
+}
+
+static const char *retrans_what(unsigned int detail)
+{
+	switch (detail) {
+	case TL_RT_SYN: return "SYN";
+	case TL_RT_FIN: return "FIN";
+	case TL_RT_DATA: return "data";
+	default: return "?";
+	}
+}
+
+static int stream_transition(struct sink *s, const struct transition *t)
+{
+	static const struct conn none = { .tuple = { .family = 0 } };
+	const struct conn *c = t->c ? t->c : &none;
+	size_t comm_w = s->o.wide ? WCOMM_W : COMM_W;
+	size_t addr_w = s->o.wide ? WADDR_W : ADDR_W;
+	struct ident_cols id;
+	char tm[32], old[16] = "";
+	FILE *f = s->f;
+
+	fmt_clock(sink_tc(s), t->ts_ns, tm, sizeof(tm));
+	ident_fmt(c, PID_W, comm_w, addr_w, &id);
+	if (t->kind == TR_STATE || t->kind == TR_INFERRED) {
+		if (t->old_known)
+			fmt_ms_fit(t->old_ns, OLD_W, old, sizeof(old));
+		else
+			snprintf(old, sizeof(old), "-");
+	}
+	fprintf(f, "%-*s %-*s %-*s %-*s %-*s %*s ", TIME_W, tm, PID_W, id.pid,
+		(int)comm_w, id.comm, (int)addr_w, id.local, (int)addr_w, id.remote,
+		OLD_W, old);
+	switch (t->kind) {
+	case TR_STATE:
+		fprintf(f, "%s -> %s\n", state_name(t->oldstate), state_name(t->newstate));
+		break;
+	case TR_INFERRED:
+		fprintf(f, "%s -> %s (inferred)\n", state_name(t->oldstate),
+			state_name(t->newstate));
+		break;
+	case TR_RETRANS:
+		fprintf(f, "retransmit %s in %s\n", retrans_what(t->detail),
+			state_name(t->oldstate));
+		break;
+	case TR_SYNACK:
+		fputs("retransmit SYN-ACK\n", f);
+		break;
+	case TR_RESET:
+		fprintf(f, "RST %s\n", t->detail == TL_RST_SENT ? "sent" :
+				       t->detail == TL_RST_RECV ? "received" : "?");
+		break;
+	case TR_FIN:
+		fputs("FIN sent\n", f);
+		break;
+	default:
+		fprintf(f, "unknown event %u\n", (unsigned int)t->kind);
+		break;
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* Connections were already shown transition by transition. */
+static int stream_conn(struct sink *s, const struct conn *c)
+{
+	(void)s;
+	(void)c;
+	return 0;
+}
+
+const struct sink_ops sink_stream_ops = {
+	.name = "stream",
+	.begin = stream_begin,
+	.conn = stream_conn,
+	.transition = stream_transition,
+	.summary = sink_text_summary,
+};

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The default human output: one fixed-width line per connection.
+ *
+ * Narrow (IPv4 worst case exactly 100 columns):
+ *   PID COMM LOCAL REMOTE R END HS_MS ES_MS CL_MS RTX
+ * END is the close cause (lower case) for a connection that ended, or the
+ * state it is still in (upper case) for one still open: the end state of a
+ * closed one is nearly always CLOSE and is left to -w, CSV and JSON.
+ * HS = SYN_SENT + SYN_RECV, ES = ESTABLISHED, CL = FIN_WAIT1 + FIN_WAIT2 +
+ * CLOSE_WAIT + LAST_ACK + CLOSING (TIME_WAIT is a fixed 60 s and shown by
+ * -w). Durations shrink their precision to fit five columns; "-" is a time
+ * not measured. RTX sums every retransmission.
+ *
+ * Wide (-w): addresses wide enough for IPv6, end state and cause apart, and
+ * every per-state duration of the CSV schema.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include "sink.h"
+#include "states.h"
+
+#define PID_W 7
+#define COMM_W 12
+#define ADDR_W 21 /* "255.255.255.255:65535" */
+#define END_W 11  /* "ESTABLISHED", "syn_timeout" */
+#define DUR_W 5
+#define RTX_W 3
+
+#define WCOMM_W 16
+/* inet_ntop's longest IPv6 text is 39 characters (eight full groups; its
+ * dotted forms are only used for ::ffff:a.b.c.d and are shorter), plus
+ * "[]:65535". */
+#define WADDR_W 47
+#define WSTATE_W 12
+#define WDUR_W 11
+#define WRTX_W 5
+
+static const unsigned int hs_states[] = { TL_SYN_SENT, TL_SYN_RECV };
+static const unsigned int es_states[] = { TL_ESTABLISHED };
+static const unsigned int cl_states[] = { TL_FIN_WAIT1, TL_FIN_WAIT2, TL_CLOSE_WAIT,
+					  TL_LAST_ACK, TL_CLOSING };
+
+static void dur_group(const struct conn *c, const unsigned int *st, size_t n, size_t w,
+		      char *buf, size_t bufsz)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!conn_measured(c, st[i])) {
+			snprintf(buf, bufsz, "-");
+			return;
+		}
+		sum += c->state_ns[st[i]];
+	}
+	fmt_ms_fit(sum, w, buf, bufsz);
+}
+
+static char role_char(enum conn_role r)
+{
+	return r == ROLE_ACTIVE ? 'A' : r == ROLE_PASSIVE ? 'P' : '?';
+}
+
+static uint64_t rtx_total(const struct conn *c)
+{
+	return (uint64_t)c->syn_retrans + c->synack_retrans + c->fin_retrans + c->data_retrans;
+}
+
+static int text_begin(struct sink *s)
+{
+	if (!s->o.wide) {
+		fprintf(s->f, "%-*s %-*s %-*s %-*s %c %-*s %*s %*s %*s %*s\n",
+			PID_W, "PID", COMM_W, "COMM", ADDR_W, "LOCAL", ADDR_W, "REMOTE",
+			'R', END_W, "END", DUR_W, "HS_MS", DUR_W, "ES_MS", DUR_W, "CL_MS",
+			RTX_W, "RTX");
+		return ferror(s->f) ? -EIO : 0;
+	}
+	fprintf(s->f, "%-*s %-*s %-*s %-*s %c %-*s %-*s", PID_W, "PID", WCOMM_W, "COMM",
+		WADDR_W, "LOCAL", WADDR_W, "REMOTE", 'R', WSTATE_W, "STATE", END_W, "CAUSE");
+	for (unsigned int i = 0; i < n_state_columns; i++)
+		fprintf(s->f, " %*s", WDUR_W, state_name(state_columns[i].state));
+	fprintf(s->f, " %*s\n", WRTX_W, "RTX");
+	return ferror(s->f) ? -EIO : 0;
+}
+
+static int text_conn(struct sink *s, const struct conn *c)
+{
+	struct ident_cols id;
+	char d[3][16], rtx[16], st[16], cause[16];
+
+	if (!s->o.wide) {
+		ident_fmt(c, PID_W, COMM_W, ADDR_W, &id);
+		fit_end(c->closed ? cause_name(c->cause) : state_name(c->state), END_W, st);
+		dur_group(c, hs_states, 2, DUR_W, d[0], sizeof(d[0]));
+		dur_group(c, es_states, 1, DUR_W, d[1], sizeof(d[1]));
+		dur_group(c, cl_states, 5, DUR_W, d[2], sizeof(d[2]));
+		count_fit(rtx_total(c), RTX_W, rtx, sizeof(rtx));
+		fprintf(s->f, "%-*s %-*s %-*s %-*s %c %-*s %*s %*s %*s %*s\n",
+			PID_W, id.pid, COMM_W, id.comm, ADDR_W, id.local, ADDR_W, id.remote,
+			role_char(c->role), END_W, st, DUR_W, d[0], DUR_W, d[1], DUR_W, d[2],
+			RTX_W, rtx);
+		return ferror(s->f) ? -EIO : 0;
+	}
+	ident_fmt(c, PID_W, WCOMM_W, WADDR_W, &id);
+	fit_end(state_name(c->state), WSTATE_W, st);
+	fit_end(cause_name(c->cause), END_W, cause);
+	fprintf(s->f, "%-*s %-*s %-*s %-*s %c %-*s %-*s", PID_W, id.pid, WCOMM_W, id.comm,
+		WADDR_W, id.local, WADDR_W, id.remote, role_char(c->role), WSTATE_W, st,
+		END_W, cause);
+	for (unsigned int i = 0; i < n_state_columns; i++) {
+		dur_group(c, &state_columns[i].state, 1, WDUR_W, d[0], sizeof(d[0]));
+		fprintf(s->f, " %*s", WDUR_W, d[0]);
+	}
+	count_fit(rtx_total(c), WRTX_W, rtx, sizeof(rtx));
+	fprintf(s->f, " %*s\n", WRTX_W, rtx);
+	return ferror(s->f) ? -EIO : 0;
+}
+
+int sink_text_summary(struct sink *s, const struct summary *sum)
+{
+	uint64_t conns = sum->conns_closed + sum->conns_open;
+	bool lost = sum->rb_drops || sum->map_full || sum->stale || sum->bad_records;
+
+	fprintf(s->f, "# %" PRIu64 " connection%s (%" PRIu64 " still open), %" PRIu64
+		" records in %" PRIu64 ".%03" PRIu64 " s; unmatched SYN-ACK retransmits %" PRIu64,
+		conns, conns == 1 ? "" : "s", sum->conns_open, sum->records,
+		sum->elapsed_ns / 1000000000, sum->elapsed_ns / 1000000 % 1000,
+		sum->synack_orphans);
+	if (sum->unattributed)
+		fprintf(s->f, "; %" PRIu64 " not shown (owner never learnt under -p)",
+			sum->unattributed);
+	putc('\n', s->f);
+	/* A clean-looking table over lost records would mislead: any loss
+	 * turns the second line into a warning a reader cannot miss. */
+	fprintf(s->f, "# %s (ringbuf drops %" PRIu64 ", map full %" PRIu64
+		", stale sockets %" PRIu64 ", bad records %" PRIu64 ")%s\n",
+		lost ? "WARNING: data lost" : "no data lost",
+		sum->rb_drops, sum->map_full, sum->stale, sum->bad_records,
+		lost ? ": some connections are missing or incomplete" : "");
+	return ferror(s->f) ? -EIO : 0;
+}
+
+const struct sink_ops sink_text_ops = {
+	.name = "text",
+	.begin = text_begin,
+	.conn = text_conn,
+	.summary = sink_text_summary,
+};

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "states.h"
+
+/* Indexed by enum tl_tcp_state; every caller goes through the bounds check
+ * because state bytes come from the kernel (or from a corrupt record). */
+static const char *const state_names[TL_NSTATES] = {
+	[TL_ESTABLISHED] = "ESTABLISHED",
+	[TL_SYN_SENT] = "SYN_SENT",
+	[TL_SYN_RECV] = "SYN_RECV",
+	[TL_FIN_WAIT1] = "FIN_WAIT1",
+	[TL_FIN_WAIT2] = "FIN_WAIT2",
+	[TL_TIME_WAIT] = "TIME_WAIT",
+	[TL_CLOSE] = "CLOSE",
+	[TL_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TL_LAST_ACK] = "LAST_ACK",
+	[TL_LISTEN] = "LISTEN",
+	[TL_CLOSING] = "CLOSING",
+	[TL_NEW_SYN_RECV] = "NEW_SYN_RECV",
+	[TL_BOUND_INACTIVE] = "BOUND_INACTIVE",
+};
+
+static const char *const cause_names[CAUSE_MAX] = {
+	[CAUSE_OPEN] = "open",
+	[CAUSE_FIN] = "fin",
+	[CAUSE_RST_SENT] = "rst_sent",
+	[CAUSE_RST_RECV] = "rst_recv",
+	[CAUSE_REFUSED] = "refused",
+	[CAUSE_TIMEOUT] = "timeout",
+	[CAUSE_SYN_TIMEOUT] = "syn_timeout",
+	[CAUSE_ABORT] = "abort",
+	[CAUSE_LOST] = "lost",
+};
+
+static const char *const role_names[] = {
+	[ROLE_UNKNOWN] = "unknown",
+	[ROLE_ACTIVE] = "active",
+	[ROLE_PASSIVE] = "passive",
+};
+
+const char *state_name(unsigned int state)
+{
+	if (state >= TL_NSTATES || !state_names[state])
+		return "UNKNOWN";
+	return state_names[state];
+}
+
+bool state_valid(unsigned int state)
+{
+	return state >= TL_ESTABLISHED && state < TL_NSTATES;
+}
+
+const char *cause_name(unsigned int cause)
+{
+	if (cause >= CAUSE_MAX || !cause_names[cause])
+		return "unknown";
+	return cause_names[cause];
+}
+
+const char *role_name(unsigned int role)
+{
+	if (role >= sizeof(role_names) / sizeof(role_names[0]))
+		return "unknown";
+	return role_names[role];
+}
+
+/* Handshake first, then the data phase, then the closing states in the order
+ * a connection usually meets them; the CSV and JSON schemas depend on it. */
+const struct state_column state_columns[] = {
+	{ "syn_sent_ms", TL_SYN_SENT },
+	{ "syn_recv_ms", TL_SYN_RECV },
+	{ "established_ms", TL_ESTABLISHED },
+	{ "fin_wait1_ms", TL_FIN_WAIT1 },
+	{ "fin_wait2_ms", TL_FIN_WAIT2 },
+	{ "close_wait_ms", TL_CLOSE_WAIT },
+	{ "last_ack_ms", TL_LAST_ACK },
+	{ "closing_ms", TL_CLOSING },
+	{ "time_wait_ms", TL_TIME_WAIT },
+};
+const unsigned int n_state_columns = sizeof(state_columns) / sizeof(state_columns[0]);

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+#include "timefmt.h"
+
+#define NSEC_PER_SEC 1000000000LL
+
+static int64_t ts_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+void timeconv_init(struct timeconv *tc)
+{
+	/* Bracketing the realtime read with two monotonic reads and taking
+	 * their midpoint halves the error a preemption between reads adds. */
+	int64_t m1 = ts_ns(CLOCK_MONOTONIC);
+	int64_t r = ts_ns(CLOCK_REALTIME);
+	int64_t m2 = ts_ns(CLOCK_MONOTONIC);
+
+	tc->mono_to_real_ns = r - (m1 + (m2 - m1) / 2);
+}
+
+uint64_t mono_now_ns(void)
+{
+	return (uint64_t)ts_ns(CLOCK_MONOTONIC);
+}
+
+/* Wall-clock seconds and microseconds; floor division so that a time just
+ * before the epoch does not print a negative fraction. */
+static int to_tm(const struct timeconv *tc, uint64_t mono_ns, struct tm *tm, long *usec)
+{
+	int64_t real = (int64_t)mono_ns + tc->mono_to_real_ns;
+	int64_t sec = real / NSEC_PER_SEC;
+	int64_t rem = real % NSEC_PER_SEC;
+	time_t t;
+
+	if (rem < 0) {
+		rem += NSEC_PER_SEC;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, tm))
+		return -EOVERFLOW;
+	*usec = (long)(rem / 1000);
+	return 0;
+}
+
+static int fmt_done(int len, char *buf, size_t n)
+{
+	if (len < 0 || (size_t)len >= n) {
+		if (n)
+			buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int fmt_iso8601(const struct timeconv *tc, uint64_t mono_ns, char *buf, size_t n)
+{
+	struct tm tm;
+	long usec;
+	int rc;
+
+	if (n < 28)
+		return fmt_done(-1, buf, n);
+	rc = to_tm(tc, mono_ns, &tm, &usec);
+	if (rc) {
+		buf[0] = '\0';
+		return rc;
+	}
+	return fmt_done(snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				 tm.tm_hour, tm.tm_min, tm.tm_sec, usec),
+			buf, n);
+}
+
+int fmt_clock(const struct timeconv *tc, uint64_t mono_ns, char *buf, size_t n)
+{
+	struct tm tm;
+	long usec;
+	int rc;
+
+	if (n < 16)
+		return fmt_done(-1, buf, n);
+	rc = to_tm(tc, mono_ns, &tm, &usec);
+	if (rc) {
+		buf[0] = '\0';
+		return rc;
+	}
+	return fmt_done(snprintf(buf, n, "%02d:%02d:%02d.%06ld",
+				 tm.tm_hour, tm.tm_min, tm.tm_sec, usec),
+			buf, n);
+}
+
+int fmt_ms(uint64_t ns, char *buf, size_t n)
+{
+	/* Integers only: a double loses nanoseconds past 2^53 and rounds
+	 * 0.9999 ms up to "1.000", which would overstate a duration. */
+	return fmt_done(snprintf(buf, n, "%" PRIu64 ".%03" PRIu64,
+				 ns / 1000000, ns / 1000 % 1000),
+			buf, n);
+}
