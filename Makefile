@@ -23,7 +23,7 @@ endif
 
 # Debian packages the build, the tests and the live view need.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
-TEST_PKGS := libcmocka-dev iproute2 nftables
+TEST_PKGS := libcmocka-dev iproute2 nftables man-db groff-base
 DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
@@ -49,7 +49,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit integration install uninstall clean vmlinux help helpers
+.PHONY: all deps run test unit docs-check integration install uninstall clean vmlinux help helpers
 
 all: $(OUTPUT)/tcplife-states
 
@@ -123,12 +123,17 @@ run: deps
 unit: $(UNIT_BINS)
 	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
 
+# --help and the man page must list the same options.
+docs-check: all
+	$(Q)tests/docs/check-options.sh $(OUTPUT)/tcplife-states
+
 integration: all helpers
 	$(Q)tests/integration/run.sh $(OUTPUT)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory docs-check
 	$(Q)$(MAKE) --no-print-directory integration
 
 install: $(OUTPUT)/tcplife-states

@@ -192,5 +192,8 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
 	if (o->csv_path && o->json_path && !strcmp(o->csv_path, "-") && !strcmp(o->json_path, "-"))
 		return usage_error(err, "%s", "--csv - and --json - cannot both write to stdout");
+	if (o->stream && ((o->csv_path && !strcmp(o->csv_path, "-")) ||
+			  (o->json_path && !strcmp(o->json_path, "-"))))
+		return usage_error(err, "%s", "--stream writes to stdout: it cannot be combined with --csv - or --json -");
 	return CLI_RUN;
 }

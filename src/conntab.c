@@ -164,6 +164,8 @@ static void enter(struct conn *c, uint8_t state, uint64_t ts)
 	settle(c, ts);
 	c->state = state;
 	path_add(c, state);
+	if (!c->start_exact)
+		c->unmeasured &= ~BIT(state); /* seen mid-life: this one we measure */
 }
 
 static void notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
@@ -174,6 +176,9 @@ static void notify(struct conntab *t, enum transition_kind kind, uint8_t detail,
 		.oldstate = old, .newstate = new, .old_ns = old_ns, .old_known = old_known,
 	};
 
+	/* Under -p nothing is shown before the owner is known to match. */
+	if (t->cfg.n_pids && (!c->owner_known || !pid_wanted(t, c->owner.pid)))
+		return;
 	if (t->cfg.transition)
 		t->cfg.transition(t->cfg.ctx, &tr);
 }
@@ -297,8 +302,10 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 			path_add(c, s);
 		}
 	} else {
-		/* Seen mid-life: the tool started after it was born. */
+		/* Seen mid-life: the tool started after it was born. What came
+		 * before is unknown; the first state counts from first sight. */
 		c->start_ns = e->entered_ns ? e->entered_ns : e->ts_ns;
+		c->unmeasured = e->entered_ns ? ~BIT(s) : ~0u;
 		c->state = s;
 		c->state_entered_ns = c->start_ns;
 		path_add(c, s);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tcplife-states: parse, open outputs, start the tracer, poll, clean up. */
 #include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
@@ -40,6 +44,22 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Loading tracing programs needs CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON
+ * (5.8+). Checked first so the user gets this sentence, not an EPERM from
+ * deep inside a probe. */
+static bool may_trace(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = data[0].effective | ((__u64)data[1].effective << 32);
+	return (eff & (1ULL << CAP_SYS_ADMIN)) ||
+	       ((eff & (1ULL << 39 /* CAP_BPF */)) && (eff & (1ULL << 38 /* CAP_PERFMON */)));
+}
+
 static int list_probes(void)
 {
 	struct tracer *tr = tracer_probe();
@@ -72,6 +92,10 @@ int main(int argc, char **argv)
 	if (err == CLI_DONE)
 		return 0;
 	log_set_verbose(o.verbose);
+	if (!may_trace()) {
+		log_err("loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): run with sudo");
+		return 1;
+	}
 	if (o.list_probes)
 		return list_probes();
 

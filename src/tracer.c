@@ -151,6 +151,8 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 /* Pick, for every hook, the best candidate not yet refused. */
 static int choose(struct tracer *tr)
 {
+	int err = 0;
+
 	for (int h = 0; h < HOOK_MAX; h++) {
 		tr->chosen[h] = -1;
 		for (int i = 0; i < hooks[h].n; i++) {
@@ -166,10 +168,10 @@ static int choose(struct tracer *tr)
 		if (tr->chosen[h] < 0 && hooks[h].required) {
 			log_err("no way to hook %s on this kernel: %s", hooks[h].what,
 				tr->why[h][hooks[h].n - 1]);
-			return -EOPNOTSUPP;
+			err = -EOPNOTSUPP;
 		}
 	}
-	return 0;
+	return err;
 }
 
 enum tier tracer_tier(const struct tracer *tr, enum hook h)

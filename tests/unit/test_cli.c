@@ -74,9 +74,9 @@ static void test_outputs_and_control(void **state)
 	struct options o;
 
 	(void)state;
-	assert_int_equal(parse(&o, "--csv out.csv --json - -s -w -d 5 --max-conns 1048576 --ringbuf-mb 16"), CLI_RUN);
+	assert_int_equal(parse(&o, "--csv out.csv --json out.json -s -w -d 5 --max-conns 1048576 --ringbuf-mb 16"), CLI_RUN);
 	assert_string_equal(o.csv_path, "out.csv");
-	assert_string_equal(o.json_path, "-");
+	assert_string_equal(o.json_path, "out.json");
 	assert_true(o.stream && o.wide);
 	assert_int_equal(o.duration_s, 5);
 	assert_int_equal(o.max_conns, 1048576);
@@ -91,7 +91,7 @@ static void test_usage_errors(void **state)
 	static const char *const bad[] = {
 		"-L 0", "-L 65536", "-L http", "-D -5", "-p 0", "-p abc", "-d 0", "-d 1.5",
 		"--ringbuf-mb 3", "--max-conns 10", "--bogus", "-L", "extra", "-4 -6",
-		"--csv - --json -", "--csv",
+		"--csv - --json -", "--csv", "--stream --csv -", "-s --json -",
 	};
 	struct options o;
 

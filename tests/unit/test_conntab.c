@@ -394,6 +394,30 @@ static void test_missed_transition(void **state)
 	conntab_free(t);
 }
 
+/* The tool started after the connection was born: what came before first
+ * sight is unknown (empty), not zero; states entered later are measured. */
+static void test_seen_mid_life(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 0, TL_F_OWNER_KNOWN, 80, 40000);
+
+	(void)state;
+	st(t, s, TL_ESTABLISHED, TL_CLOSE_WAIT, 0, 100 * MS);
+	st(t, s, TL_CLOSE_WAIT, TL_LAST_ACK, 100 * MS, 300 * MS);
+	st(t, s, TL_LAST_ACK, TL_CLOSE, 300 * MS, 301 * MS);
+	conntab_flush(t, 400 * MS);
+	assert_int_equal(b.n, 1);
+	assert_false(b.out[0].start_exact);
+	assert_int_equal(b.out[0].role, ROLE_UNKNOWN);
+	assert_true(b.out[0].unmeasured & (1u << TL_SYN_RECV));
+	assert_true(b.out[0].unmeasured & (1u << TL_ESTABLISHED)); /* entered before we looked */
+	assert_false(b.out[0].unmeasured & (1u << TL_CLOSE_WAIT));
+	assert_int_equal(b.out[0].state_ns[TL_CLOSE_WAIT], 200 * MS);
+	assert_int_equal(b.out[0].cause, CAUSE_FIN);
+	conntab_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_pid_filter),
 		cmocka_unit_test(test_address_reuse),
 		cmocka_unit_test(test_missed_transition),
+		cmocka_unit_test(test_seen_mid_life),
 	};
 
 	return cmocka_run_group_tests_name("conntab", tests, NULL, NULL);
