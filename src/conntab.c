@@ -367,15 +367,21 @@ static bool sends_fin(uint8_t old, uint8_t new)
 	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
 }
 
+/* The connection parked in FIN_WAIT2 whose peer is `peer`, if any. */
+static struct entry *parked_partner(struct conntab *t, const struct entry *peer)
+{
+	struct tkey k;
+
+	make_key(&peer->c.tuple, true, &k);
+	return hmap_get(&t->waiting, &k);
+}
+
 /* A parked FIN_WAIT2 connection's peer sent its FIN: the timewait sock moves
  * to TIME_WAIT when it arrives (same host: microseconds later). */
 static void peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
 {
-	struct tkey k;
-	struct entry *w;
+	struct entry *w = parked_partner(t, peer);
 
-	make_key(&peer->c.tuple, true, &k);
-	w = hmap_get(&t->waiting, &k);
 	if (!w)
 		return;
 	enter(&w->c, TL_TIME_WAIT, ts);
@@ -387,11 +393,8 @@ static void peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
 /* The peer of a parked connection ended without a FIN. */
 static void peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
 {
-	struct tkey k;
-	struct entry *w;
+	struct entry *w = parked_partner(t, peer);
 
-	make_key(&peer->c.tuple, true, &k);
-	w = hmap_get(&t->waiting, &k);
 	if (!w)
 		return;
 	settle(&w->c, ts);
