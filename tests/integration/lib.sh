@@ -1,0 +1,599 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# lib.sh - sourced by tests/integration/t_*.sh. See README beside it.
+#
+# Environment (set by run.sh; defaults for running one test by hand from
+# the repository root, e.g. `sudo bash tests/integration/t_01_...sh`):
+#   TL_BUILD  build directory (default: build)
+#   TL_BIN    the tracer          (default: $TL_BUILD/tcplife-states)
+#   TL_PEER   the test peer       (default: $TL_BUILD/tests/tlpeer)
+#
+# Every test gets a work directory $TL_WORK = $TL_BUILD/test-logs/NAME.d
+# (peer outputs, tracer CSV/stderr), emptied at start and kept afterwards.
+# Everything a test creates (network namespaces, with their nft tables and
+# sysctls; background processes; tracers) is registered and removed by an
+# EXIT trap, also when the test fails or is interrupted.
+#
+# Traffic: only over lo inside the namespaces the test creates.
+#
+# Exit codes: 0 pass, 1 fail, 77 skip (a line "SKIP: reason" first).
+# Assertions do not stop the test: they print "ok: ..." or "FAIL: ..." and
+# count; tl_finish exits 1 if any failed. tl_die stops at once (setup
+# errors).
+#
+# Helpers:
+#   tl_require [EXTRA...]       root, tracer, peer, tools (skip/fail)
+#   tl_ports VAR...             distinct random ports 20000..31999
+#   tl_netns_new VAR            namespace with lo up; removed at exit
+#   tl_ns NS CMD... / tl_sysctl NS key=value...
+#   tl_nft_drop NS VAR EXPR...  "EXPR counter drop" at INPUT; handle -> VAR
+#   tl_nft_packets NS H / tl_nft_undrop NS H
+#   tl_nstat NS COUNTER         absolute counter in the namespace
+#   tl_peer_server NAME NS ARGS...  tlpeer server; returns once listening
+#   tl_peer_client NAME NS ARGS...  tlpeer client in the background
+#   tl_bg NAME NS CMD...        any background command; pid in TL_PID[NAME],
+#                               output in $TL_WORK/NAME.out / NAME.err
+#   tl_wait_exit NAME SECS / tl_expect_exit NAME SECS [RC]
+#   tl_wait_file FILE SECS / tl_wait_line FILE ERE SECS [PID]
+#   tl_kv FILE PREFIX KEY [K=V...]  a value from tlpeer's key=value lines
+#   tl_tracer_start NAME ARGS...    start, wait for "tcplife-states: tracing"
+#   tl_tracer_stop NAME         SIGINT, wait, check exit status 0
+#   tl_csv FILE OUT [COND...]   OUT: column, "-" rows, "#" count, "@" dump;
+#                               COND: col=v col!=v col~ere col!~ere (AND)
+#   tl_csv_get / tl_csv_count / tl_csv_show
+#   assert_eq assert_ne assert_ge assert_le assert_gt assert_lt
+#   assert_between assert_match assert_no_match assert_contains
+#   assert_not_contains; tl_check_ok / tl_check_fail MSG; tl_finish
+
+set -u -o pipefail
+
+TL_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TL_ROOT=$(cd "$TL_LIB_DIR/../.." && pwd)
+TL_BUILD=${TL_BUILD:-$TL_ROOT/build}
+TL_BUILD=$(cd "$TL_BUILD" 2>/dev/null && pwd || echo "$TL_BUILD")
+TL_BIN=${TL_BIN:-$TL_BUILD/tcplife-states}
+TL_PEER=${TL_PEER:-$TL_BUILD/tests/tlpeer}
+TL_NAME=$(basename "$0" .sh)
+TL_SHORT=${TL_NAME%%_[a-z]*} # t_01_client_close_first -> t_01
+TL_SHORT=${TL_SHORT//_/}     # -> t01
+TL_WORK=$TL_BUILD/test-logs/$TL_NAME.d
+TL_FAILS=0
+TL_CHECKS=0
+TL_NETNS=()
+TL_BG_PIDS=()
+declare -A TL_PID=()     # name -> pid of a background process
+declare -A TL_TRACER=()  # name -> pid of a running tracer
+TL_T0=$(date +%s.%N)
+
+rm -rf "$TL_WORK"
+mkdir -p "$TL_WORK" || { echo "cannot create $TL_WORK"; exit 1; }
+
+# ---------------------------------------------------------------- logging
+
+tl_log() {
+	printf '[%6.2f] %s\n' "$(awk -v a="$TL_T0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*"
+}
+
+tl_die() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+tl_skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+tl_finish() {
+	if ((TL_FAILS > 0)); then
+		echo "FAIL: $TL_FAILS of $TL_CHECKS checks failed"
+		exit 1
+	fi
+	echo "all $TL_CHECKS checks passed"
+	exit 0
+}
+
+# ---------------------------------------------------------------- cleanup
+
+tl_alive() { # PID: running and not a zombie
+	[[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+tl_cleanup() {
+	local rc=$? name pid ns i
+	trap - EXIT INT TERM
+	for name in "${!TL_TRACER[@]}"; do
+		pid=${TL_TRACER[$name]}
+		tl_alive "$pid" || continue
+		echo "cleanup: tracer $name (pid $pid) still running: SIGINT"
+		kill -INT "$pid" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do tl_alive "$pid" || break; sleep 0.1; done
+		tl_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${TL_BG_PIDS[@]}"; do
+		tl_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	for ns in "${TL_NETNS[@]}"; do
+		# Only processes this test started live in its namespaces.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for pid in "${TL_BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${TL_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null || echo "cleanup: could not delete netns $ns"
+	done
+	exit "$rc"
+}
+trap tl_cleanup EXIT
+trap 'echo "interrupted (SIGINT)"; exit 130' INT
+trap 'echo "interrupted (SIGTERM: timeout?)"; exit 143' TERM
+
+# ---------------------------------------------------------------- checks
+
+tl_need_root() {
+	[[ $(id -u) == 0 ]] || tl_skip "needs root"
+}
+
+tl_require() { # [EXTRA...]: root, the tracer, the peer, the tools; EXTRA
+	# is a path (must be executable: fail) or a command (missing: skip)
+	tl_need_root
+	[[ -x $TL_PEER ]] || tl_die "test peer $TL_PEER missing (make helpers)"
+	[[ -x $TL_BIN ]] || tl_die "tracer $TL_BIN missing (make)"
+	local t
+	for t in ip nft nstat ss awk "$@"; do
+		if [[ $t == */* ]]; then
+			[[ -x $t ]] || tl_die "$t missing"
+		else
+			command -v "$t" >/dev/null || tl_skip "$t not installed"
+		fi
+	done
+}
+
+tl_port() { # random port 20000..31999 (below the default ephemeral range)
+	echo $((20000 + RANDOM % 12000))
+}
+
+tl_ports() { # VAR... : distinct random ports
+	local v p used=" "
+	for v in "$@"; do
+		while :; do
+			p=$(tl_port)
+			[[ $used == *" $p "* ]] || break
+		done
+		used+="$p "
+		printf -v "$v" %s "$p"
+	done
+}
+
+# ---------------------------------------------------------------- netns
+
+tl_netns_new() { # VAR: create a namespace with lo up, store its name in VAR
+	local ns="tl-$TL_SHORT-$$-${#TL_NETNS[@]}"
+	ip netns add "$ns" || tl_die "ip netns add $ns"
+	TL_NETNS+=("$ns")
+	ip -n "$ns" link set lo up || tl_die "lo up in $ns"
+	printf -v "$1" %s "$ns"
+	tl_log "netns $ns created"
+}
+
+tl_ns() { # NS CMD...: run in the namespace
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+tl_sysctl() { # NS key=value...: namespace sysctls (net.ipv4.tcp_* are per netns)
+	local ns=$1 kv
+	shift
+	for kv in "$@"; do
+		ip netns exec "$ns" sysctl -qw "$kv" || tl_die "sysctl $kv in $ns"
+	done
+}
+
+# ---------------------------------------------------------------- nft
+# A table of the test's own in the namespace, chain `input` at the input
+# hook. Drops go at INPUT, not OUTPUT: an OUTPUT drop makes the transmit
+# fail with EPERM, and older kernels then skip the retransmit tracepoint.
+
+tl_nft_init() { # NS
+	ip netns exec "$1" nft -f - <<'EOF' || tl_die "nft table in $1"
+table inet tl_test {
+	chain input {
+		type filter hook input priority filter; policy accept;
+	}
+}
+EOF
+}
+
+tl_nft_drop() { # NS VAR EXPR...: add "EXPR counter drop"; rule handle -> VAR
+	local ns=$1 var=$2 out h
+	shift 2
+	ip netns exec "$ns" nft list table inet tl_test >/dev/null 2>&1 || tl_nft_init "$ns"
+	out=$(ip netns exec "$ns" nft --echo --handle add rule inet tl_test input "$@" counter drop 2>&1) ||
+		tl_die "nft add rule $*: $out"
+	h=$(sed -n 's/.*# handle \([0-9]*\).*/\1/p' <<<"$out" | head -1)
+	[[ -n $h ]] || tl_die "no handle in nft output: $out"
+	printf -v "$var" %s "$h"
+	tl_log "nft drop (handle $h): $*"
+}
+
+tl_nft_packets() { # NS HANDLE: packets the rule has dropped so far
+	ip netns exec "$1" nft -a list chain inet tl_test input |
+		awk -v h="$2" '$0 ~ ("# handle " h "$") { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+tl_nft_undrop() { # NS HANDLE
+	local n
+	n=$(tl_nft_packets "$1" "$2")
+	ip netns exec "$1" nft delete rule inet tl_test input handle "$2" || tl_die "nft delete handle $2"
+	tl_log "nft rule $2 removed after dropping ${n:-?} packets"
+}
+
+# ---------------------------------------------------------------- nstat
+
+tl_nstat() { # NS COUNTER: absolute value in the namespace (0 if absent)
+	local v
+	v=$(ip netns exec "$1" nstat -asz "$2" 2>/dev/null | awk -v c="$2" '$1 == c { print $2 }')
+	echo "${v:-0}"
+}
+
+tl_nstat_all() { # NS FILE: every counter, absolute, for the log
+	ip netns exec "$1" nstat -asz >"$2" 2>&1
+}
+
+# ---------------------------------------------------------------- processes
+
+tl_wait_file() { # FILE TIMEOUT_S
+	local i n
+	n=$(awk -v t="$2" 'BEGIN { print int(t * 20) }')
+	for ((i = 0; i < n; i++)); do
+		[[ -s $1 ]] && return 0
+		sleep 0.05
+	done
+	[[ -s $1 ]]
+}
+
+tl_wait_line() { # FILE ERE TIMEOUT_S [PID]: wait for a line; stop early if PID died
+	local i n
+	n=$(awk -v t="$3" 'BEGIN { print int(t * 20) }')
+	for ((i = 0; i < n; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		if [[ -n ${4:-} ]] && ! tl_alive "$4"; then
+			grep -Eq -- "$2" "$1" 2>/dev/null
+			return
+		fi
+		sleep 0.05
+	done
+	grep -Eq -- "$2" "$1" 2>/dev/null
+}
+
+tl_bg() { # NAME NS CMD...: start CMD in NS in the background
+	# stdout -> $TL_WORK/NAME.out, stderr -> NAME.err; pid -> TL_PID[NAME].
+	# `ip netns exec` execs CMD, so the pid is CMD's own.
+	local name=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$TL_WORK/$name.out" 2>"$TL_WORK/$name.err" &
+	TL_PID[$name]=$!
+	TL_BG_PIDS+=($!)
+	tl_log "started $name (pid $!) in $ns: $*"
+}
+
+tl_wait_exit() { # NAME TIMEOUT_S: wait for a background process; its exit code is returned
+	local name=$1 pid=${TL_PID[$1]} i n rc
+	n=$(awk -v t="$2" 'BEGIN { print int(t * 20) }')
+	for ((i = 0; i < n; i++)); do
+		tl_alive "$pid" || break
+		sleep 0.05
+	done
+	if tl_alive "$pid"; then
+		tl_log "$name (pid $pid) still running after $2 s"
+		return 124
+	fi
+	wait "$pid"
+	rc=$?
+	tl_log "$name (pid $pid) exited $rc"
+	return $rc
+}
+
+tl_expect_exit() { # NAME TIMEOUT_S [RC=0]: wait, and check the exit code
+	local rc
+	tl_wait_exit "$1" "$2"
+	rc=$?
+	if [[ $rc != "${3:-0}" ]]; then
+		echo "--- $1 stdout (last 20 lines):"
+		tail -n 20 "$TL_WORK/$1.out"
+		echo "--- $1 stderr:"
+		tail -n 20 "$TL_WORK/$1.err"
+	fi
+	assert_eq "$rc" "${3:-0}" "$1 exit status"
+}
+
+tl_peer_server() { # NAME NS ARGS...: tlpeer server; returns once it listens
+	local name=$1 ns=$2
+	shift 2
+	rm -f "$TL_WORK/$name.ready"
+	tl_bg "$name" "$ns" "$TL_PEER" server --ready-file "$TL_WORK/$name.ready" "$@"
+	tl_wait_file "$TL_WORK/$name.ready" 10 || {
+		cat "$TL_WORK/$name.err"
+		tl_die "$name did not start listening"
+	}
+	local rpid
+	rpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$TL_WORK/$name.ready")
+	[[ $rpid == "${TL_PID[$name]}" ]] || tl_die "$name: ready file pid $rpid != $!"
+}
+
+tl_peer_client() { # NAME NS ARGS...: tlpeer client in the background
+	local name=$1 ns=$2
+	shift 2
+	tl_bg "$name" "$ns" "$TL_PEER" client "$@"
+}
+
+tl_kv() { # FILE PREFIX KEY [K=V...]: KEY's value on each line "PREFIX k=v..." matching all K=V
+	local file=$1 prefix=$2 key=$3
+	shift 3
+	awk -v p="$prefix" -v k="$key" -v conds="$*" '
+		$1 != p { next }
+		{
+			delete kv
+			for (i = 2; i <= NF; i++) { j = index($i, "="); if (j) kv[substr($i, 1, j - 1)] = substr($i, j + 1) }
+			n = split(conds, c, " ")
+			for (i = 1; i <= n; i++) { j = index(c[i], "="); if (kv[substr(c[i], 1, j - 1)] != substr(c[i], j + 1)) next }
+			if (k in kv) print kv[k]
+		}' "$file"
+}
+
+# ---------------------------------------------------------------- tracer
+
+tl_tracer_start() { # NAME ARGS...: start the tracer, wait until it is attached
+	# stdout -> $TL_WORK/NAME.stdout, stderr -> NAME.stderr; pid -> TL_TRACER[NAME]
+	local name=$1 pid
+	shift
+	"$TL_BIN" "$@" >"$TL_WORK/$name.stdout" 2>"$TL_WORK/$name.stderr" &
+	pid=$!
+	TL_TRACER[$name]=$pid
+	tl_log "tracer $name (pid $pid): $TL_BIN $*"
+	if ! tl_wait_line "$TL_WORK/$name.stderr" '^tcplife-states: tracing' "${TL_TRACER_ATTACH_TIMEOUT:-60}" "$pid"; then
+		echo "--- $name stderr:"
+		tail -n 30 "$TL_WORK/$name.stderr"
+		if tl_alive "$pid"; then
+			tl_die "tracer $name not attached after ${TL_TRACER_ATTACH_TIMEOUT:-60} s"
+		fi
+		wait "$pid"
+		tl_die "tracer $name exited ($?) before attaching"
+	fi
+	tl_log "tracer $name attached: $(grep -m1 '^tcplife-states: tracing' "$TL_WORK/$name.stderr")"
+}
+
+tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0
+	local name=$1 pid=${TL_TRACER[$1]} i rc
+	if ! tl_alive "$pid"; then
+		wait "$pid"
+		rc=$?
+		echo "--- $name stderr:"
+		tail -n 30 "$TL_WORK/$name.stderr"
+		assert_eq "$rc" 0 "tracer $name exit status (it exited before SIGINT)"
+		return
+	fi
+	kill -INT "$pid"
+	for ((i = 0; i < 300; i++)); do
+		tl_alive "$pid" || break
+		sleep 0.05
+	done
+	if tl_alive "$pid"; then
+		echo "--- $name stderr:"
+		tail -n 30 "$TL_WORK/$name.stderr"
+		kill -KILL "$pid"
+		wait "$pid"
+		tl_check_fail "tracer $name did not exit within 15 s of SIGINT"
+		return
+	fi
+	wait "$pid"
+	rc=$?
+	tl_log "tracer $name exited $rc; its stderr:"
+	sed 's/^/    /' "$TL_WORK/$name.stderr"
+	assert_eq "$rc" 0 "tracer $name exit status after SIGINT"
+}
+
+# ---------------------------------------------------------------- CSV
+# A CSV file with a header row. Fields are split on commas; a field in
+# double quotes may hold commas and "" (comm may be quoted). Conditions:
+# COL=VAL, COL!=VAL, COL~ERE, COL!~ERE, AND-ed.
+
+# shellcheck disable=SC2016 # awk program: no shell expansion wanted
+TL_CSV_AWK='
+function csvsplit(s, a,    n, i, c, f, q, len) {
+	if (index(s, "\"") == 0)
+		return split(s, a, ",")
+	n = 0; f = ""; q = 0; len = length(s)
+	for (i = 1; i <= len; i++) {
+		c = substr(s, i, 1)
+		if (q) {
+			if (c == "\"") {
+				if (substr(s, i + 1, 1) == "\"") { f = f "\""; i++ } else q = 0
+			} else f = f c
+		} else if (c == "\"") q = 1
+		else if (c == ",") { a[++n] = f; f = "" }
+		else f = f c
+	}
+	a[++n] = f
+	return n
+}
+BEGIN {
+	nc = split(conds, cl, "\034")
+	for (i = 1; i <= nc; i++) {
+		s = cl[i]
+		if (match(s, /!=|!~|=|~/)) {
+			ccol[i] = substr(s, 1, RSTART - 1); cop[i] = substr(s, RSTART, RLENGTH)
+			cval[i] = substr(s, RSTART + RLENGTH)
+		} else { print "bad condition: " s > "/dev/stderr"; bad = 1; exit 2 }
+	}
+}
+{ sub(/\r$/, "") }
+NR == 1 {
+	nh = csvsplit($0, h)
+	for (i = 1; i <= nh; i++) idx[h[i]] = i
+	for (i = 1; i <= nc; i++)
+		if (!(ccol[i] in idx)) { print "no column " ccol[i] " in " FILENAME > "/dev/stderr"; bad = 1; exit 2 }
+	if (out != "-" && out != "#" && out != "@" && !(out in idx)) { print "no column " out " in " FILENAME > "/dev/stderr"; bad = 1; exit 2 }
+	next
+}
+$0 == "" { next }
+{
+	delete a
+	csvsplit($0, a)
+	for (i = 1; i <= nc; i++) {
+		v = a[idx[ccol[i]]]
+		if (cop[i] == "=" && v != cval[i]) next
+		if (cop[i] == "!=" && v == cval[i]) next
+		if (cop[i] == "~" && v !~ cval[i]) next
+		if (cop[i] == "!~" && v ~ cval[i]) next
+	}
+	count++
+	if (out == "-") print
+	else if (out == "@") {
+		printf "  row %d:", NR
+		for (i = 1; i <= nh; i++) printf " %s=%s", h[i], a[i]
+		printf "\n"
+	} else if (out != "#") print a[idx[out]]
+}
+END { if (!bad && out == "#") print count + 0 }
+'
+
+tl_csv() { # FILE OUT [COND...]: OUT = column name, "-" raw rows, "#" count, "@" col=val dump
+	local file=$1 out=$2 conds
+	shift 2
+	[[ -f $file ]] || { echo "no CSV file $file" >&2; [[ $out == "#" ]] && echo 0; return 1; }
+	conds=$(IFS=$'\034'; echo "$*")
+	awk -v out="$out" -v conds="$conds" "$TL_CSV_AWK" "$file"
+}
+
+tl_csv_get() { # FILE OUTCOL COND...: first match only (empty if none)
+	tl_csv "$@" | head -n 1
+}
+
+tl_csv_count() { # FILE COND...
+	local file=$1
+	shift
+	tl_csv "$file" "#" "$@"
+}
+
+tl_csv_show() { # FILE COND...: matching rows as col=val, for the log
+	local file=$1
+	shift
+	tl_csv "$file" @ "$@"
+}
+
+# ---------------------------------------------------------------- assertions
+# Numbers may be decimals (2003.123): compared with awk. An empty or
+# non-numeric value fails a numeric assertion.
+
+tl_check_ok() {
+	TL_CHECKS=$((TL_CHECKS + 1))
+	echo "ok: $*"
+}
+
+tl_check_fail() {
+	TL_CHECKS=$((TL_CHECKS + 1))
+	TL_FAILS=$((TL_FAILS + 1))
+	echo "FAIL: $*"
+}
+
+tl_isnum() {
+	[[ $1 =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]
+}
+
+tl_numcmp() { # A OP B -> status
+	awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+		a += 0; b += 0
+		if (op == "==") r = a == b; else if (op == "!=") r = a != b
+		else if (op == ">=") r = a >= b; else if (op == "<=") r = a <= b
+		else if (op == ">") r = a > b; else if (op == "<") r = a < b
+		exit !r }'
+}
+
+assert_eq() { # ACTUAL EXPECTED MSG: numeric if both are numbers, else string
+	local a=$1 e=$2 m=${3:-}
+	if tl_isnum "$a" && tl_isnum "$e"; then
+		tl_numcmp "$a" == "$e" && { tl_check_ok "$m: $a == $e"; return 0; }
+	elif [[ $a == "$e" ]]; then
+		tl_check_ok "$m: '$a'"
+		return 0
+	fi
+	tl_check_fail "$m: expected '$e', got '$a'"
+	return 1
+}
+
+assert_ne() { # ACTUAL UNEXPECTED MSG
+	if [[ $1 != "$2" ]]; then
+		tl_check_ok "${3:-}: '$1' != '$2'"
+		return 0
+	fi
+	tl_check_fail "${3:-}: got '$1', which it must not be"
+	return 1
+}
+
+tl_assert_num() { # A OP B MSG
+	if ! tl_isnum "$1"; then
+		tl_check_fail "$4: expected a number $2 $3, got '$1'"
+		return 1
+	fi
+	if tl_numcmp "$1" "$2" "$3"; then
+		tl_check_ok "$4: $1 $2 $3"
+		return 0
+	fi
+	tl_check_fail "$4: expected $2 $3, got $1"
+	return 1
+}
+
+assert_ge() { tl_assert_num "$1" ">=" "$2" "${3:-}"; }
+assert_le() { tl_assert_num "$1" "<=" "$2" "${3:-}"; }
+assert_gt() { tl_assert_num "$1" ">" "$2" "${3:-}"; }
+assert_lt() { tl_assert_num "$1" "<" "$2" "${3:-}"; }
+
+assert_between() { # V LO HI MSG (inclusive)
+	if tl_isnum "$1" && tl_numcmp "$1" ">=" "$2" && tl_numcmp "$1" "<=" "$3"; then
+		tl_check_ok "${4:-}: $2 <= $1 <= $3"
+		return 0
+	fi
+	tl_check_fail "${4:-}: expected between $2 and $3, got '$1'"
+	return 1
+}
+
+assert_match() { # STR ERE MSG
+	if [[ $1 =~ $2 ]]; then
+		tl_check_ok "${3:-}: '$1' ~ /$2/"
+		return 0
+	fi
+	tl_check_fail "${3:-}: '$1' does not match /$2/"
+	return 1
+}
+
+assert_no_match() { # STR ERE MSG
+	if ! [[ $1 =~ $2 ]]; then
+		tl_check_ok "${3:-}: '$1' !~ /$2/"
+		return 0
+	fi
+	tl_check_fail "${3:-}: '$1' matches /$2/, it must not"
+	return 1
+}
+
+assert_contains() { # STR SUBSTR MSG
+	if [[ $1 == *"$2"* ]]; then
+		tl_check_ok "${3:-}: '$1' contains '$2'"
+		return 0
+	fi
+	tl_check_fail "${3:-}: '$1' does not contain '$2'"
+	return 1
+}
+
+assert_not_contains() { # STR SUBSTR MSG
+	if [[ $1 != *"$2"* ]]; then
+		tl_check_ok "${3:-}: '$1' does not contain '$2'"
+		return 0
+	fi
+	tl_check_fail "${3:-}: '$1' contains '$2', it must not"
+	return 1
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# SYN retransmits: the server's INPUT drops SYNs to its port for 2.5 s, the
+# client's blocking connect() succeeds on a retransmitted SYN once the rule
+# is gone. The client row's syn_retrans must equal the namespace's
+# TcpExtTCPSynRetrans delta (nothing else retransmits a SYN or SYN-ACK here).
+source "$(dirname "$0")/lib.sh"
+tl_require
+
+tl_netns_new NS
+tl_ports SP CP
+CSV=$TL_WORK/trace.csv
+
+tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
+s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+tl_nft_drop "$NS" H tcp dport "$SP" 'tcp flags & (syn | ack) == syn'
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP"
+sleep 2.5
+dropped=$(tl_nft_packets "$NS" "$H")
+tl_nft_undrop "$NS" "$H"
+tl_expect_exit cli 30
+tl_expect_exit srv 10
+s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+sleep 1
+tl_tracer_stop tr
+
+delta=$((s1 - s0))
+echo "SYNs dropped: $dropped; TcpExtTCPSynRetrans delta: $delta"
+tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+assert_gt "$dropped" 0 "setup: the nft rule dropped SYNs"
+assert_gt "$delta" 0 "setup: the kernel retransmitted the SYN"
+
+c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
+s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
+assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
+assert_eq "$(c role)" active "client role"
+assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
+assert_eq "$(c syn_retrans)" "$delta" "client syn_retrans == TcpExtTCPSynRetrans delta"
+assert_gt "$(c syn_retrans)" 0 "client syn_retrans"
+# The handshake cannot finish before the rule is removed, 2.5 s after the
+# client started.
+assert_ge "$(c syn_sent_ms)" 2000 "client syn_sent_ms (SYNs dropped for 2.5 s)"
+assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>' "client path"
+assert_eq "$(c close_cause)" fin "client close_cause"
+assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
+assert_eq "$(s synack_retrans)" 0 "server synack_retrans"
+assert_eq "$(s syn_retrans)" 0 "server syn_retrans"
+
+tl_finish

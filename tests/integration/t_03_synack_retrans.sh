@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# SYN-ACK retransmits: the server's INPUT drops the client's pure ACKs (the
+# handshake's last ACK and its duplicates) for 2.5 s, so the listener
+# retransmits the SYN-ACK; the client sends its data at 4 s. The server row's
+# synack_retrans must equal the TcpExtTCPSynRetrans delta (the only SYN-class
+# retransmits in this namespace are SYN-ACKs).
+source "$(dirname "$0")/lib.sh"
+tl_require
+
+tl_netns_new NS
+tl_ports SP CP
+CSV=$TL_WORK/trace.csv
+
+tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
+s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+# Pure ACKs: ACK alone among syn/ack/fin/rst/psh. (The client's data goes
+# out with PSH, and only at 4 s, after the rule is gone.)
+tl_nft_drop "$NS" H tcp dport "$SP" 'tcp flags & (syn | ack | fin | rst | psh) == ack'
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16 --send-at 4000
+sleep 2.5
+dropped=$(tl_nft_packets "$NS" "$H")
+tl_nft_undrop "$NS" "$H"
+tl_expect_exit cli 30
+tl_expect_exit srv 10
+s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+sleep 1
+tl_tracer_stop tr
+
+delta=$((s1 - s0))
+echo "ACKs dropped: $dropped; TcpExtTCPSynRetrans delta: $delta"
+tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+assert_gt "$dropped" 0 "setup: the nft rule dropped the handshake ACK"
+assert_gt "$delta" 0 "setup: the kernel retransmitted the SYN-ACK"
+
+s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
+c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
+assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
+assert_eq "$(s role)" passive "server role"
+assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
+assert_eq "$(s synack_retrans)" "$delta" "server synack_retrans == TcpExtTCPSynRetrans delta"
+assert_gt "$(s synack_retrans)" 0 "server synack_retrans"
+assert_eq "$(s syn_retrans)" 0 "server syn_retrans"
+assert_eq "$(s close_cause)" fin "server close_cause"
+assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
+assert_eq "$(c syn_retrans)" 0 "client syn_retrans"
+assert_eq "$(c synack_retrans)" 0 "client synack_retrans"
+
+tl_finish

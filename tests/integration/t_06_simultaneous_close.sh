@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Simultaneous close: with all traffic of the connection dropped at INPUT,
+# both sides shutdown(SHUT_WR) at the same moment (1 s after the connection
+# was established); 100 ms later the rule goes, and the retransmitted FINs
+# cross, each reaching a side still in FIN_WAIT1: at least one side (in
+# practice both) passes through CLOSING. Each side's FIN was dropped once,
+# so each retransmitted it: the FIN retransmits must add up to the
+# namespace's TcpRetransSegs delta.
+source "$(dirname "$0")/lib.sh"
+tl_require
+
+tl_netns_new NS
+tl_ports SP CP
+CSV=$TL_WORK/trace.csv
+
+tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at 1000
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at 1000
+tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
+tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
+r0=$(tl_nstat "$NS" TcpRetransSegs)
+tl_nft_drop "$NS" H tcp dport "{ $SP, $CP }"
+grep -q 'ev=shutdown_wr' "$TL_WORK/cli.out" "$TL_WORK/srv.out" &&
+	tl_die "setup: a side shut down before the rule was in place"
+tl_wait_line "$TL_WORK/cli.out" 'ev=shutdown_wr' 10 || tl_die "client did not shut down"
+tl_wait_line "$TL_WORK/srv.out" 'ev=shutdown_wr' 10 || tl_die "server did not shut down"
+sleep 0.1
+dropped=$(tl_nft_packets "$NS" "$H")
+tl_nft_undrop "$NS" "$H"
+tl_expect_exit cli 20
+tl_expect_exit srv 20
+r1=$(tl_nstat "$NS" TcpRetransSegs)
+sleep 1
+tl_tracer_stop tr
+
+delta=$((r1 - r0))
+echo "packets dropped: $dropped; TcpRetransSegs delta: $delta"
+tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+assert_ge "$dropped" 2 "setup: the nft rule dropped both FINs"
+
+c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
+s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
+assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
+assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
+assert_match "$(c path)|$(s path)" 'CLOSING' "a path goes through CLOSING (client|server)"
+assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>FIN_WAIT1>' "client path"
+assert_match "$(s path)" '^SYN_RECV>ESTABLISHED>FIN_WAIT1>' "server path"
+assert_eq "$(c close_cause)" fin "client close_cause"
+assert_eq "$(s close_cause)" fin "server close_cause"
+assert_eq "$(c fin_sent)" 1 "client fin_sent"
+assert_eq "$(s fin_sent)" 1 "server fin_sent"
+assert_ge "$(c fin_retrans)" 1 "client fin_retrans"
+assert_ge "$(s fin_retrans)" 1 "server fin_retrans"
+assert_eq "$(($(c fin_retrans) + $(s fin_retrans)))" "$delta" "client + server fin_retrans == TcpRetransSegs delta"
+assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
+assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
+
+tl_finish
