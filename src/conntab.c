@@ -212,7 +212,7 @@ static void finish(struct conntab *t, struct entry *en)
 	unlink_entry(t, en);
 	if (t->cfg.n_pids && !c->owner_known) {
 		t->unattributed++; /* -p given, owner never seen: cannot attribute */
-	} else if (pid_wanted(t, c->owner.pid) || !t->cfg.n_pids) {
+	} else if (pid_wanted(t, c->owner.pid)) {
 		if (c->closed)
 			t->closed++;
 		else
@@ -350,13 +350,12 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 	return en ? en : create(t, e);
 }
 
-static void set_owner(struct conntab *t, struct entry *en, const struct tl_event *e, bool authoritative)
+static void set_owner(struct entry *en, const struct tl_event *e, bool authoritative)
 {
 	if (!(e->flags & TL_F_OWNER_KNOWN) || (en->c.owner_known && !authoritative))
 		return;
 	en->c.owner = e->owner;
 	en->c.owner_known = true;
-	(void)t;
 }
 
 /* The FINs that leave in the owner's close()/shutdown(): tcp_close_state()
@@ -471,7 +470,7 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 	struct conn *c = &en->c;
 	uint8_t old = e->oldstate, new = e->newstate;
 	uint64_t ts = e->ts_ns, old_ns = 0;
-	bool old_known = false;
+	bool old_known = false, fin = sends_fin(old, new);
 
 	if (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN) {
 		notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */
@@ -490,7 +489,7 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 		old_known = true;
 	}
 	update_tuple(c, &e->tuple);
-	if (sends_fin(old, new)) {
+	if (fin) {
 		en->sent_fin = true;
 		if (t->cfg.fin_inferred)
 			c->fin_sent++;
@@ -501,7 +500,7 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 	}
 	enter(c, new, ts);
 	notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
-	if (en->sent_fin && sends_fin(old, new))
+	if (fin)
 		peer_fin(t, en, ts);
 }
 
@@ -543,8 +542,8 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		drop(t, en);
 		return;
 	}
-	set_owner(t, en, e, e->type == TL_REC_OWNER);
-	if (en->c.owner_known && t->cfg.n_pids && !pid_wanted(t, en->c.owner.pid)) {
+	set_owner(en, e, e->type == TL_REC_OWNER);
+	if (en->c.owner_known && !pid_wanted(t, en->c.owner.pid)) {
 		drop(t, en);
 		return;
 	}

@@ -148,29 +148,34 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 	}
 }
 
-/* Pick, for every hook, the best candidate not yet refused. */
+/* Pick, for one hook, the best candidate not yet refused. */
+static int choose_hook(struct tracer *tr, int h)
+{
+	tr->chosen[h] = -1;
+	for (int i = 0; i < hooks[h].n; i++) {
+		if (tr->refused[h][i])
+			continue;
+		if (probe_cand(&hooks[h].c[i], tr->why[h][i], WHY_LEN)) {
+			tr->refused[h][i] = true;
+			continue;
+		}
+		tr->chosen[h] = i;
+		return 0;
+	}
+	if (!hooks[h].required)
+		return 0;
+	log_err("no way to hook %s on this kernel: %s", hooks[h].what, tr->why[h][hooks[h].n - 1]);
+	return -EOPNOTSUPP;
+}
+
+/* Every hook gets a choice, so --list-probes is whole even when one fails. */
 static int choose(struct tracer *tr)
 {
 	int err = 0;
 
-	for (int h = 0; h < HOOK_MAX; h++) {
-		tr->chosen[h] = -1;
-		for (int i = 0; i < hooks[h].n; i++) {
-			if (tr->refused[h][i])
-				continue;
-			if (probe_cand(&hooks[h].c[i], tr->why[h][i], WHY_LEN)) {
-				tr->refused[h][i] = true;
-				continue;
-			}
-			tr->chosen[h] = i;
-			break;
-		}
-		if (tr->chosen[h] < 0 && hooks[h].required) {
-			log_err("no way to hook %s on this kernel: %s", hooks[h].what,
-				tr->why[h][hooks[h].n - 1]);
+	for (int h = 0; h < HOOK_MAX; h++)
+		if (choose_hook(tr, h))
 			err = -EOPNOTSUPP;
-		}
-	}
 	return err;
 }
 
@@ -276,7 +281,8 @@ static int hook_of_prog(struct tracer *tr, const char *name)
 	return -1;
 }
 
-/* A chosen candidate failed for real: refuse it and choose again. */
+/* A chosen candidate failed for real: refuse it and choose again for that
+ * hook only; the others' probes stand. */
 static int fall_back(struct tracer *tr, int h, const char *stage, int err)
 {
 	int i = tr->chosen[h];
@@ -284,7 +290,7 @@ static int fall_back(struct tracer *tr, int h, const char *stage, int err)
 	tr->refused[h][i] = true;
 	snprintf(tr->why[h][i], WHY_LEN, "%s failed: %s", stage, strerror(-err));
 	log_warn("%s for %s failed (%s); trying the next tier", stage, hooks[h].what, strerror(-err));
-	return choose(tr);
+	return choose_hook(tr, h);
 }
 
 static int load_and_attach(struct tracer *tr, const struct options *o)
