@@ -62,8 +62,7 @@ enum tl_stat {
 	TL_STAT_RB_FULL = 0,     /* bpf_ringbuf_reserve failed: record lost */
 	TL_STAT_MAP_FULL = 1,    /* per-socket map insert failed: socket untracked */
 	TL_STAT_STALE = 2,       /* a tracked socket was reborn without a CLOSE seen */
-	TL_STAT_EVENTS = 3,      /* records submitted */
-	TL_STAT_MAX = 4,
+	TL_STAT_MAX = 3,
 };
 
 struct tl_stats {
