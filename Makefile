@@ -74,7 +74,8 @@ deps:
 	fi; \
 	echo "installing:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
