@@ -22,7 +22,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages the build, the tests and the live view need.
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev pkg-config make gcc
 TEST_PKGS := libcmocka-dev iproute2 nftables man-db groff-base
 DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
@@ -34,13 +34,14 @@ SKEL := $(OUTPUT)/tcplife.skel.h
 
 APP_SRCS := $(wildcard src/*.c)
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(APP_SRCS))
-# Everything but main.o and the libbpf-facing loader goes into the unit tests.
-LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o,$(APP_OBJS))
+# Everything but main.o and the kernel-facing code (libbpf, netlink) goes into
+# the unit tests.
+LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o $(OUTPUT)/obj/sockdiag.o,$(APP_OBJS))
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 APP_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(OUTPUT)
-APP_LDLIBS := -lbpf -lelf -lz
+APP_LDLIBS := -lbpf -lmnl -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
