@@ -175,6 +175,7 @@ static __always_inline void rec_fill(struct tl_event *e, __u8 type, __u64 skaddr
 	e->skaddr = skaddr;
 	e->birth_ns = si->birth_ns;
 	e->entered_ns = si->entered_ns;
+	e->netns = 0;
 	e->bytes_acked = 0;
 	e->bytes_received = 0;
 	e->owner = si->owner;

@@ -103,6 +103,9 @@ static __always_inline void emit_synack(__u64 listener, const struct tl_tuple *t
 	e->newstate = TL_SYN_RECV;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->skaddr = listener;
+	/* The request lives in the listener's namespace: the loader lists it
+	 * there to tell a half-open request from one still retrying. */
+	e->netns = BPF_CORE_READ((const struct sock *)listener, __sk_common.skc_net.net, ns.inum);
 	e->tuple = *t;
 	rec_submit(e);
 }

@@ -43,6 +43,22 @@ static __always_inline void close_info(const struct sock *sk, struct tl_event *e
 	e->bytes_received = BPF_CORE_READ(tp, bytes_received);
 }
 
+/* The child's SYN_RECV lasts microseconds; the handshake's real SYN_RECV
+ * phase belonged to the request sock, which the tracepoint never shows.
+ * tcp_create_openreq_child() copies the request's retransmit count into
+ * total_retrans and, since 6.7, the time from its first SYN-ACK into
+ * total_rto_time (only when a SYN-ACK timed out; 0 otherwise). */
+static __always_inline void synrecv_info(const struct sock *sk, struct tl_event *e)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+	e->req_retrans = BPF_CORE_READ(tp, total_retrans);
+	if (bpf_core_field_exists(tp->total_rto_time))
+		e->req_rto_ms = BPF_CORE_READ(tp, total_rto_time);
+	else
+		e->req_rto_ms = TL_REQ_RTO_UNKNOWN;
+}
+
 /* Transitions that only a system call makes: tcp_close()/tcp_shutdown()
  * set FIN_WAIT1 or LAST_ACK and then send the FIN, in the caller's context. */
 static __always_inline bool in_owner_context(int old, int new)
@@ -101,13 +117,19 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 	if (si->verdict == V_TRACE && (si->emitted || tuple_complete(t))) {
 		e = rec_reserve();
 		if (e) {
-			si->emitted = 1;
 			rec_fill(e, TL_REC_STATE, key, si, now);
 			e->oldstate = old;
 			e->newstate = new;
 			e->tuple = *t;
+			/* The namespace lets the loader find the timewait sock
+			 * (sock_diag is per namespace) and match a 4-tuple's reuse. */
+			if (new == TL_CLOSE || !si->emitted)
+				e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 			if (new == TL_CLOSE)
 				close_info(sk, e);
+			else if (old == TL_SYN_RECV && new == TL_ESTABLISHED)
+				synrecv_info(sk, e);
+			si->emitted = 1;
 			rec_submit(e);
 		}
 	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !pid_matches(si->owner.pid)) {

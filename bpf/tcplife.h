@@ -36,6 +36,9 @@ enum tl_tcp_state {
 	TL_NSTATES = 14,
 };
 
+/* req_rto_ms when the kernel has no tcp_sock.total_rto_time (before 6.7). */
+#define TL_REQ_RTO_UNKNOWN 0xffffffffu
+
 /* Record types carried by the one ring buffer (tagged union: type first). */
 enum tl_rec_type {
 	TL_REC_STATE = 1,   /* full-socket state change */
@@ -92,13 +95,25 @@ struct tl_event {
 	__u8 kind;     /* RETRANS: enum tl_retrans_kind; RESET: enum tl_reset_dir */
 	__u8 _pad[3];
 	__s32 sk_err;  /* STATE to CLOSE: sk->sk_err (ETIMEDOUT, ECONNRESET, ...) */
-	__u32 _pad2;
+	__u32 netns;   /* STATE (first of a life, and CLOSE): network namespace inode */
 	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 skaddr;  /* kernel address of the socket (listener for SYNACK) */
 	__u64 birth_ns;   /* identity with skaddr; 0 = birth not seen */
 	__u64 entered_ns; /* STATE: when oldstate was entered; 0 = unknown */
-	__u64 bytes_acked;    /* STATE to CLOSE: tcp_sock.bytes_acked */
-	__u64 bytes_received; /* STATE to CLOSE: tcp_sock.bytes_received */
+	union {
+		struct { /* STATE to CLOSE */
+			__u64 bytes_acked;    /* tcp_sock.bytes_acked */
+			__u64 bytes_received; /* tcp_sock.bytes_received */
+		};
+		struct { /* STATE SYN_RECV -> ESTABLISHED: what the child inherited
+			  * from its request sock (tcp_create_openreq_child) */
+			__u32 req_rto_ms;  /* tcp_sock.total_rto_time (6.7+): first SYN-ACK to the
+					    * child's creation, when SYN-ACKs timed out;
+					    * TL_REQ_RTO_UNKNOWN on older kernels */
+			__u32 req_retrans; /* tcp_sock.total_retrans = the request's num_retrans */
+			__u64 _rsv;
+		};
+	};
 	struct tl_tuple tuple;
 	struct tl_owner owner;
 };

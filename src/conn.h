@@ -22,6 +22,11 @@ enum close_cause {
 	CAUSE_SYN_TIMEOUT, /* the SYN was never answered */
 	CAUSE_ABORT,       /* closed locally before the handshake finished, no RST */
 	CAUSE_LOST,        /* the end was never seen (records dropped, socket reborn) */
+	CAUSE_FIN_WAIT2_TIMEOUT, /* orphaned FIN_WAIT2: tcp_fin_timeout expired, no FIN came */
+	CAUSE_TW_REUSE,    /* TIME_WAIT cut short: the 4-tuple was reused (tcp_tw_reuse, SYN) */
+	CAUSE_TW_OVERFLOW, /* the kernel skipped TIME_WAIT: tcp_max_tw_buckets was full */
+	CAUSE_TW_KILLED,   /* the timewait sock went before its timer (an RST from the peer) */
+	CAUSE_SYNACK_TIMEOUT, /* half-open: the request's SYN-ACKs were never acknowledged */
 	CAUSE_MAX,
 };
 
@@ -52,6 +57,8 @@ struct conn {
 	bool bytes_known;  /* read at CLOSE; unknown for open connections */
 	enum close_cause cause;
 	bool closed;       /* false: still open when written */
+	bool inferred;     /* some duration was inferred, not measured by a hook (`timing`) */
+	uint32_t netns;    /* network namespace inode; 0 = not known */
 };
 
 /* What the stream sink prints: one kernel record, or one inferred step. */
@@ -84,6 +91,7 @@ struct summary {
 	uint64_t conns_closed;   /* records written for connections that ended */
 	uint64_t conns_open;     /* records written at exit for connections still open */
 	uint64_t synack_orphans; /* SYN-ACK retransmits never joined to a connection */
+	uint64_t tw_unconfirmed; /* timewait socks whose namespace could not be listed */
 	uint64_t unattributed;   /* -p given, owner never learnt: not written */
 	uint64_t elapsed_ns;
 };

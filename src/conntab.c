@@ -8,6 +8,15 @@
 #define AF_INET_ 2
 #define AF_INET6_ 10
 #define BIT(s) (1u << (s))
+#define MS 1000000ULL
+#define SEC 1000000000ULL
+/* TCP_TIMEWAIT_LEN: a timewait sock's TIME_WAIT timer, fixed at 60 s in
+ * every kernel (the FIN_WAIT2 substate uses tcp_fin_timeout instead). */
+#define TW_LEN_NS (60 * SEC)
+/* TCP_TIMEOUT_INIT and TCP_RTO_MAX: a request's timer fires 1 s after the
+ * SYN, then doubles; each firing resends the SYN-ACK or drops the request. */
+#define REQ_RTO_INIT_NS SEC
+#define REQ_RTO_MAX_NS (120 * SEC)
 
 /* A tuple normalised for matching: an IPv4-mapped IPv6 address is IPv4. */
 struct tkey {
@@ -22,24 +31,40 @@ struct entry {
 	struct entry *prev, *next; /* linger list, oldest first */
 	uint64_t linger_until;     /* 0: not lingering */
 	bool sent_fin;             /* this side's FIN was seen leaving */
-	bool waiting;              /* parked in FIN_WAIT2 after a hand-over */
 	bool indexed;              /* present in by_tuple */
+	/* Handed to a timewait sock (in the `tw` index until it is gone). */
+	bool tw;
+	bool tw_listed;            /* sock_diag has listed the timewait sock */
+	uint8_t tw_from;           /* the full socket's last state */
+	uint8_t tw_sub;            /* inferred substate at the hand-over */
+	uint64_t tw_since;         /* the hand-over (the CLOSE record) */
+	uint64_t tw_peer_fin;      /* a traced peer's FIN left before the first listing */
+	uint64_t tw_gen;           /* the last listing that held it */
+	uint64_t tw_seen_ns;       /* when that listing began */
+	uint64_t tw_due_ns;        /* when its timer is due (listing + idiag_expires) */
 	struct tkey key;
 };
 
+/* SYN-ACK retransmits of a request, kept by tuple until its child appears. */
 struct pending_synack {
+	struct tl_tuple tuple;
+	uint32_t netns;
 	uint32_t count;
-	uint64_t first_ns;
+	uint64_t first_ns, last_ns;
+	uint64_t gen;              /* the last listing that held the request */
 };
 
 struct conntab {
 	struct conntab_cfg cfg;
 	struct hmap by_sk;     /* skaddr -> entry */
 	struct hmap by_tuple;  /* tkey -> entry, live connections */
-	struct hmap waiting;   /* tkey -> entry parked in FIN_WAIT2 */
+	struct hmap tw;        /* tkey -> entry handed to a timewait sock */
 	struct hmap synacks;   /* tkey -> pending_synack */
 	struct entry *lhead, *ltail;
-	uint64_t closed, open, synack_orphans, unattributed;
+	uint64_t closed, open, synack_orphans, unattributed, tw_unconfirmed;
+	/* The listing in progress (conntab_watch_begin .. _done). */
+	uint32_t w_netns;
+	uint64_t w_start, w_gen;
 };
 
 static bool is_v4mapped(const uint8_t *a)
@@ -76,10 +101,10 @@ struct conntab *conntab_new(const struct conntab_cfg *cfg)
 	t->cfg = *cfg;
 	if (!t->cfg.linger_ns)
 		t->cfg.linger_ns = 100 * 1000000ULL;
-	if (!t->cfg.synack_expire_ns)
-		t->cfg.synack_expire_ns = 130 * 1000000000ULL;
+	if (!t->cfg.watch_slack_ns)
+		t->cfg.watch_slack_ns = 500 * MS;
 	if (hmap_init(&t->by_sk, sizeof(uint64_t)) || hmap_init(&t->by_tuple, sizeof(struct tkey)) ||
-	    hmap_init(&t->waiting, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey))) {
+	    hmap_init(&t->tw, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey))) {
 		conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -101,18 +126,27 @@ void conntab_free(struct conntab *t)
 		return;
 	if (t->by_sk.buckets)
 		free_all_values(&t->by_sk);
+	/* Timewait entries, and lingering ones after them, left by_sk when
+	 * their socket went. */
+	for (struct entry *en = t->lhead, *next; en; en = next) {
+		next = en->next;
+		if (hmap_get(&t->by_sk, &en->c.skaddr) != en)
+			free(en);
+	}
+	if (t->tw.buckets)
+		free_all_values(&t->tw);
 	if (t->synacks.buckets)
 		free_all_values(&t->synacks);
 	hmap_fini(&t->by_sk);
 	hmap_fini(&t->by_tuple);
-	hmap_fini(&t->waiting);
+	hmap_fini(&t->tw);
 	hmap_fini(&t->synacks);
 	free(t);
 }
 
 size_t conntab_count(const struct conntab *t)
 {
-	return t->by_sk.count;
+	return t->by_sk.count + t->tw.count;
 }
 
 void conntab_summary(const struct conntab *t, struct summary *s)
@@ -121,6 +155,7 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->conns_open = t->open;
 	s->synack_orphans = t->synack_orphans;
 	s->unattributed = t->unattributed;
+	s->tw_unconfirmed = t->tw_unconfirmed;
 }
 
 static bool pid_wanted(const struct conntab *t, uint32_t pid)
@@ -190,8 +225,8 @@ static void unlink_entry(struct conntab *t, struct entry *en)
 		hmap_del(&t->by_sk, &en->c.skaddr);
 	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
 		hmap_del(&t->by_tuple, &en->key);
-	if (en->waiting && hmap_get(&t->waiting, &en->key) == en)
-		hmap_del(&t->waiting, &en->key);
+	if (en->tw && hmap_get(&t->tw, &en->key) == en)
+		hmap_del(&t->tw, &en->key);
 	if (en->linger_until) {
 		if (en->prev)
 			en->prev->next = en->next;
@@ -231,9 +266,9 @@ static void drop(struct conntab *t, struct entry *en)
 /* Closed: keep it briefly for records that trail the CLOSE. */
 static void start_linger(struct conntab *t, struct entry *en, uint64_t ts)
 {
-	if (en->waiting && hmap_get(&t->waiting, &en->key) == en)
-		hmap_del(&t->waiting, &en->key);
-	en->waiting = false;
+	if (en->tw && hmap_get(&t->tw, &en->key) == en)
+		hmap_del(&t->tw, &en->key);
+	en->tw = false;
 	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
 		hmap_del(&t->by_tuple, &en->key);
 	en->indexed = false;
@@ -255,6 +290,144 @@ static void end_conn(struct conntab *t, struct entry *en, enum close_cause cause
 	en->c.closed = true;
 	en->c.end_ns = ts;
 	start_linger(t, en, ts);
+}
+
+/* The timewait sock is gone at `end`: the connection's record is complete. */
+static void tw_end(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t end)
+{
+	struct conn *c = &en->c;
+
+	uint8_t from = c->state;
+	uint64_t spent;
+
+	if (end < c->state_entered_ns)
+		end = c->state_entered_ns;
+	spent = end - c->state_entered_ns;
+	enter(c, TL_CLOSE, end);
+	notify(t, TR_INFERRED, 0, end, c, from, TL_CLOSE, spent, true);
+	end_conn(t, en, cause, end);
+}
+
+/* The state the hand-over led to, once it is certain (a listing, or no
+ * listing possible): a TIME_WAIT hand-over shows as its own step. */
+static void tw_confirm(struct conntab *t, struct entry *en)
+{
+	struct conn *c = &en->c;
+
+	en->tw_listed = true;
+	if (en->tw_sub == TL_TIME_WAIT) {
+		enter(c, TL_TIME_WAIT, en->tw_since);
+		notify(t, TR_INFERRED, 0, en->tw_since, c, en->tw_from, TL_TIME_WAIT,
+		       c->state_ns[en->tw_from], true);
+	}
+	if (en->tw_peer_fin && c->state == TL_FIN_WAIT2) {
+		enter(c, TL_TIME_WAIT, en->tw_peer_fin);
+		notify(t, TR_INFERRED, 0, en->tw_peer_fin, c, TL_FIN_WAIT2, TL_TIME_WAIT,
+		       c->state_ns[TL_FIN_WAIT2], true);
+	}
+}
+
+/* No listing can tell what the timewait sock did (its namespace is gone or
+ * not reachable): write what the hand-over itself told, durations after it
+ * unmeasured, as before timewait tracking. */
+static void tw_give_up(struct conntab *t, struct entry *en, uint64_t now)
+{
+	struct conn *c = &en->c;
+
+	if (!en->tw_listed)
+		tw_confirm(t, en);
+	c->unmeasured |= BIT(c->state);
+	t->tw_unconfirmed++;
+	end_conn(t, en, CAUSE_FIN, now > c->state_entered_ns ? c->state_entered_ns : now);
+}
+
+/* The connection passed to a timewait sock at `ts` (tcp_time_wait()); it
+ * is complete only when that sock is gone, which a listing will show. */
+static void tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts)
+{
+	struct entry *old = hmap_get(&t->tw, &en->key);
+
+	if (old) /* the same 4-tuple in another namespace: settle the older one */
+		tw_give_up(t, old, ts);
+	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
+		hmap_del(&t->by_sk, &en->c.skaddr); /* the socket itself is gone */
+	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
+		hmap_del(&t->by_tuple, &en->key);
+	en->indexed = false;
+	en->tw_from = from;
+	en->tw_sub = sub;
+	en->tw_since = ts;
+	/* No namespace, nothing to list in: settle on the hand-over alone. */
+	if (!en->c.netns || hmap_put(&t->tw, &en->key, en)) {
+		en->tw = false;
+		tw_give_up(t, en, ts);
+		return;
+	}
+	en->tw = true;
+	en->c.inferred = true; /* what follows comes from listings */
+}
+
+/* A new life of a 4-tuple whose timewait sock we follow: the kernel reused
+ * it (tcp_tw_reuse on connect(), or a new SYN accepted in TIME_WAIT). */
+static void tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts)
+{
+	struct entry *w = hmap_get(&t->tw, k);
+
+	if (!w || (netns && w->c.netns && netns != w->c.netns))
+		return;
+	if (!w->tw_listed)
+		tw_confirm(t, w);
+	tw_end(t, w, CAUSE_TW_REUSE, ts);
+}
+
+/* The request's SYN arrived (the child joining its SYN-ACK retransmits).
+ * Since 6.7 the child inherits the time since the first SYN-ACK in
+ * total_rto_time (ms, the kernel's own clock); before, the request timer's
+ * fixed schedule places the SYN one TCP_TIMEOUT_INIT before the first
+ * retransmit, to within the timer wheel's slack. */
+static uint64_t request_start(const struct tl_event *e, const struct pending_synack *p, bool *inferred)
+{
+	/* total_rto_time is taken when the child is created: at its birth. */
+	uint64_t child = e->birth_ns ? e->birth_ns : e->ts_ns;
+
+	*inferred = false;
+	if (e->type == TL_REC_STATE && e->oldstate == TL_SYN_RECV && e->newstate == TL_ESTABLISHED &&
+	    e->req_rto_ms != TL_REQ_RTO_UNKNOWN && e->req_rto_ms && e->req_rto_ms * MS < child)
+		return child - e->req_rto_ms * MS;
+	if (p && p->first_ns > REQ_RTO_INIT_NS) {
+		*inferred = true;
+		return p->first_ns - REQ_RTO_INIT_NS;
+	}
+	return 0;
+}
+
+/* Move a passive connection's start back to its SYN: the SYN_RECV phase is
+ * the request's, not the child's few microseconds. */
+static void set_request_start(struct conn *c, uint64_t syn, bool inferred)
+{
+	if (!syn || !c->start_exact || !c->path_len || c->path[0] != TL_SYN_RECV)
+		return;
+	if (c->state == TL_SYN_RECV)
+		c->state_entered_ns = syn; /* not settled yet */
+	else
+		c->state_ns[TL_SYN_RECV] += c->start_ns - syn; /* wraps right if syn is later */
+	c->start_ns = syn;
+	c->inferred = inferred;
+}
+
+/* A passive child: its request's SYN-ACK retransmits and SYN_RECV phase. */
+static void join_request(struct conntab *t, struct entry *en, const struct tl_event *e)
+{
+	struct pending_synack *p = hmap_del(&t->synacks, &en->key);
+	bool inferred;
+	uint64_t syn;
+
+	if (p)
+		en->c.synack_retrans += p->count;
+	syn = request_start(e, p, &inferred);
+	if (syn < en->c.start_ns)
+		set_request_start(&en->c, syn, inferred);
+	free(p);
 }
 
 static struct entry *create(struct conntab *t, const struct tl_event *e)
@@ -314,17 +487,14 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 		free(en);
 		return NULL;
 	}
+	c->netns = e->netns;
 	make_key(&c->tuple, false, &en->key);
+	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact))
+		tw_reused(t, &en->key, e->netns, c->start_ns);
 	if (!hmap_put(&t->by_tuple, &en->key, en))
 		en->indexed = true;
-	if (passive) {
-		struct pending_synack *p = hmap_del(&t->synacks, &en->key);
-
-		if (p) {
-			c->synack_retrans += p->count;
-			free(p);
-		}
-	}
+	if (passive)
+		join_request(t, en, e);
 	return en;
 }
 
@@ -366,45 +536,47 @@ static bool sends_fin(uint8_t old, uint8_t new)
 	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
 }
 
-/* The connection parked in FIN_WAIT2 whose peer is `peer`, if any. */
-static struct entry *parked_partner(struct conntab *t, const struct entry *peer)
+/* The connection in a FIN_WAIT2 timewait sock whose peer is `peer`, if the
+ * peer is local and traced. */
+static struct entry *tw_partner(struct conntab *t, const struct entry *peer)
 {
 	struct tkey k;
+	struct entry *w;
 
 	make_key(&peer->c.tuple, true, &k);
-	return hmap_get(&t->waiting, &k);
+	w = hmap_get(&t->tw, &k);
+	return w && w->c.state == TL_FIN_WAIT2 ? w : NULL;
 }
 
-/* A parked FIN_WAIT2 connection's peer sent its FIN: the timewait sock moves
- * to TIME_WAIT when it arrives (same host: microseconds later). */
+/* A FIN_WAIT2 timewait sock's local peer sent its FIN: the sock moves to
+ * TIME_WAIT when it arrives (same host: microseconds later). This time is
+ * exact; a listing would only bound it. */
 static void peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
 {
-	struct entry *w = parked_partner(t, peer);
+	struct entry *w = tw_partner(t, peer);
 
 	if (!w)
 		return;
+	if (!w->tw_listed) {
+		w->tw_peer_fin = ts; /* applied when the hand-over is confirmed */
+		return;
+	}
 	enter(&w->c, TL_TIME_WAIT, ts);
-	w->c.unmeasured |= BIT(TL_TIME_WAIT);
 	notify(t, TR_INFERRED, 0, ts, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT, w->c.state_ns[TL_FIN_WAIT2], true);
-	end_conn(t, w, CAUSE_FIN, ts);
 }
 
-/* The peer of a parked connection ended without a FIN. */
+/* The local peer of a FIN_WAIT2 timewait sock reset the connection: an RST
+ * kills the sock (tcp_timewait_state_process()). */
 static void peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
 {
-	struct entry *w = parked_partner(t, peer);
+	struct entry *w = tw_partner(t, peer);
 
-	if (!w)
+	if (!w || !peer->c.rst_sent)
 		return;
-	settle(&w->c, ts);
-	if (peer->c.rst_sent) {
-		/* An RST kills a timewait sock in FIN_WAIT2 (tcp_timewait_state_process). */
-		w->c.rst_recv++;
-		end_conn(t, w, CAUSE_RST_RECV, ts);
-	} else {
-		w->c.unmeasured |= BIT(TL_FIN_WAIT2);
-		end_conn(t, w, CAUSE_FIN, ts);
-	}
+	if (!w->tw_listed)
+		tw_confirm(t, w);
+	w->c.rst_recv++;
+	tw_end(t, w, CAUSE_RST_RECV, ts);
 }
 
 /* The stream sees the CLOSE only when it is one: a hand-over shows as the
@@ -431,28 +603,15 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 		cause = old == TL_SYN_SENT ? CAUSE_SYN_TIMEOUT : CAUSE_TIMEOUT;
 	else if (c->rst_sent)
 		cause = CAUSE_RST_SENT;
-	else if (old == TL_CLOSING || (old == TL_FIN_WAIT2 && (e->flags & TL_F_PEER_FIN))) {
-		/* Hand-over to a timewait sock in TIME_WAIT (tcp_time_wait()). */
-		enter(c, TL_TIME_WAIT, ts);
-		c->unmeasured |= BIT(TL_TIME_WAIT);
-		notify(t, TR_INFERRED, 0, ts, c, old, TL_TIME_WAIT, old_ns, old_known);
-		end_conn(t, en, CAUSE_FIN, ts);
-		return;
-	} else if (old == TL_FIN_WAIT2) {
-		/* Orphaned FIN_WAIT2 handed to a timewait sock: still waiting for
-		 * the peer's FIN. Watch for it if the peer is ours to see. */
-		struct tkey mk;
-		struct entry *peer;
-
-		make_key(&c->tuple, true, &mk);
-		peer = hmap_get(&t->by_tuple, &mk);
-		if (peer && !peer->c.closed && !peer->sent_fin && peer != en &&
-		    !hmap_put(&t->waiting, &en->key, en)) {
-			en->waiting = true;
-			return;
-		}
-		c->unmeasured |= BIT(TL_FIN_WAIT2);
-		end_conn(t, en, CAUSE_FIN, ts);
+	else if (old == TL_CLOSING || old == TL_FIN_WAIT2) {
+		/* tcp_time_wait(): a timewait sock takes over, in TIME_WAIT if the
+		 * peer's FIN is in (SOCK_DONE, or CLOSING), else in FIN_WAIT2 until
+		 * it comes. The sock may also never exist (tcp_max_tw_buckets):
+		 * the listings tell. */
+		if (e->netns)
+			c->netns = e->netns;
+		tw_begin(t, en,  old,
+			 old == TL_CLOSING || (e->flags & TL_F_PEER_FIN) ? TL_TIME_WAIT : TL_FIN_WAIT2, ts);
 		return;
 	} else if (old == TL_LAST_ACK) {
 		cause = CAUSE_FIN;
@@ -489,6 +648,17 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 		old_known = true;
 	}
 	update_tuple(c, &e->tuple);
+	if (old == TL_SYN_RECV && new == TL_ESTABLISHED && c->role == ROLE_PASSIVE) {
+		/* What the child inherited from its request is the kernel's own
+		 * count and, on 6.7+, its own clock: it overrides our inference. */
+		bool inferred;
+		uint64_t syn = request_start(e, NULL, &inferred);
+
+		if (syn && syn < e->ts_ns)
+			set_request_start(c, syn, inferred);
+		if (e->req_retrans > c->synack_retrans)
+			c->synack_retrans = e->req_retrans;
+	}
 	if (fin) {
 		en->sent_fin = true;
 		if (t->cfg.fin_inferred)
@@ -520,7 +690,10 @@ static void apply_synack(struct conntab *t, const struct tl_event *e)
 			return;
 		}
 		p->first_ns = e->ts_ns;
+		p->tuple = e->tuple;
+		p->netns = e->netns;
 	}
+	p->last_ns = e->ts_ns;
 	p->count++;
 	tmp.synack_retrans = p->count;
 	notify(t, TR_SYNACK, 0, e->ts_ns, &tmp, TL_SYN_RECV, TL_SYN_RECV, 0, false);
@@ -584,24 +757,200 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	}
 }
 
-void conntab_tick(struct conntab *t, uint64_t now_ns)
+/* When a request's timer is next due after its last SYN-ACK retransmit. */
+static uint64_t request_due(const struct pending_synack *p)
+{
+	uint64_t rto = p->count < 8 ? REQ_RTO_INIT_NS << p->count : REQ_RTO_MAX_NS;
+
+	return p->last_ns + (rto < REQ_RTO_MAX_NS ? rto : REQ_RTO_MAX_NS);
+}
+
+/* A request that never completed: its own record, passive, ended in
+ * SYN_RECV. Its start and end come from the request timer's schedule. */
+static void half_open(struct conntab *t, struct pending_synack *p)
+{
+	struct entry *en = calloc(1, sizeof(*en));
+	struct conn *c;
+	uint64_t due = request_due(p);
+
+	if (!en) {
+		t->synack_orphans += p->count;
+		return;
+	}
+	c = &en->c;
+	c->tuple = p->tuple;
+	c->netns = p->netns;
+	c->role = ROLE_PASSIVE;
+	c->start_ns = p->first_ns > REQ_RTO_INIT_NS ? p->first_ns - REQ_RTO_INIT_NS : p->first_ns;
+	c->start_exact = true;
+	c->state = TL_SYN_RECV;
+	c->state_entered_ns = c->start_ns;
+	path_add(c, TL_SYN_RECV);
+	c->synack_retrans = p->count;
+	c->inferred = true;
+	settle(c, due);
+	c->cause = CAUSE_SYNACK_TIMEOUT;
+	c->closed = true;
+	c->end_ns = due;
+	finish(t, en); /* never in an index: finish() only writes and frees it */
+}
+
+/* Requests whose timer has run out without a new SYN-ACK: gone, unless a
+ * listing of their namespace still holds them. A namespace never listed
+ * (0: unknown) is decided on the schedule alone. */
+static void expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns)
 {
 	size_t b;
 	struct hmap_node *n, *next;
 
-	while (t->lhead && t->lhead->linger_until <= now_ns)
-		finish(t, t->lhead);
 	for (n = hmap_first(&t->synacks, &b); n; n = next) {
 		struct pending_synack *p = n->value;
 		size_t nb = b;
 
 		next = hmap_next(&t->synacks, n, &nb);
-		if (now_ns > p->first_ns + t->cfg.synack_expire_ns) {
-			t->synack_orphans += p->count;
-			free(hmap_del(&t->synacks, n->key));
-		}
 		b = nb;
+		if (listed_only ? p->netns != netns || p->gen == t->w_gen || request_due(p) > t->w_start
+				: p->netns || request_due(p) + t->cfg.watch_slack_ns > now_ns)
+			continue;
+		hmap_del(&t->synacks, n->key);
+		half_open(t, p);
+		free(p);
 	}
+}
+
+void conntab_tick(struct conntab *t, uint64_t now_ns)
+{
+	while (t->lhead && t->lhead->linger_until <= now_ns)
+		finish(t, t->lhead);
+	expire_requests(t, now_ns, false, 0);
+}
+
+size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
+{
+	size_t n = 0, b;
+	struct hmap_node *h;
+
+	for (int m = 0; m < 2; m++) {
+		const struct hmap *map = m ? &t->synacks : &t->tw;
+
+		for (h = hmap_first(map, &b); h; h = hmap_next(map, h, &b)) {
+			uint32_t id = m ? ((struct pending_synack *)h->value)->netns
+					: ((struct entry *)h->value)->c.netns;
+			size_t i;
+
+			for (i = 0; i < n && ns[i] != id; i++)
+				;
+			if (i == n && n < max && id)
+				ns[n++] = id;
+		}
+	}
+	return n;
+}
+
+void conntab_watch_begin(struct conntab *t, uint32_t netns, uint64_t start_ns)
+{
+	t->w_netns = netns;
+	t->w_start = start_ns;
+	t->w_gen++;
+}
+
+void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state,
+			bool timewait, uint32_t expires_ms)
+{
+	struct tkey k;
+	struct entry *w;
+	struct pending_synack *p;
+	uint64_t due = t->w_start + expires_ms * MS;
+
+	make_key(tu, false, &k);
+	if (state == TL_SYN_RECV) {
+		p = hmap_get(&t->synacks, &k);
+		if (p && p->netns == t->w_netns)
+			p->gen = t->w_gen;
+		return;
+	}
+	w = timewait ? hmap_get(&t->tw, &k) : NULL;
+	if (!w || w->c.netns != t->w_netns || w->tw_since > t->w_start)
+		return;
+	if (!w->tw_listed)
+		tw_confirm(t, w);
+	if (w->c.state == TL_FIN_WAIT2 && state == TL_TIME_WAIT) {
+		/* The peer's FIN came since: TIME_WAIT's timer started then. */
+		uint64_t at = due > TW_LEN_NS ? due - TW_LEN_NS : 0;
+
+		if (at < w->c.state_entered_ns)
+			at = w->c.state_entered_ns;
+		if (at > t->w_start)
+			at = t->w_start;
+		enter(&w->c, TL_TIME_WAIT, at);
+		notify(t, TR_INFERRED, 0, at, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT,
+		       w->c.state_ns[TL_FIN_WAIT2], true);
+	}
+	w->tw_gen = t->w_gen;
+	w->tw_seen_ns = t->w_start;
+	w->tw_due_ns = due;
+}
+
+void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	for (n = hmap_first(&t->tw, &b); n; n = next) {
+		struct entry *w = n->value;
+		size_t nb = b;
+		uint64_t from, end;
+
+		next = hmap_next(&t->tw, n, &nb);
+		b = nb;
+		if (w->c.netns != t->w_netns || w->tw_gen == t->w_gen || w->tw_since > t->w_start)
+			continue;
+		if (!w->tw_listed) {
+			/* Never listed: tcp_time_wait() found no room for a timewait
+			 * sock and closed at once, if the namespace's own counter
+			 * says so; else it went before the first listing. */
+			if (tw_overflows) {
+				tw_overflows--;
+				w->tw_listed = true; /* nothing to confirm: no TIME_WAIT */
+				w->c.inferred = false;
+				tw_end(t, w, CAUSE_TW_OVERFLOW, w->tw_since);
+			} else {
+				tw_confirm(t, w);
+				tw_end(t, w, CAUSE_TW_KILLED, (w->tw_since + t->w_start) / 2);
+			}
+			continue;
+		}
+		/* Gone between the last listing and this one: if its timer was
+		 * due, it expired (the timer wheel fires up to 1/8 late); if not,
+		 * something killed it early. The midpoint halves the error. */
+		from = w->tw_due_ns > w->tw_seen_ns ? w->tw_due_ns : w->tw_seen_ns;
+		if (w->tw_due_ns <= t->w_start) {
+			end = from < t->w_start ? (from + t->w_start) / 2 : t->w_start;
+			tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, end);
+		} else {
+			tw_end(t, w, CAUSE_TW_KILLED, (w->tw_seen_ns + t->w_start) / 2);
+		}
+	}
+	expire_requests(t, t->w_start, true, t->w_netns);
+}
+
+void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	for (n = hmap_first(&t->tw, &b); n; n = next) {
+		struct entry *w = n->value;
+		size_t nb = b;
+
+		next = hmap_next(&t->tw, n, &nb);
+		b = nb;
+		if (w->c.netns == netns)
+			tw_give_up(t, w, now_ns);
+	}
+	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
+		if (((struct pending_synack *)n->value)->netns == netns)
+			((struct pending_synack *)n->value)->netns = 0; /* schedule alone */
 }
 
 void conntab_flush(struct conntab *t, uint64_t now_ns)
@@ -611,6 +960,20 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 
 	while (t->lhead)
 		finish(t, t->lhead);
+	/* Still in a timewait sock: written open, the time so far measured. */
+	while ((n = hmap_first(&t->tw, &b))) {
+		struct entry *en = n->value;
+
+		if (!en->tw_listed)
+			tw_confirm(t, en);
+		unlink_entry(t, en);
+		en->tw = false;
+		settle(&en->c, now_ns);
+		en->c.end_ns = now_ns;
+		en->c.cause = CAUSE_OPEN;
+		en->c.closed = false;
+		finish(t, en);
+	}
 	while ((n = hmap_first(&t->by_sk, &b))) {
 		struct entry *en = n->value;
 

@@ -13,9 +13,12 @@
 #include "decode.h"
 #include "log.h"
 #include "outputs.h"
+#include "sockwatch.h"
 #include "tracer.h"
 
 #define POLL_MS 100
+/* Timewait and request socks are listed this often (sockwatch.h). */
+#define WATCH_NS 1000000000ULL
 
 static volatile sig_atomic_t stop;
 
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
 	struct outputs out;
 	struct run r = {};
 	struct tracer *tr = NULL;
+	struct sockwatch *sw = NULL;
 	struct tl_stats st;
 	uint64_t start, deadline;
 	char line[512];
@@ -115,7 +119,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	cfg.fin_inferred = tracer_tier(tr, HOOK_FIN) == TIER_INFERRED;
 	r.ct = conntab_new(&cfg);
-	if (!r.ct) {
+	sw = sockwatch_new(WATCH_NS);
+	if (!r.ct || !sw) {
 		log_err("out of memory");
 		goto cleanup;
 	}
@@ -131,6 +136,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 		conntab_tick(r.ct, mono_now_ns());
+		sockwatch_poll(sw, r.ct, mono_now_ns());
 		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
@@ -152,6 +158,7 @@ int main(int argc, char **argv)
 	rc = 0;
 cleanup:
 	tracer_free(tr);
+	sockwatch_free(sw);
 	conntab_free(r.ct);
 	err = outputs_close(&out);
 	if (err == -EPIPE) {

@@ -14,7 +14,7 @@ static int csv_begin(struct sink *s)
 	for (unsigned int i = 0; i < n_state_columns; i++)
 		fprintf(s->f, ",%s", state_columns[i].name);
 	fputs(",syn_retrans,synack_retrans,fin_sent,fin_retrans,data_retrans,"
-	      "rst_sent,rst_recv,bytes_acked,bytes_received,path,closed\n", s->f);
+	      "rst_sent,rst_recv,bytes_acked,bytes_received,path,closed,timing\n", s->f);
 	return ferror(s->f) ? -EIO : 0;
 }
 
@@ -61,7 +61,7 @@ static int csv_conn(struct sink *s, const struct conn *c)
 	else
 		putc(',', f);
 	path_fmt(c, path, sizeof(path));
-	fprintf(f, ",%s,%s\n", path, c->closed ? "true" : "false");
+	fprintf(f, ",%s,%s,%s\n", path, c->closed ? "true" : "false", timing_name(c));
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -58,7 +58,8 @@ static int json_conn(struct sink *s, const struct conn *c)
 	else
 		fputs(",\"bytes_acked\":null,\"bytes_received\":null", f);
 	path_fmt(c, path, sizeof(path));
-	fprintf(f, ",\"path\":\"%s\",\"closed\":%s}\n", path, c->closed ? "true" : "false");
+	fprintf(f, ",\"path\":\"%s\",\"closed\":%s,\"timing\":\"%s\"}\n", path,
+		c->closed ? "true" : "false", timing_name(c));
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -71,10 +72,11 @@ static int json_summary(struct sink *s, const struct summary *sum)
 		",\"bad_records\":%" PRIu64 ",\"rb_drops\":%" PRIu64
 		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64
 		",\"conns_closed\":%" PRIu64 ",\"conns_open\":%" PRIu64
-		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64 ",\"elapsed_ms\":%s}\n",
+		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64
+		",\"tw_unconfirmed\":%" PRIu64 ",\"elapsed_ms\":%s}\n",
 		sum->records, sum->bad_records, sum->rb_drops, sum->map_full,
 		sum->stale, sum->conns_closed, sum->conns_open,
-		sum->synack_orphans, sum->unattributed, ms);
+		sum->synack_orphans, sum->unattributed, sum->tw_unconfirmed, ms);
 	return ferror(s->f) ? -EIO : 0;
 }
 

@@ -29,6 +29,11 @@ static const char *const cause_names[CAUSE_MAX] = {
 	[CAUSE_SYN_TIMEOUT] = "syn_timeout",
 	[CAUSE_ABORT] = "abort",
 	[CAUSE_LOST] = "lost",
+	[CAUSE_FIN_WAIT2_TIMEOUT] = "fin_wait2_timeout",
+	[CAUSE_TW_REUSE] = "tw_reuse",
+	[CAUSE_TW_OVERFLOW] = "tw_overflow",
+	[CAUSE_TW_KILLED] = "tw_killed",
+	[CAUSE_SYNACK_TIMEOUT] = "synack_timeout",
 };
 
 static const char *const role_names[] = {
@@ -54,6 +59,13 @@ const char *cause_name(unsigned int cause)
 	if (cause >= CAUSE_MAX || !cause_names[cause])
 		return "unknown";
 	return cause_names[cause];
+}
+
+/* `timing`: were all of the record's durations taken by hooks (exact), or
+ * did some come from sock_diag listings or the request timer (inferred)? */
+const char *timing_name(const struct conn *c)
+{
+	return c->inferred ? "inferred" : "exact";
 }
 
 const char *role_name(unsigned int role)

@@ -13,6 +13,7 @@ bool state_valid(unsigned int state);
 const char *cause_name(unsigned int cause);
 /* "active", "passive", "unknown". */
 const char *role_name(unsigned int role);
+const char *timing_name(const struct conn *c);
 
 /* The per-state duration columns of CSV/JSON, in schema order. */
 struct state_column {

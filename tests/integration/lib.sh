@@ -397,6 +397,26 @@ tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0
 	assert_eq "$rc" 0 "tracer $name exit status after SIGINT"
 }
 
+# ---------------------------------------------------------------- timewait
+
+tl_tw_listed() { # NS LPORT RPORT: the timewait sock's substate and timer, from ss ("" if none)
+	ip netns exec "$1" ss -tanoH state time-wait state fin-wait-2 "( sport = :$2 and dport = :$3 )" 2>/dev/null |
+		awk '{ print $1, $NF }'
+}
+
+# A connection still in its timewait sock when the tracer stopped: its
+# record is written open (the timewait sock outlived the trace), in
+# TIME_WAIT, timed from sock_diag listings, and `ss` agrees it is there.
+tl_assert_time_wait_open() { # CSV WHO NS LPORT RPORT
+	local csv=$1 who=$2 ns=$3 lp=$4 rp=$5
+	assert_eq "$(tl_csv_get "$csv" close_cause lport="$lp" rport="$rp")" open "$who close_cause (still in its timewait sock)"
+	assert_eq "$(tl_csv_get "$csv" end_state lport="$lp" rport="$rp")" TIME_WAIT "$who end_state"
+	assert_eq "$(tl_csv_get "$csv" closed lport="$lp" rport="$rp")" false "$who closed"
+	assert_eq "$(tl_csv_get "$csv" timing lport="$lp" rport="$rp")" inferred "$who timing"
+	assert_gt "$(tl_csv_get "$csv" time_wait_ms lport="$lp" rport="$rp")" 0 "$who time_wait_ms so far"
+	assert_match "$(tl_tw_listed "$ns" "$lp" "$rp")" '^TIME-WAIT timer:\(timewait,' "$who: ss lists its timewait sock"
+}
+
 # ---------------------------------------------------------------- CSV
 # A CSV file with a header row. Fields are split on commas; a field in
 # double quotes may hold commas and "" (comm may be quoted). Conditions:
