@@ -386,9 +386,17 @@ fail:
 	return NULL;
 }
 
+/* The BPF side submits most records with BPF_RB_NO_WAKEUP and wakes us only
+ * once a batch has built up; a quiet host never reaches it. So a poll that
+ * times out also consumes whatever is waiting: records arrive within one
+ * timeout, and a busy host still pays one wake-up per batch. */
 int tracer_poll(struct tracer *tr, int timeout_ms)
 {
-	return ring_buffer__poll(tr->rb, timeout_ms);
+	int n = ring_buffer__poll(tr->rb, timeout_ms);
+
+	if (n == 0)
+		n = ring_buffer__consume(tr->rb);
+	return n;
 }
 
 int tracer_drain(struct tracer *tr)
