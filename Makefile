@@ -50,7 +50,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit docs-check integration install uninstall clean vmlinux help helpers
+.PHONY: all deps run test test-slow unit docs-check integration install uninstall clean vmlinux help helpers
 
 all: $(OUTPUT)/tcplife-states
 
@@ -60,6 +60,7 @@ help:
 	@echo 'sudo make test     install missing packages, build, run every test'
 	@echo 'make unit          unit tests only (no root)'
 	@echo 'sudo make integration  integration tests only'
+	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
 	@echo 'make install       install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 
@@ -131,6 +132,11 @@ docs-check: all
 
 integration: all helpers
 	$(Q)tests/integration/run.sh $(OUTPUT)
+
+# Scenarios that take minutes (the real 60 s TIME_WAIT): CI runs them too.
+test-slow: deps
+	$(Q)$(MAKE) --no-print-directory all helpers
+	$(Q)TL_SUITE=slow TL_TEST_TIMEOUT=300 tests/integration/run.sh $(OUTPUT)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all helpers $(UNIT_BINS)

@@ -47,8 +47,16 @@ enum tl_rec_type {
 	TL_REC_SYNACK = 4,  /* SYN-ACK retransmitted; keyed by tuple, the sk is the listener */
 	TL_REC_FIN = 5,     /* tcp_send_fin() entered (fentry/kprobe tiers only) */
 	TL_REC_OWNER = 6,   /* owner learnt in process context (accept) */
-	TL_REC_MAX = 7,
+	TL_REC_TW = 7,      /* a timewait sock: kind says begun / rescheduled / ended */
+	TL_REC_REQ = 8,     /* a request sock: kind says hashed (SYN in) / unhashed */
+	TL_REC_MAX = 9,
 };
+
+/* TL_REC_TW kinds (fentry/kprobe tiers: __inet_twsk_schedule, inet_twsk_kill).
+ * newstate is the substate, FIN_WAIT2 or TIME_WAIT. */
+enum tl_tw_kind { TL_TW_BEGIN = 0, TL_TW_RESCHED = 1, TL_TW_END = 2 };
+/* TL_REC_REQ kinds (inet_csk_reqsk_queue_hash_add, inet_csk_reqsk_queue_drop). */
+enum tl_req_kind { TL_REQ_BEGIN = 0, TL_REQ_END = 1 };
 
 enum tl_retrans_kind { TL_RT_SYN = 0, TL_RT_FIN = 1, TL_RT_DATA = 2 };
 enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
@@ -59,6 +67,7 @@ enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
 #define TL_F_OWNER_KNOWN 0x04 /* owner was recorded in process context */
 #define TL_F_PEER_FIN 0x08    /* CLOSE: SOCK_DONE set, the peer's FIN had arrived */
 #define TL_F_FILTERED 0x10    /* owner now known and does not match -p: forget it */
+#define TL_F_EXPIRED 0x20     /* TW_END: the sock's timer had run out (else killed early) */
 
 /* Drop and loss counters, one slot each, kept per CPU in the `stats` map. */
 enum tl_stat {
@@ -95,7 +104,8 @@ struct tl_event {
 	__u8 kind;     /* RETRANS: enum tl_retrans_kind; RESET: enum tl_reset_dir */
 	__u8 _pad[3];
 	__s32 sk_err;  /* STATE to CLOSE: sk->sk_err (ETIMEDOUT, ECONNRESET, ...) */
-	__u32 netns;   /* STATE (first of a life, and CLOSE): network namespace inode */
+	__u32 netns;   /* STATE (first of a life, and CLOSE), SYNACK, TW, REQ: network
+			* namespace inode */
 	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 skaddr;  /* kernel address of the socket (listener for SYNACK) */
 	__u64 birth_ns;   /* identity with skaddr; 0 = birth not seen */

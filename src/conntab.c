@@ -52,6 +52,15 @@ struct pending_synack {
 	uint32_t count;
 	uint64_t first_ns, last_ns;
 	uint64_t gen;              /* the last listing that held the request */
+	uint64_t begin_ns, end_ns; /* hooked (TL_REC_REQ): hashed, unhashed; 0 = not seen */
+};
+
+/* A timewait sock the hooks saw begin before its connection's CLOSE record
+ * (tcp_time_wait() makes it, then closes the full socket). */
+struct tw_note {
+	uint64_t ts;
+	uint32_t netns;
+	uint8_t sub;
 };
 
 struct conntab {
@@ -60,6 +69,7 @@ struct conntab {
 	struct hmap by_tuple;  /* tkey -> entry, live connections */
 	struct hmap tw;        /* tkey -> entry handed to a timewait sock */
 	struct hmap synacks;   /* tkey -> pending_synack */
+	struct hmap tw_notes;  /* tkey -> tw_note, hooked tiers only */
 	struct entry *lhead, *ltail;
 	uint64_t closed, open, synack_orphans, unattributed, tw_unconfirmed;
 	/* The listing in progress (conntab_watch_begin .. _done). */
@@ -104,7 +114,8 @@ struct conntab *conntab_new(const struct conntab_cfg *cfg)
 	if (!t->cfg.watch_slack_ns)
 		t->cfg.watch_slack_ns = 500 * MS;
 	if (hmap_init(&t->by_sk, sizeof(uint64_t)) || hmap_init(&t->by_tuple, sizeof(struct tkey)) ||
-	    hmap_init(&t->tw, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey))) {
+	    hmap_init(&t->tw, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey)) ||
+	    hmap_init(&t->tw_notes, sizeof(struct tkey))) {
 		conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -137,10 +148,13 @@ void conntab_free(struct conntab *t)
 		free_all_values(&t->tw);
 	if (t->synacks.buckets)
 		free_all_values(&t->synacks);
+	if (t->tw_notes.buckets)
+		free_all_values(&t->tw_notes);
 	hmap_fini(&t->by_sk);
 	hmap_fini(&t->by_tuple);
 	hmap_fini(&t->tw);
 	hmap_fini(&t->synacks);
+	hmap_fini(&t->tw_notes);
 	free(t);
 }
 
@@ -357,6 +371,26 @@ static void tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t 
 	en->tw_from = from;
 	en->tw_sub = sub;
 	en->tw_since = ts;
+	if (t->cfg.tw_hooked) {
+		/* The hooks saw the sock begin, just before this CLOSE, or
+		 * tcp_time_wait() made none (tcp_max_tw_buckets): exact. */
+		struct tw_note *note = hmap_del(&t->tw_notes, &en->key);
+
+		if (!note) {
+			en->tw_listed = true;
+			tw_end(t, en, CAUSE_TW_OVERFLOW, ts);
+			return;
+		}
+		en->tw_sub = note->sub;
+		free(note);
+		if (hmap_put(&t->tw, &en->key, en)) {
+			tw_give_up(t, en, ts);
+			return;
+		}
+		en->tw = true;
+		tw_confirm(t, en);
+		return;
+	}
 	/* No namespace, nothing to list in: settle on the hand-over alone. */
 	if (!en->c.netns || hmap_put(&t->tw, &en->key, en)) {
 		en->tw = false;
@@ -365,6 +399,72 @@ static void tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t 
 	}
 	en->tw = true;
 	en->c.inferred = true; /* what follows comes from listings */
+}
+
+/* fentry/kprobe tiers: a timewait sock began, changed substate or ended. */
+static void apply_tw(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct entry *w;
+
+	make_key(&e->tuple, false, &k);
+	if (e->kind == TL_TW_BEGIN) {
+		struct tw_note *n = hmap_get(&t->tw_notes, &k);
+
+		if (!n) {
+			n = calloc(1, sizeof(*n));
+			if (!n || hmap_put(&t->tw_notes, &k, n)) {
+				free(n);
+				return; /* its CLOSE will read as an overflow */
+			}
+		}
+		n->ts = e->ts_ns;
+		n->netns = e->netns;
+		n->sub = e->newstate;
+		return;
+	}
+	w = hmap_get(&t->tw, &k);
+	if (!w || (e->netns && w->c.netns && e->netns != w->c.netns))
+		return;
+	if (e->kind == TL_TW_RESCHED) {
+		/* The peer's FIN came: tcp_timewait_state_process() rearms the
+		 * timer for TIME_WAIT. (A rearm in TIME_WAIT restarts it.) */
+		if (w->c.state == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT) {
+			enter(&w->c, TL_TIME_WAIT, e->ts_ns);
+			notify(t, TR_STATE, 0, e->ts_ns, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT,
+			       w->c.state_ns[TL_FIN_WAIT2], true);
+		}
+		return;
+	}
+	if (e->flags & TL_F_EXPIRED)
+		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, e->ts_ns);
+	else
+		tw_end(t, w, CAUSE_TW_KILLED, e->ts_ns);
+}
+
+/* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
+static void apply_req(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct pending_synack *p;
+
+	make_key(&e->tuple, false, &k);
+	p = hmap_get(&t->synacks, &k);
+	if (e->kind == TL_REQ_END) {
+		if (p) /* written after the linger, unless its child shows up */
+			p->end_ns = e->ts_ns;
+		return; /* else its child took it over already */
+	}
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p || hmap_put(&t->synacks, &k, p)) {
+			free(p);
+			return;
+		}
+		p->tuple = e->tuple;
+	}
+	p->netns = e->netns;
+	p->begin_ns = e->ts_ns;
 }
 
 /* A new life of a 4-tuple whose timewait sock we follow: the kernel reused
@@ -391,6 +491,8 @@ static uint64_t request_start(const struct tl_event *e, const struct pending_syn
 	uint64_t child = e->birth_ns ? e->birth_ns : e->ts_ns;
 
 	*inferred = false;
+	if (p && p->begin_ns)
+		return p->begin_ns; /* hooked: the request was hashed as its SYN came */
 	if (e->type == TL_REC_STATE && e->oldstate == TL_SYN_RECV && e->newstate == TL_ESTABLISHED &&
 	    e->req_rto_ms != TL_REQ_RTO_UNKNOWN && e->req_rto_ms && e->req_rto_ms * MS < child)
 		return child - e->req_rto_ms * MS;
@@ -707,6 +809,14 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		apply_synack(t, e);
 		return;
 	}
+	if (e->type == TL_REC_TW) {
+		apply_tw(t, e);
+		return;
+	}
+	if (e->type == TL_REC_REQ) {
+		apply_req(t, e);
+		return;
+	}
 	en = lookup(t, e);
 	if (!en)
 		return;
@@ -771,7 +881,8 @@ static void half_open(struct conntab *t, struct pending_synack *p)
 {
 	struct entry *en = calloc(1, sizeof(*en));
 	struct conn *c;
-	uint64_t due = request_due(p);
+	/* Hooked: hashed and unhashed, exact. Else the timer's schedule. */
+	uint64_t due = p->end_ns ? p->end_ns : request_due(p);
 
 	if (!en) {
 		t->synack_orphans += p->count;
@@ -781,13 +892,16 @@ static void half_open(struct conntab *t, struct pending_synack *p)
 	c->tuple = p->tuple;
 	c->netns = p->netns;
 	c->role = ROLE_PASSIVE;
-	c->start_ns = p->first_ns > REQ_RTO_INIT_NS ? p->first_ns - REQ_RTO_INIT_NS : p->first_ns;
+	if (p->begin_ns)
+		c->start_ns = p->begin_ns;
+	else
+		c->start_ns = p->first_ns > REQ_RTO_INIT_NS ? p->first_ns - REQ_RTO_INIT_NS : p->first_ns;
 	c->start_exact = true;
 	c->state = TL_SYN_RECV;
 	c->state_entered_ns = c->start_ns;
 	path_add(c, TL_SYN_RECV);
 	c->synack_retrans = p->count;
-	c->inferred = true;
+	c->inferred = !p->end_ns;
 	settle(c, due);
 	c->cause = CAUSE_SYNACK_TIMEOUT;
 	c->closed = true;
@@ -809,9 +923,14 @@ static void expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only
 
 		next = hmap_next(&t->synacks, n, &nb);
 		b = nb;
-		if (listed_only ? p->netns != netns || p->gen == t->w_gen || request_due(p) > t->w_start
-				: p->netns || request_due(p) + t->cfg.watch_slack_ns > now_ns)
+		if (p->begin_ns) {
+			/* Hooked: ended when unhashed, unless its child came. */
+			if (listed_only || !p->end_ns || p->end_ns + t->cfg.linger_ns > now_ns)
+				continue;
+		} else if (listed_only ? p->netns != netns || p->gen == t->w_gen || request_due(p) > t->w_start
+				       : p->netns || request_due(p) + t->cfg.watch_slack_ns > now_ns) {
 			continue;
+		}
 		hmap_del(&t->synacks, n->key);
 		half_open(t, p);
 		free(p);
@@ -820,9 +939,22 @@ static void expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only
 
 void conntab_tick(struct conntab *t, uint64_t now_ns)
 {
+	size_t b;
+	struct hmap_node *n, *next;
+
 	while (t->lhead && t->lhead->linger_until <= now_ns)
 		finish(t, t->lhead);
 	expire_requests(t, now_ns, false, 0);
+	/* A timewait sock whose connection's CLOSE never came (a record
+	 * lost, or a connection we did not follow): forget it. */
+	for (n = hmap_first(&t->tw_notes, &b); n; n = next) {
+		size_t nb = b;
+
+		next = hmap_next(&t->tw_notes, n, &nb);
+		b = nb;
+		if (((struct tw_note *)n->value)->ts + SEC < now_ns)
+			free(hmap_del(&t->tw_notes, n->key));
+	}
 }
 
 size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
@@ -830,13 +962,17 @@ size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
 	size_t n = 0, b;
 	struct hmap_node *h;
 
-	for (int m = 0; m < 2; m++) {
+	/* With the hooks, timewait socks and hashed requests need no listing. */
+	for (int m = t->cfg.tw_hooked; m < 2; m++) {
 		const struct hmap *map = m ? &t->synacks : &t->tw;
 
 		for (h = hmap_first(map, &b); h; h = hmap_next(map, h, &b)) {
 			uint32_t id = m ? ((struct pending_synack *)h->value)->netns
 					: ((struct entry *)h->value)->c.netns;
 			size_t i;
+
+			if (m && ((struct pending_synack *)h->value)->begin_ns)
+				continue;
 
 			for (i = 0; i < n && ns[i] != id; i++)
 				;
@@ -896,7 +1032,7 @@ void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 	size_t b;
 	struct hmap_node *n, *next;
 
-	for (n = hmap_first(&t->tw, &b); n; n = next) {
+	for (n = t->cfg.tw_hooked ? NULL : hmap_first(&t->tw, &b); n; n = next) {
 		struct entry *w = n->value;
 		size_t nb = b;
 		uint64_t from, end;

@@ -34,6 +34,7 @@ struct conntab;
 
 struct conntab_cfg {
 	bool fin_inferred;       /* no tcp_send_fin hook: count FINs from transitions */
+	bool tw_hooked;          /* TL_REC_TW records come (fentry/kprobe tiers): no listings */
 	const uint32_t *pids;    /* -p: owners to keep (none = all) */
 	uint32_t n_pids;
 	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */

@@ -118,6 +118,8 @@ int main(int argc, char **argv)
 	if (!tr)
 		goto cleanup;
 	cfg.fin_inferred = tracer_tier(tr, HOOK_FIN) == TIER_INFERRED;
+	cfg.tw_hooked = tracer_tier(tr, HOOK_TIMEWAIT) == TIER_FENTRY ||
+			tracer_tier(tr, HOOK_TIMEWAIT) == TIER_KPROBE;
 	r.ct = conntab_new(&cfg);
 	sw = sockwatch_new(WATCH_NS);
 	if (!r.ct || !sw) {

@@ -18,7 +18,7 @@
  * version in each comment is when the hook became available upstream. */
 struct cand {
 	enum tier tier;
-	const char *func;
+	const char *func, *func2; /* fentry/kprobe: one or two kernel functions */
 	const char *btf_tp;
 	const char *tp[2];
 	bool fexit;
@@ -60,6 +60,20 @@ static const struct hook_def hooks[HOOK_MAX] = {
 	} },
 	[HOOK_CLEANUP] = { "cleanup", "socket destroyed", true, 1, {
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_destroy_sock" } }, /* 4.16 */
+	} },
+	/* Real functions on 6.1, 6.12 and 6.18 (bpf/minisock.bpf.c says why
+	 * these). Without them: sock_diag listings (src/sockwatch.c). */
+	[HOOK_TIMEWAIT] = { "timewait", "timewait socks (TIME_WAIT)", false, 3, {
+		{ .tier = TIER_FENTRY, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill" },
+		{ .tier = TIER_KPROBE, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill" },
+		{ .tier = TIER_INFERRED },
+	} },
+	[HOOK_REQSK] = { "reqsk", "request socks (SYN_RECV)", false, 3, {
+		{ .tier = TIER_FENTRY, .func = "inet_csk_reqsk_queue_hash_add",
+		  .func2 = "inet_csk_reqsk_queue_drop" },
+		{ .tier = TIER_KPROBE, .func = "inet_csk_reqsk_queue_hash_add",
+		  .func2 = "inet_csk_reqsk_queue_drop" },
+		{ .tier = TIER_INFERRED },
 	} },
 };
 
@@ -115,6 +129,18 @@ static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_prog
 	case HOOK_CLEANUP:
 		p[0] = s->progs.tl_destroy;
 		break;
+	case HOOK_TIMEWAIT:
+		p[0] = t == TIER_FENTRY ? s->progs.tl_tw_sched_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_tw_sched_kprobe : NULL;
+		p[1] = t == TIER_FENTRY ? s->progs.tl_tw_kill_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_tw_kill_kprobe : NULL;
+		break;
+	case HOOK_REQSK:
+		p[0] = t == TIER_FENTRY ? s->progs.tl_req_add_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_req_add_kprobe : NULL;
+		p[1] = t == TIER_FENTRY ? s->progs.tl_req_drop_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_req_drop_kprobe : NULL;
+		break;
 	default:
 		break;
 	}
@@ -127,9 +153,11 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 
 	switch (c->tier) {
 	case TIER_FENTRY:
-		return probe_fentry(c->func, c->fexit, why, n);
+		err = probe_fentry(c->func, c->fexit, why, n);
+		return err || !c->func2 ? err : probe_fentry(c->func2, c->fexit, why, n);
 	case TIER_KPROBE:
-		return probe_kprobe(c->func, why, n);
+		err = probe_kprobe(c->func, why, n);
+		return err || !c->func2 ? err : probe_kprobe(c->func2, why, n);
 	case TIER_TP_BTF:
 		return probe_tp_btf(c->btf_tp, why, n);
 	case TIER_TRACEPOINT:

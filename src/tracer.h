@@ -21,6 +21,8 @@ enum hook {
 	HOOK_RESET,     /* resets sent and received */
 	HOOK_OWNER,     /* owner of accepted connections */
 	HOOK_CLEANUP,   /* socket destroyed: frees the kernel-side entry */
+	HOOK_TIMEWAIT,  /* timewait socks: begun, rescheduled, ended */
+	HOOK_REQSK,     /* request socks: hashed (SYN in), unhashed */
 	HOOK_MAX,
 };
 

@@ -504,6 +504,111 @@ static void test_timeouts(void **state)
 	conntab_free(t);
 }
 
+/* fentry/kprobe tiers: the timewait sock's begin, its FIN_WAIT2 -> TIME_WAIT
+ * rearm and its end come from hooks; everything is exact, nothing listed. */
+static struct conntab *mk_hooked(struct sinkbuf *b)
+{
+	struct conntab_cfg cfg = { .fin_inferred = true, .tw_hooked = true, .emit = emit, .ctx = b };
+
+	memset(b, 0, sizeof(*b));
+	return conntab_new(&cfg);
+}
+
+static void tw_rec(struct conntab *t, const struct tl_event *like, uint8_t kind, uint8_t sub,
+		   uint8_t flags, uint64_t ts)
+{
+	struct tl_event e = rec(TL_REC_TW, 0x7770, 0, flags, like->tuple.sport, like->tuple.dport);
+
+	e.kind = kind;
+	e.oldstate = e.newstate = sub;
+	e.netns = NS;
+	e.ts_ns = ts;
+	conntab_apply(t, &e);
+}
+
+static void test_tw_hooked(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk_hooked(&b);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	uint32_t ns[2];
+
+	(void)state;
+	c.netns = NS;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	tw_rec(t, &c, TL_TW_BEGIN, TL_FIN_WAIT2, 0, 100 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	assert_int_equal(conntab_watch_netns(t, ns, 2), 0); /* nothing to list */
+	tw_rec(t, &c, TL_TW_RESCHED, TL_TIME_WAIT, 0, 700 * MS);
+	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, TL_F_EXPIRED, 61700 * MS);
+	conntab_tick(t, 62000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_FIN);
+	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 679 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 61000 * MS);
+	assert_int_equal(b.out[0].path[b.out[0].path_len - 1], TL_CLOSE);
+	assert_false(b.out[0].inferred);
+	conntab_free(t);
+
+	/* No timewait sock began before the CLOSE: tcp_max_tw_buckets. */
+	t = mk_hooked(&b);
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	c.flags |= TL_F_PEER_FIN;
+	st(t, c, TL_ESTABLISHED, TL_CLOSING, 11 * MS, 20 * MS);
+	st(t, c, TL_CLOSING, TL_CLOSE, 20 * MS, 30 * MS);
+	conntab_tick(t, 1000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_OVERFLOW);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 0);
+	conntab_free(t);
+}
+
+/* Hooked requests: hashed at the SYN, unhashed at the end. One completes
+ * (its child joins), one times out (written after the linger). */
+static void test_req_hooked(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event rq = rec(TL_REC_REQ, 0x7e9, 0, 0, 80, 40000);
+	struct tl_event rq2 = rec(TL_REC_REQ, 0x7ea, 0, 0, 80, 40001);
+	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 3200 * MS, PASSIVE, 80, 40000);
+	uint32_t ns[2];
+
+	(void)state;
+	rq.netns = rq2.netns = NS;
+	rq.kind = rq2.kind = TL_REQ_BEGIN;
+	rq.ts_ns = 1000 * MS;
+	conntab_apply(t, &rq);
+	rq2.ts_ns = 1500 * MS;
+	conntab_apply(t, &rq2);
+	assert_int_equal(conntab_watch_netns(t, ns, 2), 0); /* hooked: no listing */
+	sa.ts_ns = 2000 * MS;
+	conntab_apply(t, &sa);
+	rq.kind = TL_REQ_END;
+	rq.ts_ns = 3200 * MS; /* unhashed as its child is made ... */
+	conntab_apply(t, &rq);
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 3200 * MS, 3200 * MS + 5000); /* ... which shows up now */
+	rq2.kind = TL_REQ_END;
+	rq2.ts_ns = 4500 * MS;
+	conntab_apply(t, &rq2);
+	conntab_tick(t, 4550 * MS);
+	assert_int_equal(b.n, 0); /* lingering: a child could still show up */
+	conntab_tick(t, 4700 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_SYNACK_TIMEOUT);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3000 * MS);
+	assert_false(b.out[0].inferred);
+	conntab_flush(t, 5000 * MS);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.out[1].synack_retrans, 1);
+	assert_int_equal(b.out[1].state_ns[TL_SYN_RECV], 2200 * MS + 5000); /* from the SYN */
+	assert_false(b.out[1].inferred);
+	conntab_free(t);
+}
+
 /* SYN-ACK retransmits arrive keyed by tuple, before the child exists. */
 static void test_synack_join(void **state)
 {
@@ -676,6 +781,8 @@ int main(void)
 		cmocka_unit_test(test_tw_unreachable),
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_request_syn_recv),
+		cmocka_unit_test(test_tw_hooked),
+		cmocka_unit_test(test_req_hooked),
 		cmocka_unit_test(test_handover_with_peer_fin_is_time_wait),
 		cmocka_unit_test(test_handover_without_peer),
 		cmocka_unit_test(test_rst_after_close),
