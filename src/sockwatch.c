@@ -250,9 +250,10 @@ void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
 	uint32_t ids[MAX_NS];
 	size_t n;
 
+	uint64_t cost0 = w->cost_ns, spent;
+
 	if (now_ns < w->next_ns)
 		return;
-	w->next_ns = now_ns + w->interval_ns;
 	for (int i = 0; i < w->n; i++)
 		w->ns[i].used = false;
 	n = conntab_watch_netns(ct, ids, MAX_NS);
@@ -264,6 +265,11 @@ void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
 		else
 			conntab_watch_unreachable(ct, ids[i], now_ns);
 	}
+	/* A listing costs about 0.35 us per sock listed (measured here with
+	 * 83 000 timewait socks: 30 ms). Keep it under 2.5 % of a core: with
+	 * 100 000 timewait socks the interval stretches to ~1.5 s. */
+	spent = w->cost_ns - cost0;
+	w->next_ns = now_ns + (w->interval_ns > 40 * spent ? w->interval_ns : 40 * spent);
 	/* Let go of namespaces nothing waits on any more. */
 	for (int i = 0; i < w->n;) {
 		if (!w->ns[i].used) {
