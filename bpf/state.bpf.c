@@ -73,6 +73,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 		if (si && born && si->state != TL_CLOSE)
 			stat_inc(TL_STAT_STALE);
 		fresh.state = old;
+		fresh.fd = -1;
 		if (born) {
 			fresh.birth_ns = now;
 			fresh.entered_ns = now;
@@ -80,7 +81,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			if (old == TL_LISTEN)
 				fresh.flags |= TL_F_PASSIVE;
 			else
-				set_owner(&fresh); /* connect(): process context */
+				set_owner(&fresh, -1); /* connect(): process context */
 		}
 		if (bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY)) {
 			stat_inc(TL_STAT_MAP_FULL);
@@ -93,7 +94,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 
 	was_traced = si->verdict == V_TRACE;
 	if (!(si->flags & TL_F_OWNER_KNOWN) && in_owner_context(old, new))
-		set_owner(si);
+		set_owner(si, -1);
 	decide(si, t);
 
 	/* Hold records back only until the first complete tuple: after that a
@@ -110,7 +111,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 				close_info(sk, e);
 			rec_submit(e);
 		}
-	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !pid_matches(si->owner.pid)) {
+	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !owner_matches(si)) {
 		/* Records went out while the owner was unknown; the owner is now
 		 * known and is not one of -p: tell the loader to forget it. */
 		si->verdict = V_FILTERED;

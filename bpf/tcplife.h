@@ -15,6 +15,7 @@
 #define TL_COMM_LEN 16
 #define TL_MAX_PORTS 8 /* -L / -D filters, each */
 #define TL_MAX_PIDS 8  /* -p filters */
+#define TL_MAX_COMMS 4 /* -c filters */
 
 /* Kernel TCP state numbers (include/net/tcp_states.h). Stable since 2.6;
  * BOUND_INACTIVE appeared in 6.9. Anything >= TL_NSTATES is out of range
@@ -43,12 +44,17 @@ enum tl_rec_type {
 	TL_REC_RESET = 3,   /* RST sent or received: kind says which */
 	TL_REC_SYNACK = 4,  /* SYN-ACK retransmitted; keyed by tuple, the sk is the listener */
 	TL_REC_FIN = 5,     /* tcp_send_fin() entered (fentry/kprobe tiers only) */
-	TL_REC_OWNER = 6,   /* owner learnt in process context (accept) */
-	TL_REC_MAX = 7,
+	TL_REC_OWNER = 6,   /* owner learnt in process context (accept, connect) */
+	/* 7..11: reserved for the timewait / request-sock records (issue 3). */
+	TL_REC_SEED = 12,   /* a socket that existed before the tool started */
+	TL_REC_HOLDER = 13, /* a process holding a socket fd (kind: enum tl_holder_kind) */
+	TL_REC_MAX = 14,
 };
 
 enum tl_retrans_kind { TL_RT_SYN = 0, TL_RT_FIN = 1, TL_RT_DATA = 2 };
 enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
+/* HOLDER: the process now named owner, or one more process holding the fd. */
+enum tl_holder_kind { TL_HOLDER_OWNER = 0, TL_HOLDER_OTHER = 1 };
 
 /* tl_event.flags */
 #define TL_F_PASSIVE 0x01     /* born LISTEN -> SYN_RECV (accepted side) */
@@ -56,6 +62,8 @@ enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
 #define TL_F_OWNER_KNOWN 0x04 /* owner was recorded in process context */
 #define TL_F_PEER_FIN 0x08    /* CLOSE: SOCK_DONE set, the peer's FIN had arrived */
 #define TL_F_FILTERED 0x10    /* owner now known and does not match -p: forget it */
+#define TL_F_RELEASED 0x20    /* the owner closed its fd while others still hold one */
+#define TL_F_HOLDERS 0x40     /* kernel side: the next holder scan names the owner */
 
 /* Drop and loss counters, one slot each, kept per CPU in the `stats` map. */
 enum tl_stat {
@@ -97,8 +105,20 @@ struct tl_event {
 	__u64 skaddr;  /* kernel address of the socket (listener for SYNACK) */
 	__u64 birth_ns;   /* identity with skaddr; 0 = birth not seen */
 	__u64 entered_ns; /* STATE: when oldstate was entered; 0 = unknown */
-	__u64 bytes_acked;    /* STATE to CLOSE: tcp_sock.bytes_acked */
-	__u64 bytes_received; /* STATE to CLOSE: tcp_sock.bytes_received */
+	/* A STATE record to CLOSE carries the byte counters; every other
+	 * record the owner's cgroup v2 id and fd, which keeps the record at
+	 * 128 bytes (a CLOSE has no use for an fd: the socket is going). */
+	union {
+		struct {
+			__u64 bytes_acked;    /* tcp_sock.bytes_acked */
+			__u64 bytes_received; /* tcp_sock.bytes_received */
+		};
+		struct {
+			__u64 cgroup; /* owner's cgroup v2 id (kernfs id = inode); 0 = unknown */
+			__s32 fd;     /* owner's fd for the socket; -1 = unknown */
+			__u32 _pad3;
+		} own;
+	};
 	struct tl_tuple tuple;
 	struct tl_owner owner;
 };

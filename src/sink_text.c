@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include "sanitize.h"
 #include "sink.h"
 #include "states.h"
 
@@ -140,9 +141,54 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 	return ferror(s->f) ? -EIO : 0;
 }
 
+/* What the receive queue says about the leak: Recv-Q counts the FIN as one
+ * byte until read() has returned 0, so 0 means the EOF was read. */
+static const char *unread_meaning(int64_t unread)
+{
+	return unread < 0 ? "receive queue not readable" :
+	       unread == 0 ? "it read the EOF and did not close" : "it stopped reading";
+}
+
+int sink_text_alert(struct sink *s, const struct cw_alert *a)
+{
+	const struct conn *c = a->c;
+	struct ident_cols id;
+	char ms[32], fd[16] = "?";
+
+	ident_fmt(c, 10, SINK_COMM_LEN - 1, SINK_ENDPOINT_LEN - 1, &id);
+	fmt_ms(a->close_wait_ns, ms, sizeof(ms));
+	if (c->fd >= 0)
+		snprintf(fd, sizeof(fd), "%d", c->fd);
+	fprintf(s->f, "# CLOSE_WAIT %s%s ms: pid %s tid %" PRIu32 " comm %s fd %s %s <- %s; "
+		"unread %" PRId64 " bytes: %s\n", c->preexisting ? ">= " : "", ms, id.pid,
+		c->owner.tid, id.comm, fd, id.local, id.remote, a->unread_bytes,
+		unread_meaning(a->unread_bytes));
+	return ferror(s->f) ? -EIO : 0;
+}
+
+int sink_text_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
+{
+	char comm[SINK_COMM_LEN], ms[32];
+
+	if (!n)
+		return 0;
+	fprintf(s->f, "# CLOSE_WAIT by process:\n#   %7s %-16s %7s %14s %12s\n", "PID", "COMM",
+		"SOCKETS", "OLDEST_MS", "UNREAD_BYTES");
+	for (size_t i = 0; i < n; i++) {
+		sanitize_text(p[i].comm, TL_COMM_LEN, comm, sizeof(comm));
+		fmt_ms(p[i].oldest_ns, ms, sizeof(ms));
+		fprintf(s->f, "#   %7" PRIu32 " %-16s %7" PRIu32 " %14s %12" PRIu64 "%s\n", p[i].pid,
+			comm, p[i].sockets, ms, p[i].unread_bytes,
+			p[i].unread_unknown ? " (some queues not readable)" : "");
+	}
+	return ferror(s->f) ? -EIO : 0;
+}
+
 const struct sink_ops sink_text_ops = {
 	.name = "text",
 	.begin = text_begin,
 	.conn = text_conn,
 	.summary = sink_text_summary,
+	.alert = sink_text_alert,
+	.cw_summary = sink_text_cw_summary,
 };
