@@ -438,7 +438,12 @@ fail:
 
 int tracer_poll(struct tracer *tr, int timeout_ms)
 {
-	return ring_buffer__poll(tr->rb, timeout_ms);
+	int n = ring_buffer__poll(tr->rb, timeout_ms);
+
+	/* Records submitted with BPF_RB_NO_WAKEUP wake no one: without this
+	 * they would wait for the next batch's wake-up (a quiet host: forever),
+	 * and a CLOSE_WAIT alert would never see its connection. */
+	return n == 0 ? ring_buffer__consume(tr->rb) : n;
 }
 
 int tracer_drain(struct tracer *tr)
