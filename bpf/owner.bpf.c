@@ -341,7 +341,8 @@ int tl_holders(struct bpf_iter__task_file *ctx)
 	const struct sock *sk;
 	struct sk_info *si;
 	struct tl_event e = {};
-	bool first, drop = false;
+	bool first, again, drop = false;
+	__u32 tgid;
 	__u64 key;
 
 	if (!task || !file)
@@ -353,7 +354,11 @@ int tl_holders(struct bpf_iter__task_file *ctx)
 	si = bpf_map_lookup_elem(&socks, &key);
 	if (!si)
 		return 0;
+	/* A record that overflows the seq_file buffer is shown again in the
+	 * next read(): the owner seen twice is still the owner. */
+	tgid = BPF_CORE_READ(task, tgid);
 	first = si->holder_pass != holder_pass;
+	again = !first && si->owner.pid == tgid && si->fd == (__s32)ctx->fd;
 	if (first && !(si->flags & TL_F_HOLDERS))
 		return 0;
 	if (first) {
@@ -380,8 +385,8 @@ int tl_holders(struct bpf_iter__task_file *ctx)
 	if (drop)
 		e.flags |= TL_F_FILTERED;
 	tuple_from_sk(sk, &e.tuple);
-	e.kind = first ? TL_HOLDER_OWNER : TL_HOLDER_OTHER;
-	if (!first) {
+	e.kind = first || again ? TL_HOLDER_OWNER : TL_HOLDER_OTHER;
+	if (!first && !again) {
 		e.owner.pid = BPF_CORE_READ(task, tgid);
 		e.owner.tid = BPF_CORE_READ(task, pid);
 		BPF_CORE_READ_STR_INTO(&e.owner.comm, task, comm);

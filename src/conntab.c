@@ -24,6 +24,7 @@ struct entry {
 	bool sent_fin;             /* this side's FIN was seen leaving */
 	bool waiting;              /* parked in FIN_WAIT2 after a hand-over */
 	bool indexed;              /* present in by_tuple */
+	bool seeded;               /* a SEED record was applied (counted once) */
 	struct tkey key;
 };
 
@@ -415,6 +416,9 @@ static void add_holder(struct conn *c, const struct tl_event *e)
 {
 	struct holder *h;
 
+	for (unsigned int i = 0; i < c->n_others; i++)
+		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->own.fd)
+			return; /* the same one again (an iterator's retried record) */
 	if (c->n_others >= CONN_MAX_OTHERS) {
 		c->others_truncated = true;
 		return;
@@ -655,7 +659,9 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		break;
 	case TL_REC_SEED:
 		en->c.preexisting = true;
-		t->seeded++;
+		if (!en->seeded)
+			t->seeded++;
+		en->seeded = true;
 		break;
 	default:
 		break;

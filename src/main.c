@@ -149,14 +149,14 @@ int main(int argc, char **argv)
 		r.sum.map_full = st.v[TL_STAT_MAP_FULL];
 		r.sum.stale = st.v[TL_STAT_STALE];
 	}
-	if (o.once || o.close_wait_s)
-		alerts_collect(&al, mono_now_ns());
+	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */
 	tracer_free(tr);
 	tr = NULL;
 	al.tr = NULL;
 	conntab_flush(r.ct, mono_now_ns());
-	alerts_write_summary(&al);
+	if (o.once || o.close_wait_s)
+		alerts_write_summary(&al);
 	conntab_summary(r.ct, &r.sum);
 	r.sum.elapsed_ns = mono_now_ns() - start;
 	outputs_summary(&out, &r.sum);

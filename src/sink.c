@@ -168,6 +168,8 @@ int sink_summary(struct sink *s, const struct summary *sum)
 
 int sink_alert(struct sink *s, const struct cw_alert *a)
 {
+	int rc;
+
 	if (!s || !a)
 		return -EINVAL;
 	if (!s->ops->alert)
@@ -175,7 +177,11 @@ int sink_alert(struct sink *s, const struct cw_alert *a)
 	if (s->err)
 		return s->err;
 	errno = 0;
-	return sink_result(s, s->ops->alert(s, a));
+	rc = s->ops->alert(s, a);
+	/* Someone is waiting for this one: do not leave it in a buffer. */
+	if (!rc && fflush(s->f))
+		rc = -EIO;
+	return sink_result(s, rc);
 }
 
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
