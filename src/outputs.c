@@ -41,7 +41,8 @@ int outputs_open(struct outputs *out, const struct options *o, const struct time
 		stdout_taken |= !strcmp(o->json_path, "-");
 	}
 	if (!err && !stdout_taken)
-		err = add(out, o->stream ? &sink_stream_ops : &sink_text_ops, "-", &so);
+		err = add(out, o->stream ? &sink_stream_ops : o->once ? &sink_once_ops : &sink_text_ops,
+			  "-", &so);
 	if (err) {
 		outputs_close(out);
 		return err;
@@ -119,8 +120,9 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 		 "%" PRIu64 " connection%s written (%" PRIu64 " still open), %" PRIu64 " records; "
 		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
 		 ", stale %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
-		 "; without a known owner under -p: %" PRIu64,
+		 "; without a known owner under -p: %" PRIu64
+		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)",
 		 s->conns_closed + s->conns_open, s->conns_closed + s->conns_open == 1 ? "" : "s",
 		 s->conns_open, s->records, s->rb_drops, s->map_full,
-		 s->bad_records, s->stale, s->synack_orphans, s->unattributed);
+		 s->bad_records, s->stale, s->synack_orphans, s->unattributed, s->seeded, s->seed_ms);
 }

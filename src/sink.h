@@ -41,6 +41,7 @@ extern const struct sink_ops sink_text_ops;
 extern const struct sink_ops sink_stream_ops;
 extern const struct sink_ops sink_csv_ops;
 extern const struct sink_ops sink_json_ops;
+extern const struct sink_ops sink_once_ops; /* --once on the terminal */
 
 /* Open `path` ("-" = stdout) for writing and call ops->begin. Returns NULL
  * with errno set when the file cannot be opened or the header not written. */
