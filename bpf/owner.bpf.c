@@ -301,9 +301,17 @@ int tl_seed_tcp(struct bpf_iter__tcp *ctx)
 	now = bpf_ktime_get_ns();
 	si = bpf_map_lookup_elem(&socks, &key);
 	if (si) {
-		/* Seen live since we attached, but not born under our eyes. */
-		if (si->flags & TL_F_BIRTH_SEEN)
+		/* Seen live since we attached: born under our eyes, or already
+		 * filtered out (-L/-D/-4/-6/-p...). */
+		if ((si->flags & TL_F_BIRTH_SEEN) || si->verdict == V_FILTERED)
 			return 0;
+		if (si->verdict == V_UNDECIDED) {
+			fresh = *si;
+			tuple_from_sk((const struct sock *)tp, &e.tuple);
+			decide(&fresh, &e.tuple);
+			if (fresh.verdict == V_FILTERED)
+				return 0;
+		}
 		if (!(si->flags & TL_F_OWNER_KNOWN))
 			si->flags |= TL_F_HOLDERS;
 	} else {
