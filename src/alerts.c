@@ -82,8 +82,8 @@ static int keep_queue(const struct sockdiag_sock *s, void *arg)
 static struct queues *dump_ns(struct alerts *a, int nsfd, const struct qkey *k)
 {
 	struct queues *q = hmap_get(&a->queues, k);
-	struct sockdiag *sd;
-	int self, err;
+	struct sockdiag *sd = NULL;
+	int self;
 
 	if (q)
 		return q;
@@ -93,16 +93,10 @@ static struct queues *dump_ns(struct alerts *a, int nsfd, const struct qkey *k)
 		return NULL;
 	}
 	self = netns_open(0);
-	if (self < 0 || netns_enter(nsfd)) {
-		if (self >= 0)
-			close(self);
+	if (self < 0)
 		return q;
-	}
-	sd = sockdiag__new();
-	err = netns_enter(self);
+	netns_run(nsfd, self, sockdiag__new_into, &sd);
 	close(self);
-	if (err)
-		log_err("cannot return to the tool's network namespace: %s", strerror(-err));
 	if (sd)
 		sockdiag_dump(sd, (int)k->family, 1u << TL_CLOSE_WAIT, keep_queue, q);
 	sockdiag__free(sd);

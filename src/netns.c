@@ -6,9 +6,11 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "hmap.h"
+#include "log.h"
 #include "netns.h"
 
 int netns_open(uint32_t pid)
@@ -34,6 +36,21 @@ uint64_t netns_id(int fd)
 int netns_enter(int fd)
 {
 	return setns(fd, CLONE_NEWNET) ? -errno : 0;
+}
+
+int netns_run(int fd, int home, int (*fn)(void *arg), void *arg)
+{
+	int rc, err;
+
+	if (netns_enter(fd))
+		return -ENOENT;
+	rc = fn(arg);
+	err = netns_enter(home);
+	if (err) {
+		log_err("cannot return to the tool's network namespace: %s", strerror(-err));
+		exit(1);
+	}
+	return rc;
 }
 
 static int list_add(struct netns_list *l, struct hmap *seen, int fd)

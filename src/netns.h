@@ -25,5 +25,10 @@ int netns_open(uint32_t pid);
 uint64_t netns_id(int fd);
 /* setns(fd, CLONE_NEWNET); 0 or -errno. */
 int netns_enter(int fd);
+/* fn(arg) inside namespace `fd`, then back to `home` (the caller's). Returns
+ * fn's result; -ENOENT if the namespace could not be entered (gone); exits
+ * the process if it cannot get back home, as everything after would look
+ * at the wrong namespace. */
+int netns_run(int fd, int home, int (*fn)(void *arg), void *arg);
 
 #endif /* TL_NETNS_H */

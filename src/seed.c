@@ -32,23 +32,34 @@ static uint64_t mono_ns(void)
 
 /* ---- the iterator tier ---- */
 
+struct iter_ctx {
+	struct tracer *tr;
+	record_fn fn;
+	void *ctx;
+};
+
+/* iter/tcp shows the namespace the iterator is created in. */
+static int iter_tcp_here(void *arg)
+{
+	struct iter_ctx *c = arg;
+
+	return tracer_iter(c->tr, ITER_TCP, c->fn, c->ctx);
+}
+
 static int seed_iter(struct tracer *tr, record_fn fn, void *ctx, struct seed_result *res)
 {
+	struct iter_ctx ic = { tr, fn, ctx };
 	struct netns_list nsl;
-	int self, err, n;
+	int err, n;
 
 	err = netns_list_all(&nsl);
 	if (err)
 		return err;
-	self = nsl.fds[0]; /* the caller's own comes first */
 	for (size_t i = 0; i < nsl.n; i++) {
-		if (i && netns_enter(nsl.fds[i]))
+		/* The caller's own namespace comes first. */
+		n = i ? netns_run(nsl.fds[i], nsl.fds[0], iter_tcp_here, &ic) : iter_tcp_here(&ic);
+		if (n == -ENOENT)
 			continue; /* gone since the scan */
-		n = tracer_iter(tr, ITER_TCP, fn, ctx);
-		if (i && (err = netns_enter(self))) {
-			log_err("cannot return to the tool's network namespace: %s", strerror(-err));
-			break;
-		}
 		if (n < 0) {
 			err = n;
 			break;
@@ -279,17 +290,13 @@ static int seed_netlink(const struct options *o, record_fn fn, void *ctx, struct
 	if (!err)
 		err = netns_list_all(&nsl);
 	for (size_t i = 0; !err && i < nsl.n; i++) {
-		struct sockdiag *sd;
+		struct sockdiag *sd = NULL;
 
 		/* The netlink socket answers for the namespace it is made in. */
-		if (i && netns_enter(nsl.fds[i]))
-			continue;
-		sd = sockdiag__new();
-		if (i && (err = netns_enter(nsl.fds[0]))) {
-			log_err("cannot return to the tool's network namespace: %s", strerror(-err));
-			sockdiag__free(sd);
-			break;
-		}
+		if (i)
+			netns_run(nsl.fds[i], nsl.fds[0], sockdiag__new_into, &sd);
+		else
+			sockdiag__new_into(&sd);
 		if (!sd)
 			continue;
 		res->netns++;
