@@ -52,11 +52,13 @@ static __always_inline void synrecv_info(const struct sock *sk, struct tl_event 
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
-	e->req_retrans = BPF_CORE_READ(tp, total_retrans);
+	__u32 retrans = BPF_CORE_READ(tp, total_retrans);
+
+	e->req_retrans = retrans < 255 ? retrans : 255;
 	if (bpf_core_field_exists(tp->total_rto_time))
-		e->req_rto_ms = BPF_CORE_READ(tp, total_rto_time);
+		e->own.req_rto_ms = BPF_CORE_READ(tp, total_rto_time);
 	else
-		e->req_rto_ms = TL_REQ_RTO_UNKNOWN;
+		e->own.req_rto_ms = TL_REQ_RTO_UNKNOWN;
 }
 
 /* Transitions that only a system call makes: tcp_close()/tcp_shutdown()
@@ -89,6 +91,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 		if (si && born && si->state != TL_CLOSE)
 			stat_inc(TL_STAT_STALE);
 		fresh.state = old;
+		fresh.fd = -1;
 		if (born) {
 			fresh.birth_ns = now;
 			fresh.entered_ns = now;
@@ -96,7 +99,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			if (old == TL_LISTEN)
 				fresh.flags |= TL_F_PASSIVE;
 			else
-				set_owner(&fresh); /* connect(): process context */
+				set_owner(&fresh, -1); /* connect(): process context */
 		}
 		if (bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY)) {
 			stat_inc(TL_STAT_MAP_FULL);
@@ -109,7 +112,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 
 	was_traced = si->verdict == V_TRACE;
 	if (!(si->flags & TL_F_OWNER_KNOWN) && in_owner_context(old, new))
-		set_owner(si);
+		set_owner(si, -1);
 	decide(si, t);
 
 	/* Hold records back only until the first complete tuple: after that a
@@ -132,7 +135,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			si->emitted = 1;
 			rec_submit(e);
 		}
-	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !pid_matches(si->owner.pid)) {
+	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !owner_matches(si)) {
 		/* Records went out while the owner was unknown; the owner is now
 		 * known and is not one of -p: tell the loader to forget it. */
 		si->verdict = V_FILTERED;

@@ -42,6 +42,7 @@ struct entry {
 	uint64_t tw_gen;           /* the last listing that held it */
 	uint64_t tw_seen_ns;       /* when that listing began */
 	uint64_t tw_due_ns;        /* when its timer is due (listing + idiag_expires) */
+	bool seeded;               /* a SEED record was applied (counted once) */
 	struct tkey key;
 };
 
@@ -71,7 +72,7 @@ struct conntab {
 	struct hmap synacks;   /* tkey -> pending_synack */
 	struct hmap tw_notes;  /* tkey -> tw_note, hooked tiers only */
 	struct entry *lhead, *ltail;
-	uint64_t closed, open, synack_orphans, unattributed, tw_unconfirmed;
+	uint64_t closed, open, synack_orphans, unattributed, tw_unconfirmed, seeded;
 	/* The listing in progress (conntab_watch_begin .. _done). */
 	uint32_t w_netns;
 	uint64_t w_start, w_gen;
@@ -170,16 +171,24 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->synack_orphans = t->synack_orphans;
 	s->unattributed = t->unattributed;
 	s->tw_unconfirmed = t->tw_unconfirmed;
+	s->seeded = t->seeded;
 }
 
-static bool pid_wanted(const struct conntab *t, uint32_t pid)
+static bool filtering(const struct conntab *t)
 {
-	if (!t->cfg.n_pids)
-		return true;
+	return t->cfg.n_pids || t->cfg.n_comms || t->cfg.cgroup;
+}
+
+/* -p, -c and --cgroup, on the recorded owner (known or not: callers ask). */
+static bool owner_wanted(const struct conntab *t, const struct conn *c)
+{
+	bool pid_ok = !t->cfg.n_pids, comm_ok = !t->cfg.n_comms;
+
 	for (uint32_t i = 0; i < t->cfg.n_pids; i++)
-		if (t->cfg.pids[i] == pid)
-			return true;
-	return false;
+		pid_ok |= t->cfg.pids[i] == c->owner.pid;
+	for (uint32_t i = 0; i < t->cfg.n_comms; i++)
+		comm_ok |= !strncmp(t->cfg.comms[i], c->owner.comm, TL_COMM_LEN);
+	return pid_ok && comm_ok && (!t->cfg.cgroup || t->cfg.cgroup == c->cgroup);
 }
 
 /* A socket being torn down can report port 0 (unhashed); keep what we had. */
@@ -226,7 +235,7 @@ static void notify(struct conntab *t, enum transition_kind kind, uint8_t detail,
 	};
 
 	/* Under -p nothing is shown before the owner is known to match. */
-	if (t->cfg.n_pids && (!c->owner_known || !pid_wanted(t, c->owner.pid)))
+	if (filtering(t) && (!c->owner_known || !owner_wanted(t, c)))
 		return;
 	if (t->cfg.transition)
 		t->cfg.transition(t->cfg.ctx, &tr);
@@ -259,9 +268,9 @@ static void finish(struct conntab *t, struct entry *en)
 	struct conn *c = &en->c;
 
 	unlink_entry(t, en);
-	if (t->cfg.n_pids && !c->owner_known) {
+	if (filtering(t) && !c->owner_known) {
 		t->unattributed++; /* -p given, owner never seen: cannot attribute */
-	} else if (pid_wanted(t, c->owner.pid)) {
+	} else if (!filtering(t) || owner_wanted(t, c)) {
 		if (c->closed)
 			t->closed++;
 		else
@@ -494,8 +503,8 @@ static uint64_t request_start(const struct tl_event *e, const struct pending_syn
 	if (p && p->begin_ns)
 		return p->begin_ns; /* hooked: the request was hashed as its SYN came */
 	if (e->type == TL_REC_STATE && e->oldstate == TL_SYN_RECV && e->newstate == TL_ESTABLISHED &&
-	    e->req_rto_ms != TL_REQ_RTO_UNKNOWN && e->req_rto_ms && e->req_rto_ms * MS < child)
-		return child - e->req_rto_ms * MS;
+	    e->own.req_rto_ms != TL_REQ_RTO_UNKNOWN && e->own.req_rto_ms && e->own.req_rto_ms * MS < child)
+		return child - e->own.req_rto_ms * MS;
 	if (p && p->first_ns > REQ_RTO_INIT_NS) {
 		*inferred = true;
 		return p->first_ns - REQ_RTO_INIT_NS;
@@ -548,6 +557,8 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 	c->tuple = e->tuple;
 	c->role = passive ? ROLE_PASSIVE : born ? ROLE_ACTIVE : ROLE_UNKNOWN;
 	c->start_exact = born && e->birth_ns;
+	c->preexisting = !born;
+	c->fd = -1;
 	c->cause = CAUSE_OPEN;
 	if (e->type == TL_REC_STATE && (s == TL_CLOSE || s == TL_LISTEN)) {
 		/* The birth transition itself. */
@@ -600,6 +611,32 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 	return en;
 }
 
+/* A socket seeded from sock_diag, keyed by its cookie, gets the kernel
+ * address its first BPF record brings; a seed record for a socket already
+ * known by address joins that entry. Matched by tuple. */
+static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct entry *en;
+
+	make_key(&e->tuple, false, &k);
+	en = hmap_get(&t->by_tuple, &k);
+	if (!en || en->c.closed)
+		return NULL;
+	if (CONN_SYNTHETIC_SK(e->skaddr))
+		return en; /* a seed record for a socket already seen live */
+	if (!CONN_SYNTHETIC_SK(en->c.skaddr))
+		return NULL;
+	hmap_del(&t->by_sk, &en->c.skaddr);
+	en->c.skaddr = e->skaddr;
+	en->c.birth_ns = e->birth_ns;
+	if (hmap_put(&t->by_sk, &en->c.skaddr, en)) {
+		drop(t, en);
+		return NULL;
+	}
+	return en;
+}
+
 /* The record's socket: the live entry for skaddr, or a new one. A record
  * with another birth time means the address was reused: the old life ended
  * without its end being seen (or is lingering) and is written now. */
@@ -608,6 +645,11 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
 	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
 
+	if (!en && !birth_rec) {
+		en = adopt_synthetic(t, e);
+		if (en)
+			return en;
+	}
 	if (en && (en->c.birth_ns != e->birth_ns || birth_rec)) {
 		if (e->birth_ns && en->c.birth_ns > e->birth_ns)
 			return NULL; /* a trailing record of an older life */
@@ -622,12 +664,41 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 	return en ? en : create(t, e);
 }
 
-static void set_owner(struct entry *en, const struct tl_event *e, bool authoritative)
+/* Every record carries the owner the kernel side holds at that moment, so
+ * the latest one wins: a hand-over at close() or a holder scan changes it. */
+static void set_owner(struct entry *en, const struct tl_event *e)
 {
-	if (!(e->flags & TL_F_OWNER_KNOWN) || (en->c.owner_known && !authoritative))
+	struct conn *c = &en->c;
+
+	if (!(e->flags & TL_F_OWNER_KNOWN))
 		return;
-	en->c.owner = e->owner;
-	en->c.owner_known = true;
+	if (!c->owner_known || c->owner.pid != e->owner.pid)
+		c->n_others = 0, c->others_truncated = false;
+	c->owner = e->owner;
+	c->owner_known = true;
+	c->owner_released = e->flags & TL_F_RELEASED;
+	/* A STATE record to CLOSE carries byte counts in place of fd/cgroup. */
+	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE) {
+		c->fd = e->own.fd;
+		c->cgroup = e->own.cgroup;
+	}
+}
+
+static void add_holder(struct conn *c, const struct tl_event *e)
+{
+	struct holder *h;
+
+	for (unsigned int i = 0; i < c->n_others; i++)
+		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->own.fd)
+			return; /* the same one again (an iterator's retried record) */
+	if (c->n_others >= CONN_MAX_OTHERS) {
+		c->others_truncated = true;
+		return;
+	}
+	h = &c->others[c->n_others++];
+	h->pid = e->owner.pid;
+	h->fd = e->own.fd;
+	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
 }
 
 /* The FINs that leave in the owner's close()/shutdown(): tcp_close_state()
@@ -820,13 +891,19 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	en = lookup(t, e);
 	if (!en)
 		return;
-	if (e->type == TL_REC_OWNER && (e->flags & TL_F_FILTERED)) {
+	if ((e->type == TL_REC_OWNER || e->type == TL_REC_HOLDER) && (e->flags & TL_F_FILTERED)) {
 		/* The owner is known now and is not one of -p. */
 		drop(t, en);
 		return;
 	}
-	set_owner(en, e, e->type == TL_REC_OWNER);
-	if (en->c.owner_known && !pid_wanted(t, en->c.owner.pid)) {
+	if (e->type == TL_REC_HOLDER && e->kind == TL_HOLDER_OTHER) {
+		add_holder(&en->c, e);
+		return;
+	}
+	if (e->type == TL_REC_HOLDER)
+		en->c.n_others = 0, en->c.others_truncated = false; /* a new scan */
+	set_owner(en, e);
+	if (en->c.owner_known && filtering(t) && !owner_wanted(t, &en->c)) {
 		drop(t, en);
 		return;
 	}
@@ -860,7 +937,14 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		notify(t, TR_FIN, 0, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_OWNER:
+	case TL_REC_HOLDER:
 		update_tuple(&en->c, &e->tuple);
+		break;
+	case TL_REC_SEED:
+		en->c.preexisting = true;
+		if (!en->seeded)
+			t->seeded++;
+		en->seeded = true;
 		break;
 	default:
 		break;
@@ -1121,4 +1205,36 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	}
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
 		t->synack_orphans += ((struct pending_synack *)n->value)->count;
+}
+
+void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx)
+{
+	size_t b;
+
+	for (struct hmap_node *n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
+		struct entry *en = n->value;
+
+		if (en->c.closed) /* handed to a timewait sock: not in by_sk */
+			continue;
+		if (filtering(t) && (!en->c.owner_known || !owner_wanted(t, &en->c)))
+			continue;
+		fn(ctx, &en->c);
+	}
+}
+
+bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns)
+{
+	const uint64_t cap = 3600 * 1000000000ULL;
+	uint64_t gap;
+
+	if (c->closed || c->state != TL_CLOSE_WAIT || now_ns < c->state_entered_ns)
+		return false;
+	if (c->cw_alerts == 0 ? now_ns - c->state_entered_ns < threshold_ns : now_ns < c->cw_next_ns)
+		return false;
+	gap = threshold_ns;
+	for (uint32_t i = 0; i < c->cw_alerts && gap < cap; i++)
+		gap *= 2;
+	c->cw_alerts++;
+	c->cw_next_ns = now_ns + (gap * 2 < cap ? gap * 2 : cap);
+	return true;
 }

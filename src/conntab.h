@@ -37,6 +37,9 @@ struct conntab_cfg {
 	bool tw_hooked;          /* TL_REC_TW records come (fentry/kprobe tiers): no listings */
 	const uint32_t *pids;    /* -p: owners to keep (none = all) */
 	uint32_t n_pids;
+	const char (*comms)[TL_COMM_LEN]; /* -c: owner names to keep */
+	uint32_t n_comms;
+	uint64_t cgroup;         /* --cgroup: the owner's cgroup v2 id; 0 = any */
 	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */
 	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
 	void (*emit)(void *ctx, const struct conn *c);
@@ -55,6 +58,14 @@ void conntab_flush(struct conntab *t, uint64_t now_ns);
 /* Fill the table's share of the summary. */
 void conntab_summary(const struct conntab *t, struct summary *s);
 size_t conntab_count(const struct conntab *t);
+/* Call fn for every connection still open (not closed, not lingering) whose
+ * owner passes the filters (or, with no owner filter, every one). */
+void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx);
+/* Is a --close-wait alert due for `c` at `now`? The first comes once it has
+ * been in CLOSE_WAIT for threshold_ns; each further one after twice the
+ * previous interval (threshold, 2x, 4x ... capped at an hour), so a leak
+ * that lasts is not repeated every second. Records the alert when due. */
+bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns);
 
 /* Namespaces holding timewait or request socks that wait for a listing,
  * at most `max` of them; returns how many were written to `ns`. */

@@ -8,12 +8,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "alerts.h"
 #include "cli.h"
 #include "conntab.h"
 #include "decode.h"
 #include "log.h"
 #include "outputs.h"
 #include "sockwatch.h"
+#include "seed.h"
 #include "tracer.h"
 
 #define POLL_MS 100
@@ -86,6 +88,8 @@ int main(int argc, char **argv)
 	struct tracer *tr = NULL;
 	struct sockwatch *sw = NULL;
 	struct tl_stats st;
+	struct alerts al = {};
+	struct seed_result sr;
 	uint64_t start, deadline;
 	char line[512];
 	int rc = 1, err;
@@ -111,7 +115,8 @@ int main(int argc, char **argv)
 		return 1; /* before anything is loaded: nothing to detach */
 
 	struct conntab_cfg cfg = {
-		.pids = o.pids, .n_pids = o.n_pids,
+		.pids = o.pids, .n_pids = o.n_pids, .comms = o.comms, .n_comms = o.n_comms,
+		.cgroup = o.cgroup_id,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 	};
 	tr = tracer_start(&o, on_record, &r);
@@ -126,12 +131,15 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		goto cleanup;
 	}
-	tracer_tiers_line(tr, line, sizeof(line));
-	log_info("tracing TCP connections (%s); Ctrl-C to stop", line);
-
+	alerts_init(&al, r.ct, &out, tr, on_record, &r, o.close_wait_s);
 	start = mono_now_ns();
+	seed_run(tr, &o, on_record, &r, &sr); /* says itself what it found or why not */
+	r.sum.seed_ms = sr.ns_ms;
+	tracer_tiers_line(tr, line, sizeof(line));
+	log_info("tracing TCP connections (%s)%s", line, o.once ? "" : "; Ctrl-C to stop");
+
 	deadline = o.duration_s ? start + o.duration_s * 1000000000ULL : 0;
-	while (!stop && !out.err) {
+	while (!o.once && !stop && !out.err) {
 		err = tracer_poll(tr, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			log_err("reading the ring buffer failed: %s", strerror(-err));
@@ -139,6 +147,7 @@ int main(int argc, char **argv)
 		}
 		conntab_tick(r.ct, mono_now_ns());
 		sockwatch_poll(sw, r.ct, mono_now_ns());
+		alerts_tick(&al, mono_now_ns());
 		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
@@ -148,10 +157,14 @@ int main(int argc, char **argv)
 		r.sum.map_full = st.v[TL_STAT_MAP_FULL];
 		r.sum.stale = st.v[TL_STAT_STALE];
 	}
+	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */
 	tracer_free(tr);
 	tr = NULL;
+	al.tr = NULL;
 	conntab_flush(r.ct, mono_now_ns());
+	if (o.once || o.close_wait_s)
+		alerts_write_summary(&al);
 	conntab_summary(r.ct, &r.sum);
 	r.sum.elapsed_ns = mono_now_ns() - start;
 	outputs_summary(&out, &r.sum);
@@ -161,6 +174,7 @@ int main(int argc, char **argv)
 cleanup:
 	tracer_free(tr);
 	sockwatch_free(sw);
+	alerts_fini(&al);
 	conntab_free(r.ct);
 	err = outputs_close(&out);
 	if (err == -EPIPE) {

@@ -43,6 +43,12 @@ struct sockdiag *sockdiag__new(void)
 	return sd;
 }
 
+int sockdiag__new_into(void *slot)
+{
+	*(struct sockdiag **)slot = sockdiag__new();
+	return 0;
+}
+
 void sockdiag__free(struct sockdiag *sd)
 {
 	if (!sd)

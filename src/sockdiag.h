@@ -42,6 +42,9 @@ struct sockdiag;
 /* Opens the netlink socket once; NULL with errno set on failure. */
 struct sockdiag *sockdiag__new(void);
 void sockdiag__free(struct sockdiag *sd);
+/* sockdiag__new() into *(struct sockdiag **)slot; returns 0. A callback for
+ * netns_run(): the netlink socket answers for the namespace it is made in. */
+int sockdiag__new_into(void *slot);
 
 /*
  * Dump every TCP socket of `family` (AF_INET or AF_INET6) whose state bit

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <strings.h>
 #include "states.h"
 
 /* Indexed by enum tl_tcp_state; every caller goes through the bounds check
@@ -89,3 +91,19 @@ const struct state_column state_columns[] = {
 	{ "time_wait_ms", TL_TIME_WAIT },
 };
 const unsigned int n_state_columns = sizeof(state_columns) / sizeof(state_columns[0]);
+
+int state_parse(const char *name)
+{
+	char norm[24];
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < sizeof(norm); i++)
+		norm[i] = name[i] == '-' ? '_' : name[i];
+	if (name[i])
+		return -EINVAL;
+	norm[i] = '\0';
+	for (unsigned int s = 0; s < TL_NSTATES; s++)
+		if (state_valid(s) && !strcasecmp(norm, state_names[s]))
+			return (int)s;
+	return -EINVAL;
+}

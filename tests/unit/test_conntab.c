@@ -371,7 +371,7 @@ static void test_request_syn_recv(void **state)
 	conntab_free(t);
 
 	t = mk(&b, NULL, 0);
-	s2.req_rto_ms = 3000;
+	s2.own.req_rto_ms = 3000;
 	s2.req_retrans = 2;
 	st(t, s2, TL_SYN_RECV, TL_ESTABLISHED, 9000 * MS, 9000 * MS + 20000);
 	conntab_flush(t, 10000 * MS);
@@ -769,6 +769,180 @@ static void test_seen_mid_life(void **state)
 	conntab_free(t);
 }
 
+static void count_open(void *ctx, struct conn *c)
+{
+	(void)c;
+	(*(int *)ctx)++;
+}
+
+/* The owner a record carries wins: accept names the forking parent, its
+ * close() (other holders left) marks it released, a holder scan names the
+ * child and another holder; fd and cgroup come with the owner. */
+static void test_owner_handover_and_holders(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 1000 * MS, PASSIVE, 80, 40000);
+	struct tl_event o;
+
+	(void)state;
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 1000 * MS, 1000 * MS + 10);
+	o = rec(TL_REC_OWNER, 0x5e, 1000 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000);
+	o.owner.pid = o.owner.tid = 200;
+	o.own.fd = 4;
+	o.own.cgroup = 77;
+	o.ts_ns = 1001 * MS;
+	conntab_apply(t, &o);
+	o.flags |= TL_F_RELEASED;
+	o.own.fd = -1;
+	conntab_apply(t, &o);
+	o.type = TL_REC_HOLDER;
+	o.kind = TL_HOLDER_OWNER;
+	o.flags &= ~TL_F_RELEASED;
+	o.owner.pid = o.owner.tid = 201;
+	strcpy(o.owner.comm, "child");
+	o.own.fd = 4;
+	conntab_apply(t, &o);
+	o.kind = TL_HOLDER_OTHER;
+	o.owner.pid = 202;
+	o.own.fd = 9;
+	conntab_apply(t, &o);
+	conntab_apply(t, &o); /* an iterator's retried record: not twice */
+	conntab_flush(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].owner.pid, 201);
+	assert_string_equal(b.out[0].owner.comm, "child");
+	assert_int_equal(b.out[0].fd, 4);
+	assert_int_equal(b.out[0].cgroup, 77);
+	assert_false(b.out[0].owner_released);
+	assert_false(b.out[0].preexisting);
+	assert_int_equal(b.out[0].n_others, 1);
+	assert_int_equal(b.out[0].others[0].pid, 202);
+	assert_int_equal(b.out[0].others[0].fd, 9);
+	conntab_free(t);
+}
+
+/* A CLOSE record carries byte counts where others carry fd and cgroup. */
+static void test_close_keeps_fd(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
+
+	(void)state;
+	c.own.fd = 3;
+	c.own.cgroup = 55;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
+	c.bytes_acked = 1234;
+	c.bytes_received = 99;
+	st(t, c, TL_ESTABLISHED, TL_CLOSE, 1001 * MS, 1002 * MS);
+	conntab_tick(t, 3000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].fd, 3);
+	assert_int_equal(b.out[0].cgroup, 55);
+	assert_int_equal(b.out[0].bytes_acked, 1234);
+	conntab_free(t);
+}
+
+/* Seeded sockets: preexisting, counted once; one seeded by sock_diag (keyed
+ * by its cookie) is taken over by the first kernel record for its tuple. */
+static void test_seed_and_adoption(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event sd = rec(TL_REC_SEED, 0x1234, 0, 0, 80, 40000);
+	struct tl_event it = rec(TL_REC_SEED, 0xffff888000000100ULL, 0, TL_F_HOLDERS, 81, 40001);
+	struct tl_event h, live;
+	struct summary sum = {};
+	int n = 0;
+
+	(void)state;
+	sd.oldstate = sd.newstate = TL_CLOSE_WAIT;
+	sd.ts_ns = 1000 * MS;
+	sd.own.fd = -1;
+	conntab_apply(t, &sd);
+	h = sd;
+	h.type = TL_REC_HOLDER;
+	h.flags = TL_F_OWNER_KNOWN;
+	h.owner.pid = h.owner.tid = 300;
+	h.own.fd = 7;
+	conntab_apply(t, &h);
+	it.oldstate = it.newstate = TL_ESTABLISHED;
+	it.ts_ns = it.entered_ns = 1000 * MS;
+	conntab_apply(t, &it);
+	conntab_apply(t, &it); /* retried by the iterator */
+	/* The kernel now reports the sock_diag one by its address. */
+	live = rec(TL_REC_STATE, 0xffff888000000200ULL, 0, 0, 80, 40000);
+	st(t, live, TL_CLOSE_WAIT, TL_LAST_ACK, 0, 3000 * MS);
+	conntab_foreach_open(t, count_open, &n);
+	assert_int_equal(n, 2);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.seeded, 2);
+	conntab_flush(t, 4000 * MS);
+	assert_int_equal(b.n, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct conn *c = &b.out[i];
+
+		assert_true(c->preexisting);
+		if (c->tuple.sport == 80) {
+			assert_int_equal(c->skaddr, 0xffff888000000200ULL);
+			assert_int_equal(c->owner.pid, 300);
+			assert_int_equal(c->fd, 7);
+			assert_int_equal(c->state, TL_LAST_ACK);
+		} else {
+			assert_false(c->owner_known);
+			assert_int_equal(c->state, TL_ESTABLISHED);
+		}
+	}
+	conntab_free(t);
+}
+
+/* -c and --cgroup on the owner, like -p. */
+static void test_comm_and_cgroup_filters(void **state)
+{
+	static const char comms[1][TL_COMM_LEN] = { "server" };
+	struct sinkbuf b;
+	struct conntab_cfg cfg = { .comms = comms, .n_comms = 1, .cgroup = 77, .emit = emit, .ctx = &b };
+	struct conntab *t;
+	struct tl_event e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	t = conntab_new(&cfg);
+	for (int i = 0; i < 3; i++) {
+		e = rec(TL_REC_OWNER, 0x100 + i, 1000 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000 + i);
+		e.oldstate = e.newstate = TL_ESTABLISHED;
+		e.ts_ns = 1000 * MS;
+		strcpy(e.owner.comm, i == 1 ? "other" : "server");
+		e.own.cgroup = i == 2 ? 78 : 77;
+		conntab_apply(t, &e);
+	}
+	conntab_flush(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].tuple.dport, 40000);
+	conntab_free(t);
+}
+
+/* Alerts: at the threshold, then after 2x, 4x ... the previous interval. */
+static void test_close_wait_due(void **state)
+{
+	struct conn c = { .state = TL_CLOSE_WAIT, .state_entered_ns = 1000 * MS };
+	const uint64_t s = 1000 * MS;
+
+	(void)state;
+	assert_false(conntab_cw_due(&c, 1999 * MS, s));
+	assert_true(conntab_cw_due(&c, 2000 * MS, s));
+	assert_false(conntab_cw_due(&c, 2100 * MS, s));
+	assert_false(conntab_cw_due(&c, 3999 * MS, s));
+	assert_true(conntab_cw_due(&c, 4000 * MS, s));
+	assert_false(conntab_cw_due(&c, 7999 * MS, s));
+	assert_true(conntab_cw_due(&c, 8000 * MS, s));
+	assert_int_equal(c.cw_alerts, 3);
+	c.state = TL_LAST_ACK;
+	assert_false(conntab_cw_due(&c, 100000 * MS, s));
+	conntab_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +968,11 @@ int main(void)
 		cmocka_unit_test(test_address_reuse),
 		cmocka_unit_test(test_missed_transition),
 		cmocka_unit_test(test_seen_mid_life),
+		cmocka_unit_test(test_owner_handover_and_holders),
+		cmocka_unit_test(test_close_keeps_fd),
+		cmocka_unit_test(test_seed_and_adoption),
+		cmocka_unit_test(test_comm_and_cgroup_filters),
+		cmocka_unit_test(test_close_wait_due),
 	};
 
 	return cmocka_run_group_tests_name("conntab", tests, NULL, NULL);
