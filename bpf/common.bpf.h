@@ -285,4 +285,32 @@ static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u
 	rec_submit(e);
 }
 
+/* A record about a sock that is not in `socks`: a request (its child does
+ * not exist yet), a timewait sock, a listener's SYN-ACK. Only the tuple
+ * filters apply: no owner is ever known for these. */
+static __always_inline void emit_untracked(__u8 type, __u8 kind, __u8 state, __u8 flags,
+					   __u64 addr, __u32 netns, const struct tl_tuple *t)
+{
+	struct sk_info probe = { .verdict = V_UNDECIDED };
+	struct tl_event *e;
+
+	decide(&probe, t);
+	if (probe.verdict != V_TRACE)
+		return;
+	e = rec_reserve();
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->kind = kind;
+	e->flags = flags;
+	e->oldstate = state;
+	e->newstate = state;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->skaddr = addr;
+	e->netns = netns;
+	e->tuple = *t;
+	rec_submit(e);
+}
+
 #endif /* TCPLIFE_COMMON_BPF_H */

@@ -27,28 +27,10 @@
 static __always_inline void minisock_record(const struct sock_common *c, __u64 addr, __u8 type,
 					    __u8 kind, __u8 sub, __u8 flags)
 {
-	struct sk_info probe = { .verdict = V_UNDECIDED };
 	struct tl_tuple t = {};
-	struct tl_event *e;
 
 	tuple_from_common(c, &t);
-	decide(&probe, &t);
-	if (probe.verdict != V_TRACE)
-		return;
-	e = rec_reserve();
-	if (!e)
-		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = type;
-	e->kind = kind;
-	e->flags = flags;
-	e->oldstate = sub;
-	e->newstate = sub;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->skaddr = addr;
-	e->netns = BPF_CORE_READ(c, skc_net.net, ns.inum);
-	e->tuple = t;
-	rec_submit(e);
+	emit_untracked(type, kind, sub, flags, addr, BPF_CORE_READ(c, skc_net.net, ns.inum), &t);
 }
 
 static __always_inline void tw_schedule(const struct inet_timewait_sock *tw, bool rearm)

@@ -1001,12 +1001,9 @@ static void expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only
 	size_t b;
 	struct hmap_node *n, *next;
 
-	for (n = hmap_first(&t->synacks, &b); n; n = next) {
+	hmap_for_each_safe(&t->synacks, n, next, b) {
 		struct pending_synack *p = n->value;
-		size_t nb = b;
 
-		next = hmap_next(&t->synacks, n, &nb);
-		b = nb;
 		if (p->begin_ns) {
 			/* Hooked: ended when unhashed, unless its child came. */
 			if (listed_only || !p->end_ns || p->end_ns + t->cfg.linger_ns > now_ns)
@@ -1031,11 +1028,7 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 	expire_requests(t, now_ns, false, 0);
 	/* A timewait sock whose connection's CLOSE never came (a record
 	 * lost, or a connection we did not follow): forget it. */
-	for (n = hmap_first(&t->tw_notes, &b); n; n = next) {
-		size_t nb = b;
-
-		next = hmap_next(&t->tw_notes, n, &nb);
-		b = nb;
+	hmap_for_each_safe(&t->tw_notes, n, next, b) {
 		if (((struct tw_note *)n->value)->ts + SEC < now_ns)
 			free(hmap_del(&t->tw_notes, n->key));
 	}
@@ -1116,14 +1109,12 @@ void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 	size_t b;
 	struct hmap_node *n, *next;
 
-	for (n = t->cfg.tw_hooked ? NULL : hmap_first(&t->tw, &b); n; n = next) {
+	hmap_for_each_safe(&t->tw, n, next, b) {
 		struct entry *w = n->value;
-		size_t nb = b;
 		uint64_t from, end;
 
-		next = hmap_next(&t->tw, n, &nb);
-		b = nb;
-		if (w->c.netns != t->w_netns || w->tw_gen == t->w_gen || w->tw_since > t->w_start)
+		if (t->cfg.tw_hooked || w->c.netns != t->w_netns || w->tw_gen == t->w_gen ||
+		    w->tw_since > t->w_start)
 			continue;
 		if (!w->tw_listed) {
 			/* Never listed: tcp_time_wait() found no room for a timewait
@@ -1159,12 +1150,9 @@ void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_n
 	size_t b;
 	struct hmap_node *n, *next;
 
-	for (n = hmap_first(&t->tw, &b); n; n = next) {
+	hmap_for_each_safe(&t->tw, n, next, b) {
 		struct entry *w = n->value;
-		size_t nb = b;
 
-		next = hmap_next(&t->tw, n, &nb);
-		b = nb;
 		if (w->c.netns == netns)
 			tw_give_up(t, w, now_ns);
 	}
