@@ -2,81 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "conntab.h"
-#include "hmap.h"
-
-#define AF_INET_ 2
-#define AF_INET6_ 10
-#define BIT(s) (1u << (s))
-#define MS 1000000ULL
-#define SEC 1000000000ULL
-/* TCP_TIMEWAIT_LEN: a timewait sock's TIME_WAIT timer, fixed at 60 s in
- * every kernel (the FIN_WAIT2 substate uses tcp_fin_timeout instead). */
-#define TW_LEN_NS (60 * SEC)
-/* TCP_TIMEOUT_INIT and TCP_RTO_MAX: a request's timer fires 1 s after the
- * SYN, then doubles; each firing resends the SYN-ACK or drops the request. */
-#define REQ_RTO_INIT_NS SEC
-#define REQ_RTO_MAX_NS (120 * SEC)
-
-/* A tuple normalised for matching: an IPv4-mapped IPv6 address is IPv4. */
-struct tkey {
-	uint8_t laddr[16];
-	uint8_t raddr[16];
-	uint16_t lport, rport;
-	uint16_t family, _pad;
-};
-
-struct entry {
-	struct conn c;
-	struct entry *prev, *next; /* linger list, oldest first */
-	uint64_t linger_until;     /* 0: not lingering */
-	bool sent_fin;             /* this side's FIN was seen leaving */
-	bool indexed;              /* present in by_tuple */
-	/* Handed to a timewait sock (in the `tw` index until it is gone). */
-	bool tw;
-	bool tw_listed;            /* sock_diag has listed the timewait sock */
-	uint8_t tw_from;           /* the full socket's last state */
-	uint8_t tw_sub;            /* inferred substate at the hand-over */
-	uint64_t tw_since;         /* the hand-over (the CLOSE record) */
-	uint64_t tw_peer_fin;      /* a traced peer's FIN left before the first listing */
-	uint64_t tw_gen;           /* the last listing that held it */
-	uint64_t tw_seen_ns;       /* when that listing began */
-	uint64_t tw_due_ns;        /* when its timer is due (listing + idiag_expires) */
-	bool seeded;               /* a SEED record was applied (counted once) */
-	struct tkey key;
-};
-
-/* SYN-ACK retransmits of a request, kept by tuple until its child appears. */
-struct pending_synack {
-	struct tl_tuple tuple;
-	uint32_t netns;
-	uint32_t count;
-	uint64_t first_ns, last_ns;
-	uint64_t gen;              /* the last listing that held the request */
-	uint64_t begin_ns, end_ns; /* hooked (TL_REC_REQ): hashed, unhashed; 0 = not seen */
-};
-
-/* A timewait sock the hooks saw begin before its connection's CLOSE record
- * (tcp_time_wait() makes it, then closes the full socket). */
-struct tw_note {
-	uint64_t ts;
-	uint32_t netns;
-	uint8_t sub;
-};
-
-struct conntab {
-	struct conntab_cfg cfg;
-	struct hmap by_sk;     /* skaddr -> entry */
-	struct hmap by_tuple;  /* tkey -> entry, live connections */
-	struct hmap tw;        /* tkey -> entry handed to a timewait sock */
-	struct hmap synacks;   /* tkey -> pending_synack */
-	struct hmap tw_notes;  /* tkey -> tw_note, hooked tiers only */
-	struct entry *lhead, *ltail;
-	uint64_t closed, open, synack_orphans, unattributed, tw_unconfirmed, seeded;
-	/* The listing in progress (conntab_watch_begin .. _done). */
-	uint32_t w_netns;
-	uint64_t w_start, w_gen;
-};
+#include "conntab_priv.h"
 
 static bool is_v4mapped(const uint8_t *a)
 {
@@ -85,7 +11,7 @@ static bool is_v4mapped(const uint8_t *a)
 	return !memcmp(a, pfx, sizeof(pfx));
 }
 
-static void make_key(const struct tl_tuple *tu, bool swap, struct tkey *k)
+void ct_make_key(const struct tl_tuple *tu, bool swap, struct tkey *k)
 {
 	const uint8_t *l = swap ? tu->daddr : tu->saddr, *r = swap ? tu->saddr : tu->daddr;
 
@@ -198,7 +124,7 @@ static void update_tuple(struct conn *c, const struct tl_tuple *tu)
 		c->tuple = *tu;
 }
 
-static void path_add(struct conn *c, uint8_t state)
+void ct_path_add(struct conn *c, uint8_t state)
 {
 	if (c->path_len && c->path[c->path_len - 1] == state)
 		return;
@@ -210,23 +136,23 @@ static void path_add(struct conn *c, uint8_t state)
 }
 
 /* Account the time since the current state was entered, up to `ts`. */
-static void settle(struct conn *c, uint64_t ts)
+void ct_settle(struct conn *c, uint64_t ts)
 {
 	if (c->state < TL_NSTATES && ts > c->state_entered_ns)
 		c->state_ns[c->state] += ts - c->state_entered_ns;
 	c->state_entered_ns = ts;
 }
 
-static void enter(struct conn *c, uint8_t state, uint64_t ts)
+void ct_enter(struct conn *c, uint8_t state, uint64_t ts)
 {
-	settle(c, ts);
+	ct_settle(c, ts);
 	c->state = state;
-	path_add(c, state);
+	ct_path_add(c, state);
 	if (!c->start_exact)
 		c->unmeasured &= ~BIT(state); /* seen mid-life: this one we measure */
 }
 
-static void notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
+void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
 		   const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known)
 {
 	struct transition tr = {
@@ -263,7 +189,7 @@ static void unlink_entry(struct conntab *t, struct entry *en)
 }
 
 /* Write the connection (if the owner filter lets it) and free it. */
-static void finish(struct conntab *t, struct entry *en)
+void ct_finish(struct conntab *t, struct entry *en)
 {
 	struct conn *c = &en->c;
 
@@ -307,238 +233,12 @@ static void start_linger(struct conntab *t, struct entry *en, uint64_t ts)
 	t->ltail = en;
 }
 
-static void end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts)
+void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts)
 {
 	en->c.cause = cause;
 	en->c.closed = true;
 	en->c.end_ns = ts;
 	start_linger(t, en, ts);
-}
-
-/* The timewait sock is gone at `end`: the connection's record is complete. */
-static void tw_end(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t end)
-{
-	struct conn *c = &en->c;
-
-	uint8_t from = c->state;
-	uint64_t spent;
-
-	if (end < c->state_entered_ns)
-		end = c->state_entered_ns;
-	spent = end - c->state_entered_ns;
-	enter(c, TL_CLOSE, end);
-	notify(t, TR_INFERRED, 0, end, c, from, TL_CLOSE, spent, true);
-	end_conn(t, en, cause, end);
-}
-
-/* The state the hand-over led to, once it is certain (a listing, or no
- * listing possible): a TIME_WAIT hand-over shows as its own step. */
-static void tw_confirm(struct conntab *t, struct entry *en)
-{
-	struct conn *c = &en->c;
-
-	en->tw_listed = true;
-	if (en->tw_sub == TL_TIME_WAIT) {
-		enter(c, TL_TIME_WAIT, en->tw_since);
-		notify(t, TR_INFERRED, 0, en->tw_since, c, en->tw_from, TL_TIME_WAIT,
-		       c->state_ns[en->tw_from], true);
-	}
-	if (en->tw_peer_fin && c->state == TL_FIN_WAIT2) {
-		enter(c, TL_TIME_WAIT, en->tw_peer_fin);
-		notify(t, TR_INFERRED, 0, en->tw_peer_fin, c, TL_FIN_WAIT2, TL_TIME_WAIT,
-		       c->state_ns[TL_FIN_WAIT2], true);
-	}
-}
-
-/* No listing can tell what the timewait sock did (its namespace is gone or
- * not reachable): write what the hand-over itself told, durations after it
- * unmeasured, as before timewait tracking. */
-static void tw_give_up(struct conntab *t, struct entry *en, uint64_t now)
-{
-	struct conn *c = &en->c;
-
-	if (!en->tw_listed)
-		tw_confirm(t, en);
-	c->unmeasured |= BIT(c->state);
-	t->tw_unconfirmed++;
-	end_conn(t, en, CAUSE_FIN, now > c->state_entered_ns ? c->state_entered_ns : now);
-}
-
-/* The connection passed to a timewait sock at `ts` (tcp_time_wait()); it
- * is complete only when that sock is gone, which a listing will show. */
-static void tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts)
-{
-	struct entry *old = hmap_get(&t->tw, &en->key);
-
-	if (old) /* the same 4-tuple in another namespace: settle the older one */
-		tw_give_up(t, old, ts);
-	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
-		hmap_del(&t->by_sk, &en->c.skaddr); /* the socket itself is gone */
-	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
-		hmap_del(&t->by_tuple, &en->key);
-	en->indexed = false;
-	en->tw_from = from;
-	en->tw_sub = sub;
-	en->tw_since = ts;
-	if (t->cfg.tw_hooked) {
-		/* The hooks saw the sock begin, just before this CLOSE, or
-		 * tcp_time_wait() made none (tcp_max_tw_buckets): exact. */
-		struct tw_note *note = hmap_del(&t->tw_notes, &en->key);
-
-		if (!note) {
-			en->tw_listed = true;
-			tw_end(t, en, CAUSE_TW_OVERFLOW, ts);
-			return;
-		}
-		en->tw_sub = note->sub;
-		free(note);
-		if (hmap_put(&t->tw, &en->key, en)) {
-			tw_give_up(t, en, ts);
-			return;
-		}
-		en->tw = true;
-		tw_confirm(t, en);
-		return;
-	}
-	/* No namespace, nothing to list in: settle on the hand-over alone. */
-	if (!en->c.netns || hmap_put(&t->tw, &en->key, en)) {
-		en->tw = false;
-		tw_give_up(t, en, ts);
-		return;
-	}
-	en->tw = true;
-	en->c.inferred = true; /* what follows comes from listings */
-}
-
-/* fentry/kprobe tiers: a timewait sock began, changed substate or ended. */
-static void apply_tw(struct conntab *t, const struct tl_event *e)
-{
-	struct tkey k;
-	struct entry *w;
-
-	make_key(&e->tuple, false, &k);
-	if (e->kind == TL_TW_BEGIN) {
-		struct tw_note *n = hmap_get(&t->tw_notes, &k);
-
-		if (!n) {
-			n = calloc(1, sizeof(*n));
-			if (!n || hmap_put(&t->tw_notes, &k, n)) {
-				free(n);
-				return; /* its CLOSE will read as an overflow */
-			}
-		}
-		n->ts = e->ts_ns;
-		n->netns = e->netns;
-		n->sub = e->newstate;
-		return;
-	}
-	w = hmap_get(&t->tw, &k);
-	if (!w || (e->netns && w->c.netns && e->netns != w->c.netns))
-		return;
-	if (e->kind == TL_TW_RESCHED) {
-		/* The peer's FIN came: tcp_timewait_state_process() rearms the
-		 * timer for TIME_WAIT. (A rearm in TIME_WAIT restarts it.) */
-		if (w->c.state == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT) {
-			enter(&w->c, TL_TIME_WAIT, e->ts_ns);
-			notify(t, TR_STATE, 0, e->ts_ns, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT,
-			       w->c.state_ns[TL_FIN_WAIT2], true);
-		}
-		return;
-	}
-	if (e->flags & TL_F_EXPIRED)
-		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, e->ts_ns);
-	else
-		tw_end(t, w, CAUSE_TW_KILLED, e->ts_ns);
-}
-
-/* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
-static void apply_req(struct conntab *t, const struct tl_event *e)
-{
-	struct tkey k;
-	struct pending_synack *p;
-
-	make_key(&e->tuple, false, &k);
-	p = hmap_get(&t->synacks, &k);
-	if (e->kind == TL_REQ_END) {
-		if (p) /* written after the linger, unless its child shows up */
-			p->end_ns = e->ts_ns;
-		return; /* else its child took it over already */
-	}
-	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p || hmap_put(&t->synacks, &k, p)) {
-			free(p);
-			return;
-		}
-		p->tuple = e->tuple;
-	}
-	p->netns = e->netns;
-	p->begin_ns = e->ts_ns;
-}
-
-/* A new life of a 4-tuple whose timewait sock we follow: the kernel reused
- * it (tcp_tw_reuse on connect(), or a new SYN accepted in TIME_WAIT). */
-static void tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts)
-{
-	struct entry *w = hmap_get(&t->tw, k);
-
-	if (!w || (netns && w->c.netns && netns != w->c.netns))
-		return;
-	if (!w->tw_listed)
-		tw_confirm(t, w);
-	tw_end(t, w, CAUSE_TW_REUSE, ts);
-}
-
-/* The request's SYN arrived (the child joining its SYN-ACK retransmits).
- * Since 6.7 the child inherits the time since the first SYN-ACK in
- * total_rto_time (ms, the kernel's own clock); before, the request timer's
- * fixed schedule places the SYN one TCP_TIMEOUT_INIT before the first
- * retransmit, to within the timer wheel's slack. */
-static uint64_t request_start(const struct tl_event *e, const struct pending_synack *p, bool *inferred)
-{
-	/* total_rto_time is taken when the child is created: at its birth. */
-	uint64_t child = e->birth_ns ? e->birth_ns : e->ts_ns;
-
-	*inferred = false;
-	if (p && p->begin_ns)
-		return p->begin_ns; /* hooked: the request was hashed as its SYN came */
-	if (e->type == TL_REC_STATE && e->oldstate == TL_SYN_RECV && e->newstate == TL_ESTABLISHED &&
-	    e->own.req_rto_ms != TL_REQ_RTO_UNKNOWN && e->own.req_rto_ms && e->own.req_rto_ms * MS < child)
-		return child - e->own.req_rto_ms * MS;
-	if (p && p->first_ns > REQ_RTO_INIT_NS) {
-		*inferred = true;
-		return p->first_ns - REQ_RTO_INIT_NS;
-	}
-	return 0;
-}
-
-/* Move a passive connection's start back to its SYN: the SYN_RECV phase is
- * the request's, not the child's few microseconds. */
-static void set_request_start(struct conn *c, uint64_t syn, bool inferred)
-{
-	if (!syn || !c->start_exact || !c->path_len || c->path[0] != TL_SYN_RECV)
-		return;
-	if (c->state == TL_SYN_RECV)
-		c->state_entered_ns = syn; /* not settled yet */
-	else
-		c->state_ns[TL_SYN_RECV] += c->start_ns - syn; /* wraps right if syn is later */
-	c->start_ns = syn;
-	c->inferred = inferred;
-}
-
-/* A passive child: its request's SYN-ACK retransmits and SYN_RECV phase. */
-static void join_request(struct conntab *t, struct entry *en, const struct tl_event *e)
-{
-	struct pending_synack *p = hmap_del(&t->synacks, &en->key);
-	bool inferred;
-	uint64_t syn;
-
-	if (p)
-		en->c.synack_retrans += p->count;
-	syn = request_start(e, p, &inferred);
-	if (syn < en->c.start_ns)
-		set_request_start(&en->c, syn, inferred);
-	free(p);
 }
 
 static struct entry *create(struct conntab *t, const struct tl_event *e)
@@ -565,7 +265,7 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 		c->start_ns = e->ts_ns;
 		c->state = e->newstate;
 		c->state_entered_ns = e->ts_ns;
-		path_add(c, e->newstate);
+		ct_path_add(c, e->newstate);
 	} else if (c->start_exact) {
 		/* The birth record was held back (tuple incomplete at birth: the
 		 * local port of a connect(), the addresses of a fresh child). The
@@ -577,15 +277,15 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 		c->start_ns = e->birth_ns;
 		c->state = first;
 		c->state_entered_ns = e->birth_ns;
-		path_add(c, first);
+		ct_path_add(c, first);
 		if (s != first) {
 			if (s == TL_ESTABLISHED && entered >= e->birth_ns)
-				settle(c, entered);
+				ct_settle(c, entered);
 			else
 				c->unmeasured |= BIT(first) | BIT(s);
 			c->state = s;
 			c->state_entered_ns = entered;
-			path_add(c, s);
+			ct_path_add(c, s);
 		}
 	} else {
 		/* Seen mid-life: the tool started after it was born. What came
@@ -594,20 +294,20 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 		c->unmeasured = e->entered_ns ? ~BIT(s) : ~0u;
 		c->state = s;
 		c->state_entered_ns = c->start_ns;
-		path_add(c, s);
+		ct_path_add(c, s);
 	}
 	if (hmap_put(&t->by_sk, &c->skaddr, en)) {
 		free(en);
 		return NULL;
 	}
 	c->netns = e->netns;
-	make_key(&c->tuple, false, &en->key);
+	ct_make_key(&c->tuple, false, &en->key);
 	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact))
-		tw_reused(t, &en->key, e->netns, c->start_ns);
+		ct_tw_reused(t, &en->key, e->netns, c->start_ns);
 	if (!hmap_put(&t->by_tuple, &en->key, en))
 		en->indexed = true;
 	if (passive)
-		join_request(t, en, e);
+		ct_join_request(t, en, e);
 	return en;
 }
 
@@ -619,7 +319,7 @@ static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e
 	struct tkey k;
 	struct entry *en;
 
-	make_key(&e->tuple, false, &k);
+	ct_make_key(&e->tuple, false, &k);
 	en = hmap_get(&t->by_tuple, &k);
 	if (!en || en->c.closed)
 		return NULL;
@@ -658,7 +358,7 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 			en->c.closed = true;
 			en->c.end_ns = e->ts_ns;
 		}
-		finish(t, en);
+		ct_finish(t, en);
 		en = NULL;
 	}
 	return en ? en : create(t, e);
@@ -709,49 +409,6 @@ static bool sends_fin(uint8_t old, uint8_t new)
 	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
 }
 
-/* The connection in a FIN_WAIT2 timewait sock whose peer is `peer`, if the
- * peer is local and traced. */
-static struct entry *tw_partner(struct conntab *t, const struct entry *peer)
-{
-	struct tkey k;
-	struct entry *w;
-
-	make_key(&peer->c.tuple, true, &k);
-	w = hmap_get(&t->tw, &k);
-	return w && w->c.state == TL_FIN_WAIT2 ? w : NULL;
-}
-
-/* A FIN_WAIT2 timewait sock's local peer sent its FIN: the sock moves to
- * TIME_WAIT when it arrives (same host: microseconds later). This time is
- * exact; a listing would only bound it. */
-static void peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
-{
-	struct entry *w = tw_partner(t, peer);
-
-	if (!w)
-		return;
-	if (!w->tw_listed) {
-		w->tw_peer_fin = ts; /* applied when the hand-over is confirmed */
-		return;
-	}
-	enter(&w->c, TL_TIME_WAIT, ts);
-	notify(t, TR_INFERRED, 0, ts, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT, w->c.state_ns[TL_FIN_WAIT2], true);
-}
-
-/* The local peer of a FIN_WAIT2 timewait sock reset the connection: an RST
- * kills the sock (tcp_timewait_state_process()). */
-static void peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
-{
-	struct entry *w = tw_partner(t, peer);
-
-	if (!w || !peer->c.rst_sent)
-		return;
-	if (!w->tw_listed)
-		tw_confirm(t, w);
-	w->c.rst_recv++;
-	tw_end(t, w, CAUSE_RST_RECV, ts);
-}
-
 /* The stream sees the CLOSE only when it is one: a hand-over shows as the
  * inferred step into TIME_WAIT instead. */
 static void on_close(struct conntab *t, struct entry *en, const struct tl_event *e,
@@ -766,7 +423,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 	c->bytes_acked = e->bytes_acked;
 	c->bytes_received = e->bytes_received;
 	c->bytes_known = true;
-	settle(c, ts);
+	ct_settle(c, ts);
 
 	if (err == ECONNREFUSED || (old == TL_SYN_SENT && (c->rst_recv || err == ECONNRESET)))
 		cause = CAUSE_REFUSED;
@@ -783,7 +440,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 		 * the listings tell. */
 		if (e->netns)
 			c->netns = e->netns;
-		tw_begin(t, en,  old,
+		ct_tw_begin(t, en,  old,
 			 old == TL_CLOSING || (e->flags & TL_F_PEER_FIN) ? TL_TIME_WAIT : TL_FIN_WAIT2, ts);
 		return;
 	} else if (old == TL_LAST_ACK) {
@@ -791,10 +448,10 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 	} else {
 		cause = CAUSE_ABORT;
 	}
-	enter(c, TL_CLOSE, ts);
-	notify(t, TR_STATE, 0, ts, c, old, TL_CLOSE, old_ns, old_known);
-	peer_gone(t, en, ts);
-	end_conn(t, en, cause, ts);
+	ct_enter(c, TL_CLOSE, ts);
+	ct_notify(t, TR_STATE, 0, ts, c, old, TL_CLOSE, old_ns, old_known);
+	ct_peer_gone(t, en, ts);
+	ct_end_conn(t, en, cause, ts);
 }
 
 static void apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
@@ -805,14 +462,14 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 	bool old_known = false, fin = sends_fin(old, new);
 
 	if (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN) {
-		notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */
+		ct_notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */
 		return;
 	}
 	if (c->state != old) {
 		/* A record was lost in between: close out what we had. */
-		settle(c, e->entered_ns && e->entered_ns < ts ? e->entered_ns : ts);
+		ct_settle(c, e->entered_ns && e->entered_ns < ts ? e->entered_ns : ts);
 		c->state = old;
-		path_add(c, old);
+		ct_path_add(c, old);
 		if (e->entered_ns)
 			c->state_entered_ns = e->entered_ns;
 	}
@@ -825,10 +482,10 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 		/* What the child inherited from its request is the kernel's own
 		 * count and, on 6.7+, its own clock: it overrides our inference. */
 		bool inferred;
-		uint64_t syn = request_start(e, NULL, &inferred);
+		uint64_t syn = ct_request_start(e, NULL, &inferred);
 
 		if (syn && syn < e->ts_ns)
-			set_request_start(c, syn, inferred);
+			ct_set_request_start(c, syn, inferred);
 		if (e->req_retrans > c->synack_retrans)
 			c->synack_retrans = e->req_retrans;
 	}
@@ -841,35 +498,10 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 		on_close(t, en, e, old_ns, old_known);
 		return;
 	}
-	enter(c, new, ts);
-	notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
+	ct_enter(c, new, ts);
+	ct_notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
 	if (fin)
-		peer_fin(t, en, ts);
-}
-
-static void apply_synack(struct conntab *t, const struct tl_event *e)
-{
-	struct tkey k;
-	struct pending_synack *p;
-	struct conn tmp = { .tuple = e->tuple, .state = TL_SYN_RECV, .role = ROLE_PASSIVE };
-
-	make_key(&e->tuple, false, &k);
-	p = hmap_get(&t->synacks, &k);
-	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p || hmap_put(&t->synacks, &k, p)) {
-			free(p);
-			t->synack_orphans++;
-			return;
-		}
-		p->first_ns = e->ts_ns;
-		p->tuple = e->tuple;
-		p->netns = e->netns;
-	}
-	p->last_ns = e->ts_ns;
-	p->count++;
-	tmp.synack_retrans = p->count;
-	notify(t, TR_SYNACK, 0, e->ts_ns, &tmp, TL_SYN_RECV, TL_SYN_RECV, 0, false);
+		ct_peer_fin(t, en, ts);
 }
 
 void conntab_apply(struct conntab *t, const struct tl_event *e)
@@ -877,15 +509,15 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	struct entry *en;
 
 	if (e->type == TL_REC_SYNACK) {
-		apply_synack(t, e);
+		ct_apply_synack(t, e);
 		return;
 	}
 	if (e->type == TL_REC_TW) {
-		apply_tw(t, e);
+		ct_apply_tw(t, e);
 		return;
 	}
 	if (e->type == TL_REC_REQ) {
-		apply_req(t, e);
+		ct_apply_req(t, e);
 		return;
 	}
 	en = lookup(t, e);
@@ -918,7 +550,7 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 			en->c.fin_retrans++;
 		else
 			en->c.data_retrans++;
-		notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		ct_notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_RESET:
 		if (e->kind == TL_RST_SENT) {
@@ -929,12 +561,12 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		} else {
 			en->c.rst_recv++;
 		}
-		notify(t, TR_RESET, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		ct_notify(t, TR_RESET, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_FIN:
 		if (!t->cfg.fin_inferred)
 			en->c.fin_sent++;
-		notify(t, TR_FIN, 0, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		ct_notify(t, TR_FIN, 0, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_OWNER:
 	case TL_REC_HOLDER:
@@ -951,81 +583,14 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	}
 }
 
-/* When a request's timer is next due after its last SYN-ACK retransmit. */
-static uint64_t request_due(const struct pending_synack *p)
-{
-	uint64_t rto = p->count < 8 ? REQ_RTO_INIT_NS << p->count : REQ_RTO_MAX_NS;
-
-	return p->last_ns + (rto < REQ_RTO_MAX_NS ? rto : REQ_RTO_MAX_NS);
-}
-
-/* A request that never completed: its own record, passive, ended in
- * SYN_RECV. Its start and end come from the request timer's schedule. */
-static void half_open(struct conntab *t, struct pending_synack *p)
-{
-	struct entry *en = calloc(1, sizeof(*en));
-	struct conn *c;
-	/* Hooked: hashed and unhashed, exact. Else the timer's schedule. */
-	uint64_t due = p->end_ns ? p->end_ns : request_due(p);
-
-	if (!en) {
-		t->synack_orphans += p->count;
-		return;
-	}
-	c = &en->c;
-	c->tuple = p->tuple;
-	c->netns = p->netns;
-	c->role = ROLE_PASSIVE;
-	if (p->begin_ns)
-		c->start_ns = p->begin_ns;
-	else
-		c->start_ns = p->first_ns > REQ_RTO_INIT_NS ? p->first_ns - REQ_RTO_INIT_NS : p->first_ns;
-	c->start_exact = true;
-	c->state = TL_SYN_RECV;
-	c->state_entered_ns = c->start_ns;
-	path_add(c, TL_SYN_RECV);
-	c->synack_retrans = p->count;
-	c->inferred = !p->end_ns;
-	settle(c, due);
-	c->cause = CAUSE_SYNACK_TIMEOUT;
-	c->closed = true;
-	c->end_ns = due;
-	finish(t, en); /* never in an index: finish() only writes and frees it */
-}
-
-/* Requests whose timer has run out without a new SYN-ACK: gone, unless a
- * listing of their namespace still holds them. A namespace never listed
- * (0: unknown) is decided on the schedule alone. */
-static void expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns)
-{
-	size_t b;
-	struct hmap_node *n, *next;
-
-	hmap_for_each_safe(&t->synacks, n, next, b) {
-		struct pending_synack *p = n->value;
-
-		if (p->begin_ns) {
-			/* Hooked: ended when unhashed, unless its child came. */
-			if (listed_only || !p->end_ns || p->end_ns + t->cfg.linger_ns > now_ns)
-				continue;
-		} else if (listed_only ? p->netns != netns || p->gen == t->w_gen || request_due(p) > t->w_start
-				       : p->netns || request_due(p) + t->cfg.watch_slack_ns > now_ns) {
-			continue;
-		}
-		hmap_del(&t->synacks, n->key);
-		half_open(t, p);
-		free(p);
-	}
-}
-
 void conntab_tick(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
 	struct hmap_node *n, *next;
 
 	while (t->lhead && t->lhead->linger_until <= now_ns)
-		finish(t, t->lhead);
-	expire_requests(t, now_ns, false, 0);
+		ct_finish(t, t->lhead);
+	ct_expire_requests(t, now_ns, false, 0);
 	/* A timewait sock whose connection's CLOSE never came (a record
 	 * lost, or a connection we did not follow): forget it. */
 	hmap_for_each_safe(&t->tw_notes, n, next, b) {
@@ -1034,162 +599,35 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 	}
 }
 
-size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
-{
-	size_t n = 0, b;
-	struct hmap_node *h;
-
-	/* With the hooks, timewait socks and hashed requests need no listing. */
-	for (int m = t->cfg.tw_hooked; m < 2; m++) {
-		const struct hmap *map = m ? &t->synacks : &t->tw;
-
-		for (h = hmap_first(map, &b); h; h = hmap_next(map, h, &b)) {
-			uint32_t id = m ? ((struct pending_synack *)h->value)->netns
-					: ((struct entry *)h->value)->c.netns;
-			size_t i;
-
-			if (m && ((struct pending_synack *)h->value)->begin_ns)
-				continue;
-
-			for (i = 0; i < n && ns[i] != id; i++)
-				;
-			if (i == n && n < max && id)
-				ns[n++] = id;
-		}
-	}
-	return n;
-}
-
-void conntab_watch_begin(struct conntab *t, uint32_t netns, uint64_t start_ns)
-{
-	t->w_netns = netns;
-	t->w_start = start_ns;
-	t->w_gen++;
-}
-
-void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state,
-			bool timewait, uint32_t expires_ms)
-{
-	struct tkey k;
-	struct entry *w;
-	struct pending_synack *p;
-	uint64_t due = t->w_start + expires_ms * MS;
-
-	make_key(tu, false, &k);
-	if (state == TL_SYN_RECV) {
-		p = hmap_get(&t->synacks, &k);
-		if (p && p->netns == t->w_netns)
-			p->gen = t->w_gen;
-		return;
-	}
-	w = timewait ? hmap_get(&t->tw, &k) : NULL;
-	if (!w || w->c.netns != t->w_netns || w->tw_since > t->w_start)
-		return;
-	if (!w->tw_listed)
-		tw_confirm(t, w);
-	if (w->c.state == TL_FIN_WAIT2 && state == TL_TIME_WAIT) {
-		/* The peer's FIN came since: TIME_WAIT's timer started then. */
-		uint64_t at = due > TW_LEN_NS ? due - TW_LEN_NS : 0;
-
-		if (at < w->c.state_entered_ns)
-			at = w->c.state_entered_ns;
-		if (at > t->w_start)
-			at = t->w_start;
-		enter(&w->c, TL_TIME_WAIT, at);
-		notify(t, TR_INFERRED, 0, at, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT,
-		       w->c.state_ns[TL_FIN_WAIT2], true);
-	}
-	w->tw_gen = t->w_gen;
-	w->tw_seen_ns = t->w_start;
-	w->tw_due_ns = due;
-}
-
-void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
-{
-	size_t b;
-	struct hmap_node *n, *next;
-
-	hmap_for_each_safe(&t->tw, n, next, b) {
-		struct entry *w = n->value;
-		uint64_t from, end;
-
-		if (t->cfg.tw_hooked || w->c.netns != t->w_netns || w->tw_gen == t->w_gen ||
-		    w->tw_since > t->w_start)
-			continue;
-		if (!w->tw_listed) {
-			/* Never listed: tcp_time_wait() found no room for a timewait
-			 * sock and closed at once, if the namespace's own counter
-			 * says so; else it went before the first listing. */
-			if (tw_overflows) {
-				tw_overflows--;
-				w->tw_listed = true; /* nothing to confirm: no TIME_WAIT */
-				w->c.inferred = false;
-				tw_end(t, w, CAUSE_TW_OVERFLOW, w->tw_since);
-			} else {
-				tw_confirm(t, w);
-				tw_end(t, w, CAUSE_TW_KILLED, (w->tw_since + t->w_start) / 2);
-			}
-			continue;
-		}
-		/* Gone between the last listing and this one: if its timer was
-		 * due, it expired (the timer wheel fires up to 1/8 late); if not,
-		 * something killed it early. The midpoint halves the error. */
-		from = w->tw_due_ns > w->tw_seen_ns ? w->tw_due_ns : w->tw_seen_ns;
-		if (w->tw_due_ns <= t->w_start) {
-			end = from < t->w_start ? (from + t->w_start) / 2 : t->w_start;
-			tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, end);
-		} else {
-			tw_end(t, w, CAUSE_TW_KILLED, (w->tw_seen_ns + t->w_start) / 2);
-		}
-	}
-	expire_requests(t, t->w_start, true, t->w_netns);
-}
-
-void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns)
-{
-	size_t b;
-	struct hmap_node *n, *next;
-
-	hmap_for_each_safe(&t->tw, n, next, b) {
-		struct entry *w = n->value;
-
-		if (w->c.netns == netns)
-			tw_give_up(t, w, now_ns);
-	}
-	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
-		if (((struct pending_synack *)n->value)->netns == netns)
-			((struct pending_synack *)n->value)->netns = 0; /* schedule alone */
-}
-
 void conntab_flush(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
 	struct hmap_node *n;
 
 	while (t->lhead)
-		finish(t, t->lhead);
+		ct_finish(t, t->lhead);
 	/* Still in a timewait sock: written open, the time so far measured. */
 	while ((n = hmap_first(&t->tw, &b))) {
 		struct entry *en = n->value;
 
 		if (!en->tw_listed)
-			tw_confirm(t, en);
+			ct_tw_confirm(t, en);
 		unlink_entry(t, en);
 		en->tw = false;
-		settle(&en->c, now_ns);
+		ct_settle(&en->c, now_ns);
 		en->c.end_ns = now_ns;
 		en->c.cause = CAUSE_OPEN;
 		en->c.closed = false;
-		finish(t, en);
+		ct_finish(t, en);
 	}
 	while ((n = hmap_first(&t->by_sk, &b))) {
 		struct entry *en = n->value;
 
-		settle(&en->c, now_ns);
+		ct_settle(&en->c, now_ns);
 		en->c.end_ns = now_ns;
 		en->c.cause = CAUSE_OPEN;
 		en->c.closed = false;
-		finish(t, en);
+		ct_finish(t, en);
 	}
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
 		t->synack_orphans += ((struct pending_synack *)n->value)->count;
