@@ -85,6 +85,29 @@ static void test_outputs_and_control(void **state)
 	assert_int_equal(parse(&o, "-V"), CLI_DONE);
 }
 
+static void test_tier(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "-L 80"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_AUTO);
+	assert_int_equal(parse(&o, "--tier auto"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_AUTO);
+	assert_int_equal(parse(&o, "--tier fentry"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_FENTRY);
+	assert_int_equal(parse(&o, "--tier kprobe --list-probes"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_KPROBE);
+	assert_true(o.list_probes);
+	assert_int_equal(parse(&o, "--tier=tracepoint"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_TRACEPOINT);
+	/* The last one counts, as for every other single-valued option. */
+	assert_int_equal(parse(&o, "--tier fentry --tier kprobe"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_KPROBE);
+	assert_int_equal(parse(&o, "--tier tp_btf"), -EINVAL);
+	assert_non_null(strstr(errbuf, "invalid --tier 'tp_btf' (auto, fentry, kprobe or tracepoint)"));
+}
+
 /* Each usage error: -EINVAL and exactly one line on stderr. */
 static void test_usage_errors(void **state)
 {
@@ -92,6 +115,7 @@ static void test_usage_errors(void **state)
 		"-L 0", "-L 65536", "-L http", "-D -5", "-p 0", "-p abc", "-d 0", "-d 1.5",
 		"--ringbuf-mb 3", "--max-conns 10", "--bogus", "-L", "extra", "-4 -6",
 		"--csv - --json -", "--csv", "--stream --csv -", "-s --json -",
+		"--tier", "--tier Fentry", "--tier fentry,kprobe", "--tier inferred",
 	};
 	struct options o;
 
@@ -113,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_parse_u32_strict),
 		cmocka_unit_test(test_filters_repeat),
 		cmocka_unit_test(test_outputs_and_control),
+		cmocka_unit_test(test_tier),
 		cmocka_unit_test(test_usage_errors),
 	};
 
