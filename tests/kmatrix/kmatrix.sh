@@ -207,11 +207,6 @@ for rel in "${releases[@]}"; do
 	unset seen
 done
 
-initrd=$km/initrd.gz
-(cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$initrd.tmp" &&
-	mv "$initrd.tmp" "$initrd" || die "packing the initramfs failed"
-log "initramfs: $(du -h "$initrd" | cut -f1) ($rootfs)"
-
 # ------------------------------------------------------------ scenarios
 
 declare -A skip_reason=()
@@ -233,6 +228,15 @@ for t in "$root"/tests/integration/t_*.sh; do
 	run_list+=("$name")
 done
 
+# The scenarios to run, one a line (not on the kernel command line: it is
+# at most 2048 bytes, and the list grows with tests/integration).
+printf '%s\n' "${run_list[@]}" >"$rootfs/km/tests.list"
+
+initrd=$km/initrd.gz
+(cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$initrd.tmp" &&
+	mv "$initrd.tmp" "$initrd" || die "packing the initramfs failed"
+log "initramfs: $(du -h "$initrd" | cut -f1) ($rootfs)"
+
 # ------------------------------------------------------------ boots
 
 declare -A result=()  # "REL|TIER|NAME" -> "PASS 12s" / "FAIL reason" / "SKIP reason"
@@ -243,7 +247,6 @@ hooks=()
 boot() { # RELEASE: run the VM, fill result[] and hooktier[]
 	local rel=$1 serial=$km/logs/$1.serial qpid last_size=-1 idle=0 why="" t0=$SECONDS
 	local cmdline="console=ttyS0 quiet panic=-1 km_tiers=${tiers// /,} km_tmo=$test_tmo"
-	((${#run_list[@]})) && cmdline+=" km_tests=$(IFS=,; echo "${run_list[*]}")"
 	log "booting $rel (TCG; ${#run_list[@]} scenarios x $(wc -w <<<"$tiers") tiers)"
 	timeout -k 5 "$boot_tmo" qemu-system-x86_64 -accel "$accel" -cpu max \
 		-m "${KMATRIX_MEM:-1G}" -smp "${KMATRIX_SMP:-2}" -kernel "$km/kernels/$rel/vmlinuz" \
