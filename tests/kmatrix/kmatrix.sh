@@ -313,7 +313,8 @@ boot() { # RELEASE: run the VM, fill result[] and hooktier[]
 			;;
 		"KM-PRC tier="*)
 			rest=${line#KM-PRC tier=}
-			[[ ${rest#* } == rc=0 ]] || hooktier[$rel|${rest%% *}|!]="--list-probes --tier ${rest%% *} failed (${rest#* })"
+			tier=${rest%% *}
+			[[ ${rest#* } == rc=0 ]] || hooktier[$rel|$tier|!]="--list-probes --tier $tier failed (${rest#* })"
 			;;
 		esac
 	done <"$serial"
@@ -347,16 +348,23 @@ note_of() { # TEXT -> footnote number in $note (deduplicated; no subshell)
 	note=${#notes[@]}
 }
 
-table() { # the Markdown table: scenarios x (kernel, tier)
-	local rel tier name r st hdr="| scenario |" sep="|---|"
+header() { # FIRST TIER...: a Markdown header row, a column per kernel and tier
+	local first=$1 rel tier hdr sep="|---|"
+	shift
+	hdr="| $first |"
 	for rel in "${releases[@]}"; do
-		for tier in $tiers; do
+		for tier in "$@"; do
 			hdr+=" $(short "$rel") $tier |"
 			sep+="---|"
 		done
 	done
-	echo "$hdr"
-	echo "$sep"
+	printf '%s\n%s\n' "$hdr" "$sep"
+}
+
+table() { # the Markdown table: scenarios x (kernel, tier)
+	local rel tier name r st
+	# shellcheck disable=SC2086 # one word per tier
+	header scenario $tiers
 	for name in "${scenarios[@]}"; do
 		printf '| %s |' "$name"
 		for rel in "${releases[@]}"; do
@@ -382,15 +390,9 @@ table() { # the Markdown table: scenarios x (kernel, tier)
 }
 
 hook_table() { # hooks x (kernel, auto + tiers): the tier each hook got
-	local rel tier h hdr="| hook |" sep="|---|"
-	for rel in "${releases[@]}"; do
-		for tier in auto $tiers; do
-			hdr+=" $(short "$rel") $tier |"
-			sep+="---|"
-		done
-	done
-	echo "$hdr"
-	echo "$sep"
+	local rel tier h
+	# shellcheck disable=SC2086 # one word per tier
+	header hook auto $tiers
 	for h in "${hooks[@]}"; do
 		printf '| %s |' "$h"
 		for rel in "${releases[@]}"; do
