@@ -128,7 +128,7 @@ int BPF_PROG(tl_synack_fexit, const struct sock *sk, struct request_sock *req, i
 /* A kprobe cannot see the return value, so the kprobe tier is a kprobe that
  * keeps the arguments and a kretprobe that reports them if the SYN-ACK left
  * (else a failed transmit, e.g. an OUTPUT drop, would count; the kernel's
- * TCPSynRetrans does not: t_13 under --tier kprobe). The slot is per CPU:
+ * TCPSynRetrans does not: t_24 under --tier kprobe). The slot is per CPU:
  * tcp_rtx_synack() runs with BHs off (request timer, or the receive path
  * of a duplicate SYN), so it neither migrates nor nests on one CPU. */
 struct synack_args {

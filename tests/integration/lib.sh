@@ -209,7 +209,7 @@ tl_sysctl() { # NS key=value...: namespace sysctls (net.ipv4.tcp_* are per netns
 # A table of the test's own in the namespace, chains `input` and `output`
 # at those hooks; rules go to $TL_NFT_CHAIN (default input). Drops go at
 # INPUT, not OUTPUT: an OUTPUT drop makes the transmit fail with EPERM, and
-# older kernels then skip the retransmit tracepoint (t_13 wants exactly
+# older kernels then skip the retransmit tracepoint (t_24 wants exactly
 # that: a retransmit that never left must not count).
 
 tl_nft_init() { # NS
