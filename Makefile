@@ -23,8 +23,10 @@ endif
 
 # Debian packages the build, the tests and the live view need.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev pkg-config make gcc
-TEST_PKGS := libcmocka-dev iproute2 nftables man-db groff-base
+TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base
 DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
+# Only `make kmatrix` needs these (qemu, the VM's busybox, .ko.xz modules).
+KMATRIX_PKGS := qemu-system-x86 busybox-static xz-utils
 
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -50,7 +52,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test test-slow unit docs-check integration install uninstall clean vmlinux help helpers
+.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers
 
 all: $(OUTPUT)/tcplife-states
 
@@ -61,6 +63,7 @@ help:
 	@echo 'make unit          unit tests only (no root)'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
+	@echo 'sudo make kmatrix  integration tests on Debian 6.1/6.12 kernels in qemu, per hook tier'
 	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
 	@echo 'make install       install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 
@@ -143,6 +146,13 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory docs-check
 	$(Q)$(MAKE) --no-print-directory integration
+
+# The integration scenarios on Debian's kernels under qemu (TCG), once per
+# hook tier, with the binaries built here; downloads cached in $(OUTPUT)/kmatrix.
+kmatrix:
+	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(KMATRIX_PKGS)"
+	$(Q)$(MAKE) --no-print-directory all helpers
+	$(Q)tests/kmatrix/kmatrix.sh $(OUTPUT)
 
 install: $(OUTPUT)/tcplife-states
 	install -D -m 0755 $(OUTPUT)/tcplife-states $(DESTDIR)$(PREFIX)/sbin/tcplife-states

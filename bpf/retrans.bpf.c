@@ -2,7 +2,7 @@
 /*
  * Retransmits and FINs.
  *  - tcp:tcp_retransmit_skb (4.15+): SYN, FIN or data, by the segment's flags.
- *  - SYN-ACK: fexit/kprobe on tcp_rtx_synack() (the function behind the
+ *  - SYN-ACK: fexit/kprobe+kretprobe on tcp_rtx_synack() (the function behind the
  *    tcp:tcp_retransmit_synack tracepoint), else that tracepoint. The sk is
  *    the listener and the child does not exist yet, so records carry the
  *    request's tuple and the loader joins them to the child.
@@ -111,10 +111,48 @@ int BPF_PROG(tl_synack_fexit, const struct sock *sk, struct request_sock *req, i
 	return 0;
 }
 
+/* A kprobe cannot see the return value, so the kprobe tier is a kprobe that
+ * keeps the arguments and a kretprobe that reports them if the SYN-ACK left
+ * (else a failed transmit, e.g. an OUTPUT drop, would count; the kernel's
+ * TCPSynRetrans does not: t_24 under --tier kprobe). The slot is per CPU:
+ * tcp_rtx_synack() runs with BHs off (request timer, or the receive path
+ * of a duplicate SYN), so it neither migrates nor nests on one CPU. */
+struct synack_args {
+	__u64 sk;
+	__u64 req;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synack_args);
+} synack_stash SEC(".maps");
+
 SEC("kprobe/tcp_rtx_synack")
 int BPF_KPROBE(tl_synack_kprobe, const struct sock *sk, struct request_sock *req)
 {
-	synack_from_req(sk, req);
+	__u32 zero = 0;
+	struct synack_args *a = bpf_map_lookup_elem(&synack_stash, &zero);
+
+	if (a) {
+		a->sk = (__u64)sk;
+		a->req = (__u64)req;
+	}
+	return 0;
+}
+
+SEC("kretprobe/tcp_rtx_synack")
+int BPF_KRETPROBE(tl_synack_kretprobe, int ret)
+{
+	__u32 zero = 0;
+	struct synack_args *a = bpf_map_lookup_elem(&synack_stash, &zero);
+
+	if (!a || !a->req)
+		return 0;
+	if (ret == 0)
+		synack_from_req((const struct sock *)a->sk, (const struct request_sock *)a->req);
+	a->sk = a->req = 0;
 	return 0;
 }
 

@@ -174,12 +174,15 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 	t.family = ctx->family;
 	t.sport = ctx->sport; /* the tracepoint stores ports in host order */
 	t.dport = ctx->dport;
+	/* Not memcpy: clang turns it into loads through ctx + offset, and the
+	 * verifier refuses a modified ctx pointer ("dereference of modified ctx
+	 * ptr"; found by --tier tracepoint, which auto never chose here). */
 	if (t.family == AF_INET6) {
-		__builtin_memcpy(t.saddr, (const void *)ctx->saddr_v6, 16);
-		__builtin_memcpy(t.daddr, (const void *)ctx->daddr_v6, 16);
+		bpf_probe_read_kernel(t.saddr, 16, (const void *)ctx->saddr_v6);
+		bpf_probe_read_kernel(t.daddr, 16, (const void *)ctx->daddr_v6);
 	} else {
-		__builtin_memcpy(t.saddr, (const void *)ctx->saddr, 4);
-		__builtin_memcpy(t.daddr, (const void *)ctx->daddr, 4);
+		bpf_probe_read_kernel(t.saddr, 4, (const void *)ctx->saddr);
+		bpf_probe_read_kernel(t.daddr, 4, (const void *)ctx->daddr);
 	}
 	return on_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, &t);
 }

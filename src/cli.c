@@ -21,6 +21,7 @@ enum {
 	OPT_STATE,
 	OPT_ONCE,
 	OPT_CLOSE_WAIT,
+	OPT_TIER,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
 	{ "list-probes", no_argument, NULL, OPT_LIST_PROBES },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB },
+	{ "tier", required_argument, NULL, OPT_TIER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -80,6 +82,8 @@ void cli_usage(FILE *f)
 	      "      --list-probes       show the hook tier each kernel hook gets, and why, then exit\n"
 	      "      --max-conns N       sockets tracked at once in the kernel (default 131072)\n"
 	      "      --ringbuf-mb N      ring buffer size in MiB, a power of two (default 8)\n"
+	      "      --tier TIER         auto (default), fentry, kprobe or tracepoint: use that\n"
+	      "                          hook tier wherever a hook has it, or fail\n"
 	      "  -v, --verbose           debug and libbpf messages on stderr\n"
 	      "  -h, --help              show this help and exit\n"
 	      "  -V, --version           show the version and exit\n"
@@ -107,6 +111,22 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 		return -ERANGE;
 	*out = (uint32_t)v;
 	return 0;
+}
+
+int parse_tier(const char *s, enum tier_force *out)
+{
+	static const char *const names[] = {
+		[FORCE_AUTO] = "auto", [FORCE_FENTRY] = "fentry",
+		[FORCE_KPROBE] = "kprobe", [FORCE_TRACEPOINT] = "tracepoint",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum tier_force)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static int usage_error(FILE *err, const char *fmt, const char *arg)
@@ -237,6 +257,10 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 			if (parse_u32(optarg, 1, 1024, &v) || (v & (v - 1)))
 				return usage_error(err, "invalid --ringbuf-mb '%s' (a power of two, 1 to 1024)", optarg);
 			o->ringbuf_mb = v;
+			break;
+		case OPT_TIER:
+			if (parse_tier(optarg, &o->tier))
+				return usage_error(err, "invalid --tier '%s' (auto, fentry, kprobe or tracepoint)", optarg);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -11,6 +11,9 @@
 #define DEFAULT_MAX_CONNS 131072
 #define DEFAULT_RINGBUF_MB 8
 
+/* --tier: which hook tier to force (tracer.c maps it onto its tiers). */
+enum tier_force { FORCE_AUTO = 0, FORCE_FENTRY, FORCE_KPROBE, FORCE_TRACEPOINT };
+
 struct options {
 	uint16_t family; /* 0 = both, 2 = -4, 10 = -6 */
 	uint16_t lports[TL_MAX_PORTS];
@@ -35,6 +38,7 @@ struct options {
 	uint32_t duration_s;   /* 0 = until SIGINT/SIGTERM */
 	uint32_t max_conns;
 	uint32_t ringbuf_mb;
+	enum tier_force tier;  /* FORCE_AUTO unless --tier */
 };
 
 enum { CLI_RUN = 0, CLI_DONE = 1 };
@@ -45,5 +49,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err);
 void cli_usage(FILE *f);
 /* Strict decimal parse: the whole string, no sign, min..max. 0 or -EINVAL/-ERANGE. */
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* "auto", "fentry", "kprobe" or "tracepoint" (exactly). 0 or -EINVAL. */
+int parse_tier(const char *s, enum tier_force *out);
 
 #endif /* TL_CLI_H */

@@ -34,8 +34,10 @@ int log_libbpf(int level, const char *fmt, va_list ap)
 {
 	char line[512];
 	const char *p;
+	va_list ap2;
 
 	(void)level;
+	va_copy(ap2, ap);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* libbpf: "prog 'NAME': failed to load: -13" / "...: failed to attach ..." */
 	p = strstr(line, "prog '");
@@ -47,8 +49,12 @@ int log_libbpf(int level, const char *fmt, va_list ap)
 			failed_prog[q - (p + 6)] = '\0';
 		}
 	}
-	if (verbose)
-		fprintf(stderr, "libbpf: %s", line);
+	/* Whole, not `line`: a verifier log is one message of many KiB. */
+	if (verbose) {
+		fputs("libbpf: ", stderr);
+		vfprintf(stderr, fmt, ap2);
+	}
+	va_end(ap2);
 	return 0;
 }
 

@@ -65,17 +65,23 @@ static bool may_trace(void)
 	       ((eff & (1ULL << 39 /* CAP_BPF */)) && (eff & (1ULL << 38 /* CAP_PERFMON */)));
 }
 
-static int list_probes(void)
+static int list_probes(enum tier_force force)
 {
-	struct tracer *tr = tracer_probe();
+	struct tracer *tr = tracer_probe(force);
+	int rc = 0;
 
 	if (!tr) {
 		log_err("probing failed: %s", strerror(errno));
 		return 1;
 	}
 	tracer_print_probes(tr, stdout);
+	if (tracer_force_error(tr)) {
+		fflush(stdout);
+		log_err("%s", tracer_force_error(tr));
+		rc = 1;
+	}
 	tracer_free(tr);
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -105,7 +111,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.list_probes)
-		return list_probes();
+		return list_probes(o.tier);
 
 	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: the poll must return */
 	sigaction(SIGTERM, &sa, NULL);

@@ -38,7 +38,8 @@ static const struct hook_def hooks[HOOK_MAX] = {
 		{ .tier = TIER_TRACEPOINT, .tp = { "sock/inet_sock_set_state" } }, /* 4.16 */
 	} },
 	[HOOK_SYNACK] = { "synack", "SYN-ACK retransmits", false, 3, {
-		/* tcp_rtx_synack() is the function behind the tracepoint. */
+		/* tcp_rtx_synack() is the function behind the tracepoint; the
+		 * kprobe tier is a kprobe + kretprobe pair (retrans.bpf.c). */
 		{ .tier = TIER_FENTRY, .func = "tcp_rtx_synack", .fexit = true }, /* 5.5 */
 		{ .tier = TIER_KPROBE, .func = "tcp_rtx_synack" },
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_synack" } }, /* 4.15 */
@@ -104,6 +105,8 @@ struct tracer {
 	struct bpf_link *links[32];
 	struct bpf_link *iters[2]; /* enum tracer_iter; also in links[] */
 	int n_links;
+	enum tier force;                    /* --tier; TIER_NONE = auto */
+	char force_err[2 * WHY_LEN];        /* first hook the forced tier failed, or "" */
 	int chosen[HOOK_MAX];               /* index into hooks[h].c, -1 = none */
 	bool refused[HOOK_MAX][MAX_CANDS];
 	char why[HOOK_MAX][MAX_CANDS][WHY_LEN];
@@ -134,6 +137,8 @@ static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_prog
 	case HOOK_SYNACK:
 		p[0] = t == TIER_FENTRY ? s->progs.tl_synack_fexit :
 		       t == TIER_KPROBE ? s->progs.tl_synack_kprobe : s->progs.tl_synack_tp;
+		/* The kretprobe reports what the kprobe saw, if the SYN-ACK left. */
+		p[1] = t == TIER_KPROBE ? s->progs.tl_synack_kretprobe : NULL;
 		break;
 	case HOOK_FIN:
 		p[0] = t == TIER_FENTRY ? s->progs.tl_fin_fentry :
@@ -219,6 +224,30 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 	}
 }
 
+static bool has_tier(int h, enum tier t)
+{
+	for (int i = 0; i < hooks[h].n; i++)
+		if (hooks[h].c[i].tier == t)
+			return true;
+	return false;
+}
+
+/* May --tier use candidate i? A hook that has the forced tier gets exactly
+ * that one. A hook without it does what it would on a kernel that lacks the
+ * forced tier: the best of its lower tiers (enum order is best first), so
+ * --tier tracepoint also infers FINs as a tracepoint-only kernel does; a
+ * hook with a single tier keeps it. */
+static bool allowed(const struct tracer *tr, int h, int i)
+{
+	enum tier t = hooks[h].c[i].tier;
+
+	if (tr->force == TIER_NONE)
+		return true;
+	if (has_tier(h, tr->force))
+		return t == tr->force;
+	return t > tr->force || hooks[h].n == 1;
+}
+
 /* Pick, for one hook, the best candidate not yet refused. */
 static int choose_hook(struct tracer *tr, int h)
 {
@@ -226,12 +255,28 @@ static int choose_hook(struct tracer *tr, int h)
 	for (int i = 0; i < hooks[h].n; i++) {
 		if (tr->refused[h][i])
 			continue;
+		if (!allowed(tr, h, i)) {
+			tr->refused[h][i] = true;
+			snprintf(tr->why[h][i], WHY_LEN, "not tried (--tier %s)", tier_name(tr->force));
+			continue;
+		}
 		if (probe_cand(&hooks[h].c[i], tr->why[h][i], WHY_LEN)) {
 			tr->refused[h][i] = true;
 			continue;
 		}
 		tr->chosen[h] = i;
 		return 0;
+	}
+	if (tr->force != TIER_NONE && has_tier(h, tr->force)) {
+		/* A forced tier is never silently replaced by another. */
+		for (int i = 0; i < hooks[h].n; i++) {
+			if (hooks[h].c[i].tier != tr->force || tr->force_err[0])
+				continue;
+			snprintf(tr->force_err, sizeof(tr->force_err), "--tier %s: hook %s (%s) cannot use %s: %s",
+				 tier_name(tr->force), hooks[h].name, hooks[h].what, tier_name(tr->force),
+				 tr->why[h][i]);
+		}
+		return -EOPNOTSUPP;
 	}
 	if (!hooks[h].required)
 		return 0;
@@ -260,12 +305,23 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return log_libbpf((int)level, fmt, ap);
 }
 
-struct tracer *tracer_probe(void)
+static enum tier tier_of(enum tier_force f)
+{
+	switch (f) {
+	case FORCE_FENTRY: return TIER_FENTRY;
+	case FORCE_KPROBE: return TIER_KPROBE;
+	case FORCE_TRACEPOINT: return TIER_TRACEPOINT;
+	default: return TIER_NONE;
+	}
+}
+
+struct tracer *tracer_probe(enum tier_force force)
 {
 	struct tracer *tr = calloc(1, sizeof(*tr));
 
 	if (!tr)
 		return NULL;
+	tr->force = tier_of(force);
 	if (ensure_tracefs())
 		log_debug("tracefs is not mounted and could not be mounted: classic tracepoints unavailable");
 	libbpf_set_print(libbpf_print);
@@ -295,6 +351,10 @@ void tracer_print_probes(const struct tracer *tr, FILE *f)
 
 		fprintf(f, "%-8s %-30s %-11s ", hooks[h].name, hooks[h].what,
 			tier_name(tracer_tier(tr, h)));
+		if (tr->force != TIER_NONE && !has_tier(h, tr->force)) {
+			fprintf(f, "(has no %s tier)", tier_name(tr->force));
+			any = true;
+		}
 		for (int i = 0; i < hooks[h].n && (chosen < 0 || i < chosen); i++) {
 			if (!tr->refused[h][i])
 				continue;
@@ -423,13 +483,23 @@ static int load_and_attach(struct tracer *tr, const struct options *o)
 	return 0;
 }
 
+const char *tracer_force_error(const struct tracer *tr)
+{
+	return tr->force_err[0] ? tr->force_err : NULL;
+}
+
 struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx)
 {
-	struct tracer *tr = tracer_probe();
+	struct tracer *tr = tracer_probe(o->tier);
 	int err = -ENOMEM;
 
 	if (!tr)
 		goto fail;
+	if (tracer_force_error(tr)) {
+		log_err("%s", tr->force_err);
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
 	for (int h = 0; h < HOOK_MAX; h++) {
 		if (tr->chosen[h] < 0 && hooks[h].required) {
 			err = -EOPNOTSUPP;
@@ -442,6 +512,10 @@ struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx)
 		if (err != -EAGAIN)
 			break;
 		detach_all(tr);
+	}
+	if (err && tracer_force_error(tr)) {
+		log_err("%s", tr->force_err);
+		goto fail;
 	}
 	if (err) {
 		log_err("loading the BPF programs failed: %s%s", strerror(-err),

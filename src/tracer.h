@@ -43,8 +43,11 @@ struct tracer;
 
 typedef int (*record_fn)(void *ctx, void *data, size_t size);
 
-/* Probe the tiers only (for --list-probes). */
-struct tracer *tracer_probe(void);
+/* Probe the tiers only (for --list-probes), honouring --tier. */
+struct tracer *tracer_probe(enum tier_force force);
+/* "--tier T: hook H (what) cannot use T: reason" when a forced tier was
+ * refused (probe, load or attach), else NULL. */
+const char *tracer_force_error(const struct tracer *tr);
 /* Probe, open, configure from `o`, load (falling back a tier on refusal),
  * attach, and set up the ring buffer to call `fn`. NULL + errno on error. */
 struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx);

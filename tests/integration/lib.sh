@@ -8,6 +8,11 @@
 #   TL_BIN    the tracer          (default: $TL_BUILD/tcplife-states)
 #   TL_PEER   the test peer       (default: $TL_BUILD/tests/tlpeer)
 #   TL_LEAK   the leaking peer    (default: $TL_BUILD/tests/tlleak)
+#   TL_TIER   if set, every tl_tracer_start passes --tier $TL_TIER
+#             (tests/kmatrix runs the scenarios once per tier)
+#   TL_SLOW   1 under an emulator (qemu TCG, tests/kmatrix): TL_SLACK_MS
+#             (else 0) widens upper bounds on durations and delays steps
+#             that race the test's own setup; counts stay exact
 #
 # Every test gets a work directory $TL_WORK = $TL_BUILD/test-logs/NAME.d
 # (peer outputs, tracer CSV/stderr), emptied at start and kept afterwards.
@@ -27,7 +32,8 @@
 #   tl_ports VAR...             distinct random ports 20000..31999
 #   tl_netns_new VAR            namespace with lo up; removed at exit
 #   tl_ns NS CMD... / tl_sysctl NS key=value...
-#   tl_nft_drop NS VAR EXPR...  "EXPR counter drop" at INPUT; handle -> VAR
+#   tl_nft_drop NS VAR EXPR...  "EXPR counter drop" at INPUT (TL_NFT_CHAIN=output:
+#                               at OUTPUT); handle -> VAR
 #   tl_nft_packets NS H / tl_nft_undrop NS H
 #   tl_nstat NS COUNTER         absolute counter in the namespace
 #   tl_peer_server NAME NS ARGS...  tlpeer server; returns once listening
@@ -37,7 +43,8 @@
 #   tl_wait_exit NAME SECS / tl_expect_exit NAME SECS [RC]
 #   tl_wait_file FILE SECS / tl_wait_line FILE ERE SECS [PID]
 #   tl_kv FILE PREFIX KEY [K=V...]  a value from tlpeer's key=value lines
-#   tl_tracer_start NAME ARGS...    start, wait for "tcplife-states: tracing"
+#   tl_tracer_start NAME ARGS...    start (with --tier $TL_TIER if set), wait
+#                               for "tcplife-states: tracing"
 #   tl_tracer_stop NAME         SIGINT, wait, check exit status 0
 #   tl_csv FILE OUT [COND...]   OUT: column, "-" rows, "#" count, "@" dump;
 #                               COND: col=v col!=v col~ere col!~ere (AND)
@@ -71,6 +78,11 @@ TL_EXIT_CMDS=()
 declare -A TL_PID=()     # name -> pid of a background process
 declare -A TL_TRACER=()  # name -> pid of a running tracer
 TL_T0=$(date +%s.%N)
+TL_TIER=${TL_TIER:-}
+# TCG runs the VM several times slower than the host: sleeps overshoot and
+# setup steps take hundreds of ms.
+TL_SLACK_MS=0
+[[ ${TL_SLOW:-0} == 1 ]] && TL_SLACK_MS=1500
 
 rm -rf "$TL_WORK"
 mkdir -p "$TL_WORK" || { echo "cannot create $TL_WORK"; exit 1; }
@@ -204,15 +216,20 @@ tl_sysctl() { # NS key=value...: namespace sysctls (net.ipv4.tcp_* are per netns
 }
 
 # ---------------------------------------------------------------- nft
-# A table of the test's own in the namespace, chain `input` at the input
-# hook. Drops go at INPUT, not OUTPUT: an OUTPUT drop makes the transmit
-# fail with EPERM, and older kernels then skip the retransmit tracepoint.
+# A table of the test's own in the namespace, chains `input` and `output`
+# at those hooks; rules go to $TL_NFT_CHAIN (default input). Drops go at
+# INPUT, not OUTPUT: an OUTPUT drop makes the transmit fail with EPERM, and
+# older kernels then skip the retransmit tracepoint (t_24 wants exactly
+# that: a retransmit that never left must not count).
 
 tl_nft_init() { # NS
 	ip netns exec "$1" nft -f - <<'EOF' || tl_die "nft table in $1"
 table inet tl_test {
 	chain input {
 		type filter hook input priority filter; policy accept;
+	}
+	chain output {
+		type filter hook output priority filter; policy accept;
 	}
 }
 EOF
@@ -222,7 +239,7 @@ tl_nft_drop() { # NS VAR EXPR...: add "EXPR counter drop"; rule handle -> VAR
 	local ns=$1 var=$2 out h
 	shift 2
 	ip netns exec "$ns" nft list table inet tl_test >/dev/null 2>&1 || tl_nft_init "$ns"
-	out=$(ip netns exec "$ns" nft --echo --handle add rule inet tl_test input "$@" counter drop 2>&1) ||
+	out=$(ip netns exec "$ns" nft --echo --handle add rule inet tl_test "${TL_NFT_CHAIN:-input}" "$@" counter drop 2>&1) ||
 		tl_die "nft add rule $*: $out"
 	h=$(sed -n 's/.*# handle \([0-9]*\).*/\1/p' <<<"$out" | head -1)
 	[[ -n $h ]] || tl_die "no handle in nft output: $out"
@@ -231,14 +248,14 @@ tl_nft_drop() { # NS VAR EXPR...: add "EXPR counter drop"; rule handle -> VAR
 }
 
 tl_nft_packets() { # NS HANDLE: packets the rule has dropped so far
-	ip netns exec "$1" nft -a list chain inet tl_test input |
+	ip netns exec "$1" nft -a list chain inet tl_test "${TL_NFT_CHAIN:-input}" |
 		awk -v h="$2" '$0 ~ ("# handle " h "$") { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }
 
 tl_nft_undrop() { # NS HANDLE
 	local n
 	n=$(tl_nft_packets "$1" "$2")
-	ip netns exec "$1" nft delete rule inet tl_test input handle "$2" || tl_die "nft delete handle $2"
+	ip netns exec "$1" nft delete rule inet tl_test "${TL_NFT_CHAIN:-input}" handle "$2" || tl_die "nft delete handle $2"
 	tl_log "nft rule $2 removed after dropping ${n:-?} packets"
 }
 
@@ -361,7 +378,7 @@ tl_tracer_start() { # NAME ARGS...: start the tracer, wait until it is attached
 	# stdout -> $TL_WORK/NAME.stdout, stderr -> NAME.stderr; pid -> TL_TRACER[NAME]
 	local name=$1 pid
 	shift
-	"$TL_BIN" "$@" >"$TL_WORK/$name.stdout" 2>"$TL_WORK/$name.stderr" &
+	"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} "$@" >"$TL_WORK/$name.stdout" 2>"$TL_WORK/$name.stderr" &
 	pid=$!
 	TL_TRACER[$name]=$pid
 	tl_log "tracer $name (pid $pid): $TL_BIN $*"
@@ -414,15 +431,31 @@ tl_tw_listed() { # NS LPORT RPORT: the timewait sock's substate and timer, from 
 		awk '{ print $1, $NF }'
 }
 
+tl_sleep_slack() { # S: sleep S seconds, plus TL_SLACK_MS under an emulator
+	sleep "$(awk -v s="$1" -v k="$TL_SLACK_MS" 'BEGIN { print s + k / 1000 }')"
+}
+
+tl_tracer_tier() { # NAME HOOK: the tier the tracer's start-up line names for HOOK
+	sed -n "s/^tcplife-states: tracing .*[(, ]$2: \([a-z_]*\).*/\1/p" "$TL_WORK/$1.stderr" | head -n 1
+}
+
+tl_timing_for() { # NAME HOOK: the `timing` a record timed by HOOK has under tracer NAME
+	case $(tl_tracer_tier "$1" "$2") in
+	fentry | kprobe) echo exact ;;
+	*) echo inferred ;;
+	esac
+}
+
 # A connection still in its timewait sock when the tracer stopped: its
 # record is written open (the timewait sock outlived the trace), in
-# TIME_WAIT, timed from sock_diag listings, and `ss` agrees it is there.
-tl_assert_time_wait_open() { # CSV WHO NS LPORT RPORT
-	local csv=$1 who=$2 ns=$3 lp=$4 rp=$5
+# TIME_WAIT, timed by the timewait hooks or sock_diag listings, and `ss`
+# agrees it is there.
+tl_assert_time_wait_open() { # CSV WHO NS LPORT RPORT [TRACER=tr]
+	local csv=$1 who=$2 ns=$3 lp=$4 rp=$5 tr=${6:-tr}
 	assert_eq "$(tl_csv_get "$csv" close_cause lport="$lp" rport="$rp")" open "$who close_cause (still in its timewait sock)"
 	assert_eq "$(tl_csv_get "$csv" end_state lport="$lp" rport="$rp")" TIME_WAIT "$who end_state"
 	assert_eq "$(tl_csv_get "$csv" closed lport="$lp" rport="$rp")" false "$who closed"
-	assert_eq "$(tl_csv_get "$csv" timing lport="$lp" rport="$rp")" inferred "$who timing"
+	assert_eq "$(tl_csv_get "$csv" timing lport="$lp" rport="$rp")" "$(tl_timing_for "$tr" timewait)" "$who timing"
 	assert_gt "$(tl_csv_get "$csv" time_wait_ms lport="$lp" rport="$rp")" 0 "$who time_wait_ms so far"
 	assert_match "$(tl_tw_listed "$ns" "$lp" "$rp")" '^TIME-WAIT timer:\(timewait,' "$who: ss lists its timewait sock"
 }

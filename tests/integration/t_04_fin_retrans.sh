@@ -17,7 +17,8 @@ CSV=$TL_WORK/trace.csv
 
 tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --hold-close-wait 3000
-tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --close-at 1000
+# The close must come after the rule below is in place (TL_SLACK_MS: TCG).
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --close-at $((1000 + TL_SLACK_MS))
 tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
 r0=$(tl_nstat "$NS" TcpRetransSegs)
 p0=$(tl_nstat "$NS" TcpExtTCPLossProbes)

@@ -16,8 +16,9 @@ tl_ports SP CP
 CSV=$TL_WORK/trace.csv
 
 tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at 1000
-tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at 1000
+# Both shut down after the rule below is in place (TL_SLACK_MS: TCG).
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at $((1000 + TL_SLACK_MS))
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at $((1000 + TL_SLACK_MS))
 tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
 tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
 r0=$(tl_nstat "$NS" TcpRetransSegs)

@@ -27,14 +27,14 @@ tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
 s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_match "$(s path)" 'ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE$' "server path"
-assert_between "$(s close_wait_ms)" 1900 2100 "server close_wait_ms"
+assert_between "$(s close_wait_ms)" 1900 $((2100 + TL_SLACK_MS)) "server close_wait_ms"
 assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
 c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 # The client waits for the server's FIN (FIN_WAIT1, until its own FIN is
 # ACKed, possibly a delayed ACK; then FIN_WAIT2) while the server holds
 # CLOSE_WAIT.
-assert_between "$(awk -v a="$(c fin_wait1_ms)" -v b="$(c fin_wait2_ms)" 'BEGIN { print a + b }')" 1900 2100 \
+assert_between "$(awk -v a="$(c fin_wait1_ms)" -v b="$(c fin_wait2_ms)" 'BEGIN { print a + b }')" 1900 $((2100 + TL_SLACK_MS)) \
 	"client fin_wait1_ms + fin_wait2_ms"
 
 tl_finish

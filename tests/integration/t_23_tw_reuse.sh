@@ -24,7 +24,7 @@ before=$(tl_tw_listed "$NS" "$CP" "$SP")
 # over a second old (in whole seconds): wait 2.5 s.
 sleep 2
 tl_peer_client c2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16 --close-at 500
-sleep 0.2
+tl_sleep_slack 0.2
 after=$(tl_tw_listed "$NS" "$CP" "$SP")
 tl_expect_exit c2 10
 tl_expect_exit srv 10
@@ -41,7 +41,7 @@ first() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP" pid="${TL_PID[c1]}"; }
 assert_eq "$(first close_cause)" tw_reuse "first connection: close_cause"
 assert_eq "$(first closed)" true "first connection: closed"
 assert_match "$(first path)" 'FIN_WAIT2>TIME_WAIT>CLOSE$' "first connection: path"
-assert_between "$(first time_wait_ms)" 2000 3500 "first connection: time_wait_ms ends at the reuse (~2.5 s)"
+assert_between "$(first time_wait_ms)" 2000 $((3500 + TL_SLACK_MS)) "first connection: time_wait_ms ends at the reuse (~2.5 s)"
 second_path=$(tl_csv_get "$CSV" path lport="$CP" rport="$SP" pid="${TL_PID[c2]}")
 assert_match "$second_path" '^SYN_SENT>ESTABLISHED>' "second connection: its own row"
 

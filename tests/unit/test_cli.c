@@ -85,6 +85,29 @@ static void test_outputs_and_control(void **state)
 	assert_int_equal(parse(&o, "-V"), CLI_DONE);
 }
 
+static void test_tier(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "-L 80"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_AUTO);
+	assert_int_equal(parse(&o, "--tier auto"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_AUTO);
+	assert_int_equal(parse(&o, "--tier fentry"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_FENTRY);
+	assert_int_equal(parse(&o, "--tier kprobe --list-probes"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_KPROBE);
+	assert_true(o.list_probes);
+	assert_int_equal(parse(&o, "--tier=tracepoint"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_TRACEPOINT);
+	/* The last one counts, as for every other single-valued option. */
+	assert_int_equal(parse(&o, "--tier fentry --tier kprobe"), CLI_RUN);
+	assert_int_equal(o.tier, FORCE_KPROBE);
+	assert_int_equal(parse(&o, "--tier tp_btf"), -EINVAL);
+	assert_non_null(strstr(errbuf, "invalid --tier 'tp_btf' (auto, fentry, kprobe or tracepoint)"));
+}
+
 /* Each usage error: -EINVAL and exactly one line on stderr. */
 static void test_usage_errors(void **state)
 {
@@ -95,6 +118,7 @@ static void test_usage_errors(void **state)
 		"-c 0123456789abcdef", "-c a -c b -c c -c d -c e", "--state listening",
 		"--state", "--close-wait 0", "--close-wait x", "--cgroup /proc",
 		"--cgroup /nonexistent", "--once -s", "--once -d 5",
+		"--tier", "--tier Fentry", "--tier fentry,kprobe", "--tier inferred",
 	};
 	struct options o;
 
@@ -134,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_parse_u32_strict),
 		cmocka_unit_test(test_filters_repeat),
 		cmocka_unit_test(test_outputs_and_control),
+		cmocka_unit_test(test_tier),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_owner_options),
 	};

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# SYN-ACK retransmits that never leave: the server's OUTPUT drops its
+# SYN-ACKs for 2.5 s, so tcp_rtx_synack() fails (-EPERM) and the kernel
+# counts nothing (TcpExtTCPSynRetrans, the tcp_retransmit_synack tracepoint
+# and fexit's return value agree). Client and server share the namespace,
+# so TcpExtTCPSynRetrans is the client's SYN retransmits plus the server's
+# SYN-ACK retransmits that left: the rows must add up to it. A kprobe alone
+# sees every attempt (it cannot see the return value): this is the test
+# that keeps the kprobe tier honest (tests/kmatrix runs it per tier).
+# How the handshake then completes differs: 6.1 drops the request when the
+# timer's retransmit fails, and the client's next SYN makes a new one whose
+# first SYN-ACK is no retransmit (server synack_retrans 0); 6.12 and 6.18
+# keep it and retransmit (synack_retrans 1-2). Both agree with the kernel.
+source "$(dirname "$0")/lib.sh"
+tl_require
+
+tl_netns_new NS
+tl_ports SP CP
+CSV=$TL_WORK/trace.csv
+
+tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
+s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+TL_NFT_CHAIN=output tl_nft_drop "$NS" H tcp sport "$SP" 'tcp flags & (syn | ack) == syn | ack'
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
+sleep 2.5
+dropped=$(TL_NFT_CHAIN=output tl_nft_packets "$NS" "$H")
+TL_NFT_CHAIN=output tl_nft_undrop "$NS" "$H"
+tl_expect_exit cli 30
+tl_expect_exit srv 10
+s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+sleep 1
+tl_tracer_stop tr
+
+delta=$((s1 - s0))
+echo "SYN-ACKs dropped at OUTPUT: $dropped; TcpExtTCPSynRetrans delta: $delta"
+tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+# The first SYN-ACK is not a retransmit: dropping two or more means at
+# least one failed retransmit attempt.
+assert_ge "$dropped" 2 "setup: the nft rule dropped SYN-ACK retransmits"
+
+s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
+c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
+assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
+assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
+assert_gt "$(c syn_retrans)" 0 "client syn_retrans (no SYN-ACK came back for 2.5 s)"
+assert_eq "$(($(c syn_retrans) + $(s synack_retrans)))" "$delta" \
+	"client syn_retrans + server synack_retrans == TcpExtTCPSynRetrans delta (failed attempts not counted)"
+assert_eq "$(s close_cause)" fin "server close_cause"
+tl_assert_time_wait_open "$CSV" client "$NS" "$CP" "$SP"
+
+tl_finish

@@ -1,0 +1,432 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# kmatrix.sh BUILD_DIR
+#
+# Runs tests/integration's scenarios on Debian's own kernels under qemu,
+# once per hook tier (tcplife-states --tier fentry|kprobe|tracepoint), and
+# prints one table: scenario x kernel x tier, PASS/FAIL/SKIP with the
+# reason for every SKIP and FAIL, and which tier every hook got. Exits 1 on
+# any FAIL (a missing result, a VM that did not finish, counts too).
+#
+# What it does (root; `sudo make kmatrix` builds first and installs the
+# packages in KMATRIX_PKGS):
+#  1. Resolves each kernel series (KMATRIX_SERIES, default "6.1 6.12") to
+#     the newest linux-image-SERIES.*-cloud-amd64 the apt archive offers,
+#     at run time, and fetches it with `apt-get download` into
+#     BUILD_DIR/kmatrix/debs (a cache; build/ is never committed).
+#  2. Builds one initramfs: busybox-static (applets in /bb), the host's
+#     BUILD_DIR/tcplife-states and tests/helpers binaries - the very binaries
+#     `make test` runs, so the BPF object is the same one (the CO-RE proof) -
+#     the tools the scenarios use (bash, ip, nft, nstat, ss, coreutils, ...),
+#     each with the shared libraries and loader `ldd` names, the kernel
+#     modules the scenarios need for each kernel (nf_tables, tcp_diag, veth
+#     and what they depend on), tests/integration and tests/kmatrix/init.
+#  3. Boots each kernel under qemu with TCG, one thread (KVM dies on these kernels with
+#     "emulation failure" and qemu then pauses instead of exiting), with a
+#     hard timeout and a watchdog on the serial log (panic, KVM error, no
+#     output for KMATRIX_IDLE seconds), and reads the results from the log.
+#     One boot per kernel runs every tier.
+#
+# Which scenarios: every tests/integration/t_*.sh (new ones join by
+# themselves), except those in tests/kmatrix/skip.list ("NAME reason"),
+# which show as SKIP with that reason. KMATRIX_TESTS="t_03 t_04" narrows
+# the run (the rest show as SKIP: not selected).
+#
+# Environment: KMATRIX_SERIES, KMATRIX_TIERS (default
+# "fentry kprobe tracepoint"), KMATRIX_TESTS, KMATRIX_TEST_TIMEOUT (per
+# scenario in the VM, default 300 s), KMATRIX_BOOT_TIMEOUT (per boot,
+# default 2400 s), KMATRIX_IDLE (default 600 s), KMATRIX_SMP (2),
+# KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_MD=FILE (also write the tables as Markdown).
+#
+# Logs: BUILD_DIR/kmatrix/logs/KERNEL.serial (everything, including the
+# last lines of every failed scenario's log).
+
+set -u -o pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${1:-}
+[[ -n $build ]] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+[[ $(id -u) == 0 ]] || { echo "kmatrix: needs root (apt-get download, mknod, the VM's own tests)" >&2; exit 1; }
+build=$(cd "$build" && pwd) || exit 1
+km=$build/kmatrix
+series=${KMATRIX_SERIES:-6.1 6.12}
+tiers=${KMATRIX_TIERS:-fentry kprobe tracepoint}
+test_tmo=${KMATRIX_TEST_TIMEOUT:-300}
+boot_tmo=${KMATRIX_BOOT_TIMEOUT:-2400}
+idle_tmo=${KMATRIX_IDLE:-600}
+# One host thread for both vCPUs: with thread=multi, 6.12 died once in six
+# runs with "Oops: int3" in syscall_exit_to_user_mode_prepare (a text_poke_bp
+# of a static key while the other vCPU ran the old code: MTTCG and
+# cross-modifying code). Two vCPUs stay, for per-CPU maps and softirqs.
+accel=${KMATRIX_ACCEL:-tcg,thread=single}
+modules_wanted="nf_tables tcp_diag veth"
+tools="bash ip nft nstat ss sysctl bpftool timeout awk sed grep date sort comm head tail cat
+	mkdir rm sleep id basename dirname tee wc tr cut env seq uname ls cp mv ln chmod
+	touch stat readlink mktemp xargs uniq"
+t_start=$SECONDS
+
+die() {
+	echo "kmatrix: $*" >&2
+	exit 1
+}
+
+log() {
+	printf 'kmatrix: [%4ds] %s\n' $((SECONDS - t_start)) "$*" >&2
+}
+
+for t in qemu-system-x86_64 busybox apt-get apt-cache dpkg-deb ldd xz gzip; do
+	command -v "$t" >/dev/null || die "$t is missing (sudo make kmatrix installs it)"
+done
+[[ -x $build/tcplife-states ]] || die "$build/tcplife-states missing (make)"
+mkdir -p "$km/debs" "$km/kernels" "$km/logs" || exit 1
+
+# ------------------------------------------------------------ kernels
+
+# SERIES -> newest package name, e.g. 6.1 -> linux-image-6.1.0-56-cloud-amd64,
+# 6.12 -> linux-image-6.12.117+deb12-cloud-amd64.
+resolve() {
+	local re="^linux-image-${1//./\\.}\\.[0-9]+(-[0-9]+)?(\\+deb[0-9]+)?-cloud-amd64\$"
+	apt-cache search --names-only "$re" | awk '{ print $1 }' | sort -V | tail -n 1
+}
+
+# PKG -> kernels/RELEASE/{vmlinuz,lib/modules/RELEASE/...}; prints RELEASE.
+fetch() {
+	local pkg=$1 rel=${1#linux-image-} deb
+	deb=$(ls "$km/debs/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n 1)
+	if [[ -z $deb ]]; then
+		log "downloading $pkg"
+		(cd "$km/debs" && apt-get download -o APT::Sandbox::User=root -qq "$pkg") >&2 ||
+			die "apt-get download $pkg failed"
+		deb=$(ls "$km/debs/${pkg}"_*.deb | sort -V | tail -n 1)
+	fi
+	if [[ ! -s $km/kernels/$rel/vmlinuz ]]; then
+		rm -rf "$km/kernels/$rel.tmp"
+		dpkg-deb -x "$deb" "$km/kernels/$rel.tmp" || die "dpkg-deb -x $deb failed"
+		cp "$km/kernels/$rel.tmp/boot/vmlinuz-$rel" "$km/kernels/$rel.tmp/vmlinuz" ||
+			die "no boot/vmlinuz-$rel in $deb"
+		rm -rf "$km/kernels/$rel"
+		mv "$km/kernels/$rel.tmp" "$km/kernels/$rel"
+	fi
+	echo "$rel"
+}
+
+releases=()
+for s in $series; do
+	pkg=$(resolve "$s")
+	if [[ -z $pkg ]]; then # no package lists yet (a fresh machine)?
+		apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+		pkg=$(resolve "$s")
+	fi
+	[[ -n $pkg ]] || die "no linux-image-$s.*-cloud-amd64 in the apt archive (apt-get update?)"
+	rel=$(fetch "$pkg") || exit 1
+	releases+=("$rel")
+	log "series $s: $pkg"
+done
+
+# ------------------------------------------------------------ initramfs
+
+rootfs=$km/rootfs
+rm -rf "$rootfs"
+mkdir -p "$rootfs"/{usr/bin,usr/sbin,usr/lib,usr/lib64,bb,proc,sys,dev,run,tmp,root,etc,km/build/tests,km/tests} ||
+	exit 1
+# Debian 12's merged /usr, so ldd's paths and the tools' paths both work.
+for d in bin sbin lib lib64; do ln -s "usr/$d" "$rootfs/$d"; done
+
+# FILE [DEST]: copy FILE (dereferenced) to DEST inside the rootfs (default:
+# the same path), with every shared library and the loader ldd names.
+copy_with_libs() {
+	local src=$1 dest=${2:-$1} lib
+	install -D -m 0755 "$(readlink -f "$src")" "$rootfs$dest" || die "cannot copy $src"
+	# A static binary makes ldd say "not a dynamic executable": no libraries.
+	for lib in $(ldd "$src" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
+		[[ -e $rootfs$lib ]] && continue
+		install -D -m 0755 "$(readlink -f "$lib")" "$rootfs$lib" || die "cannot copy $lib (needed by $src)"
+	done
+}
+
+install -m 0755 "$(command -v busybox)" "$rootfs/bb/busybox"
+for a in $(busybox --list); do
+	[[ $a == busybox ]] || ln -s busybox "$rootfs/bb/$a"
+done
+for t in $tools; do
+	p=$(command -v "$t") || die "$t is missing on this host (the scenarios need it)"
+	[[ $p == /* ]] || continue # a bash builtin only
+	copy_with_libs "$p"
+done
+copy_with_libs "$build/tcplife-states" /km/build/tcplife-states
+for src in "$root"/tests/helpers/*.c; do
+	b=$build/tests/$(basename "$src" .c)
+	[[ -x $b ]] || die "$b missing (make helpers)"
+	copy_with_libs "$b" "/km/build/tests/${b##*/}"
+done
+cp -r "$root/tests/integration" "$rootfs/km/tests/"
+install -m 0755 "$here/init" "$rootfs/init"
+for f in /etc/protocols /etc/services; do
+	[[ -r $f ]] && cp "$f" "$rootfs/etc/"
+done
+echo 'root:x:0:0:root:/root:/bin/bash' >"$rootfs/etc/passwd"
+echo 'root:x:0:' >"$rootfs/etc/group"
+mknod -m 600 "$rootfs/dev/console" c 5 1 || die "mknod /dev/console"
+mknod -m 666 "$rootfs/dev/null" c 1 3 || die "mknod /dev/null"
+
+# Modules: the wanted ones and their `depends=`, for each kernel, as plain
+# .ko (busybox insmod reads no .xz) in load order: /km/modules/RELEASE/.
+modinfo_depends() { # KO: the comma-separated depends= of a module file
+	tr '\0' '\n' <"$1" | sed -n 's/^depends=//p' | head -n 1
+}
+for rel in "${releases[@]}"; do
+	mdir=$km/kernels/$rel/lib/modules/$rel
+	out=$rootfs/km/modules/$rel
+	mkdir -p "$out"
+	: >"$out/order"
+	declare -A seen=()
+	add_module() { # NAME: its dependencies first, then itself
+		local name=${1//-/_} f plain d
+		[[ -n ${seen[$name]:-} ]] && return 0
+		seen[$name]=1
+		f=$(find "$mdir/kernel" \( -name "$name.ko" -o -name "$name.ko.xz" -o -name "${1//_/-}.ko" -o -name "${1//_/-}.ko.xz" \) | head -n 1)
+		if [[ -z $f ]]; then
+			grep -Eq "/(${name}|${1//_/-})\\.ko\$" "$mdir/modules.builtin" ||
+				die "$rel: module $1 is neither in the package nor built in"
+			return 0
+		fi
+		plain=$out/$name.ko
+		if [[ $f == *.xz ]]; then
+			xz -dc "$f" >"$plain" || die "xz -d $f"
+		else
+			cp "$f" "$plain"
+		fi
+		for d in $(modinfo_depends "$plain" | tr ',' ' '); do
+			add_module "$d"
+		done
+		echo "$name.ko" >>"$out/order"
+	}
+	for m in $modules_wanted; do add_module "$m"; done
+	unset seen
+done
+
+# ------------------------------------------------------------ scenarios
+
+declare -A skip_reason=()
+while read -r name reason; do
+	[[ -z $name || $name == \#* ]] && continue
+	skip_reason[$name]=$reason
+done <"$here/skip.list"
+scenarios=()
+run_list=()
+for t in "$root"/tests/integration/t_*.sh; do
+	name=$(basename "$t" .sh)
+	scenarios+=("$name")
+	[[ -n ${skip_reason[$name]:-} ]] && continue
+	if [[ -n ${KMATRIX_TESTS:-} ]]; then
+		want=0
+		for f in $KMATRIX_TESTS; do [[ $name == *"$f"* ]] && want=1; done
+		((want)) || { skip_reason[$name]="not selected (KMATRIX_TESTS=$KMATRIX_TESTS)"; continue; }
+	fi
+	run_list+=("$name")
+done
+
+# The scenarios to run, one a line (not on the kernel command line: it is
+# at most 2048 bytes, and the list grows with tests/integration).
+printf '%s\n' "${run_list[@]}" >"$rootfs/km/tests.list"
+
+initrd=$km/initrd.gz
+(cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$initrd.tmp" &&
+	mv "$initrd.tmp" "$initrd" || die "packing the initramfs failed"
+log "initramfs: $(du -h "$initrd" | cut -f1) ($rootfs)"
+
+# ------------------------------------------------------------ boots
+
+declare -A result=()  # "REL|TIER|NAME" -> "PASS 12s" / "FAIL reason" / "SKIP reason"
+declare -A hooktier=() # "REL|TIER|HOOK" -> tier chosen
+declare -A boot_note=()
+hooks=()
+
+boot() { # RELEASE: run the VM, fill result[] and hooktier[]
+	local rel=$1 serial=$km/logs/$1.serial qpid last_size=-1 idle=0 why="" t0=$SECONDS
+	local cmdline="console=ttyS0 quiet panic=-1 km_tiers=${tiers// /,} km_tmo=$test_tmo"
+	log "booting $rel (TCG; ${#run_list[@]} scenarios x $(wc -w <<<"$tiers") tiers)"
+	timeout -k 5 "$boot_tmo" qemu-system-x86_64 -accel "$accel" -cpu max \
+		-m "${KMATRIX_MEM:-1G}" -smp "${KMATRIX_SMP:-2}" -kernel "$km/kernels/$rel/vmlinuz" \
+		-initrd "$initrd" -nographic -no-reboot -net none -append "$cmdline" \
+		</dev/null >"$serial" 2>&1 &
+	qpid=$!
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		if grep -q '^KM-EXIT' "$serial"; then
+			sleep 5 # poweroff -f: give it a moment, then make sure
+			break
+		fi
+		if grep -Eq 'KVM internal error|emulation failure|Kernel panic' "$serial"; then
+			why="VM failed: $(grep -Em1 'KVM internal error|emulation failure|Kernel panic' "$serial" | tr -d '\r')"
+			break
+		fi
+		size=$(stat -c %s "$serial")
+		if ((size == last_size)); then
+			idle=$((idle + 2))
+			((idle >= idle_tmo)) && { why="no console output for ${idle_tmo}s"; break; }
+		else
+			idle=0
+			last_size=$size
+		fi
+	done
+	kill "$qpid" 2>/dev/null
+	wait "$qpid"
+	local qrc=$?
+	if [[ -z $why ]] && ! grep -q '^KM-EXIT' "$serial"; then
+		why="VM exited ($qrc) without the exit marker"
+		((qrc == 124)) && why="VM hard timeout (${boot_tmo}s)"
+	fi
+	boot_note[$rel]="$((SECONDS - t0))s${why:+; $why}"
+	log "$rel: VM done in $((SECONDS - t0))s${why:+ ($why)}"
+
+	local line tier rest status name reason pre col=0
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"KM-R tier="*)
+			rest=${line#KM-R tier=}
+			tier=${rest%% *}
+			rest=${rest#* }
+			[[ $rest =~ ^(PASS|FAIL|SKIP)\ ([^ ]+)\ \((.*)\)$ ]] || continue
+			status=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} reason=${BASH_REMATCH[3]}
+			[[ $status == PASS ]] && reason=${reason#PASS }
+			result[$rel|$tier|$name]="$status $reason"
+			;;
+		"KM-P tier="*)
+			rest=${line#KM-P tier=}
+			tier=${rest%% *}
+			rest=${rest#* }
+			read -r name _ <<<"$rest"
+			# Columns: HOOK WHAT TIER NOTES; WHAT has spaces, so the TIER
+			# column is found by its position in the header.
+			if [[ $name == HOOK ]]; then
+				pre=${rest%%TIER*}
+				col=${#pre}
+				continue
+			fi
+			read -r reason _ <<<"${rest:col}"
+			hooktier[$rel|$tier|$name]=$reason
+			[[ " ${hooks[*]} " == *" $name "* ]] || hooks+=("$name")
+			;;
+		"KM-PRC tier="*)
+			rest=${line#KM-PRC tier=}
+			tier=${rest%% *}
+			[[ ${rest#* } == rc=0 ]] || hooktier[$rel|$tier|!]="--list-probes --tier $tier failed (${rest#* })"
+			;;
+		esac
+	done <"$serial"
+	for name in "${run_list[@]}"; do
+		for tier in $tiers; do
+			[[ -n ${result[$rel|$tier|$name]:-} ]] ||
+				result[$rel|$tier|$name]="FAIL no result (${why:-see $serial})"
+		done
+	done
+}
+
+for rel in "${releases[@]}"; do
+	boot "$rel"
+done
+
+# ------------------------------------------------------------ tables
+
+short() { # 6.12.117+deb12-cloud-amd64 -> 6.12.117
+	local r=${1%-cloud-amd64}
+	echo "${r%+deb*}"
+}
+
+fails=0 passes=0 skips=0
+notes=()
+note_of() { # TEXT -> footnote number in $note (deduplicated; no subshell)
+	local i
+	for i in "${!notes[@]}"; do
+		[[ ${notes[$i]} == "$1" ]] && { note=$((i + 1)); return; }
+	done
+	notes+=("$1")
+	note=${#notes[@]}
+}
+
+header() { # FIRST TIER...: a Markdown header row, a column per kernel and tier
+	local first=$1 rel tier hdr sep="|---|"
+	shift
+	hdr="| $first |"
+	for rel in "${releases[@]}"; do
+		for tier in "$@"; do
+			hdr+=" $(short "$rel") $tier |"
+			sep+="---|"
+		done
+	done
+	printf '%s\n%s\n' "$hdr" "$sep"
+}
+
+table() { # the Markdown table: scenarios x (kernel, tier)
+	local rel tier name r st
+	# shellcheck disable=SC2086 # one word per tier
+	header scenario $tiers
+	for name in "${scenarios[@]}"; do
+		printf '| %s |' "$name"
+		for rel in "${releases[@]}"; do
+			for tier in $tiers; do
+				if [[ -n ${skip_reason[$name]:-} ]]; then
+					r="SKIP ${skip_reason[$name]}"
+				else
+					r=${result[$rel|$tier|$name]}
+				fi
+				st=${r%% *}
+				case $st in
+				PASS) printf ' PASS %s |' "${r#PASS }"; passes=$((passes + 1)) ;;
+				*)
+					note_of "${r#"$st" }"
+					printf ' %s [%s] |' "$st" "$note"
+					[[ $st == FAIL ]] && fails=$((fails + 1)) || skips=$((skips + 1))
+					;;
+				esac
+			done
+		done
+		echo
+	done
+}
+
+hook_table() { # hooks x (kernel, auto + tiers): the tier each hook got
+	local rel tier h
+	# shellcheck disable=SC2086 # one word per tier
+	header hook auto $tiers
+	for h in "${hooks[@]}"; do
+		printf '| %s |' "$h"
+		for rel in "${releases[@]}"; do
+			for tier in auto $tiers; do
+				printf ' %s |' "${hooktier[$rel|$tier|$h]:-?}"
+			done
+		done
+		echo
+	done
+	for rel in "${releases[@]}"; do
+		for tier in auto $tiers; do
+			[[ -n ${hooktier[$rel|$tier|!]:-} ]] && { echo "FAIL $rel: ${hooktier[$rel|$tier|!]}"; fails=$((fails + 1)); }
+		done
+	done
+}
+
+report() {
+	echo "Kernels: $(for r in "${releases[@]}"; do printf '%s (boot + tests %s) ' "$r" "${boot_note[$r]}"; done)"
+	echo
+	table
+	echo
+	local i
+	for i in "${!notes[@]}"; do
+		echo "[$((i + 1))] ${notes[$i]}"
+	done
+	echo
+	echo "Hook tier per kernel and --tier (auto = what a user gets):"
+	echo
+	hook_table
+	echo
+	echo "$passes passed, $fails failed, $skips skipped; $((SECONDS - t_start)) s in all"
+}
+
+out=$(report)
+echo "$out"
+[[ -n ${KMATRIX_MD:-} ]] && echo "$out" >"$KMATRIX_MD"
+grep -q '^[0-9]* passed, 0 failed' <<<"$out"
