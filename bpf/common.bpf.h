@@ -53,6 +53,11 @@ extern const volatile __u32 cfg_n_comms;
 extern const volatile char cfg_comms[TL_MAX_COMMS][TL_COMM_LEN];
 extern const volatile __u64 cfg_cgroup;
 extern const volatile __u64 cfg_wakeup_bytes;
+/* CONFIG_HZ, found by the loader (probe.c), 0 if unknown. Not a __kconfig
+ * extern: libbpf then refuses the whole object where no kernel config can
+ * be read (no /proc/config.gz, no /boot/config-*: containers, Debian's
+ * kernels under qemu), found by the kernel matrix. */
+extern const volatile __u32 cfg_hz;
 
 /* Map types are named so that maps.bpf.c defines exactly what the other
  * files declare; the linker checks the two agree. */

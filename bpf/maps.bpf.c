@@ -13,6 +13,7 @@ const volatile __u32 cfg_n_comms = 0;
 const volatile char cfg_comms[TL_MAX_COMMS][TL_COMM_LEN] = {};
 const volatile __u64 cfg_cgroup = 0;
 const volatile __u64 cfg_wakeup_bytes = 256 * 1024;
+const volatile __u32 cfg_hz = 0;
 
 /* Sized at start-up with bpf_map__set_max_entries(). */
 struct socks_map socks SEC(".maps");

@@ -20,7 +20,10 @@
  *       while the SYN is processed: its SYN_RECV phase starts.
  *   inet_csk_reqsk_queue_drop(sk, req)       the request is unhashed: by
  *       its timer giving up, or because its child was made (the loader
- *       tells the two apart by the child).
+ *       tells the two apart by the child). Its calls from its own file
+ *       (reqsk_timer_handler) can be inlined: on Debian's 6.1 a timed-out
+ *       request shows no end here, and the loader falls back to the
+ *       request timer's schedule and the listings for it.
  */
 #include "common.bpf.h"
 

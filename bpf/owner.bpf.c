@@ -261,16 +261,15 @@ int tl_close_enter(struct trace_event_raw_sys_enter___tl *ctx)
 /* tcp_sock.rcv_tstamp: jiffies of the last ACK-bearing segment received. A
  * FIN carries an ACK, so a CLOSE_WAIT socket entered its state no later than
  * that: now - rcv_tstamp is a lower bound of its time in CLOSE_WAIT. */
-extern int CONFIG_HZ __kconfig __weak;
 
 static __always_inline __u64 close_wait_since(const struct tcp_sock *tp, __u64 now)
 {
 	__u32 age_j = (__u32)bpf_jiffies64() - BPF_CORE_READ(tp, rcv_tstamp);
 	__u64 age;
 
-	if (CONFIG_HZ <= 0)
-		return 0; /* no kernel config to read HZ from: unknown */
-	age = (__u64)age_j * (1000000000ULL / CONFIG_HZ);
+	if (!cfg_hz)
+		return 0; /* the loader could not tell HZ: unknown */
+	age = (__u64)age_j * (1000000000ULL / cfg_hz);
 	return age < now ? now - age : 0;
 }
 

@@ -310,7 +310,7 @@ static uint64_t request_due(const struct pending_synack *p)
 {
 	uint64_t rto = p->count < 8 ? REQ_RTO_INIT_NS << p->count : REQ_RTO_MAX_NS;
 
-	return p->last_ns + (rto < REQ_RTO_MAX_NS ? rto : REQ_RTO_MAX_NS);
+	return (p->last_ns ? p->last_ns : p->begin_ns) + (rto < REQ_RTO_MAX_NS ? rto : REQ_RTO_MAX_NS);
 }
 
 /* A request that never completed: its own record, passive, ended in
@@ -349,7 +349,11 @@ static void half_open(struct conntab *t, struct pending_synack *p)
 
 /* Requests whose timer has run out without a new SYN-ACK: gone, unless a
  * listing of their namespace still holds them. A namespace never listed
- * (0: unknown) is decided on the schedule alone. */
+ * (0: unknown) is decided on the schedule alone. A hooked request that was
+ * unhashed is exact; one the hooks saw begin but not end is decided like
+ * the others: reqsk_timer_handler() drops it through its own file's
+ * inet_csk_reqsk_queue_drop(), which Debian's 6.1 inlines there (the
+ * kernel matrix saw no end for a timed-out request). */
 void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns)
 {
 	size_t b;
@@ -358,9 +362,9 @@ void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, ui
 	hmap_for_each_safe(&t->synacks, n, next, b) {
 		struct pending_synack *p = n->value;
 
-		if (p->begin_ns) {
+		if (p->end_ns) {
 			/* Hooked: ended when unhashed, unless its child came. */
-			if (listed_only || !p->end_ns || p->end_ns + t->cfg.linger_ns > now_ns)
+			if (listed_only || p->end_ns + t->cfg.linger_ns > now_ns)
 				continue;
 		} else if (listed_only ? p->netns != netns || p->gen == t->w_gen || request_due(p) > t->w_start
 				       : p->netns || request_due(p) + t->cfg.watch_slack_ns > now_ns) {
@@ -386,7 +390,7 @@ size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
 					: ((struct entry *)h->value)->c.netns;
 			size_t i;
 
-			if (m && ((struct pending_synack *)h->value)->begin_ns)
+			if (m && ((struct pending_synack *)h->value)->end_ns)
 				continue;
 
 			for (i = 0; i < n && ns[i] != id; i++)

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/utsname.h>
+#include <zlib.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -152,4 +157,76 @@ int ensure_tracefs(void)
 	if (mount("tracefs", tracefs_roots[0], "tracefs", 0, NULL))
 		return -errno;
 	return 0;
+}
+
+/* CONFIG_HZ from the kernel's config: /proc/config.gz (IKCONFIG_PROC) or
+ * /boot/config-RELEASE; zlib reads either, compressed or not. */
+static unsigned int hz_from_config(void)
+{
+	char path[300], line[256];
+	struct utsname u;
+	unsigned int hz = 0;
+	gzFile f = gzopen("/proc/config.gz", "rb");
+
+	if (!f && !uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		f = gzopen(path, "rb");
+	}
+	if (!f)
+		return 0;
+	while (!hz && gzgets(f, line, sizeof(line)))
+		if (sscanf(line, "CONFIG_HZ=%u", &hz) != 1)
+			hz = 0;
+	gzclose(f);
+	return hz;
+}
+
+/* Else measure it: /proc/timer_list shows jiffies; two readings 100 ms
+ * apart, rounded to the HZ values Linux offers. */
+static int read_jiffies(uint64_t *j)
+{
+	char line[256];
+	FILE *f = fopen("/proc/timer_list", "re");
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "jiffies: %" SCNu64, j) == 1;
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+static unsigned int hz_measured(void)
+{
+	static const unsigned int choices[] = { 100, 250, 300, 1000 };
+	struct timespec a, b, pause = { 0, 100 * 1000 * 1000 };
+	uint64_t j0, j1;
+	double rate, best = 1e9;
+	unsigned int hz = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (read_jiffies(&j0))
+		return 0;
+	nanosleep(&pause, NULL);
+	if (read_jiffies(&j1))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	rate = (double)(j1 - j0) / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+		double d = rate > choices[i] ? rate - choices[i] : choices[i] - rate;
+
+		if (d < best) {
+			best = d;
+			hz = choices[i];
+		}
+	}
+	return best < hz * 0.2 ? hz : 0;
+}
+
+unsigned int kernel_hz(void)
+{
+	unsigned int hz = hz_from_config();
+
+	return hz ? hz : hz_measured();
 }

@@ -15,6 +15,8 @@ int probe_fentry(const char *func, int fexit, char *why, size_t n);  /* 5.5+, BP
 int probe_kprobe(const char *func, char *why, size_t n);             /* perf kprobe PMU, 4.17+ */
 int probe_tp_btf(const char *tp, char *why, size_t n);               /* 5.5+ */
 int probe_tracepoint(const char *cat, const char *name, char *why, size_t n);
+/* The kernel's CONFIG_HZ (jiffies per second), or 0 if it cannot be told. */
+unsigned int kernel_hz(void);
 /* Classic tracepoints need tracefs; mount it if nothing has. 0 or -errno. */
 int ensure_tracefs(void);
 

@@ -397,6 +397,7 @@ static void configure(struct tcplife *s, const struct options *o)
 	s->rodata->cfg_cgroup = o->cgroup_id;
 	/* Wake the loader when an eighth of the buffer is waiting. */
 	s->rodata->cfg_wakeup_bytes = rb_bytes / 8;
+	s->rodata->cfg_hz = kernel_hz();
 	bpf_map__set_max_entries(s->maps.events, rb_bytes);
 	bpf_map__set_max_entries(s->maps.socks, o->max_conns);
 }

@@ -23,7 +23,7 @@ before=$(tl_tw_listed "$NS" "$CP" "$SP")
 # tcp_twsk_unique() reuses a timewait sock once its last timestamp is
 # over a second old (in whole seconds): wait 2.5 s.
 sleep 2
-tl_peer_client c2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16 --close-at 500
+tl_peer_client c2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16 --close-at $((1000 + 2 * TL_SLACK_MS))
 tl_sleep_slack 0.2
 after=$(tl_tw_listed "$NS" "$CP" "$SP")
 tl_expect_exit c2 10
