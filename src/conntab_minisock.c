@@ -169,7 +169,13 @@ void ct_apply_req(struct conntab *t, const struct tl_event *e)
 		p->tuple = e->tuple;
 	}
 	p->netns = e->netns;
-	p->begin_ns = e->ts_ns;
+	/* A new request on the same 4-tuple after one was unhashed (6.1 drops
+	 * a request whose SYN-ACK retransmit fails, and the client's next SYN
+	 * makes another): one handshake, from its first SYN, as the other
+	 * tiers see it. */
+	if (!p->begin_ns)
+		p->begin_ns = e->ts_ns;
+	p->end_ns = 0;
 }
 
 /* A new life of a 4-tuple whose timewait sock we follow: the kernel reused

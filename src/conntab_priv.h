@@ -83,6 +83,7 @@ struct conntab {
 	/* The listing in progress (conntab_watch_begin .. _done). */
 	uint32_t w_netns;
 	uint64_t w_start, w_gen;
+	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
 };
 
 /* conntab.c */
