@@ -607,13 +607,17 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 void conntab_flush(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
-	struct hmap_node *n;
+	struct hmap_node *n, *next;
 
 	while (t->lhead)
 		finish(t, t->lhead);
-	while ((n = hmap_first(&t->by_sk, &b))) {
+	/* One pass, the next node fetched before finish() frees this one:
+	 * restarting from hmap_first() each time rescanned the empty leading
+	 * buckets, quadratic (a million open connections: hours at exit). */
+	for (n = hmap_first(&t->by_sk, &b); n; n = next) {
 		struct entry *en = n->value;
 
+		next = hmap_next(&t->by_sk, n, &b);
 		settle(&en->c, now_ns);
 		en->c.end_ns = now_ns;
 		en->c.cause = CAUSE_OPEN;
