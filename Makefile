@@ -24,7 +24,9 @@ endif
 # Debian packages the build, the tests and the live view need.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
 TEST_PKGS := libcmocka-dev iproute2 nftables man-db groff-base
-DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
+# make bench: libmnl for the sock_diag dump, procps for sysctl/pgrep.
+BENCH_PKGS := libmnl-dev procps
+DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -47,9 +49,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
+BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit docs-check integration install uninstall clean vmlinux help helpers
+.PHONY: all deps run test unit docs-check integration install uninstall clean vmlinux help helpers bench bench-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -58,6 +61,7 @@ help:
 	@echo 'sudo make run      install missing packages, build, start tracing'
 	@echo 'sudo make test     install missing packages, build, run every test'
 	@echo 'make unit          unit tests only (no root)'
+	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and README'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
 	@echo 'make install       install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
@@ -77,7 +81,7 @@ deps:
 	apt-get -o DPkg::Lock::Timeout=600 update -qq && \
 	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/tcplife.h $(VMLINUX) | $(OUTPUT)/bpf
@@ -112,6 +116,29 @@ $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
 
 helpers: $(HELPER_BINS)
+
+$(OUTPUT)/bench/churn: bench/churn.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
+
+$(OUTPUT)/bench/twdiag: bench/twdiag.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lmnl -o $@
+
+$(OUTPUT)/bench/floor: bench/floor.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lbpf -o $@
+
+$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+bench-bins: $(BENCH_BINS)
+
+# Not part of `make test`: it takes minutes and its numbers are not pass/fail.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all bench-bins
+	$(Q)bench/run.sh $(OUTPUT)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp
