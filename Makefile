@@ -22,10 +22,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages the build, the tests and the live view need.
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev pkg-config make gcc
 TEST_PKGS := libcmocka-dev iproute2 nftables man-db groff-base
-# make bench: libmnl for the sock_diag dump, procps for sysctl/pgrep.
-BENCH_PKGS := libmnl-dev procps
+# make bench: procps for sysctl/pgrep (libmnl-dev is a build package).
+BENCH_PKGS := procps
 DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
@@ -36,13 +36,14 @@ SKEL := $(OUTPUT)/tcplife.skel.h
 
 APP_SRCS := $(wildcard src/*.c)
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(APP_SRCS))
-# Everything but main.o and the libbpf-facing loader goes into the unit tests.
-LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o,$(APP_OBJS))
+# Everything but main.o and the kernel-facing code (libbpf, netlink) goes into
+# the unit tests.
+LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o $(OUTPUT)/obj/sockdiag.o $(OUTPUT)/obj/sockwatch.o $(OUTPUT)/obj/seed.o $(OUTPUT)/obj/alerts.o,$(APP_OBJS))
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 APP_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(OUTPUT)
-APP_LDLIBS := -lbpf -lelf -lz
+APP_LDLIBS := -lbpf -lmnl -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -52,7 +53,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit docs-check integration install uninstall clean vmlinux help helpers bench bench-bins
+.PHONY: all deps run test test-slow unit docs-check integration install uninstall clean vmlinux help helpers bench bench-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -63,6 +64,7 @@ help:
 	@echo 'make unit          unit tests only (no root)'
 	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and README'
 	@echo 'sudo make integration  integration tests only'
+	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
 	@echo 'make install       install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 
@@ -121,9 +123,10 @@ $(OUTPUT)/bench/churn: bench/churn.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
 
-$(OUTPUT)/bench/twdiag: bench/twdiag.c | $(OUTPUT)/bench
+# The tracer's own sock_diag dump, timed.
+$(OUTPUT)/bench/twdiag: bench/twdiag.c $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lmnl -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $^ -lmnl -o $@
 
 $(OUTPUT)/bench/floor: bench/floor.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
@@ -157,6 +160,11 @@ docs-check: all
 
 integration: all helpers
 	$(Q)tests/integration/run.sh $(OUTPUT)
+
+# Scenarios that take minutes (the real 60 s TIME_WAIT): CI runs them too.
+test-slow: deps
+	$(Q)$(MAKE) --no-print-directory all helpers
+	$(Q)TL_SUITE=slow TL_TEST_TIMEOUT=300 tests/integration/run.sh $(OUTPUT)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all helpers $(UNIT_BINS)

@@ -12,11 +12,10 @@
  * CPU is this process's user+system time (the kernel walks the socket
  * hash tables in our recvmsg() calls, so it is counted here).
  *
- * The tracer's own poller (src/sockdiag.c, issue 5/timewait work) did not
- * exist when this was written; this is the minimal libmnl dump it needs.
+ * The dump is the tracer's own (src/sockdiag.c), so this is what its
+ * timewait listing costs per poll.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +23,11 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <libmnl/libmnl.h>
-#include <linux/inet_diag.h>
-#include <linux/sock_diag.h>
-
-#define TCP_FIN_WAIT2 5
-#define TCP_TIME_WAIT 6
-#define RCVBUF (32 * 1024)
+#include "sockdiag.h"
 
 struct tally {
 	unsigned long n;
-	unsigned long long expires_sum; /* use the field, as a poller would */
+	unsigned long long expires_sum; /* use the fields, as a poller would */
 	unsigned int port_xor;
 };
 
@@ -46,44 +39,14 @@ static double now_ms(clockid_t c)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int on_msg(const struct nlmsghdr *nlh, void *data)
+static int on_sock(const struct sockdiag_sock *s, void *arg)
 {
-	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	struct tally *t = data;
+	struct tally *t = arg;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
-		return MNL_CB_ERROR;
 	t->n++;
-	t->expires_sum += m->idiag_expires;
-	t->port_xor ^= m->id.idiag_sport ^ m->id.idiag_dport;
-	return MNL_CB_OK;
-}
-
-static int dump(struct mnl_socket *nl, int family, unsigned int seq, char *buf, struct tally *t)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct inet_diag_req_v2 *req;
-	unsigned int portid = mnl_socket_get_portid(nl);
-	ssize_t len;
-	int ret;
-
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	/* Filtered in the kernel: only the two substates of a timewait sock. */
-	req->idiag_states = (1u << TCP_TIME_WAIT) | (1u << TCP_FIN_WAIT2);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		len = mnl_socket_recvfrom(nl, buf, RCVBUF);
-		if (len < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, len, seq, portid, on_msg, t);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
+	t->expires_sum += s->expires_ms;
+	t->port_xor ^= s->tuple.sport ^ s->tuple.dport;
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -95,8 +58,9 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	static char buf[RCVBUF];
-	struct mnl_socket *nl;
+	/* Only the two substates of a timewait sock, filtered in the kernel. */
+	const uint32_t states = (1u << TL_TIME_WAIT) | (1u << TL_FIN_WAIT2);
+	struct sockdiag *sd;
 	struct rusage r0, r1;
 	struct tally t = {};
 	double *wall, cpu;
@@ -110,8 +74,8 @@ int main(int argc, char **argv)
 		}
 	}
 	wall = calloc(dumps, sizeof(*wall));
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!wall || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	sd = sockdiag__new();
+	if (!wall || !sd) {
 		perror("twdiag: netlink");
 		return 1;
 	}
@@ -120,10 +84,10 @@ int main(int argc, char **argv)
 		double t0 = now_ms(CLOCK_MONOTONIC);
 
 		t = (struct tally){};
-		err = dump(nl, AF_INET, 2 * i + 1, buf, &t);
-		if (!err)
-			err = dump(nl, AF_INET6, 2 * i + 2, buf, &t);
-		if (err) {
+		err = sockdiag_dump(sd, AF_INET, states, on_sock, &t);
+		if (err >= 0)
+			err = sockdiag_dump(sd, AF_INET6, states, on_sock, &t);
+		if (err < 0) {
 			fprintf(stderr, "twdiag: dump failed: %s\n", strerror(-err));
 			return 1;
 		}
@@ -135,7 +99,7 @@ int main(int argc, char **argv)
 	qsort(wall, dumps, sizeof(*wall), cmp_double);
 	printf("twdiag sockets=%lu dumps=%ld wall_ms_median=%.2f wall_ms_max=%.2f cpu_ms_per_dump=%.2f\n",
 	       t.n, dumps, wall[dumps / 2], wall[dumps - 1], cpu / dumps);
-	mnl_socket_close(nl);
+	sockdiag__free(sd);
 	free(wall);
 	return 0;
 }

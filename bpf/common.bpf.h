@@ -26,10 +26,13 @@ struct sk_info {
 	__u64 entered_ns; /* when `state` was entered; 0 = unknown */
 	struct tl_owner owner;
 	__u8 state;
-	__u8 flags;   /* TL_F_PASSIVE | TL_F_BIRTH_SEEN | TL_F_OWNER_KNOWN */
+	__u8 flags;   /* TL_F_PASSIVE | TL_F_BIRTH_SEEN | TL_F_OWNER_KNOWN | TL_F_RELEASED | TL_F_HOLDERS */
 	__u8 verdict; /* enum verdict */
 	__u8 emitted; /* a record went out: never hold one back again */
-	__u8 _pad[4];
+	__s32 fd;     /* the owner's fd; -1 = unknown (see owner.bpf.c) */
+	__u64 cgroup; /* the owner's cgroup v2 id */
+	__u32 holder_pass; /* last holder scan that named an owner (owner.bpf.c) */
+	__u32 _pad;
 };
 
 /* Filters are decided once the tuple is complete: at CLOSE -> SYN_SENT the
@@ -46,6 +49,9 @@ extern const volatile __u32 cfg_n_pids;
 extern const volatile __u16 cfg_lports[TL_MAX_PORTS];
 extern const volatile __u16 cfg_rports[TL_MAX_PORTS];
 extern const volatile __u32 cfg_pids[TL_MAX_PIDS];
+extern const volatile __u32 cfg_n_comms;
+extern const volatile char cfg_comms[TL_MAX_COMMS][TL_COMM_LEN];
+extern const volatile __u64 cfg_cgroup;
 extern const volatile __u64 cfg_wakeup_bytes;
 
 /* Map types are named so that maps.bpf.c defines exactly what the other
@@ -106,6 +112,36 @@ static __always_inline bool pid_matches(__u32 pid)
 	return false;
 }
 
+static __always_inline bool comm_matches(const char *comm)
+{
+	if (!cfg_n_comms)
+		return true;
+	for (__u32 i = 0; i < TL_MAX_COMMS; i++) {
+		bool eq = true;
+
+		if (i >= cfg_n_comms)
+			break;
+		for (int k = 0; k < TL_COMM_LEN; k++) {
+			if (cfg_comms[i][k] != comm[k]) {
+				eq = false;
+				break;
+			}
+			if (!comm[k])
+				break;
+		}
+		if (eq)
+			return true;
+	}
+	return false;
+}
+
+/* -p, -c and --cgroup: all on the recorded owner, never the current task. */
+static __always_inline bool owner_matches(const struct sk_info *si)
+{
+	return pid_matches(si->owner.pid) && comm_matches(si->owner.comm) &&
+	       (!cfg_cgroup || si->cgroup == cfg_cgroup);
+}
+
 /* Decide the tuple filters once both ports are known. */
 static __always_inline void decide(struct sk_info *si, const struct tl_tuple *t)
 {
@@ -122,7 +158,7 @@ static __always_inline void decide(struct sk_info *si, const struct tl_tuple *t)
 		si->verdict = V_FILTERED;
 		return;
 	}
-	if ((si->flags & TL_F_OWNER_KNOWN) && !pid_matches(si->owner.pid)) {
+	if ((si->flags & TL_F_OWNER_KNOWN) && !owner_matches(si)) {
 		si->verdict = V_FILTERED;
 		return;
 	}
@@ -132,14 +168,17 @@ static __always_inline void decide(struct sk_info *si, const struct tl_tuple *t)
 /* Record the current task as owner. Only call from hooks that run in the
  * owner's process context (connect, close/shutdown, accept): in softirq the
  * current task is whoever the packet interrupted, often the peer (DESIGN 2.3). */
-static __always_inline void set_owner(struct sk_info *si)
+static __always_inline void set_owner(struct sk_info *si, __s32 fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
 	si->owner.pid = id >> 32;
 	si->owner.tid = (__u32)id;
 	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
+	si->cgroup = bpf_get_current_cgroup_id(); /* 4.18+ */
+	si->fd = fd;
 	si->flags |= TL_F_OWNER_KNOWN;
+	si->flags &= ~(TL_F_RELEASED | TL_F_HOLDERS);
 }
 
 static __always_inline struct tl_event *rec_reserve(void)
@@ -184,8 +223,11 @@ static __always_inline void rec_fill(struct tl_event *e, __u8 type, __u64 skaddr
 	e->skaddr = skaddr;
 	e->birth_ns = si->birth_ns;
 	e->entered_ns = si->entered_ns;
-	e->bytes_acked = 0;
-	e->bytes_received = 0;
+	e->req_retrans = 0;
+	e->netns = 0;
+	e->own.cgroup = si->cgroup;
+	e->own.fd = si->fd;
+	e->own.req_rto_ms = 0;
 	e->owner = si->owner;
 }
 
@@ -249,6 +291,34 @@ static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u
 	rec_fill(e, type, key, si, bpf_ktime_get_ns());
 	e->kind = kind;
 	tuple_from_sk(sk, &e->tuple);
+	rec_submit(e);
+}
+
+/* A record about a sock that is not in `socks`: a request (its child does
+ * not exist yet), a timewait sock, a listener's SYN-ACK. Only the tuple
+ * filters apply: no owner is ever known for these. */
+static __always_inline void emit_untracked(__u8 type, __u8 kind, __u8 state, __u8 flags,
+					   __u64 addr, __u32 netns, const struct tl_tuple *t)
+{
+	struct sk_info probe = { .verdict = V_UNDECIDED };
+	struct tl_event *e;
+
+	decide(&probe, t);
+	if (probe.verdict != V_TRACE)
+		return;
+	e = rec_reserve();
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->kind = kind;
+	e->flags = flags;
+	e->oldstate = state;
+	e->newstate = state;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->skaddr = addr;
+	e->netns = netns;
+	e->tuple = *t;
 	rec_submit(e);
 }
 

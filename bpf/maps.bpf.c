@@ -9,6 +9,9 @@ const volatile __u32 cfg_n_pids = 0;
 const volatile __u16 cfg_lports[TL_MAX_PORTS] = {};
 const volatile __u16 cfg_rports[TL_MAX_PORTS] = {};
 const volatile __u32 cfg_pids[TL_MAX_PIDS] = {};
+const volatile __u32 cfg_n_comms = 0;
+const volatile char cfg_comms[TL_MAX_COMMS][TL_COMM_LEN] = {};
+const volatile __u64 cfg_cgroup = 0;
 const volatile __u64 cfg_wakeup_bytes = 256 * 1024;
 
 /* Sized at start-up with bpf_map__set_max_entries(). */

@@ -1,44 +1,131 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Owner of passive connections. The softirq that completes a handshake runs
- * in whatever task the packet interrupted (on loopback: the client), so the
- * server is only known when accept() returns. Tier used here: the
- * syscalls:sys_exit_accept4 / sys_exit_accept tracepoints, reading the new
- * fd's socket from the task's fd table (DESIGN 1: measured to return the
- * right sk on 6.18; works on every kernel with syscall tracepoints).
+ * Who owns a connection: pid, tid, comm, cgroup v2 id and fd, recorded only
+ * in the owner's process context (DESIGN 2.3: the softirq that completes a
+ * handshake runs in whatever task the packet interrupted, on loopback often
+ * the peer).
+ *
+ *  - accept: fexit (5.5+) or kretprobe on inet_csk_accept() where the kernel
+ *    allows it, which also sees accepts that make no accept syscall
+ *    (io_uring, in-kernel users); only its return value is read, because its
+ *    arguments changed in 6.10 (flags/err/kern became struct
+ *    proto_accept_arg *). The fd does not exist yet there (do_accept()
+ *    installs it afterwards), so the sys_exit_accept4/accept tracepoints
+ *    always run too: they read the new fd's socket from the task's fd table
+ *    with CO-RE (DESIGN 1: returns the right sk on 6.18) and emit the OWNER
+ *    record with the fd. On tracepoint-only kernels they are the owner hook.
+ *  - connect: the state hook names the owner at CLOSE -> SYN_SENT (process
+ *    context); sys_enter_connect keeps the fd per thread and
+ *    sys_exit_connect, when the tuple is complete, emits the OWNER record.
+ *  - close: a close() that leaves other holders (fork, dup, SCM_RIGHTS)
+ *    marks the owner released; a close() that drops the last reference names
+ *    the closing process (its FIN_WAIT1/LAST_ACK record carries it).
+ *  - pre-existing sockets: iter/tcp (5.9+) enters them in `socks` and
+ *    iter/task_file (5.8+) names their holders, and those of released
+ *    sockets; both write records to the iterator's seq_file.
  */
 #include "common.bpf.h"
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define EEXIST 17
 
 struct trace_event_raw_sys_exit___tl {
 	long int ret;
 } __attribute__((preserve_access_index));
 
-static __always_inline const struct sock *sock_of_fd(long fd)
+struct trace_event_raw_sys_enter___tl {
+	long int id;
+	unsigned long args[6];
+} __attribute__((preserve_access_index));
+
+/* struct file's reference count: f_count (atomic_long_t, the count) until
+ * 6.12, f_ref (file_ref_t, the count minus one) since 6.13. */
+struct file___old {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+/* sys_enter_connect -> sys_exit_connect: the fd, per thread. LRU: a thread
+ * that dies inside connect() leaves nothing behind for long. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __s32);
+} connect_fd SEC(".maps");
+
+/* Set by the loader before each holder scan; a socket's first holder in a
+ * scan becomes its owner, the others are reported beside it. */
+__u32 holder_pass = 0;
+
+static __always_inline const struct sock *sock_of_file(const struct file *f)
+{
+	struct socket *so;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	return so ? BPF_CORE_READ(so, sk) : NULL;
+}
+
+static __always_inline const struct file *file_of_fd(long fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds;
 	struct file *f = NULL;
-	struct socket *so;
 
 	if (!fdt || fd < 0 || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
 	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
 		return NULL;
-	so = BPF_CORE_READ(f, private_data);
-	if (!so)
-		return NULL;
-	return BPF_CORE_READ(so, sk);
+	return f;
+}
+
+static __always_inline long file_refs(const struct file *f)
+{
+	if (bpf_core_field_exists(struct file___old, f_count))
+		return BPF_CORE_READ((const struct file___old *)f, f_count.counter);
+	return BPF_CORE_READ(f, f_ref.refcnt.counter) + 1;
+}
+
+/* An OWNER record from process context once the tuple is complete. Under
+ * -p/-c/--cgroup a socket already reported while its owner was unknown gets
+ * TL_F_FILTERED, so the loader forgets it. */
+static __always_inline void emit_owner(const struct sock *sk, struct sk_info *si, __u8 extra)
+{
+	__u64 key = (__u64)sk;
+	struct tl_event *e;
+	bool was_traced = si->verdict == V_TRACE;
+
+	if (!was_traced) {
+		struct tl_tuple t = {};
+
+		tuple_from_sk(sk, &t);
+		decide(si, &t);
+		if (si->verdict != V_TRACE)
+			return;
+	}
+	e = rec_reserve();
+	if (!e)
+		return;
+	si->emitted = 1;
+	rec_fill(e, TL_REC_OWNER, key, si, bpf_ktime_get_ns());
+	e->flags |= extra;
+	tuple_from_sk(sk, &e->tuple);
+	if (was_traced && !owner_matches(si)) {
+		e->flags |= TL_F_FILTERED;
+		si->verdict = V_FILTERED;
+	}
+	rec_submit(e);
 }
 
 static __always_inline int on_accept(long fd)
 {
-	const struct sock *sk = sock_of_fd(fd);
+	const struct sock *sk = sock_of_file(file_of_fd(fd));
 	__u64 key = (__u64)sk;
 	struct sk_info *si;
-	struct tl_event *e;
-	bool was_traced;
 
 	if (!sk)
 		return 0;
@@ -46,27 +133,8 @@ static __always_inline int on_accept(long fd)
 	si = bpf_map_lookup_elem(&socks, &key);
 	if (!si || si->verdict == V_FILTERED)
 		return 0;
-	was_traced = si->verdict == V_TRACE;
-	set_owner(si);
-	if (!was_traced) {
-		struct tl_tuple t = {};
-
-		tuple_from_sk(sk, &t);
-		decide(si, &t);
-		if (si->verdict != V_TRACE)
-			return 0;
-	}
-	e = rec_reserve();
-	if (!e)
-		return 0;
-	si->emitted = 1;
-	rec_fill(e, TL_REC_OWNER, key, si, bpf_ktime_get_ns());
-	tuple_from_sk(sk, &e->tuple);
-	if (was_traced && !pid_matches(si->owner.pid)) {
-		e->flags |= TL_F_FILTERED;
-		si->verdict = V_FILTERED;
-	}
-	rec_submit(e);
+	set_owner(si, (__s32)fd);
+	emit_owner(sk, si, 0);
 	return 0;
 }
 
@@ -80,4 +148,259 @@ SEC("tracepoint/syscalls/sys_exit_accept")
 int tl_accept_exit(struct trace_event_raw_sys_exit___tl *ctx)
 {
 	return on_accept(ctx->ret);
+}
+
+/* The accepting task, whatever the path into inet_csk_accept(). The fd is
+ * filled in by the syscall exit above when there is one. */
+static __always_inline int on_csk_accept(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sk_info *si;
+
+	if (!sk)
+		return 0;
+	si = bpf_map_lookup_elem(&socks, &key);
+	if (si && si->verdict != V_FILTERED)
+		set_owner(si, -1);
+	return 0;
+}
+
+SEC("fexit/inet_csk_accept")
+int BPF_PROG(tl_accept_fexit)
+{
+	__u64 ret = 0;
+
+	/* bpf_get_func_ret (5.17+): the return value whatever the arguments. */
+	bpf_get_func_ret(ctx, &ret);
+	return on_csk_accept((const struct sock *)ret);
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(tl_accept_kretprobe, const struct sock *ret)
+{
+	return on_csk_accept(ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int tl_connect_enter(struct trace_event_raw_sys_enter___tl *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__s32 fd = (__s32)BPF_CORE_READ(ctx, args[0]);
+
+	bpf_map_update_elem(&connect_fd, &tid, &fd, BPF_ANY);
+	return 0;
+}
+
+/* EINPROGRESS (non-blocking) too: by then tcp_v4_connect() has set
+ * SYN_SENT and picked the local port, so the tuple is complete. */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int tl_connect_exit(struct trace_event_raw_sys_exit___tl *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	__s32 *fdp = bpf_map_lookup_elem(&connect_fd, &tid);
+	const struct sock *sk;
+	struct sk_info *si;
+	__u64 key;
+	__s32 fd;
+
+	if (!fdp)
+		return 0;
+	fd = *fdp;
+	bpf_map_delete_elem(&connect_fd, &tid);
+	sk = sock_of_file(file_of_fd(fd));
+	key = (__u64)sk;
+	si = sk ? bpf_map_lookup_elem(&socks, &key) : NULL;
+	/* Only the socket this thread just connected (blocking connects are
+	 * ESTABLISHED by now), once. */
+	if (!si || si->verdict == V_FILTERED || si->owner.tid != tid || si->fd >= 0)
+		return 0;
+	si->fd = fd;
+	emit_owner(sk, si, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int tl_close_enter(struct trace_event_raw_sys_enter___tl *ctx)
+{
+	__s32 fd = (__s32)BPF_CORE_READ(ctx, args[0]);
+	const struct file *f = file_of_fd(fd);
+	const struct sock *sk = sock_of_file(f);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sk_info *si;
+	__u64 key = (__u64)sk;
+
+	if (!sk)
+		return 0;
+	si = bpf_map_lookup_elem(&socks, &key);
+	if (!si)
+		return 0;
+	if (file_refs(f) > 1) {
+		/* Someone else keeps the socket open (a forked child, a dup, a
+		 * descriptor passed over a UNIX socket): the owner lets go and
+		 * the next holder scan names who holds it now. Threads blocked
+		 * on the fd also hold a reference; they finish with it soon. */
+		if ((si->flags & TL_F_OWNER_KNOWN) && si->owner.pid == tgid &&
+		    !(si->flags & TL_F_RELEASED)) {
+			si->flags |= TL_F_RELEASED | TL_F_HOLDERS;
+			si->fd = -1;
+			if (si->verdict == V_FILTERED)
+				si->verdict = V_UNDECIDED; /* the next owner may match */
+			else if (si->verdict == V_TRACE)
+				emit_owner(sk, si, 0);
+		}
+		return 0;
+	}
+	/* The last reference: this close() ends the socket's life in user
+	 * space, and its FIN_WAIT1/LAST_ACK record carries the closer. */
+	if (!(si->flags & TL_F_OWNER_KNOWN) || si->owner.pid != tgid || (si->flags & TL_F_RELEASED))
+		set_owner(si, fd);
+	return 0;
+}
+
+/* tcp_sock.rcv_tstamp: jiffies of the last ACK-bearing segment received. A
+ * FIN carries an ACK, so a CLOSE_WAIT socket entered its state no later than
+ * that: now - rcv_tstamp is a lower bound of its time in CLOSE_WAIT. */
+extern int CONFIG_HZ __kconfig __weak;
+
+static __always_inline __u64 close_wait_since(const struct tcp_sock *tp, __u64 now)
+{
+	__u32 age_j = (__u32)bpf_jiffies64() - BPF_CORE_READ(tp, rcv_tstamp);
+	__u64 age;
+
+	if (CONFIG_HZ <= 0)
+		return 0; /* no kernel config to read HZ from: unknown */
+	age = (__u64)age_j * (1000000000ULL / CONFIG_HZ);
+	return age < now ? now - age : 0;
+}
+
+SEC("iter/tcp")
+int tl_seed_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct seq_file *seq = ctx->meta->seq;
+	struct tcp_sock *tp;
+	struct sk_info *si, fresh = {};
+	struct tl_event e = {};
+	__u64 key, now;
+	__u8 state;
+	long err;
+
+	if (!skc)
+		return 0;
+	state = BPF_CORE_READ(skc, skc_state);
+	/* Listeners are not connections; timewait and request socks are not
+	 * full sockets (the timewait records follow them). */
+	if (state == TL_LISTEN || state == TL_TIME_WAIT || state == TL_NEW_SYN_RECV ||
+	    state == TL_CLOSE || state >= TL_NSTATES)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	key = (__u64)tp;
+	now = bpf_ktime_get_ns();
+	si = bpf_map_lookup_elem(&socks, &key);
+	if (si) {
+		/* Seen live since we attached: born under our eyes, or already
+		 * filtered out (-L/-D/-4/-6/-p...). */
+		if ((si->flags & TL_F_BIRTH_SEEN) || si->verdict == V_FILTERED)
+			return 0;
+		if (si->verdict == V_UNDECIDED) {
+			fresh = *si;
+			tuple_from_sk((const struct sock *)tp, &e.tuple);
+			decide(&fresh, &e.tuple);
+			if (fresh.verdict == V_FILTERED)
+				return 0;
+		}
+		if (!(si->flags & TL_F_OWNER_KNOWN))
+			si->flags |= TL_F_HOLDERS;
+	} else {
+		fresh.state = state;
+		fresh.fd = -1;
+		fresh.flags = TL_F_HOLDERS;
+		if (state == TL_CLOSE_WAIT)
+			fresh.entered_ns = close_wait_since(tp, now);
+		tuple_from_sk((const struct sock *)tp, &e.tuple);
+		decide(&fresh, &e.tuple);
+		if (fresh.verdict == V_FILTERED)
+			return 0;
+		fresh.verdict = V_UNDECIDED; /* the owner is not known yet */
+		err = bpf_map_update_elem(&socks, &key, &fresh, BPF_NOEXIST);
+		if (err) {
+			/* -EEXIST: a live record got there first and carries it. */
+			if (err != -EEXIST)
+				stat_inc(TL_STAT_MAP_FULL);
+			return 0;
+		}
+		si = &fresh;
+	}
+	rec_fill(&e, TL_REC_SEED, key, si, now);
+	tuple_from_sk((const struct sock *)tp, &e.tuple);
+	bpf_seq_write(seq, &e, sizeof(e));
+	return 0;
+}
+
+SEC("iter/task_file")
+int tl_holders(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	const struct sock *sk;
+	struct sk_info *si;
+	struct tl_event e = {};
+	bool first, again, drop = false;
+	__u32 tgid;
+	__u64 key;
+
+	if (!task || !file)
+		return 0;
+	sk = sock_of_file(file);
+	if (!sk)
+		return 0;
+	key = (__u64)sk;
+	si = bpf_map_lookup_elem(&socks, &key);
+	if (!si)
+		return 0;
+	/* A record that overflows the seq_file buffer is shown again in the
+	 * next read(): the owner seen twice is still the owner. */
+	tgid = BPF_CORE_READ(task, tgid);
+	first = si->holder_pass != holder_pass;
+	again = !first && si->owner.pid == tgid && si->fd == (__s32)ctx->fd;
+	if (first && !(si->flags & TL_F_HOLDERS))
+		return 0;
+	if (first) {
+		si->owner.pid = BPF_CORE_READ(task, tgid);
+		si->owner.tid = BPF_CORE_READ(task, pid);
+		BPF_CORE_READ_STR_INTO(&si->owner.comm, task, comm);
+		si->cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+		si->fd = (__s32)ctx->fd;
+		si->flags |= TL_F_OWNER_KNOWN;
+		si->flags &= ~(TL_F_RELEASED | TL_F_HOLDERS);
+		si->holder_pass = holder_pass;
+		if (si->verdict == V_UNDECIDED) {
+			tuple_from_sk(sk, &e.tuple);
+			decide(si, &e.tuple);
+		} else if (si->verdict == V_TRACE && !owner_matches(si)) {
+			/* Reported before under the old owner: forget it. */
+			si->verdict = V_FILTERED;
+			drop = true;
+		}
+	}
+	if (si->verdict != V_TRACE && !drop)
+		return 0;
+	rec_fill(&e, TL_REC_HOLDER, key, si, bpf_ktime_get_ns());
+	if (drop)
+		e.flags |= TL_F_FILTERED;
+	tuple_from_sk(sk, &e.tuple);
+	e.kind = first || again ? TL_HOLDER_OWNER : TL_HOLDER_OTHER;
+	if (!first && !again) {
+		e.owner.pid = BPF_CORE_READ(task, tgid);
+		e.owner.tid = BPF_CORE_READ(task, pid);
+		BPF_CORE_READ_STR_INTO(&e.owner.comm, task, comm);
+		e.own.cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+		e.own.fd = (__s32)ctx->fd;
+	}
+	bpf_seq_write(seq, &e, sizeof(e));
+	return 0;
 }

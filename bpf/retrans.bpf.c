@@ -84,27 +84,13 @@ int tl_retransmit_skb(void *ctx)
 	return 0;
 }
 
-/* Requests are not in `socks` (their child does not exist yet): apply the
- * tuple filters here. The owner is never known before accept(). */
+/* The request lives in the listener's namespace: the loader lists it there
+ * to tell a half-open request from one still retrying. */
 static __always_inline void emit_synack(__u64 listener, const struct tl_tuple *t)
 {
-	struct sk_info probe = { .verdict = V_UNDECIDED };
-	struct tl_event *e;
+	__u32 netns = BPF_CORE_READ((const struct sock *)listener, __sk_common.skc_net.net, ns.inum);
 
-	decide(&probe, t);
-	if (probe.verdict != V_TRACE)
-		return;
-	e = rec_reserve();
-	if (!e)
-		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = TL_REC_SYNACK;
-	e->oldstate = TL_SYN_RECV;
-	e->newstate = TL_SYN_RECV;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->skaddr = listener;
-	e->tuple = *t;
-	rec_submit(e);
+	emit_untracked(TL_REC_SYNACK, 0, TL_SYN_RECV, 0, listener, netns, t);
 }
 
 static __always_inline void synack_from_req(const struct sock *sk, const struct request_sock *req)

@@ -54,6 +54,24 @@ static __always_inline void close_vals_probed(const struct sock *sk, struct clos
 	cv->bytes_received = BPF_CORE_READ(tp, bytes_received);
 }
 
+/* The child's SYN_RECV lasts microseconds; the handshake's real SYN_RECV
+ * phase belonged to the request sock, which the tracepoint never shows.
+ * tcp_create_openreq_child() copies the request's retransmit count into
+ * total_retrans and, since 6.7, the time from its first SYN-ACK into
+ * total_rto_time (only when a SYN-ACK timed out; 0 otherwise). */
+static __always_inline void synrecv_info(const struct sock *sk, struct tl_event *e)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+	__u32 retrans = BPF_CORE_READ(tp, total_retrans);
+
+	e->req_retrans = retrans < 255 ? retrans : 255;
+	if (bpf_core_field_exists(tp->total_rto_time))
+		e->own.req_rto_ms = BPF_CORE_READ(tp, total_rto_time);
+	else
+		e->own.req_rto_ms = TL_REQ_RTO_UNKNOWN;
+}
+
 /* Transitions that only a system call makes: tcp_close()/tcp_shutdown()
  * set FIN_WAIT1 or LAST_ACK and then send the FIN, in the caller's context. */
 static __always_inline bool in_owner_context(int old, int new)
@@ -103,6 +121,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 	if (!si) {
 		__builtin_memset(&fresh, 0, sizeof(fresh));
 		fresh.state = old;
+		fresh.fd = -1;
 		if (born) {
 			fresh.birth_ns = now;
 			fresh.entered_ns = now;
@@ -110,14 +129,14 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			if (old == TL_LISTEN)
 				fresh.flags |= TL_F_PASSIVE;
 			else
-				set_owner(&fresh); /* connect(): process context */
+				set_owner(&fresh, -1); /* connect(): process context */
 		}
 		si = &fresh;
 	}
 
 	was_traced = si->verdict == V_TRACE;
 	if (!(si->flags & TL_F_OWNER_KNOWN) && in_owner_context(old, new))
-		set_owner(si);
+		set_owner(si, -1);
 	decide(si, t);
 
 	/* Hold records back only until the first complete tuple: after that a
@@ -125,20 +144,26 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 	if (si->verdict == V_TRACE && (si->emitted || tuple_complete(t))) {
 		e = rec_reserve();
 		if (e) {
-			si->emitted = 1;
 			rec_fill(e, TL_REC_STATE, key, si, now);
 			e->oldstate = old;
 			e->newstate = new;
 			e->tuple = *t;
+			/* The namespace lets the loader find the timewait sock
+			 * (sock_diag is per namespace) and match a 4-tuple's reuse. */
+			if (new == TL_CLOSE || !si->emitted)
+				e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 			if (new == TL_CLOSE) {
 				e->sk_err = cv->sk_err;
 				if (cv->peer_fin)
 					e->flags |= TL_F_PEER_FIN;
 				e->bytes_acked = cv->bytes_acked;
 				e->bytes_received = cv->bytes_received;
+			} else if (old == TL_SYN_RECV && new == TL_ESTABLISHED) {
+				synrecv_info(sk, e);
 			}
+			si->emitted = 1;
 		}
-	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !pid_matches(si->owner.pid)) {
+	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !owner_matches(si)) {
 		/* Records went out while the owner was unknown; the owner is now
 		 * known and is not one of -p: tell the loader to forget it. */
 		si->verdict = V_FILTERED;

@@ -15,6 +15,7 @@
 #define TL_COMM_LEN 16
 #define TL_MAX_PORTS 8 /* -L / -D filters, each */
 #define TL_MAX_PIDS 8  /* -p filters */
+#define TL_MAX_COMMS 4 /* -c filters */
 
 /* Kernel TCP state numbers (include/net/tcp_states.h). Stable since 2.6;
  * BOUND_INACTIVE appeared in 6.9. Anything >= TL_NSTATES is out of range
@@ -36,6 +37,9 @@ enum tl_tcp_state {
 	TL_NSTATES = 14,
 };
 
+/* req_rto_ms when the kernel has no tcp_sock.total_rto_time (before 6.7). */
+#define TL_REQ_RTO_UNKNOWN 0xffffffffu
+
 /* Record types carried by the one ring buffer (tagged union: type first). */
 enum tl_rec_type {
 	TL_REC_STATE = 1,   /* full-socket state change */
@@ -43,12 +47,24 @@ enum tl_rec_type {
 	TL_REC_RESET = 3,   /* RST sent or received: kind says which */
 	TL_REC_SYNACK = 4,  /* SYN-ACK retransmitted; keyed by tuple, the sk is the listener */
 	TL_REC_FIN = 5,     /* tcp_send_fin() entered (fentry/kprobe tiers only) */
-	TL_REC_OWNER = 6,   /* owner learnt in process context (accept) */
-	TL_REC_MAX = 7,
+	TL_REC_OWNER = 6,   /* owner learnt in process context (accept, connect) */
+	TL_REC_TW = 7,      /* a timewait sock: kind says begun / rescheduled / ended */
+	TL_REC_REQ = 8,     /* a request sock: kind says hashed (SYN in) / unhashed */
+	TL_REC_SEED = 12,   /* a socket that existed before the tool started */
+	TL_REC_HOLDER = 13, /* a process holding a socket fd (kind: enum tl_holder_kind) */
+	TL_REC_MAX = 14,
 };
+
+/* TL_REC_TW kinds (fentry/kprobe tiers: __inet_twsk_schedule, inet_twsk_kill).
+ * newstate is the substate, FIN_WAIT2 or TIME_WAIT. */
+enum tl_tw_kind { TL_TW_BEGIN = 0, TL_TW_RESCHED = 1, TL_TW_END = 2 };
+/* TL_REC_REQ kinds (inet_csk_reqsk_queue_hash_add, inet_csk_reqsk_queue_drop). */
+enum tl_req_kind { TL_REQ_BEGIN = 0, TL_REQ_END = 1 };
 
 enum tl_retrans_kind { TL_RT_SYN = 0, TL_RT_FIN = 1, TL_RT_DATA = 2 };
 enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
+/* HOLDER: the process now named owner, or one more process holding the fd. */
+enum tl_holder_kind { TL_HOLDER_OWNER = 0, TL_HOLDER_OTHER = 1 };
 
 /* tl_event.flags */
 #define TL_F_PASSIVE 0x01     /* born LISTEN -> SYN_RECV (accepted side) */
@@ -56,6 +72,9 @@ enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
 #define TL_F_OWNER_KNOWN 0x04 /* owner was recorded in process context */
 #define TL_F_PEER_FIN 0x08    /* CLOSE: SOCK_DONE set, the peer's FIN had arrived */
 #define TL_F_FILTERED 0x10    /* owner now known and does not match -p: forget it */
+#define TL_F_RELEASED 0x20    /* the owner closed its fd while others still hold one */
+#define TL_F_HOLDERS 0x40     /* kernel side: the next holder scan names the owner */
+#define TL_F_EXPIRED 0x80     /* TW_END: the sock's timer had run out (else killed early) */
 
 /* Drop and loss counters, one slot each, kept per CPU in the `stats` map. */
 enum tl_stat {
@@ -90,15 +109,34 @@ struct tl_event {
 	__u8 oldstate; /* STATE: state left. RETRANS/RESET/FIN: state at the time */
 	__u8 newstate; /* STATE: state entered */
 	__u8 kind;     /* RETRANS: enum tl_retrans_kind; RESET: enum tl_reset_dir */
-	__u8 _pad[3];
+	__u8 req_retrans; /* STATE SYN_RECV -> ESTABLISHED: tcp_sock.total_retrans, the
+			   * request's SYN-ACK retransmits (255 = 255 or more) */
+	__u8 _pad[2];
 	__s32 sk_err;  /* STATE to CLOSE: sk->sk_err (ETIMEDOUT, ECONNRESET, ...) */
-	__u32 _pad2;
+	__u32 netns;   /* STATE (first of a life, and CLOSE), SYNACK, TW, REQ: network
+			* namespace inode */
 	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 skaddr;  /* kernel address of the socket (listener for SYNACK) */
 	__u64 birth_ns;   /* identity with skaddr; 0 = birth not seen */
 	__u64 entered_ns; /* STATE: when oldstate was entered; 0 = unknown */
-	__u64 bytes_acked;    /* STATE to CLOSE: tcp_sock.bytes_acked */
-	__u64 bytes_received; /* STATE to CLOSE: tcp_sock.bytes_received */
+	/* A STATE record to CLOSE carries the byte counters; every other
+	 * record the owner's cgroup v2 id and fd, which keeps the record at
+	 * 128 bytes (a CLOSE has no use for an fd: the socket is going). */
+	union {
+		struct {
+			__u64 bytes_acked;    /* tcp_sock.bytes_acked */
+			__u64 bytes_received; /* tcp_sock.bytes_received */
+		};
+		struct {
+			__u64 cgroup; /* owner's cgroup v2 id (kernfs id = inode); 0 = unknown */
+			__s32 fd;     /* owner's fd for the socket; -1 = unknown */
+			/* STATE SYN_RECV -> ESTABLISHED: what the child inherited from
+			 * its request sock (tcp_create_openreq_child): total_rto_time
+			 * (6.7+), first SYN-ACK to the child's creation when SYN-ACKs
+			 * timed out; TL_REQ_RTO_UNKNOWN on older kernels. */
+			__u32 req_rto_ms;
+		} own;
+	};
 	struct tl_tuple tuple;
 	struct tl_owner owner;
 };

@@ -4,7 +4,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include "cli.h"
+#include "states.h"
+
+#define CGROUP2_MAGIC 0x63677270 /* CGROUP2_SUPER_MAGIC */
 
 enum {
 	OPT_CSV = 0x100,
@@ -12,6 +17,10 @@ enum {
 	OPT_LIST_PROBES,
 	OPT_MAX_CONNS,
 	OPT_RINGBUF_MB,
+	OPT_CGROUP,
+	OPT_STATE,
+	OPT_ONCE,
+	OPT_CLOSE_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -20,6 +29,11 @@ static const struct option long_opts[] = {
 	{ "lport", required_argument, NULL, 'L' },
 	{ "rport", required_argument, NULL, 'D' },
 	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "stream", no_argument, NULL, 's' },
@@ -46,12 +60,20 @@ void cli_usage(FILE *f)
 	      "  -L, --lport PORT        local port PORT (repeatable, up to 8)\n"
 	      "  -D, --rport PORT        remote port PORT (repeatable, up to 8)\n"
 	      "  -p, --pid PID           connections owned by process PID (repeatable, up to 8)\n"
+	      "  -c, --comm NAME         connections owned by processes named NAME (repeatable,\n"
+	      "                          up to 4)\n"
+	      "      --cgroup PATH       connections owned by processes in the cgroup v2\n"
+	      "                          directory PATH\n"
 	      "\n"
 	      "Output (default: one line per connection when it ends, on stdout):\n"
 	      "  -s, --stream            one line per state change, retransmit and reset instead\n"
 	      "  -w, --wide              wide columns (IPv6 addresses, every state)\n"
 	      "      --csv FILE          write connection records as CSV ('-' = stdout)\n"
 	      "      --json FILE         write connection records as JSON lines ('-' = stdout)\n"
+	      "      --once              print the connections open now (with their owners) and exit\n"
+	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
+	      "                          closed ones that went through it (text, --once)\n"
+	      "      --close-wait SECS   alert on connections in CLOSE_WAIT longer than SECS\n"
 	      "\n"
 	      "Control:\n"
 	      "  -d, --duration SECS     stop after SECS seconds (default: until Ctrl-C)\n"
@@ -95,6 +117,21 @@ static int usage_error(FILE *err, const char *fmt, const char *arg)
 	return -EINVAL;
 }
 
+/* The cgroup v2 id that bpf_get_current_cgroup_id() returns is the kernfs
+ * node id, which is the directory's inode number. */
+static int parse_cgroup(const char *path, uint64_t *id, FILE *err)
+{
+	struct statfs sf;
+	struct stat st;
+
+	if (statfs(path, &sf) || stat(path, &st))
+		return usage_error(err, "cannot use --cgroup '%s': no such directory", path);
+	if ((unsigned long)sf.f_type != CGROUP2_MAGIC || !S_ISDIR(st.st_mode))
+		return usage_error(err, "--cgroup '%s' is not a cgroup v2 directory", path);
+	*id = st.st_ino;
+	return 0;
+}
+
 static int add_port(uint16_t *ports, uint32_t *n, const char *arg, const char *what, FILE *err)
 {
 	uint32_t v;
@@ -117,7 +154,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46L:D:p:swd:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46L:D:p:c:swd:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -139,6 +176,34 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 			if (o->n_pids >= TL_MAX_PIDS)
 				return usage_error(err, "too many pids at '%s' (at most 8)", optarg);
 			o->pids[o->n_pids++] = v;
+			break;
+		case 'c':
+			if (!*optarg || strlen(optarg) >= TL_COMM_LEN)
+				return usage_error(err, "invalid process name '%s' (1 to 15 characters)", optarg);
+			if (o->n_comms >= TL_MAX_COMMS)
+				return usage_error(err, "too many process names at '%s' (at most 4)", optarg);
+			strncpy(o->comms[o->n_comms++], optarg, TL_COMM_LEN);
+			break;
+		case OPT_CGROUP:
+			if (parse_cgroup(optarg, &o->cgroup_id, err))
+				return -EINVAL;
+			o->cgroup_path = optarg;
+			break;
+		case OPT_STATE: {
+			int st = state_parse(optarg);
+
+			if (st < 0)
+				return usage_error(err, "invalid state '%s' (e.g. established, close-wait)", optarg);
+			o->state_mask |= 1u << st;
+			break;
+		}
+		case OPT_ONCE:
+			o->once = true;
+			break;
+		case OPT_CLOSE_WAIT:
+			if (parse_u32(optarg, 1, 31 * 24 * 3600, &v))
+				return usage_error(err, "invalid --close-wait '%s' (1 to 2678400 seconds)", optarg);
+			o->close_wait_s = v;
 			break;
 		case OPT_CSV:
 		case OPT_JSON:
@@ -195,5 +260,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	if (o->stream && ((o->csv_path && !strcmp(o->csv_path, "-")) ||
 			  (o->json_path && !strcmp(o->json_path, "-"))))
 		return usage_error(err, "%s", "--stream writes to stdout: it cannot be combined with --csv - or --json -");
+	if (o->once && (o->stream || o->duration_s))
+		return usage_error(err, "%s", "--once prints what is open now: it takes neither --stream nor --duration");
 	return CLI_RUN;
 }

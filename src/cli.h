@@ -19,6 +19,13 @@ struct options {
 	uint32_t n_rports;
 	uint32_t pids[TL_MAX_PIDS];
 	uint32_t n_pids;
+	char comms[TL_MAX_COMMS][TL_COMM_LEN]; /* -c: exact process names */
+	uint32_t n_comms;
+	const char *cgroup_path; /* --cgroup */
+	uint64_t cgroup_id;      /* its cgroup v2 id (the directory's inode) */
+	uint32_t state_mask;     /* --state: bit (1u << state); 0 = every state */
+	bool once;               /* --once: open connections, then exit */
+	uint32_t close_wait_s;   /* --close-wait SECS; 0 = no alerts */
 	const char *csv_path;  /* NULL, a path, or "-" */
 	const char *json_path;
 	bool stream;

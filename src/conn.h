@@ -22,12 +22,30 @@ enum close_cause {
 	CAUSE_SYN_TIMEOUT, /* the SYN was never answered */
 	CAUSE_ABORT,       /* closed locally before the handshake finished, no RST */
 	CAUSE_LOST,        /* the end was never seen (records dropped, socket reborn) */
+	CAUSE_FIN_WAIT2_TIMEOUT, /* orphaned FIN_WAIT2: tcp_fin_timeout expired, no FIN came */
+	CAUSE_TW_REUSE,    /* TIME_WAIT cut short: the 4-tuple was reused (tcp_tw_reuse, SYN) */
+	CAUSE_TW_OVERFLOW, /* the kernel skipped TIME_WAIT: tcp_max_tw_buckets was full */
+	CAUSE_TW_KILLED,   /* the timewait sock went before its timer (an RST from the peer) */
+	CAUSE_SYNACK_TIMEOUT, /* half-open: the request's SYN-ACKs were never acknowledged */
 	CAUSE_MAX,
 };
 
 enum conn_role { ROLE_UNKNOWN = 0, ROLE_ACTIVE, ROLE_PASSIVE };
 
 #define CONN_PATH_MAX 24
+#define CONN_MAX_OTHERS 4 /* holders besides the owner, as far as known */
+
+/* A process holding the socket's fd besides the owner (fork, SCM_RIGHTS). */
+struct holder {
+	uint32_t pid;
+	int32_t fd;
+	char comm[TL_COMM_LEN]; /* raw: sanitize before printing */
+};
+
+/* Sockets seeded by the fallback (sock_diag) have no kernel address: they
+ * get their cookie as a stand-in, which never has the top bit set, unlike a
+ * kernel address. The first kernel record for the tuple takes them over. */
+#define CONN_SYNTHETIC_SK(a) (!((a) >> 63))
 
 struct conn {
 	uint64_t skaddr;   /* identity: kernel socket address ... */
@@ -35,6 +53,15 @@ struct conn {
 	struct tl_tuple tuple;
 	struct tl_owner owner; /* raw: sanitize before printing */
 	bool owner_known;
+	bool owner_released;   /* the owner closed its fd; others hold it, not yet named */
+	int32_t fd;            /* the owner's fd; -1 unknown */
+	uint64_t cgroup;       /* the owner's cgroup v2 id; 0 unknown */
+	bool preexisting;      /* open before the tool started (seen_from=preexisting) */
+	struct holder others[CONN_MAX_OTHERS];
+	uint8_t n_others;
+	bool others_truncated;
+	uint32_t cw_alerts;    /* --close-wait alerts sent for this connection */
+	uint64_t cw_next_ns;   /* no alert before this */
 	enum conn_role role;
 	uint64_t start_ns;  /* CLOCK_MONOTONIC: birth, or the first record seen */
 	bool start_exact;   /* false: the tool saw it mid-life ("at least") */
@@ -52,6 +79,8 @@ struct conn {
 	bool bytes_known;  /* read at CLOSE; unknown for open connections */
 	enum close_cause cause;
 	bool closed;       /* false: still open when written */
+	bool inferred;     /* some duration was inferred, not measured by a hook (`timing`) */
+	uint32_t netns;    /* network namespace inode; 0 = not known */
 };
 
 /* What the stream sink prints: one kernel record, or one inferred step. */
@@ -84,8 +113,28 @@ struct summary {
 	uint64_t conns_closed;   /* records written for connections that ended */
 	uint64_t conns_open;     /* records written at exit for connections still open */
 	uint64_t synack_orphans; /* SYN-ACK retransmits never joined to a connection */
+	uint64_t tw_unconfirmed; /* timewait socks whose namespace could not be listed */
 	uint64_t unattributed;   /* -p given, owner never learnt: not written */
+	uint64_t seeded;         /* connections open before the start (seen_from=preexisting) */
+	uint64_t seed_ms;        /* how long seeding took */
 	uint64_t elapsed_ns;
+};
+
+/* A --close-wait alert: an open connection past the threshold. */
+struct cw_alert {
+	const struct conn *c;
+	uint64_t close_wait_ns; /* a lower bound for preexisting connections */
+	int64_t unread_bytes;   /* receive queue (Recv-Q); -1 = could not be read */
+};
+
+/* One line of the per-process CLOSE_WAIT summary. */
+struct cw_proc {
+	uint32_t pid;
+	char comm[TL_COMM_LEN]; /* raw */
+	uint32_t sockets;
+	uint64_t oldest_ns;
+	uint64_t unread_bytes;  /* sum of what could be read */
+	uint32_t unread_unknown; /* sockets whose queue could not be read */
 };
 
 #endif /* TL_CONN_H */

@@ -2,45 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "conntab.h"
-#include "hmap.h"
-
-#define AF_INET_ 2
-#define AF_INET6_ 10
-#define BIT(s) (1u << (s))
-
-/* A tuple normalised for matching: an IPv4-mapped IPv6 address is IPv4. */
-struct tkey {
-	uint8_t laddr[16];
-	uint8_t raddr[16];
-	uint16_t lport, rport;
-	uint16_t family, _pad;
-};
-
-struct entry {
-	struct conn c;
-	struct entry *prev, *next; /* linger list, oldest first */
-	uint64_t linger_until;     /* 0: not lingering */
-	bool sent_fin;             /* this side's FIN was seen leaving */
-	bool waiting;              /* parked in FIN_WAIT2 after a hand-over */
-	bool indexed;              /* present in by_tuple */
-	struct tkey key;
-};
-
-struct pending_synack {
-	uint32_t count;
-	uint64_t first_ns;
-};
-
-struct conntab {
-	struct conntab_cfg cfg;
-	struct hmap by_sk;     /* skaddr -> entry */
-	struct hmap by_tuple;  /* tkey -> entry, live connections */
-	struct hmap waiting;   /* tkey -> entry parked in FIN_WAIT2 */
-	struct hmap synacks;   /* tkey -> pending_synack */
-	struct entry *lhead, *ltail;
-	uint64_t closed, open, synack_orphans, unattributed;
-};
+#include "conntab_priv.h"
 
 static bool is_v4mapped(const uint8_t *a)
 {
@@ -49,7 +11,7 @@ static bool is_v4mapped(const uint8_t *a)
 	return !memcmp(a, pfx, sizeof(pfx));
 }
 
-static void make_key(const struct tl_tuple *tu, bool swap, struct tkey *k)
+void ct_make_key(const struct tl_tuple *tu, bool swap, struct tkey *k)
 {
 	const uint8_t *l = swap ? tu->daddr : tu->saddr, *r = swap ? tu->saddr : tu->daddr;
 
@@ -76,10 +38,11 @@ struct conntab *conntab_new(const struct conntab_cfg *cfg)
 	t->cfg = *cfg;
 	if (!t->cfg.linger_ns)
 		t->cfg.linger_ns = 100 * 1000000ULL;
-	if (!t->cfg.synack_expire_ns)
-		t->cfg.synack_expire_ns = 130 * 1000000000ULL;
+	if (!t->cfg.watch_slack_ns)
+		t->cfg.watch_slack_ns = 500 * MS;
 	if (hmap_init(&t->by_sk, sizeof(uint64_t)) || hmap_init(&t->by_tuple, sizeof(struct tkey)) ||
-	    hmap_init(&t->waiting, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey))) {
+	    hmap_init(&t->tw, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey)) ||
+	    hmap_init(&t->tw_notes, sizeof(struct tkey))) {
 		conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -101,18 +64,30 @@ void conntab_free(struct conntab *t)
 		return;
 	if (t->by_sk.buckets)
 		free_all_values(&t->by_sk);
+	/* Timewait entries, and lingering ones after them, left by_sk when
+	 * their socket went. */
+	for (struct entry *en = t->lhead, *next; en; en = next) {
+		next = en->next;
+		if (hmap_get(&t->by_sk, &en->c.skaddr) != en)
+			free(en);
+	}
+	if (t->tw.buckets)
+		free_all_values(&t->tw);
 	if (t->synacks.buckets)
 		free_all_values(&t->synacks);
+	if (t->tw_notes.buckets)
+		free_all_values(&t->tw_notes);
 	hmap_fini(&t->by_sk);
 	hmap_fini(&t->by_tuple);
-	hmap_fini(&t->waiting);
+	hmap_fini(&t->tw);
 	hmap_fini(&t->synacks);
+	hmap_fini(&t->tw_notes);
 	free(t);
 }
 
 size_t conntab_count(const struct conntab *t)
 {
-	return t->by_sk.count;
+	return t->by_sk.count + t->tw.count;
 }
 
 void conntab_summary(const struct conntab *t, struct summary *s)
@@ -121,16 +96,25 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->conns_open = t->open;
 	s->synack_orphans = t->synack_orphans;
 	s->unattributed = t->unattributed;
+	s->tw_unconfirmed = t->tw_unconfirmed;
+	s->seeded = t->seeded;
 }
 
-static bool pid_wanted(const struct conntab *t, uint32_t pid)
+static bool filtering(const struct conntab *t)
 {
-	if (!t->cfg.n_pids)
-		return true;
+	return t->cfg.n_pids || t->cfg.n_comms || t->cfg.cgroup;
+}
+
+/* -p, -c and --cgroup, on the recorded owner (known or not: callers ask). */
+static bool owner_wanted(const struct conntab *t, const struct conn *c)
+{
+	bool pid_ok = !t->cfg.n_pids, comm_ok = !t->cfg.n_comms;
+
 	for (uint32_t i = 0; i < t->cfg.n_pids; i++)
-		if (t->cfg.pids[i] == pid)
-			return true;
-	return false;
+		pid_ok |= t->cfg.pids[i] == c->owner.pid;
+	for (uint32_t i = 0; i < t->cfg.n_comms; i++)
+		comm_ok |= !strncmp(t->cfg.comms[i], c->owner.comm, TL_COMM_LEN);
+	return pid_ok && comm_ok && (!t->cfg.cgroup || t->cfg.cgroup == c->cgroup);
 }
 
 /* A socket being torn down can report port 0 (unhashed); keep what we had. */
@@ -140,7 +124,7 @@ static void update_tuple(struct conn *c, const struct tl_tuple *tu)
 		c->tuple = *tu;
 }
 
-static void path_add(struct conn *c, uint8_t state)
+void ct_path_add(struct conn *c, uint8_t state)
 {
 	if (c->path_len && c->path[c->path_len - 1] == state)
 		return;
@@ -152,23 +136,23 @@ static void path_add(struct conn *c, uint8_t state)
 }
 
 /* Account the time since the current state was entered, up to `ts`. */
-static void settle(struct conn *c, uint64_t ts)
+void ct_settle(struct conn *c, uint64_t ts)
 {
 	if (c->state < TL_NSTATES && ts > c->state_entered_ns)
 		c->state_ns[c->state] += ts - c->state_entered_ns;
 	c->state_entered_ns = ts;
 }
 
-static void enter(struct conn *c, uint8_t state, uint64_t ts)
+void ct_enter(struct conn *c, uint8_t state, uint64_t ts)
 {
-	settle(c, ts);
+	ct_settle(c, ts);
 	c->state = state;
-	path_add(c, state);
+	ct_path_add(c, state);
 	if (!c->start_exact)
 		c->unmeasured &= ~BIT(state); /* seen mid-life: this one we measure */
 }
 
-static void notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
+void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
 		   const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known)
 {
 	struct transition tr = {
@@ -177,7 +161,7 @@ static void notify(struct conntab *t, enum transition_kind kind, uint8_t detail,
 	};
 
 	/* Under -p nothing is shown before the owner is known to match. */
-	if (t->cfg.n_pids && (!c->owner_known || !pid_wanted(t, c->owner.pid)))
+	if (filtering(t) && (!c->owner_known || !owner_wanted(t, c)))
 		return;
 	if (t->cfg.transition)
 		t->cfg.transition(t->cfg.ctx, &tr);
@@ -190,8 +174,8 @@ static void unlink_entry(struct conntab *t, struct entry *en)
 		hmap_del(&t->by_sk, &en->c.skaddr);
 	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
 		hmap_del(&t->by_tuple, &en->key);
-	if (en->waiting && hmap_get(&t->waiting, &en->key) == en)
-		hmap_del(&t->waiting, &en->key);
+	if (en->tw && hmap_get(&t->tw, &en->key) == en)
+		hmap_del(&t->tw, &en->key);
 	if (en->linger_until) {
 		if (en->prev)
 			en->prev->next = en->next;
@@ -205,14 +189,14 @@ static void unlink_entry(struct conntab *t, struct entry *en)
 }
 
 /* Write the connection (if the owner filter lets it) and free it. */
-static void finish(struct conntab *t, struct entry *en)
+void ct_finish(struct conntab *t, struct entry *en)
 {
 	struct conn *c = &en->c;
 
 	unlink_entry(t, en);
-	if (t->cfg.n_pids && !c->owner_known) {
+	if (filtering(t) && !c->owner_known) {
 		t->unattributed++; /* -p given, owner never seen: cannot attribute */
-	} else if (pid_wanted(t, c->owner.pid)) {
+	} else if (!filtering(t) || owner_wanted(t, c)) {
 		if (c->closed)
 			t->closed++;
 		else
@@ -231,9 +215,9 @@ static void drop(struct conntab *t, struct entry *en)
 /* Closed: keep it briefly for records that trail the CLOSE. */
 static void start_linger(struct conntab *t, struct entry *en, uint64_t ts)
 {
-	if (en->waiting && hmap_get(&t->waiting, &en->key) == en)
-		hmap_del(&t->waiting, &en->key);
-	en->waiting = false;
+	if (en->tw && hmap_get(&t->tw, &en->key) == en)
+		hmap_del(&t->tw, &en->key);
+	en->tw = false;
 	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
 		hmap_del(&t->by_tuple, &en->key);
 	en->indexed = false;
@@ -249,7 +233,7 @@ static void start_linger(struct conntab *t, struct entry *en, uint64_t ts)
 	t->ltail = en;
 }
 
-static void end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts)
+void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts)
 {
 	en->c.cause = cause;
 	en->c.closed = true;
@@ -273,13 +257,15 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 	c->tuple = e->tuple;
 	c->role = passive ? ROLE_PASSIVE : born ? ROLE_ACTIVE : ROLE_UNKNOWN;
 	c->start_exact = born && e->birth_ns;
+	c->preexisting = !born;
+	c->fd = -1;
 	c->cause = CAUSE_OPEN;
 	if (e->type == TL_REC_STATE && (s == TL_CLOSE || s == TL_LISTEN)) {
 		/* The birth transition itself. */
 		c->start_ns = e->ts_ns;
 		c->state = e->newstate;
 		c->state_entered_ns = e->ts_ns;
-		path_add(c, e->newstate);
+		ct_path_add(c, e->newstate);
 	} else if (c->start_exact) {
 		/* The birth record was held back (tuple incomplete at birth: the
 		 * local port of a connect(), the addresses of a fresh child). The
@@ -291,15 +277,15 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 		c->start_ns = e->birth_ns;
 		c->state = first;
 		c->state_entered_ns = e->birth_ns;
-		path_add(c, first);
+		ct_path_add(c, first);
 		if (s != first) {
 			if (s == TL_ESTABLISHED && entered >= e->birth_ns)
-				settle(c, entered);
+				ct_settle(c, entered);
 			else
 				c->unmeasured |= BIT(first) | BIT(s);
 			c->state = s;
 			c->state_entered_ns = entered;
-			path_add(c, s);
+			ct_path_add(c, s);
 		}
 	} else {
 		/* Seen mid-life: the tool started after it was born. What came
@@ -308,22 +294,45 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 		c->unmeasured = e->entered_ns ? ~BIT(s) : ~0u;
 		c->state = s;
 		c->state_entered_ns = c->start_ns;
-		path_add(c, s);
+		ct_path_add(c, s);
 	}
 	if (hmap_put(&t->by_sk, &c->skaddr, en)) {
 		free(en);
 		return NULL;
 	}
-	make_key(&c->tuple, false, &en->key);
+	c->netns = e->netns;
+	ct_make_key(&c->tuple, false, &en->key);
+	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact))
+		ct_tw_reused(t, &en->key, e->netns, c->start_ns);
 	if (!hmap_put(&t->by_tuple, &en->key, en))
 		en->indexed = true;
-	if (passive) {
-		struct pending_synack *p = hmap_del(&t->synacks, &en->key);
+	if (passive)
+		ct_join_request(t, en, e);
+	return en;
+}
 
-		if (p) {
-			c->synack_retrans += p->count;
-			free(p);
-		}
+/* A socket seeded from sock_diag, keyed by its cookie, gets the kernel
+ * address its first BPF record brings; a seed record for a socket already
+ * known by address joins that entry. Matched by tuple. */
+static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct entry *en;
+
+	ct_make_key(&e->tuple, false, &k);
+	en = hmap_get(&t->by_tuple, &k);
+	if (!en || en->c.closed)
+		return NULL;
+	if (CONN_SYNTHETIC_SK(e->skaddr))
+		return en; /* a seed record for a socket already seen live */
+	if (!CONN_SYNTHETIC_SK(en->c.skaddr))
+		return NULL;
+	hmap_del(&t->by_sk, &en->c.skaddr);
+	en->c.skaddr = e->skaddr;
+	en->c.birth_ns = e->birth_ns;
+	if (hmap_put(&t->by_sk, &en->c.skaddr, en)) {
+		drop(t, en);
+		return NULL;
 	}
 	return en;
 }
@@ -336,6 +345,11 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
 	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
 
+	if (!en && !birth_rec) {
+		en = adopt_synthetic(t, e);
+		if (en)
+			return en;
+	}
 	if (en && (en->c.birth_ns != e->birth_ns || birth_rec)) {
 		if (e->birth_ns && en->c.birth_ns > e->birth_ns)
 			return NULL; /* a trailing record of an older life */
@@ -344,18 +358,47 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 			en->c.closed = true;
 			en->c.end_ns = e->ts_ns;
 		}
-		finish(t, en);
+		ct_finish(t, en);
 		en = NULL;
 	}
 	return en ? en : create(t, e);
 }
 
-static void set_owner(struct entry *en, const struct tl_event *e, bool authoritative)
+/* Every record carries the owner the kernel side holds at that moment, so
+ * the latest one wins: a hand-over at close() or a holder scan changes it. */
+static void set_owner(struct entry *en, const struct tl_event *e)
 {
-	if (!(e->flags & TL_F_OWNER_KNOWN) || (en->c.owner_known && !authoritative))
+	struct conn *c = &en->c;
+
+	if (!(e->flags & TL_F_OWNER_KNOWN))
 		return;
-	en->c.owner = e->owner;
-	en->c.owner_known = true;
+	if (!c->owner_known || c->owner.pid != e->owner.pid)
+		c->n_others = 0, c->others_truncated = false;
+	c->owner = e->owner;
+	c->owner_known = true;
+	c->owner_released = e->flags & TL_F_RELEASED;
+	/* A STATE record to CLOSE carries byte counts in place of fd/cgroup. */
+	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE) {
+		c->fd = e->own.fd;
+		c->cgroup = e->own.cgroup;
+	}
+}
+
+static void add_holder(struct conn *c, const struct tl_event *e)
+{
+	struct holder *h;
+
+	for (unsigned int i = 0; i < c->n_others; i++)
+		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->own.fd)
+			return; /* the same one again (an iterator's retried record) */
+	if (c->n_others >= CONN_MAX_OTHERS) {
+		c->others_truncated = true;
+		return;
+	}
+	h = &c->others[c->n_others++];
+	h->pid = e->owner.pid;
+	h->fd = e->own.fd;
+	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
 }
 
 /* The FINs that leave in the owner's close()/shutdown(): tcp_close_state()
@@ -364,47 +407,6 @@ static bool sends_fin(uint8_t old, uint8_t new)
 {
 	return (new == TL_FIN_WAIT1 && (old == TL_ESTABLISHED || old == TL_SYN_RECV)) ||
 	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
-}
-
-/* The connection parked in FIN_WAIT2 whose peer is `peer`, if any. */
-static struct entry *parked_partner(struct conntab *t, const struct entry *peer)
-{
-	struct tkey k;
-
-	make_key(&peer->c.tuple, true, &k);
-	return hmap_get(&t->waiting, &k);
-}
-
-/* A parked FIN_WAIT2 connection's peer sent its FIN: the timewait sock moves
- * to TIME_WAIT when it arrives (same host: microseconds later). */
-static void peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
-{
-	struct entry *w = parked_partner(t, peer);
-
-	if (!w)
-		return;
-	enter(&w->c, TL_TIME_WAIT, ts);
-	w->c.unmeasured |= BIT(TL_TIME_WAIT);
-	notify(t, TR_INFERRED, 0, ts, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT, w->c.state_ns[TL_FIN_WAIT2], true);
-	end_conn(t, w, CAUSE_FIN, ts);
-}
-
-/* The peer of a parked connection ended without a FIN. */
-static void peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
-{
-	struct entry *w = parked_partner(t, peer);
-
-	if (!w)
-		return;
-	settle(&w->c, ts);
-	if (peer->c.rst_sent) {
-		/* An RST kills a timewait sock in FIN_WAIT2 (tcp_timewait_state_process). */
-		w->c.rst_recv++;
-		end_conn(t, w, CAUSE_RST_RECV, ts);
-	} else {
-		w->c.unmeasured |= BIT(TL_FIN_WAIT2);
-		end_conn(t, w, CAUSE_FIN, ts);
-	}
 }
 
 /* The stream sees the CLOSE only when it is one: a hand-over shows as the
@@ -421,7 +423,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 	c->bytes_acked = e->bytes_acked;
 	c->bytes_received = e->bytes_received;
 	c->bytes_known = true;
-	settle(c, ts);
+	ct_settle(c, ts);
 
 	if (err == ECONNREFUSED || (old == TL_SYN_SENT && (c->rst_recv || err == ECONNRESET)))
 		cause = CAUSE_REFUSED;
@@ -431,38 +433,25 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 		cause = old == TL_SYN_SENT ? CAUSE_SYN_TIMEOUT : CAUSE_TIMEOUT;
 	else if (c->rst_sent)
 		cause = CAUSE_RST_SENT;
-	else if (old == TL_CLOSING || (old == TL_FIN_WAIT2 && (e->flags & TL_F_PEER_FIN))) {
-		/* Hand-over to a timewait sock in TIME_WAIT (tcp_time_wait()). */
-		enter(c, TL_TIME_WAIT, ts);
-		c->unmeasured |= BIT(TL_TIME_WAIT);
-		notify(t, TR_INFERRED, 0, ts, c, old, TL_TIME_WAIT, old_ns, old_known);
-		end_conn(t, en, CAUSE_FIN, ts);
-		return;
-	} else if (old == TL_FIN_WAIT2) {
-		/* Orphaned FIN_WAIT2 handed to a timewait sock: still waiting for
-		 * the peer's FIN. Watch for it if the peer is ours to see. */
-		struct tkey mk;
-		struct entry *peer;
-
-		make_key(&c->tuple, true, &mk);
-		peer = hmap_get(&t->by_tuple, &mk);
-		if (peer && !peer->c.closed && !peer->sent_fin && peer != en &&
-		    !hmap_put(&t->waiting, &en->key, en)) {
-			en->waiting = true;
-			return;
-		}
-		c->unmeasured |= BIT(TL_FIN_WAIT2);
-		end_conn(t, en, CAUSE_FIN, ts);
+	else if (old == TL_CLOSING || old == TL_FIN_WAIT2) {
+		/* tcp_time_wait(): a timewait sock takes over, in TIME_WAIT if the
+		 * peer's FIN is in (SOCK_DONE, or CLOSING), else in FIN_WAIT2 until
+		 * it comes. The sock may also never exist (tcp_max_tw_buckets):
+		 * the listings tell. */
+		if (e->netns)
+			c->netns = e->netns;
+		ct_tw_begin(t, en,  old,
+			 old == TL_CLOSING || (e->flags & TL_F_PEER_FIN) ? TL_TIME_WAIT : TL_FIN_WAIT2, ts);
 		return;
 	} else if (old == TL_LAST_ACK) {
 		cause = CAUSE_FIN;
 	} else {
 		cause = CAUSE_ABORT;
 	}
-	enter(c, TL_CLOSE, ts);
-	notify(t, TR_STATE, 0, ts, c, old, TL_CLOSE, old_ns, old_known);
-	peer_gone(t, en, ts);
-	end_conn(t, en, cause, ts);
+	ct_enter(c, TL_CLOSE, ts);
+	ct_notify(t, TR_STATE, 0, ts, c, old, TL_CLOSE, old_ns, old_known);
+	ct_peer_gone(t, en, ts);
+	ct_end_conn(t, en, cause, ts);
 }
 
 static void apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
@@ -473,14 +462,14 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 	bool old_known = false, fin = sends_fin(old, new);
 
 	if (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN) {
-		notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */
+		ct_notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */
 		return;
 	}
 	if (c->state != old) {
 		/* A record was lost in between: close out what we had. */
-		settle(c, e->entered_ns && e->entered_ns < ts ? e->entered_ns : ts);
+		ct_settle(c, e->entered_ns && e->entered_ns < ts ? e->entered_ns : ts);
 		c->state = old;
-		path_add(c, old);
+		ct_path_add(c, old);
 		if (e->entered_ns)
 			c->state_entered_ns = e->entered_ns;
 	}
@@ -489,6 +478,17 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 		old_known = true;
 	}
 	update_tuple(c, &e->tuple);
+	if (old == TL_SYN_RECV && new == TL_ESTABLISHED && c->role == ROLE_PASSIVE) {
+		/* What the child inherited from its request is the kernel's own
+		 * count and, on 6.7+, its own clock: it overrides our inference. */
+		bool inferred;
+		uint64_t syn = ct_request_start(e, NULL, &inferred);
+
+		if (syn && syn < e->ts_ns)
+			ct_set_request_start(c, syn, inferred);
+		if (e->req_retrans > c->synack_retrans)
+			c->synack_retrans = e->req_retrans;
+	}
 	if (fin) {
 		en->sent_fin = true;
 		if (t->cfg.fin_inferred)
@@ -498,32 +498,10 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 		on_close(t, en, e, old_ns, old_known);
 		return;
 	}
-	enter(c, new, ts);
-	notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
+	ct_enter(c, new, ts);
+	ct_notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
 	if (fin)
-		peer_fin(t, en, ts);
-}
-
-static void apply_synack(struct conntab *t, const struct tl_event *e)
-{
-	struct tkey k;
-	struct pending_synack *p;
-	struct conn tmp = { .tuple = e->tuple, .state = TL_SYN_RECV, .role = ROLE_PASSIVE };
-
-	make_key(&e->tuple, false, &k);
-	p = hmap_get(&t->synacks, &k);
-	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p || hmap_put(&t->synacks, &k, p)) {
-			free(p);
-			t->synack_orphans++;
-			return;
-		}
-		p->first_ns = e->ts_ns;
-	}
-	p->count++;
-	tmp.synack_retrans = p->count;
-	notify(t, TR_SYNACK, 0, e->ts_ns, &tmp, TL_SYN_RECV, TL_SYN_RECV, 0, false);
+		ct_peer_fin(t, en, ts);
 }
 
 void conntab_apply(struct conntab *t, const struct tl_event *e)
@@ -531,19 +509,33 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	struct entry *en;
 
 	if (e->type == TL_REC_SYNACK) {
-		apply_synack(t, e);
+		ct_apply_synack(t, e);
+		return;
+	}
+	if (e->type == TL_REC_TW) {
+		ct_apply_tw(t, e);
+		return;
+	}
+	if (e->type == TL_REC_REQ) {
+		ct_apply_req(t, e);
 		return;
 	}
 	en = lookup(t, e);
 	if (!en)
 		return;
-	if (e->type == TL_REC_OWNER && (e->flags & TL_F_FILTERED)) {
+	if ((e->type == TL_REC_OWNER || e->type == TL_REC_HOLDER) && (e->flags & TL_F_FILTERED)) {
 		/* The owner is known now and is not one of -p. */
 		drop(t, en);
 		return;
 	}
-	set_owner(en, e, e->type == TL_REC_OWNER);
-	if (en->c.owner_known && !pid_wanted(t, en->c.owner.pid)) {
+	if (e->type == TL_REC_HOLDER && e->kind == TL_HOLDER_OTHER) {
+		add_holder(&en->c, e);
+		return;
+	}
+	if (e->type == TL_REC_HOLDER)
+		en->c.n_others = 0, en->c.others_truncated = false; /* a new scan */
+	set_owner(en, e);
+	if (en->c.owner_known && filtering(t) && !owner_wanted(t, &en->c)) {
 		drop(t, en);
 		return;
 	}
@@ -558,7 +550,7 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 			en->c.fin_retrans++;
 		else
 			en->c.data_retrans++;
-		notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		ct_notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_RESET:
 		if (e->kind == TL_RST_SENT) {
@@ -569,15 +561,22 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		} else {
 			en->c.rst_recv++;
 		}
-		notify(t, TR_RESET, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		ct_notify(t, TR_RESET, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_FIN:
 		if (!t->cfg.fin_inferred)
 			en->c.fin_sent++;
-		notify(t, TR_FIN, 0, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		ct_notify(t, TR_FIN, 0, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_OWNER:
+	case TL_REC_HOLDER:
 		update_tuple(&en->c, &e->tuple);
+		break;
+	case TL_REC_SEED:
+		en->c.preexisting = true;
+		if (!en->seeded)
+			t->seeded++;
+		en->seeded = true;
 		break;
 	default:
 		break;
@@ -590,17 +589,13 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 	struct hmap_node *n, *next;
 
 	while (t->lhead && t->lhead->linger_until <= now_ns)
-		finish(t, t->lhead);
-	for (n = hmap_first(&t->synacks, &b); n; n = next) {
-		struct pending_synack *p = n->value;
-		size_t nb = b;
-
-		next = hmap_next(&t->synacks, n, &nb);
-		if (now_ns > p->first_ns + t->cfg.synack_expire_ns) {
-			t->synack_orphans += p->count;
-			free(hmap_del(&t->synacks, n->key));
-		}
-		b = nb;
+		ct_finish(t, t->lhead);
+	ct_expire_requests(t, now_ns, false, 0);
+	/* A timewait sock whose connection's CLOSE never came (a record
+	 * lost, or a connection we did not follow): forget it. */
+	hmap_for_each_safe(&t->tw_notes, n, next, b) {
+		if (((struct tw_note *)n->value)->ts + SEC < now_ns)
+			free(hmap_del(&t->tw_notes, n->key));
 	}
 }
 
@@ -610,20 +605,65 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	struct hmap_node *n, *next;
 
 	while (t->lhead)
-		finish(t, t->lhead);
-	/* One pass, the next node fetched before finish() frees this one:
-	 * restarting from hmap_first() each time rescanned the empty leading
+		ct_finish(t, t->lhead);
+	/* One pass each, the next node fetched before ct_finish() frees this
+	 * one: restarting from hmap_first() rescanned the emptied leading
 	 * buckets, quadratic (a million open connections: hours at exit). */
-	for (n = hmap_first(&t->by_sk, &b); n; n = next) {
+	/* Still in a timewait sock: written open, the time so far measured. */
+	hmap_for_each_safe(&t->tw, n, next, b) {
 		struct entry *en = n->value;
 
-		next = hmap_next(&t->by_sk, n, &b);
-		settle(&en->c, now_ns);
+		if (!en->tw_listed)
+			ct_tw_confirm(t, en);
+		unlink_entry(t, en);
+		en->tw = false;
+		ct_settle(&en->c, now_ns);
 		en->c.end_ns = now_ns;
 		en->c.cause = CAUSE_OPEN;
 		en->c.closed = false;
-		finish(t, en);
+		ct_finish(t, en);
+	}
+	hmap_for_each_safe(&t->by_sk, n, next, b) {
+		struct entry *en = n->value;
+
+		ct_settle(&en->c, now_ns);
+		en->c.end_ns = now_ns;
+		en->c.cause = CAUSE_OPEN;
+		en->c.closed = false;
+		ct_finish(t, en);
 	}
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
 		t->synack_orphans += ((struct pending_synack *)n->value)->count;
+}
+
+void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx)
+{
+	size_t b;
+
+	for (struct hmap_node *n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
+		struct entry *en = n->value;
+
+		if (en->c.closed) /* handed to a timewait sock: not in by_sk */
+			continue;
+		if (filtering(t) && (!en->c.owner_known || !owner_wanted(t, &en->c)))
+			continue;
+		fn(ctx, &en->c);
+	}
+}
+
+bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns)
+{
+	const uint64_t cap = 3600 * 1000000000ULL;
+	uint64_t gap;
+
+	if (c->closed || c->state != TL_CLOSE_WAIT || now_ns < c->state_entered_ns)
+		return false;
+	if (c->cw_alerts == 0 ? now_ns - c->state_entered_ns < threshold_ns : now_ns < c->cw_next_ns)
+		return false;
+	gap = threshold_ns;
+	for (uint32_t i = 0; i < c->cw_alerts && gap < cap; i++)
+		gap *= 2;
+	c->cw_alerts++;
+	c->cw_next_ns = now_ns + (gap * 2 < cap ? gap * 2 : cap);
+	return true;
 }

@@ -14,6 +14,13 @@
  *    socket exists: they are kept by tuple and joined to the child.
  *  - An RST can follow the CLOSE it causes (tcp_disconnect() sets CLOSE
  *    first), so a closed connection lingers briefly before it is written.
+ *
+ * Timewait socks and request socks are invisible to the tracepoints. The
+ * caller lists them with sock_diag, per network namespace, and reports each
+ * listing (conntab_watch_*): a hand-over is confirmed by the first listing,
+ * the FIN_WAIT2 -> TIME_WAIT change by the substate and the timer left, and
+ * the end by the sock's absence. A request whose SYN-ACKs stop and that is
+ * no longer listed is a half-open failure, written as its own record.
  */
 #ifndef TL_CONNTAB_H
 #define TL_CONNTAB_H
@@ -27,10 +34,14 @@ struct conntab;
 
 struct conntab_cfg {
 	bool fin_inferred;       /* no tcp_send_fin hook: count FINs from transitions */
+	bool tw_hooked;          /* TL_REC_TW records come (fentry/kprobe tiers): no listings */
 	const uint32_t *pids;    /* -p: owners to keep (none = all) */
 	uint32_t n_pids;
+	const char (*comms)[TL_COMM_LEN]; /* -c: owner names to keep */
+	uint32_t n_comms;
+	uint64_t cgroup;         /* --cgroup: the owner's cgroup v2 id; 0 = any */
 	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */
-	uint64_t synack_expire_ns; /* forget unjoined SYN-ACK counts (default 130 s) */
+	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
 	void (*emit)(void *ctx, const struct conn *c);
 	void (*transition)(void *ctx, const struct transition *t); /* may be NULL */
 	void *ctx;
@@ -47,5 +58,29 @@ void conntab_flush(struct conntab *t, uint64_t now_ns);
 /* Fill the table's share of the summary. */
 void conntab_summary(const struct conntab *t, struct summary *s);
 size_t conntab_count(const struct conntab *t);
+/* Call fn for every connection still open (not closed, not lingering) whose
+ * owner passes the filters (or, with no owner filter, every one). */
+void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx);
+/* Is a --close-wait alert due for `c` at `now`? The first comes once it has
+ * been in CLOSE_WAIT for threshold_ns; each further one after twice the
+ * previous interval (threshold, 2x, 4x ... capped at an hour), so a leak
+ * that lasts is not repeated every second. Records the alert when due. */
+bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns);
+
+/* Namespaces holding timewait or request socks that wait for a listing,
+ * at most `max` of them; returns how many were written to `ns`. */
+size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max);
+
+/* A sock_diag listing of namespace `netns` began at `start_ns` (the
+ * tracepoints' clock, CLOCK_MONOTONIC): report each TIME_WAIT, FIN_WAIT2
+ * and SYN_RECV sock it holds with conntab_watch_sock(), then call
+ * conntab_watch_done() with the increase of the namespace's
+ * TCPTimeWaitOverflow counter since the previous listing. */
+void conntab_watch_begin(struct conntab *t, uint32_t netns, uint64_t start_ns);
+void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state,
+			bool timewait, uint32_t expires_ms);
+void conntab_watch_done(struct conntab *t, uint64_t tw_overflows);
+/* The namespace cannot be listed: settle its socks on inference alone. */
+void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns);
 
 #endif /* TL_CONNTAB_H */

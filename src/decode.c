@@ -13,11 +13,19 @@ static int check_kind(const struct tl_event *e)
 		return e->kind <= TL_RT_DATA ? 0 : -EINVAL;
 	case TL_REC_RESET:
 		return e->kind <= TL_RST_RECV ? 0 : -EINVAL;
+	case TL_REC_TW:
+		return e->kind <= TL_TW_END &&
+		       (e->newstate == TL_FIN_WAIT2 || e->newstate == TL_TIME_WAIT) ? 0 : -EINVAL;
+	case TL_REC_REQ:
+		return e->kind <= TL_REQ_END ? 0 : -EINVAL;
 	case TL_REC_STATE:
 	case TL_REC_SYNACK:
 	case TL_REC_FIN:
 	case TL_REC_OWNER:
+	case TL_REC_SEED:
 		return 0;
+	case TL_REC_HOLDER:
+		return e->kind <= TL_HOLDER_OTHER ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}

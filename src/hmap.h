@@ -35,4 +35,9 @@ void *hmap_del(struct hmap *m, const void *key);
 struct hmap_node *hmap_first(const struct hmap *m, size_t *bucket);
 struct hmap_node *hmap_next(const struct hmap *m, const struct hmap_node *n, size_t *bucket);
 
+/* The same, where the body may delete the current node (only that one). */
+#define hmap_for_each_safe(m, n, next, b)                                         \
+	for ((n) = hmap_first((m), &(b)); (n) && ((next) = hmap_next((m), (n), &(b)), 1); \
+	     (n) = (next))
+
 #endif /* TL_HMAP_H */

@@ -8,14 +8,19 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "alerts.h"
 #include "cli.h"
 #include "conntab.h"
 #include "decode.h"
 #include "log.h"
 #include "outputs.h"
+#include "sockwatch.h"
+#include "seed.h"
 #include "tracer.h"
 
 #define POLL_MS 100
+/* Timewait and request socks are listed this often (sockwatch.h). */
+#define WATCH_NS 1000000000ULL
 
 static volatile sig_atomic_t stop;
 
@@ -81,7 +86,10 @@ int main(int argc, char **argv)
 	struct outputs out;
 	struct run r = {};
 	struct tracer *tr = NULL;
+	struct sockwatch *sw = NULL;
 	struct tl_stats st;
+	struct alerts al = {};
+	struct seed_result sr;
 	uint64_t start, deadline;
 	char line[512];
 	int rc = 1, err;
@@ -107,30 +115,39 @@ int main(int argc, char **argv)
 		return 1; /* before anything is loaded: nothing to detach */
 
 	struct conntab_cfg cfg = {
-		.pids = o.pids, .n_pids = o.n_pids,
+		.pids = o.pids, .n_pids = o.n_pids, .comms = o.comms, .n_comms = o.n_comms,
+		.cgroup = o.cgroup_id,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 	};
 	tr = tracer_start(&o, on_record, &r);
 	if (!tr)
 		goto cleanup;
 	cfg.fin_inferred = tracer_tier(tr, HOOK_FIN) == TIER_INFERRED;
+	cfg.tw_hooked = tracer_tier(tr, HOOK_TIMEWAIT) == TIER_FENTRY ||
+			tracer_tier(tr, HOOK_TIMEWAIT) == TIER_KPROBE;
 	r.ct = conntab_new(&cfg);
-	if (!r.ct) {
+	sw = sockwatch_new(WATCH_NS);
+	if (!r.ct || !sw) {
 		log_err("out of memory");
 		goto cleanup;
 	}
-	tracer_tiers_line(tr, line, sizeof(line));
-	log_info("tracing TCP connections (%s); Ctrl-C to stop", line);
-
+	alerts_init(&al, r.ct, &out, tr, on_record, &r, o.close_wait_s);
 	start = mono_now_ns();
+	seed_run(tr, &o, on_record, &r, &sr); /* says itself what it found or why not */
+	r.sum.seed_ms = sr.ns_ms;
+	tracer_tiers_line(tr, line, sizeof(line));
+	log_info("tracing TCP connections (%s)%s", line, o.once ? "" : "; Ctrl-C to stop");
+
 	deadline = o.duration_s ? start + o.duration_s * 1000000000ULL : 0;
-	while (!stop && !out.err) {
+	while (!o.once && !stop && !out.err) {
 		err = tracer_poll(tr, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			log_err("reading the ring buffer failed: %s", strerror(-err));
 			goto cleanup;
 		}
 		conntab_tick(r.ct, mono_now_ns());
+		sockwatch_poll(sw, r.ct, mono_now_ns());
+		alerts_tick(&al, mono_now_ns());
 		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
@@ -140,10 +157,14 @@ int main(int argc, char **argv)
 		r.sum.map_full = st.v[TL_STAT_MAP_FULL];
 		r.sum.stale = st.v[TL_STAT_STALE];
 	}
+	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */
 	tracer_free(tr);
 	tr = NULL;
+	al.tr = NULL;
 	conntab_flush(r.ct, mono_now_ns());
+	if (o.once || o.close_wait_s)
+		alerts_write_summary(&al);
 	conntab_summary(r.ct, &r.sum);
 	r.sum.elapsed_ns = mono_now_ns() - start;
 	outputs_summary(&out, &r.sum);
@@ -152,6 +173,8 @@ int main(int argc, char **argv)
 	rc = 0;
 cleanup:
 	tracer_free(tr);
+	sockwatch_free(sw);
+	alerts_fini(&al);
 	conntab_free(r.ct);
 	err = outputs_close(&out);
 	if (err == -EPIPE) {

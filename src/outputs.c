@@ -18,6 +18,7 @@ static int add(struct outputs *out, const struct sink_ops *ops, const char *path
 		log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
 		return err;
 	}
+	out->by_state[out->n] = out->once || ops == &sink_text_ops || ops == &sink_stream_ops;
 	out->sinks[out->n++] = s;
 	return 0;
 }
@@ -29,6 +30,8 @@ int outputs_open(struct outputs *out, const struct options *o, const struct time
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->state_mask = o->state_mask;
+	out->once = o->once;
 	if (o->csv_path) {
 		err = add(out, &sink_csv_ops, o->csv_path, &so);
 		stdout_taken |= !strcmp(o->csv_path, "-");
@@ -38,7 +41,8 @@ int outputs_open(struct outputs *out, const struct options *o, const struct time
 		stdout_taken |= !strcmp(o->json_path, "-");
 	}
 	if (!err && !stdout_taken)
-		err = add(out, o->stream ? &sink_stream_ops : &sink_text_ops, "-", &so);
+		err = add(out, o->stream ? &sink_stream_ops : o->once ? &sink_once_ops : &sink_text_ops,
+			  "-", &so);
 	if (err) {
 		outputs_close(out);
 		return err;
@@ -52,12 +56,40 @@ static void note(struct outputs *out, int err)
 		out->err = err;
 }
 
+bool conn_in_states(const struct conn *c, uint32_t mask)
+{
+	if (!mask)
+		return true;
+	if (!c->closed)
+		return c->state < 32 && (mask & (1u << c->state));
+	for (unsigned int i = 0; i < c->path_len && i < CONN_PATH_MAX; i++)
+		if (c->path[i] < 32 && (mask & (1u << c->path[i])))
+			return true;
+	return false;
+}
+
 void outputs_conn(void *ctx, const struct conn *c)
 {
 	struct outputs *out = ctx;
+	bool in = conn_in_states(c, out->state_mask);
 
+	if (out->once && c->closed)
+		return; /* closed while seeding: not open now */
 	for (int i = 0; i < out->n; i++)
-		note(out, sink_conn(out->sinks[i], c));
+		if (in || !out->by_state[i])
+			note(out, sink_conn(out->sinks[i], c));
+}
+
+void outputs_alert(struct outputs *out, const struct cw_alert *a)
+{
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_alert(out->sinks[i], a));
+}
+
+void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n)
+{
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_cw_summary(out->sinks[i], p, n));
 }
 
 void outputs_transition(void *ctx, const struct transition *t)
@@ -88,8 +120,11 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 		 "%" PRIu64 " connection%s written (%" PRIu64 " still open), %" PRIu64 " records; "
 		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
 		 ", stale %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
-		 "; without a known owner under -p: %" PRIu64,
+		 "; without a known owner under -p: %" PRIu64
+		 "; timewait socks not listable: %" PRIu64
+		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)",
 		 s->conns_closed + s->conns_open, s->conns_closed + s->conns_open == 1 ? "" : "s",
 		 s->conns_open, s->records, s->rb_drops, s->map_full,
-		 s->bad_records, s->stale, s->synack_orphans, s->unattributed);
+		 s->bad_records, s->stale, s->synack_orphans, s->unattributed, s->tw_unconfirmed,
+		 s->seeded, s->seed_ms);
 }

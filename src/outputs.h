@@ -4,6 +4,7 @@
 #ifndef TL_OUTPUTS_H
 #define TL_OUTPUTS_H
 
+#include <stdbool.h>
 #include "cli.h"
 #include "conn.h"
 #include "timefmt.h"
@@ -12,8 +13,11 @@
 
 struct outputs {
 	struct sink *sinks[MAX_SINKS];
+	bool by_state[MAX_SINKS]; /* --state applies to this sink */
 	int n;
 	int err; /* first write error, -errno */
+	uint32_t state_mask; /* --state; 0 = all */
+	bool once;           /* --once: open connections only */
 };
 
 /* Opens every sink; on failure prints one error line naming the file,
@@ -22,6 +26,11 @@ int outputs_open(struct outputs *out, const struct options *o, const struct time
 void outputs_conn(void *ctx, const struct conn *c);
 void outputs_transition(void *ctx, const struct transition *t);
 void outputs_summary(struct outputs *out, const struct summary *s);
+void outputs_alert(struct outputs *out, const struct cw_alert *a);
+void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n);
+/* --state: an open connection matches the state it is in, a closed one any
+ * state on its path. */
+bool conn_in_states(const struct conn *c, uint32_t mask);
 /* Flush and close all; returns the first error seen, -errno, or 0. */
 int outputs_close(struct outputs *out);
 /* Human summary line for stderr. */

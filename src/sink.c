@@ -166,6 +166,41 @@ int sink_summary(struct sink *s, const struct summary *sum)
 	return sink_result(s, s->ops->summary(s, sum));
 }
 
+int sink_alert(struct sink *s, const struct cw_alert *a)
+{
+	int rc;
+
+	if (!s || !a)
+		return -EINVAL;
+	if (!s->ops->alert)
+		return 0;
+	if (s->err)
+		return s->err;
+	errno = 0;
+	rc = s->ops->alert(s, a);
+	/* Someone is waiting for this one: do not leave it in a buffer. */
+	if (!rc && fflush(s->f))
+		rc = -EIO;
+	return sink_result(s, rc);
+}
+
+int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
+{
+	if (!s || (!p && n))
+		return -EINVAL;
+	if (!s->ops->cw_summary)
+		return 0;
+	if (s->err)
+		return s->err;
+	errno = 0;
+	return sink_result(s, s->ops->cw_summary(s, p, n));
+}
+
+const char *seen_from_name(const struct conn *c)
+{
+	return c->preexisting ? "preexisting" : "birth";
+}
+
 int sink_close(struct sink *s)
 {
 	int rc;

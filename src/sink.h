@@ -20,6 +20,8 @@ struct sink_ops {
 	int (*conn)(struct sink *s, const struct conn *c);         /* a connection record */
 	int (*transition)(struct sink *s, const struct transition *t); /* may be NULL */
 	int (*summary)(struct sink *s, const struct summary *sum); /* may be NULL */
+	int (*alert)(struct sink *s, const struct cw_alert *a);    /* may be NULL */
+	int (*cw_summary)(struct sink *s, const struct cw_proc *p, size_t n); /* may be NULL */
 };
 
 struct sink_opts {
@@ -39,6 +41,7 @@ extern const struct sink_ops sink_text_ops;
 extern const struct sink_ops sink_stream_ops;
 extern const struct sink_ops sink_csv_ops;
 extern const struct sink_ops sink_json_ops;
+extern const struct sink_ops sink_once_ops; /* --once on the terminal */
 
 /* Open `path` ("-" = stdout) for writing and call ops->begin. Returns NULL
  * with errno set when the file cannot be opened or the header not written. */
@@ -48,6 +51,8 @@ struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct si
 int sink_conn(struct sink *s, const struct conn *c);
 int sink_transition(struct sink *s, const struct transition *t);
 int sink_summary(struct sink *s, const struct summary *sum);
+int sink_alert(struct sink *s, const struct cw_alert *a);
+int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
 /* Flush, close if owned, free. Returns the first write error (-errno) or 0.
  * Accepts NULL. */
 int sink_close(struct sink *s);
@@ -97,5 +102,10 @@ void ident_fmt(const struct conn *c, size_t pid_w, size_t comm_w, size_t addr_w,
 	       struct ident_cols *out);
 /* The human summary used by the text and stream sinks. */
 int sink_text_summary(struct sink *s, const struct summary *sum);
+/* The human CLOSE_WAIT alert line and per-process summary (text, stream). */
+int sink_text_alert(struct sink *s, const struct cw_alert *a);
+int sink_text_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
+/* "preexisting" or "birth". */
+const char *seen_from_name(const struct conn *c);
 
 #endif /* TL_SINK_H */

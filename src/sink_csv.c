@@ -14,7 +14,8 @@ static int csv_begin(struct sink *s)
 	for (unsigned int i = 0; i < n_state_columns; i++)
 		fprintf(s->f, ",%s", state_columns[i].name);
 	fputs(",syn_retrans,synack_retrans,fin_sent,fin_retrans,data_retrans,"
-	      "rst_sent,rst_recv,bytes_acked,bytes_received,path,closed\n", s->f);
+	      "rst_sent,rst_recv,bytes_acked,bytes_received,path,closed,timing,"
+	      "tid,fd,cgroup,seen_from\n", s->f);
 	return ferror(s->f) ? -EIO : 0;
 }
 
@@ -61,7 +62,16 @@ static int csv_conn(struct sink *s, const struct conn *c)
 	else
 		putc(',', f);
 	path_fmt(c, path, sizeof(path));
-	fprintf(f, ",%s,%s\n", path, c->closed ? "true" : "false");
+	fprintf(f, ",%s,%s,%s,", path, c->closed ? "true" : "false", timing_name(c));
+	if (c->owner_known)
+		fprintf(f, "%" PRIu32, c->owner.tid);
+	putc(',', f);
+	if (c->owner_known && c->fd >= 0)
+		fprintf(f, "%" PRId32, c->fd);
+	putc(',', f);
+	if (c->owner_known && c->cgroup)
+		fprintf(f, "%" PRIu64, c->cgroup);
+	fprintf(f, ",%s\n", seen_from_name(c));
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -8,6 +8,23 @@
 #include "sink.h"
 #include "states.h"
 
+/* "tid", "fd" and "cgroup" of the owner, null where not known. */
+static void json_owner_ids(FILE *f, const struct conn *c)
+{
+	if (c->owner_known)
+		fprintf(f, ",\"tid\":%" PRIu32, c->owner.tid);
+	else
+		fputs(",\"tid\":null", f);
+	if (c->owner_known && c->fd >= 0)
+		fprintf(f, ",\"fd\":%" PRId32, c->fd);
+	else
+		fputs(",\"fd\":null", f);
+	if (c->owner_known && c->cgroup)
+		fprintf(f, ",\"cgroup\":%" PRIu64, c->cgroup);
+	else
+		fputs(",\"cgroup\":null", f);
+}
+
 static int json_conn(struct sink *s, const struct conn *c)
 {
 	char t[32], laddr[SINK_ADDR_LEN], raddr[SINK_ADDR_LEN];
@@ -58,8 +75,69 @@ static int json_conn(struct sink *s, const struct conn *c)
 	else
 		fputs(",\"bytes_acked\":null,\"bytes_received\":null", f);
 	path_fmt(c, path, sizeof(path));
-	fprintf(f, ",\"path\":\"%s\",\"closed\":%s}\n", path, c->closed ? "true" : "false");
+	fprintf(f, ",\"path\":\"%s\",\"closed\":%s,\"timing\":\"%s\"", path,
+		c->closed ? "true" : "false", timing_name(c));
+	json_owner_ids(f, c);
+	fprintf(f, ",\"seen_from\":\"%s\",\"other_holders\":[", seen_from_name(c));
+	for (unsigned int i = 0; i < c->n_others; i++) {
+		char hc[SINK_COMM_LEN];
+
+		sanitize_text(c->others[i].comm, TL_COMM_LEN, hc, sizeof(hc));
+		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"fd\":%" PRId32 ",\"comm\":", i ? "," : "",
+			c->others[i].pid, c->others[i].fd);
+		json_write_string(f, hc);
+		putc('}', f);
+	}
+	fputs("]}\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+static int json_alert(struct sink *s, const struct cw_alert *a)
+{
+	const struct conn *c = a->c;
+	char laddr[SINK_ADDR_LEN], raddr[SINK_ADDR_LEN], comm[SINK_COMM_LEN], ms[32];
+	FILE *f = s->f;
+
+	fputs("{\"event\":\"close_wait\"", f);
+	if (c->owner_known) {
+		fprintf(f, ",\"pid\":%" PRIu32, c->owner.pid);
+		json_owner_ids(f, c);
+		comm_fmt(c, comm, sizeof(comm));
+		fputs(",\"comm\":", f);
+		json_write_string(f, comm);
+	} else {
+		fputs(",\"pid\":null,\"tid\":null,\"fd\":null,\"cgroup\":null,\"comm\":null", f);
+	}
+	addr_fmt(&c->tuple, true, laddr, sizeof(laddr));
+	addr_fmt(&c->tuple, false, raddr, sizeof(raddr));
+	fmt_ms(a->close_wait_ns, ms, sizeof(ms));
+	fprintf(f, ",\"laddr\":\"%s\",\"lport\":%u,\"raddr\":\"%s\",\"rport\":%u,"
+		"\"close_wait_ms\":%s,\"unread_bytes\":", laddr, (unsigned int)c->tuple.sport,
+		raddr, (unsigned int)c->tuple.dport, ms);
+	if (a->unread_bytes >= 0)
+		fprintf(f, "%" PRId64, a->unread_bytes);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"seen_from\":\"%s\",\"alert\":%" PRIu32 "}\n", seen_from_name(c),
+		c->cw_alerts);
+	return ferror(f) ? -EIO : 0;
+}
+
+static int json_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
+{
+	char comm[SINK_COMM_LEN], ms[32];
+
+	for (size_t i = 0; i < n; i++) {
+		sanitize_text(p[i].comm, TL_COMM_LEN, comm, sizeof(comm));
+		fmt_ms(p[i].oldest_ns, ms, sizeof(ms));
+		fprintf(s->f, "{\"event\":\"close_wait_summary\",\"pid\":%" PRIu32 ",\"comm\":",
+			p[i].pid);
+		json_write_string(s->f, comm);
+		fprintf(s->f, ",\"sockets\":%" PRIu32 ",\"oldest_ms\":%s,\"unread_bytes\":%" PRIu64
+			",\"unread_unknown\":%" PRIu32 "}\n", p[i].sockets, ms, p[i].unread_bytes,
+			p[i].unread_unknown);
+	}
+	return ferror(s->f) ? -EIO : 0;
 }
 
 static int json_summary(struct sink *s, const struct summary *sum)
@@ -71,10 +149,11 @@ static int json_summary(struct sink *s, const struct summary *sum)
 		",\"bad_records\":%" PRIu64 ",\"rb_drops\":%" PRIu64
 		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64
 		",\"conns_closed\":%" PRIu64 ",\"conns_open\":%" PRIu64
-		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64 ",\"elapsed_ms\":%s}\n",
+		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64
+		",\"tw_unconfirmed\":%" PRIu64 ",\"elapsed_ms\":%s}\n",
 		sum->records, sum->bad_records, sum->rb_drops, sum->map_full,
 		sum->stale, sum->conns_closed, sum->conns_open,
-		sum->synack_orphans, sum->unattributed, ms);
+		sum->synack_orphans, sum->unattributed, sum->tw_unconfirmed, ms);
 	return ferror(s->f) ? -EIO : 0;
 }
 
@@ -82,4 +161,6 @@ const struct sink_ops sink_json_ops = {
 	.name = "json",
 	.conn = json_conn,
 	.summary = json_summary,
+	.alert = json_alert,
+	.cw_summary = json_cw_summary,
 };

@@ -103,4 +103,6 @@ const struct sink_ops sink_stream_ops = {
 	.conn = stream_conn,
 	.transition = stream_transition,
 	.summary = sink_text_summary,
+	.alert = sink_text_alert,
+	.cw_summary = sink_text_cw_summary,
 };

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include "sanitize.h"
 #include "sink.h"
 #include "states.h"
 
@@ -140,9 +141,101 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 	return ferror(s->f) ? -EIO : 0;
 }
 
+/* --once: one line per open connection, what `ss -tanp` would show plus the
+ * owner's fd and the time in the current state (">=" when the connection
+ * was open before the tool started: a lower bound; "-" when unknown).
+ *   PID COMM FD LOCAL REMOTE STATE IN_STATE_MS SEEN
+ */
+#define FD_W 5
+#define INSTATE_W 12
+
+static int once_begin(struct sink *s)
+{
+	size_t addr_w = s->o.wide ? WADDR_W : ADDR_W;
+
+	fprintf(s->f, "%-*s %-*s %*s %-*s %-*s %-*s %*s %s\n", PID_W, "PID", COMM_W, "COMM", FD_W,
+		"FD", (int)addr_w, "LOCAL", (int)addr_w, "REMOTE", END_W, "STATE", INSTATE_W,
+		"IN_STATE_MS", "SEEN");
+	return ferror(s->f) ? -EIO : 0;
+}
+
+static int once_conn(struct sink *s, const struct conn *c)
+{
+	size_t addr_w = s->o.wide ? WADDR_W : ADDR_W;
+	char fd[16] = "-", ms[32], in[40] = "-", st[16];
+	struct ident_cols id;
+
+	ident_fmt(c, PID_W, COMM_W, addr_w, &id);
+	if (c->owner_known && c->fd >= 0)
+		snprintf(fd, sizeof(fd), "%d", c->fd);
+	if (conn_measured(c, c->state) && c->state < TL_NSTATES) {
+		fmt_ms_fit(c->state_ns[c->state], INSTATE_W - 3, ms, sizeof(ms));
+		snprintf(in, sizeof(in), "%s%s", c->preexisting ? ">=" : "", ms);
+	}
+	fit_end(state_name(c->state), END_W, st);
+	fprintf(s->f, "%-*s %-*s %*s %-*s %-*s %-*s %*s %s\n", PID_W, id.pid, COMM_W, id.comm,
+		FD_W, fd, (int)addr_w, id.local, (int)addr_w, id.remote, END_W, st, INSTATE_W, in,
+		seen_from_name(c));
+	return ferror(s->f) ? -EIO : 0;
+}
+
+/* What the receive queue says about the leak: Recv-Q counts the FIN as one
+ * byte until read() has returned 0, so 0 means the EOF was read. */
+static const char *unread_meaning(int64_t unread)
+{
+	return unread < 0 ? "receive queue not readable" :
+	       unread == 0 ? "it read the EOF and did not close" : "it stopped reading";
+}
+
+int sink_text_alert(struct sink *s, const struct cw_alert *a)
+{
+	const struct conn *c = a->c;
+	struct ident_cols id;
+	char ms[32], fd[16] = "?";
+
+	ident_fmt(c, 10, SINK_COMM_LEN - 1, SINK_ENDPOINT_LEN - 1, &id);
+	fmt_ms(a->close_wait_ns, ms, sizeof(ms));
+	if (c->fd >= 0)
+		snprintf(fd, sizeof(fd), "%d", c->fd);
+	fprintf(s->f, "# CLOSE_WAIT %s%s ms: pid %s tid %" PRIu32 " comm %s fd %s %s <- %s; "
+		"unread %" PRId64 " bytes: %s\n", c->preexisting ? ">= " : "", ms, id.pid,
+		c->owner.tid, id.comm, fd, id.local, id.remote, a->unread_bytes,
+		unread_meaning(a->unread_bytes));
+	return ferror(s->f) ? -EIO : 0;
+}
+
+int sink_text_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
+{
+	char comm[SINK_COMM_LEN], ms[32];
+
+	if (!n)
+		return 0;
+	fprintf(s->f, "# CLOSE_WAIT by process:\n#   %7s %-16s %7s %14s %12s\n", "PID", "COMM",
+		"SOCKETS", "OLDEST_MS", "UNREAD_BYTES");
+	for (size_t i = 0; i < n; i++) {
+		sanitize_text(p[i].comm, TL_COMM_LEN, comm, sizeof(comm));
+		fmt_ms(p[i].oldest_ns, ms, sizeof(ms));
+		fprintf(s->f, "#   %7" PRIu32 " %-16s %7" PRIu32 " %14s %12" PRIu64 "%s\n", p[i].pid,
+			comm, p[i].sockets, ms, p[i].unread_bytes,
+			p[i].unread_unknown ? " (some queues not readable)" : "");
+	}
+	return ferror(s->f) ? -EIO : 0;
+}
+
+const struct sink_ops sink_once_ops = {
+	.name = "once",
+	.begin = once_begin,
+	.conn = once_conn,
+	.summary = sink_text_summary,
+	.alert = sink_text_alert,
+	.cw_summary = sink_text_cw_summary,
+};
+
 const struct sink_ops sink_text_ops = {
 	.name = "text",
 	.begin = text_begin,
 	.conn = text_conn,
 	.summary = sink_text_summary,
+	.alert = sink_text_alert,
+	.cw_summary = sink_text_cw_summary,
 };

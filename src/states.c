@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <strings.h>
 #include "states.h"
 
 /* Indexed by enum tl_tcp_state; every caller goes through the bounds check
@@ -29,6 +31,11 @@ static const char *const cause_names[CAUSE_MAX] = {
 	[CAUSE_SYN_TIMEOUT] = "syn_timeout",
 	[CAUSE_ABORT] = "abort",
 	[CAUSE_LOST] = "lost",
+	[CAUSE_FIN_WAIT2_TIMEOUT] = "fin_wait2_timeout",
+	[CAUSE_TW_REUSE] = "tw_reuse",
+	[CAUSE_TW_OVERFLOW] = "tw_overflow",
+	[CAUSE_TW_KILLED] = "tw_killed",
+	[CAUSE_SYNACK_TIMEOUT] = "synack_timeout",
 };
 
 static const char *const role_names[] = {
@@ -56,6 +63,13 @@ const char *cause_name(unsigned int cause)
 	return cause_names[cause];
 }
 
+/* `timing`: were all of the record's durations taken by hooks (exact), or
+ * did some come from sock_diag listings or the request timer (inferred)? */
+const char *timing_name(const struct conn *c)
+{
+	return c->inferred ? "inferred" : "exact";
+}
+
 const char *role_name(unsigned int role)
 {
 	if (role >= sizeof(role_names) / sizeof(role_names[0]))
@@ -77,3 +91,19 @@ const struct state_column state_columns[] = {
 	{ "time_wait_ms", TL_TIME_WAIT },
 };
 const unsigned int n_state_columns = sizeof(state_columns) / sizeof(state_columns[0]);
+
+int state_parse(const char *name)
+{
+	char norm[24];
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < sizeof(norm); i++)
+		norm[i] = name[i] == '-' ? '_' : name[i];
+	if (name[i])
+		return -EINVAL;
+	norm[i] = '\0';
+	for (unsigned int s = 0; s < TL_NSTATES; s++)
+		if (state_valid(s) && !strcasecmp(norm, state_names[s]))
+			return (int)s;
+	return -EINVAL;
+}

@@ -9,10 +9,14 @@
 const char *state_name(unsigned int state);
 /* True for the states a connection can spend time in (not 0, LISTEN, ...). */
 bool state_valid(unsigned int state);
+/* A state a connection can be in, by name: "close-wait", "CLOSE_WAIT" and
+ * "close_wait" alike. Returns the state, or -EINVAL. */
+int state_parse(const char *name);
 /* "fin", "rst_sent", ...; "unknown" for anything out of range. */
 const char *cause_name(unsigned int cause);
 /* "active", "passive", "unknown". */
 const char *role_name(unsigned int role);
+const char *timing_name(const struct conn *c);
 
 /* The per-state duration columns of CSV/JSON, in schema order. */
 struct state_column {

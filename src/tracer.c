@@ -18,7 +18,7 @@
  * version in each comment is when the hook became available upstream. */
 struct cand {
 	enum tier tier;
-	const char *func;
+	const char *func, *func2; /* fentry/kprobe: one or two kernel functions */
 	const char *btf_tp;
 	const char *tp[2];
 	bool fexit;
@@ -55,18 +55,54 @@ static const struct hook_def hooks[HOOK_MAX] = {
 	[HOOK_RESET] = { "reset", "resets sent and received", true, 1, {
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_send_reset", "tcp/tcp_receive_reset" } }, /* 4.15 */
 	} },
-	[HOOK_OWNER] = { "owner", "owner of accepted connections", false, 1, {
+	/* inet_csk_accept() also sees accepts without an accept syscall
+	 * (io_uring, in-kernel users); its arguments changed in 6.10, so only
+	 * the return value is read. The tracepoint tier has no program of its
+	 * own: the accept-fd hook's programs record the owner with the fd. */
+	[HOOK_OWNER] = { "owner", "owner of accepted connections", false, 3, {
+		{ .tier = TIER_FENTRY, .func = "inet_csk_accept", .fexit = true }, /* 5.5; get_func_ret 5.17 */
+		{ .tier = TIER_KPROBE, .func = "inet_csk_accept" },
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" } },
+	} },
+	[HOOK_ACCEPT_FD] = { "acceptfd", "fd of accepted connections", false, 1, {
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" } },
+	} },
+	[HOOK_CONNECT] = { "connect", "fd of connected connections", false, 1, {
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_connect", "syscalls/sys_exit_connect" } },
+	} },
+	[HOOK_CLOSE] = { "close", "owner hand-over at close()", false, 1, {
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_close" } },
 	} },
 	[HOOK_CLEANUP] = { "cleanup", "socket destroyed", true, 1, {
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_destroy_sock" } }, /* 4.16 */
+	} },
+	/* Real functions on 6.1, 6.12 and 6.18 (bpf/minisock.bpf.c says why
+	 * these). Without them: sock_diag listings (src/sockwatch.c). */
+	[HOOK_TIMEWAIT] = { "timewait", "timewait socks (TIME_WAIT)", false, 3, {
+		{ .tier = TIER_FENTRY, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill" },
+		{ .tier = TIER_KPROBE, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill" },
+		{ .tier = TIER_INFERRED },
+	} },
+	[HOOK_REQSK] = { "reqsk", "request socks (SYN_RECV)", false, 3, {
+		{ .tier = TIER_FENTRY, .func = "inet_csk_reqsk_queue_hash_add",
+		  .func2 = "inet_csk_reqsk_queue_drop" },
+		{ .tier = TIER_KPROBE, .func = "inet_csk_reqsk_queue_hash_add",
+		  .func2 = "inet_csk_reqsk_queue_drop" },
+		{ .tier = TIER_INFERRED },
+	} },
+	/* A trial load decides the iterator tier: no cheaper probe says
+	 * whether iter/tcp (5.9) and iter/task_file (5.8) will verify. */
+	[HOOK_SEED] = { "seed", "sockets open before the start", false, 2, {
+		{ .tier = TIER_ITER },
+		{ .tier = TIER_NETLINK },
 	} },
 };
 
 struct tracer {
 	struct tcplife *skel;
 	struct ring_buffer *rb;
-	struct bpf_link *links[16];
+	struct bpf_link *links[32];
+	struct bpf_link *iters[2]; /* enum tracer_iter; also in links[] */
 	int n_links;
 	int chosen[HOOK_MAX];               /* index into hooks[h].c, -1 = none */
 	bool refused[HOOK_MAX][MAX_CANDS];
@@ -81,6 +117,8 @@ const char *tier_name(enum tier t)
 	case TIER_TP_BTF: return "tp_btf";
 	case TIER_TRACEPOINT: return "tracepoint";
 	case TIER_INFERRED: return "inferred";
+	case TIER_ITER: return "iter";
+	case TIER_NETLINK: return "sock_diag";
 	default: return "none";
 	}
 }
@@ -109,11 +147,40 @@ static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_prog
 		p[1] = s->progs.tl_receive_reset;
 		break;
 	case HOOK_OWNER:
+		p[0] = t == TIER_FENTRY ? s->progs.tl_accept_fexit :
+		       t == TIER_KPROBE ? s->progs.tl_accept_kretprobe : NULL;
+		break;
+	case HOOK_ACCEPT_FD:
 		p[0] = s->progs.tl_accept4_exit;
 		p[1] = s->progs.tl_accept_exit;
 		break;
+	case HOOK_CONNECT:
+		p[0] = s->progs.tl_connect_enter;
+		p[1] = s->progs.tl_connect_exit;
+		break;
+	case HOOK_CLOSE:
+		p[0] = s->progs.tl_close_enter;
+		break;
+	case HOOK_SEED:
+		if (t == TIER_ITER) {
+			p[0] = s->progs.tl_seed_tcp;
+			p[1] = s->progs.tl_holders;
+		}
+		break;
 	case HOOK_CLEANUP:
 		p[0] = s->progs.tl_destroy;
+		break;
+	case HOOK_TIMEWAIT:
+		p[0] = t == TIER_FENTRY ? s->progs.tl_tw_sched_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_tw_sched_kprobe : NULL;
+		p[1] = t == TIER_FENTRY ? s->progs.tl_tw_kill_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_tw_kill_kprobe : NULL;
+		break;
+	case HOOK_REQSK:
+		p[0] = t == TIER_FENTRY ? s->progs.tl_req_add_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_req_add_kprobe : NULL;
+		p[1] = t == TIER_FENTRY ? s->progs.tl_req_drop_fentry :
+		       t == TIER_KPROBE ? s->progs.tl_req_drop_kprobe : NULL;
 		break;
 	default:
 		break;
@@ -127,9 +194,11 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 
 	switch (c->tier) {
 	case TIER_FENTRY:
-		return probe_fentry(c->func, c->fexit, why, n);
+		err = probe_fentry(c->func, c->fexit, why, n);
+		return err || !c->func2 ? err : probe_fentry(c->func2, c->fexit, why, n);
 	case TIER_KPROBE:
-		return probe_kprobe(c->func, why, n);
+		err = probe_kprobe(c->func, why, n);
+		return err || !c->func2 ? err : probe_kprobe(c->func2, why, n);
 	case TIER_TP_BTF:
 		return probe_tp_btf(c->btf_tp, why, n);
 	case TIER_TRACEPOINT:
@@ -142,6 +211,8 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 		}
 		return err;
 	case TIER_INFERRED:
+	case TIER_ITER:
+	case TIER_NETLINK:
 		return 0;
 	default:
 		return -EINVAL;
@@ -239,6 +310,7 @@ static void detach_all(struct tracer *tr)
 	for (int i = 0; i < tr->n_links; i++)
 		bpf_link__destroy(tr->links[i]);
 	tr->n_links = 0;
+	tr->iters[ITER_TCP] = tr->iters[ITER_HOLDERS] = NULL;
 	ring_buffer__free(tr->rb);
 	tr->rb = NULL;
 	tcplife__destroy(tr->skel);
@@ -259,6 +331,10 @@ static void configure(struct tcplife *s, const struct options *o)
 		s->rodata->cfg_rports[i] = o->rports[i];
 	for (uint32_t i = 0; i < o->n_pids; i++)
 		s->rodata->cfg_pids[i] = o->pids[i];
+	s->rodata->cfg_n_comms = o->n_comms;
+	for (uint32_t i = 0; i < o->n_comms; i++)
+		memcpy((char *)s->rodata->cfg_comms[i], o->comms[i], TL_COMM_LEN);
+	s->rodata->cfg_cgroup = o->cgroup_id;
 	/* Wake the loader when an eighth of the buffer is waiting. */
 	s->rodata->cfg_wakeup_bytes = rb_bytes / 8;
 	bpf_map__set_max_entries(s->maps.events, rb_bytes);
@@ -340,6 +416,8 @@ static int load_and_attach(struct tracer *tr, const struct options *o)
 				return err ? err : -EAGAIN;
 			}
 			tr->links[tr->n_links++] = l;
+			if (h == HOOK_SEED)
+				tr->iters[k] = l;
 		}
 	}
 	return 0;
@@ -386,14 +464,59 @@ fail:
 	return NULL;
 }
 
+/* The BPF side submits most records with BPF_RB_NO_WAKEUP and wakes us only
+ * once a batch has built up; a quiet host never reaches it. So a poll that
+ * times out also consumes whatever is waiting: records arrive within one
+ * timeout, and a busy host still pays one wake-up per batch. */
 int tracer_poll(struct tracer *tr, int timeout_ms)
 {
-	return ring_buffer__poll(tr->rb, timeout_ms);
+	int n = ring_buffer__poll(tr->rb, timeout_ms);
+
+	if (n == 0)
+		n = ring_buffer__consume(tr->rb);
+	return n;
 }
 
 int tracer_drain(struct tracer *tr)
 {
 	return ring_buffer__consume(tr->rb);
+}
+
+int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx)
+{
+	char buf[256 * sizeof(struct tl_event)];
+	size_t have = 0;
+	int fd, n = 0, err = 0;
+
+	if (!tr->iters[which])
+		return -ENOTSUP;
+	if (which == ITER_HOLDERS)
+		tr->skel->bss->holder_pass++;
+	fd = bpf_iter_create(bpf_link__fd(tr->iters[which]));
+	if (fd < 0)
+		return -errno;
+	/* Records never straddle reads in practice (the seq_file buffer
+	 * holds whole records), but carry a partial one over anyway. */
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof(buf) - have);
+		size_t off = 0;
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		for (; have - off >= sizeof(struct tl_event); off += sizeof(struct tl_event), n++)
+			fn(ctx, buf + off, sizeof(struct tl_event));
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	close(fd);
+	return err ? err : n;
 }
 
 int tracer_stats(struct tracer *tr, struct tl_stats *out)

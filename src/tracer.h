@@ -20,11 +20,24 @@ enum hook {
 	HOOK_RETRANS,   /* SYN / FIN / data retransmits */
 	HOOK_RESET,     /* resets sent and received */
 	HOOK_OWNER,     /* owner of accepted connections */
+	HOOK_ACCEPT_FD, /* fd of accepted connections (accept syscalls) */
+	HOOK_CONNECT,   /* fd of connect()ed connections */
+	HOOK_CLOSE,     /* close(): owner hand-over to the last holder */
 	HOOK_CLEANUP,   /* socket destroyed: frees the kernel-side entry */
+	HOOK_TIMEWAIT,  /* timewait socks: begun, rescheduled, ended */
+	HOOK_REQSK,     /* request socks: hashed (SYN in), unhashed */
+	HOOK_SEED,      /* sockets that existed before the tool started */
 	HOOK_MAX,
 };
 
-enum tier { TIER_NONE = 0, TIER_FENTRY, TIER_KPROBE, TIER_TP_BTF, TIER_TRACEPOINT, TIER_INFERRED };
+enum tier {
+	TIER_NONE = 0, TIER_FENTRY, TIER_KPROBE, TIER_TP_BTF, TIER_TRACEPOINT, TIER_INFERRED,
+	TIER_ITER,     /* BPF iterators (iter/tcp, iter/task_file) */
+	TIER_NETLINK,  /* NETLINK_SOCK_DIAG and /proc, from user space */
+};
+
+/* The BPF iterators of the seed hook. */
+enum tracer_iter { ITER_TCP = 0, ITER_HOLDERS };
 
 struct tracer;
 
@@ -40,6 +53,11 @@ struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx);
 int tracer_poll(struct tracer *tr, int timeout_ms);
 /* Hand over whatever is in the ring buffer without waiting. */
 int tracer_drain(struct tracer *tr);
+/* Run one iterator (in the caller's network namespace, for ITER_TCP) and
+ * hand each record it writes to `fn`. ITER_HOLDERS starts a new holder scan
+ * (see owner.bpf.c). Returns the number of records or -errno; -ENOTSUP when
+ * the seed hook did not get the iterator tier. */
+int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx);
 /* Sum the per-CPU counters. */
 int tracer_stats(struct tracer *tr, struct tl_stats *out);
 enum tier tracer_tier(const struct tracer *tr, enum hook h);

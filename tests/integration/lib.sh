@@ -7,6 +7,7 @@
 #   TL_BUILD  build directory (default: build)
 #   TL_BIN    the tracer          (default: $TL_BUILD/tcplife-states)
 #   TL_PEER   the test peer       (default: $TL_BUILD/tests/tlpeer)
+#   TL_LEAK   the leaking peer    (default: $TL_BUILD/tests/tlleak)
 #
 # Every test gets a work directory $TL_WORK = $TL_BUILD/test-logs/NAME.d
 # (peer outputs, tracer CSV/stderr), emptied at start and kept afterwards.
@@ -41,6 +42,10 @@
 #   tl_csv FILE OUT [COND...]   OUT: column, "-" rows, "#" count, "@" dump;
 #                               COND: col=v col!=v col~ere col!~ere (AND)
 #   tl_csv_get / tl_csv_count / tl_csv_show
+#   tl_leak_server / tl_leak_client NAME NS ARGS...  tlleak, ready when set up
+#   tl_ss NS LPORT RPORT FIELD  ss -tanpe truth: state recvq pid fd ino
+#   tl_json FILE OUT [K=V...]   JSON lines: OUT key, "#" count, "-" lines
+#   tl_on_exit CMD...           run CMD at cleanup, after processes are gone
 #   assert_eq assert_ne assert_ge assert_le assert_gt assert_lt
 #   assert_between assert_match assert_no_match assert_contains
 #   assert_not_contains; tl_check_ok / tl_check_fail MSG; tl_finish
@@ -53,6 +58,7 @@ TL_BUILD=${TL_BUILD:-$TL_ROOT/build}
 TL_BUILD=$(cd "$TL_BUILD" 2>/dev/null && pwd || echo "$TL_BUILD")
 TL_BIN=${TL_BIN:-$TL_BUILD/tcplife-states}
 TL_PEER=${TL_PEER:-$TL_BUILD/tests/tlpeer}
+TL_LEAK=${TL_LEAK:-$TL_BUILD/tests/tlleak}
 TL_NAME=$(basename "$0" .sh)
 TL_SHORT=${TL_NAME%%_[a-z]*} # t_01_client_close_first -> t_01
 TL_SHORT=${TL_SHORT//_/}     # -> t01
@@ -61,6 +67,7 @@ TL_FAILS=0
 TL_CHECKS=0
 TL_NETNS=()
 TL_BG_PIDS=()
+TL_EXIT_CMDS=()
 declare -A TL_PID=()     # name -> pid of a background process
 declare -A TL_TRACER=()  # name -> pid of a running tracer
 TL_T0=$(date +%s.%N)
@@ -124,6 +131,9 @@ tl_cleanup() {
 	done
 	for ns in "${TL_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null || echo "cleanup: could not delete netns $ns"
+	done
+	for i in "${!TL_EXIT_CMDS[@]}"; do
+		eval "${TL_EXIT_CMDS[$i]}" || echo "cleanup: '${TL_EXIT_CMDS[$i]}' failed"
 	done
 	exit "$rc"
 }
@@ -397,6 +407,26 @@ tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0
 	assert_eq "$rc" 0 "tracer $name exit status after SIGINT"
 }
 
+# ---------------------------------------------------------------- timewait
+
+tl_tw_listed() { # NS LPORT RPORT: the timewait sock's substate and timer, from ss ("" if none)
+	ip netns exec "$1" ss -tanoH state time-wait state fin-wait-2 "( sport = :$2 and dport = :$3 )" 2>/dev/null |
+		awk '{ print $1, $NF }'
+}
+
+# A connection still in its timewait sock when the tracer stopped: its
+# record is written open (the timewait sock outlived the trace), in
+# TIME_WAIT, timed from sock_diag listings, and `ss` agrees it is there.
+tl_assert_time_wait_open() { # CSV WHO NS LPORT RPORT
+	local csv=$1 who=$2 ns=$3 lp=$4 rp=$5
+	assert_eq "$(tl_csv_get "$csv" close_cause lport="$lp" rport="$rp")" open "$who close_cause (still in its timewait sock)"
+	assert_eq "$(tl_csv_get "$csv" end_state lport="$lp" rport="$rp")" TIME_WAIT "$who end_state"
+	assert_eq "$(tl_csv_get "$csv" closed lport="$lp" rport="$rp")" false "$who closed"
+	assert_eq "$(tl_csv_get "$csv" timing lport="$lp" rport="$rp")" inferred "$who timing"
+	assert_gt "$(tl_csv_get "$csv" time_wait_ms lport="$lp" rport="$rp")" 0 "$who time_wait_ms so far"
+	assert_match "$(tl_tw_listed "$ns" "$lp" "$rp")" '^TIME-WAIT timer:\(timewait,' "$who: ss lists its timewait sock"
+}
+
 # ---------------------------------------------------------------- CSV
 # A CSV file with a header row. Fields are split on commas; a field in
 # double quotes may hold commas and "" (comm may be quoted). Conditions:
@@ -596,4 +626,95 @@ assert_not_contains() { # STR SUBSTR MSG
 	fi
 	tl_check_fail "${3:-}: '$1' contains '$2', it must not"
 	return 1
+}
+
+# ---------------------------------------------------------------- ownership
+
+tl_on_exit() { # CMD...: run at cleanup, after the test's processes are gone
+	TL_EXIT_CMDS+=("$(printf '%q ' "$@")")
+}
+
+tl_leak_wait_ready() { # NAME TIMEOUT_S
+	tl_wait_file "$TL_WORK/$1.ready" "$2" || {
+		cat "$TL_WORK/$1.err"
+		tl_die "$1 not ready after $2 s"
+	}
+}
+
+tl_leak_server() { # NAME NS ARGS...: tlleak server; returns once it listens
+	local name=$1 ns=$2
+	shift 2
+	rm -f "$TL_WORK/$name.ready"
+	tl_bg "$name" "$ns" "$TL_LEAK" server --ready-file "$TL_WORK/$name.ready" "$@"
+	tl_leak_wait_ready "$name" 10
+}
+
+tl_leak_client() { # NAME NS ARGS...: tlleak client; returns once its connections are made (and closed, with --close)
+	local name=$1 ns=$2
+	shift 2
+	rm -f "$TL_WORK/$name.ready"
+	tl_bg "$name" "$ns" "$TL_LEAK" client --ready-file "$TL_WORK/$name.ready" "$@"
+	tl_leak_wait_ready "$name" 60
+}
+
+tl_wait_count() { # FILE ERE N TIMEOUT_S: wait until N lines match
+	local i n
+	n=$(awk -v t="$4" 'BEGIN { print int(t * 20) }')
+	for ((i = 0; i < n; i++)); do
+		(($(grep -Ec -- "$2" "$1" 2>/dev/null) >= $3)) && return 0
+		sleep 0.05
+	done
+	(($(grep -Ec -- "$2" "$1" 2>/dev/null) >= $3))
+}
+
+tl_ss() { # NS LPORT RPORT FIELD: the kernel's view (ss -tanpe in NS) of the socket
+	# lport -> rport. FIELD: state, recvq, pid, fd (the first holder), ino.
+	ip netns exec "$1" ss -tanpeH "sport = :$2 and dport = :$3" | awk -v f="$4" '
+		NR > 1 { exit }
+		{
+			v["state"] = $1; v["recvq"] = $2
+			if (match($0, /pid=[0-9]+,fd=[0-9]+/)) {
+				split(substr($0, RSTART, RLENGTH), a, /[=,]/)
+				v["pid"] = a[2]; v["fd"] = a[4]
+			}
+			if (match($0, /ino:[0-9]+/)) v["ino"] = substr($0, RSTART + 4, RLENGTH - 4)
+			print v[f]
+		}'
+}
+
+# JSON lines as the tracer writes them: flat objects, one per line. A
+# condition K=V matches "K":V literally (strings with their quotes: K='"x"').
+# shellcheck disable=SC2016 # awk program
+TL_JSON_AWK='
+function val(line, k,    i, rest, q) {
+	i = index(line, "\"" k "\":")
+	if (!i) return ""
+	rest = substr(line, i + length(k) + 3)
+	if (substr(rest, 1, 1) == "\"") { q = index(substr(rest, 2), "\""); return substr(rest, 2, q - 1) }
+	match(rest, /^[^,}\]]*/)
+	return substr(rest, 1, RLENGTH)
+}
+BEGIN { nc = split(conds, c, "\034") }
+{
+	for (i = 1; i <= nc; i++) {
+		j = index(c[i], "=")
+		k = substr(c[i], 1, j - 1); v = substr(c[i], j + 1)
+		if (index($0, "\"" k "\":" v ",") == 0 && index($0, "\"" k "\":" v "}") == 0) next
+	}
+	count++
+	if (out == "-") print
+	else if (out != "#") print val($0, out)
+}
+END { if (out == "#") print count + 0 }
+'
+
+tl_json() { # FILE OUT [K=V...]: OUT = key (its value per matching line), "#" count, "-" lines
+	local file=$1 out=$2 conds
+	shift 2
+	conds=$(IFS=$'\034'; echo "$*")
+	awk -v out="$out" -v conds="$conds" "$TL_JSON_AWK" "$file"
+}
+
+tl_proc_fd_ino() { # PID FD: the socket inode /proc/PID/fd/FD points to
+	readlink "/proc/$1/fd/$2" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p'
 }

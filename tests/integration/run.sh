@@ -34,7 +34,10 @@ export TL_PEER=$TL_BUILD/tests/tlpeer
 timeout_s=${TL_TEST_TIMEOUT:-120}
 
 pass=0 fail=0 skip=0
-for t in "$here"/t_*.sh; do
+# TL_SUITE=slow runs the slow suite (tests/integration/slow: minutes each).
+suite=$here
+[[ ${TL_SUITE:-} == slow ]] && suite=$here/slow
+for t in "$suite"/t_*.sh; do
 	[[ -e $t ]] || continue
 	name=$(basename "$t" .sh)
 	if (($# > 0)); then

@@ -43,7 +43,7 @@ assert_gt "$(c syn_retrans)" 0 "client syn_retrans"
 # client started.
 assert_ge "$(c syn_sent_ms)" 2000 "client syn_sent_ms (SYNs dropped for 2.5 s)"
 assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>' "client path"
-assert_eq "$(c close_cause)" fin "client close_cause"
+tl_assert_time_wait_open "$CSV" client "$NS" "$CP" "$SP"
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_eq "$(s synack_retrans)" 0 "server synack_retrans"
 assert_eq "$(s syn_retrans)" 0 "server syn_retrans"

@@ -5,7 +5,9 @@
 # handshake's last ACK and its duplicates) for 2.5 s, so the listener
 # retransmits the SYN-ACK; the client sends its data at 4 s. The server row's
 # synack_retrans must equal the TcpExtTCPSynRetrans delta (the only SYN-class
-# retransmits in this namespace are SYN-ACKs).
+# retransmits in this namespace are SYN-ACKs), and its syn_recv_ms must be
+# the request's SYN_RECV phase: from the SYN to the ACK that got through
+# after the SYN-ACK retransmit at 3 s, not the child's few microseconds.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
@@ -42,6 +44,10 @@ assert_eq "$(s role)" passive "server role"
 assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
 assert_eq "$(s synack_retrans)" "$delta" "server synack_retrans == TcpExtTCPSynRetrans delta"
 assert_gt "$(s synack_retrans)" 0 "server synack_retrans"
+# SYN-ACK retransmits at 1 s and 3 s; the ACK to the second one completes it.
+assert_eq "$delta" 2 "setup: two SYN-ACK retransmits (1 s, 3 s)"
+assert_between "$(s syn_recv_ms)" 2800 3600 "server syn_recv_ms (the request's phase, ~3 s)"
+assert_match "$(s path)" '^SYN_RECV>ESTABLISHED>' "server path"
 assert_eq "$(s syn_retrans)" 0 "server syn_retrans"
 assert_eq "$(s close_cause)" fin "server close_cause"
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"

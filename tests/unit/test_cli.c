@@ -92,6 +92,9 @@ static void test_usage_errors(void **state)
 		"-L 0", "-L 65536", "-L http", "-D -5", "-p 0", "-p abc", "-d 0", "-d 1.5",
 		"--ringbuf-mb 3", "--max-conns 10", "--bogus", "-L", "extra", "-4 -6",
 		"--csv - --json -", "--csv", "--stream --csv -", "-s --json -",
+		"-c 0123456789abcdef", "-c a -c b -c c -c d -c e", "--state listening",
+		"--state", "--close-wait 0", "--close-wait x", "--cgroup /proc",
+		"--cgroup /nonexistent", "--once -s", "--once -d 5",
 	};
 	struct options o;
 
@@ -107,6 +110,24 @@ static void test_usage_errors(void **state)
 	}
 }
 
+/* Issue 5's options: owner filters, states, --once, --close-wait. */
+static void test_owner_options(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "-c nginx --comm java --state close-wait --state ESTABLISHED "
+				   "--once --close-wait 30"), CLI_RUN);
+	assert_int_equal(o.n_comms, 2);
+	assert_string_equal(o.comms[1], "java");
+	assert_int_equal(o.state_mask, (1u << TL_CLOSE_WAIT) | (1u << TL_ESTABLISHED));
+	assert_true(o.once);
+	assert_int_equal(o.close_wait_s, 30);
+	/* The cgroup v2 root, where there is one, is a valid --cgroup. */
+	if (parse(&o, "--cgroup /sys/fs/cgroup") == CLI_RUN || parse(&o, "--cgroup /sys/fs/cgroup/unified") == CLI_RUN)
+		assert_true(o.cgroup_id != 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_filters_repeat),
 		cmocka_unit_test(test_outputs_and_control),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_owner_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

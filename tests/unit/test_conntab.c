@@ -84,55 +84,301 @@ static void path_is(const struct conn *c, const uint8_t *want, int n)
 #define ACTIVE (TL_F_BIRTH_SEEN | TL_F_OWNER_KNOWN)
 #define PASSIVE (TL_F_BIRTH_SEEN | TL_F_PASSIVE)
 
-/* Client closes first; the server is local and traced, so the client's
- * orphaned FIN_WAIT2 (handed to a timewait sock) becomes TIME_WAIT when
- * the server sends its FIN. */
+#define NS 4026531840u
+
+/* One sock_diag listing of namespace NS at `at`: `n` timewait socks. */
+struct listed {
+	struct tl_event e; /* its tuple */
+	uint8_t state;
+	uint32_t expires_ms;
+};
+
+static void listing(struct conntab *t, uint64_t at, const struct listed *l, int n, uint64_t overflows)
+{
+	conntab_watch_begin(t, NS, at);
+	for (int i = 0; i < n; i++)
+		conntab_watch_sock(t, &l[i].e.tuple, l[i].state, true, l[i].expires_ms);
+	conntab_watch_done(t, overflows);
+}
+
+/* Client closes first; the server is local and traced. The client's
+ * orphaned FIN_WAIT2 goes on in a timewait sock, which becomes TIME_WAIT
+ * when the server sends its FIN (exact: the server's LAST_ACK), and is
+ * complete when a listing no longer holds it. */
 static void test_client_close_first_with_local_peer(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
 	struct tl_event c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
 	struct tl_event s = rec(TL_REC_STATE, 0x5e, 1001 * MS, PASSIVE, 80, 40000);
-	static const uint8_t cpath[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2, TL_TIME_WAIT };
+	static const uint8_t cpath[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2,
+					 TL_TIME_WAIT, TL_CLOSE };
 	static const uint8_t spath[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_CLOSE_WAIT, TL_LAST_ACK, TL_CLOSE };
+	struct listed fw2 = { c, TL_FIN_WAIT2, 58600 }, tw = { c, TL_TIME_WAIT, 59100 };
+	uint32_t ns[4];
 
 	(void)state;
+	c.netns = s.netns = NS;
 	/* CLOSE -> SYN_SENT held back in the kernel (port not yet chosen). */
 	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
 	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 1001 * MS, 1001 * MS + 10);
 	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 1001 * MS, 1101 * MS);
 	st(t, s, TL_ESTABLISHED, TL_CLOSE_WAIT, 1001 * MS + 10, 1101 * MS);
 	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 1101 * MS, 1102 * MS);
-	c.sk_err = 0;
 	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 1102 * MS, 1102 * MS); /* hand-over, no peer FIN */
+	assert_int_equal(conntab_watch_netns(t, ns, 4), 1);
+	assert_int_equal(ns[0], NS);
+	listing(t, 1500 * MS, &fw2, 1, 0);
 	conntab_tick(t, 5000 * MS);
-	assert_int_equal(b.n, 0); /* parked: waiting for the server's FIN */
+	assert_int_equal(b.n, 0); /* in FIN_WAIT2, waiting for the server's FIN */
 	st(t, s, TL_CLOSE_WAIT, TL_LAST_ACK, 1101 * MS, 3101 * MS);
 	st(t, s, TL_LAST_ACK, TL_CLOSE, 3101 * MS, 3101 * MS + 50);
 	conntab_tick(t, 9000 * MS);
+	assert_int_equal(b.n, 1); /* the server */
+	listing(t, 4000 * MS, &tw, 1, 0);
+	tw.expires_ms = 100;
+	listing(t, 63000 * MS, &tw, 1, 0); /* due at 63100 */
+	listing(t, 64000 * MS, NULL, 0, 0);
+	conntab_tick(t, 65000 * MS);
 	assert_int_equal(b.n, 2);
+	assert_int_equal(conntab_watch_netns(t, ns, 4), 0);
 
 	const struct conn *cc = b.out[0].role == ROLE_ACTIVE ? &b.out[0] : &b.out[1];
 	const struct conn *sc = b.out[0].role == ROLE_ACTIVE ? &b.out[1] : &b.out[0];
 
-	path_is(cc, cpath, 5);
+	path_is(cc, cpath, 6);
 	assert_int_equal(cc->cause, CAUSE_FIN);
 	assert_true(cc->closed);
+	assert_true(cc->inferred);
 	assert_int_equal(cc->state_ns[TL_SYN_SENT], 1 * MS);
 	assert_int_equal(cc->state_ns[TL_ESTABLISHED], 100 * MS);
 	assert_int_equal(cc->state_ns[TL_FIN_WAIT1], 1 * MS);
 	assert_int_equal(cc->state_ns[TL_FIN_WAIT2], 1999 * MS); /* until the server's FIN */
-	assert_true(cc->unmeasured & (1u << TL_TIME_WAIT));
-	assert_false(cc->unmeasured & (1u << TL_FIN_WAIT2));
+	/* Gone between 63100 (due) and 64000: the midpoint, 63550. */
+	assert_int_equal(cc->state_ns[TL_TIME_WAIT], 63550 * MS - 3101 * MS);
+	assert_int_equal(cc->end_ns, 63550 * MS);
+	assert_false(cc->unmeasured & ((1u << TL_FIN_WAIT2) | (1u << TL_TIME_WAIT)));
 	assert_int_equal(cc->fin_sent, 1);
 	assert_int_equal(cc->owner.pid, 100);
 
 	path_is(sc, spath, 5);
 	assert_int_equal(sc->cause, CAUSE_FIN);
+	assert_false(sc->inferred);
 	assert_int_equal(sc->state_ns[TL_CLOSE_WAIT], 2000 * MS);
 	assert_int_equal(sc->state_ns[TL_LAST_ACK], 50);
 	assert_int_equal(sc->fin_sent, 1);
 	assert_false(sc->owner_known); /* nobody accepted it in these records */
+	conntab_free(t);
+}
+
+/* Client side only, closing into FIN_WAIT2 at 100 ms: what the listings
+ * can show. */
+static struct conntab *fin_wait2_handover(struct sinkbuf *b, struct tl_event *c, bool peer_fin)
+{
+	struct conntab *t = mk(b, NULL, 0);
+
+	*c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	c->netns = NS;
+	st(t, *c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, *c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, *c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	if (peer_fin)
+		c->flags |= TL_F_PEER_FIN;
+	st(t, *c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	return t;
+}
+
+/* tcp_fin_timeout=3: the FIN_WAIT2 timewait sock is due 3 s after the
+ * hand-over and goes without a FIN. */
+static void test_fin_wait2_timeout(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, false);
+	struct listed l = { c, TL_FIN_WAIT2, 2900 }; /* listed at 200: due at 3100 */
+
+	(void)state;
+	listing(t, 200 * MS, &l, 1, 0);
+	l.expires_ms = 100;
+	listing(t, 3000 * MS, &l, 1, 0);
+	listing(t, 3300 * MS, NULL, 0, 0); /* gone between 3100 and 3300 */
+	conntab_tick(t, 4000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_FIN_WAIT2_TIMEOUT);
+	assert_int_equal(b.out[0].state, TL_CLOSE);
+	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 3200 * MS - 21 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 0);
+	assert_int_equal(b.out[0].path[b.out[0].path_len - 2], TL_FIN_WAIT2);
+	conntab_free(t);
+}
+
+/* The peer's FIN reached the FIN_WAIT2 timewait sock between listings: the
+ * TIME_WAIT timer (60 s) started then, which the time left places. */
+static void test_substate_change_from_listing(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, false);
+	struct listed l = { c, TL_FIN_WAIT2, 59000 };
+
+	(void)state;
+	listing(t, 1000 * MS, &l, 1, 0);
+	l.state = TL_TIME_WAIT;
+	l.expires_ms = 59500; /* listed at 2000: TIME_WAIT since 1500 */
+	listing(t, 2000 * MS, &l, 1, 0);
+	conntab_flush(t, 10000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_false(b.out[0].closed); /* the timewait sock is still there */
+	assert_int_equal(b.out[0].state, TL_TIME_WAIT);
+	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 1500 * MS - 21 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 8500 * MS);
+	conntab_free(t);
+}
+
+/* tcp_max_tw_buckets full: no timewait sock was ever listed, and the
+ * namespace's TCPTimeWaitOverflow rose. */
+static void test_tw_overflow(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+	static const uint8_t want[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2, TL_CLOSE };
+
+	(void)state;
+	listing(t, 900 * MS, NULL, 0, 1);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_OVERFLOW);
+	path_is(&b.out[0], want, 5);
+	assert_int_equal(b.out[0].end_ns, 100 * MS);
+	assert_false(b.out[0].inferred);
+	conntab_free(t);
+}
+
+/* tcp_tw_reuse: a new connect() on the same 4-tuple ends TIME_WAIT at once. */
+static void test_tw_reuse(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+	struct tl_event again = rec(TL_REC_STATE, 0xc2, 5000 * MS, ACTIVE, 40000, 443);
+	struct listed l = { c, TL_TIME_WAIT, 59800 };
+
+	(void)state;
+	again.netns = NS;
+	listing(t, 300 * MS, &l, 1, 0);
+	st(t, again, TL_CLOSE, TL_SYN_SENT, 0, 5000 * MS);
+	conntab_tick(t, 6000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_REUSE);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 4900 * MS);
+	assert_int_equal(b.out[0].end_ns, 5000 * MS);
+	conntab_free(t);
+}
+
+/* Listed, then gone long before its timer: killed (an RST from the peer). */
+static void test_tw_killed(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+	struct listed l = { c, TL_TIME_WAIT, 59800 };
+
+	(void)state;
+	listing(t, 300 * MS, &l, 1, 0);
+	listing(t, 1300 * MS, NULL, 0, 0);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_KILLED);
+	assert_int_equal(b.out[0].end_ns, 800 * MS);
+	conntab_free(t);
+}
+
+/* The namespace cannot be listed: the old inference, durations after the
+ * hand-over unmeasured, counted in the summary. */
+static void test_tw_unreachable(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+	struct summary sum = {};
+
+	(void)state;
+	conntab_watch_unreachable(t, NS, 1000 * MS);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].state, TL_TIME_WAIT);
+	assert_true(b.out[0].unmeasured & (1u << TL_TIME_WAIT));
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.tw_unconfirmed, 1);
+	conntab_free(t);
+}
+
+/* A request whose final ACK never came (tcp_synack_retries=1): one SYN-ACK
+ * retransmit 1 s after the SYN, dropped when the timer fires 2 s later. */
+static void test_half_open(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct listed req = { sa, TL_SYN_RECV, 1500 };
+	struct summary sum = {};
+
+	(void)state;
+	sa.netns = NS;
+	sa.ts_ns = 5000 * MS; /* SYN at 4000 */
+	conntab_apply(t, &sa);
+	conntab_watch_begin(t, NS, 5500 * MS);
+	conntab_watch_sock(t, &req.e.tuple, TL_SYN_RECV, false, req.expires_ms);
+	conntab_watch_done(t, 0);
+	conntab_tick(t, 7600 * MS);
+	assert_int_equal(b.n, 0); /* its namespace is listed: wait for the listing */
+	listing(t, 7100 * MS, NULL, 0, 0); /* due at 7000, gone */
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].role, ROLE_PASSIVE);
+	assert_int_equal(b.out[0].cause, CAUSE_SYNACK_TIMEOUT);
+	assert_int_equal(b.out[0].state, TL_SYN_RECV);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3000 * MS);
+	assert_int_equal(b.out[0].synack_retrans, 1);
+	assert_true(b.out[0].closed);
+	assert_true(b.out[0].inferred);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.synack_orphans, 0);
+	conntab_free(t);
+}
+
+/* The child's SYN_RECV is the request's: 6.7+ kernels hand down the time
+ * since the first SYN-ACK (total_rto_time), older ones leave the SYN-ACK
+ * retransmit schedule to place the SYN. */
+static void test_request_syn_recv(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 4000 * MS, PASSIVE, 80, 40000);
+	struct tl_event s2 = rec(TL_REC_STATE, 0x5f, 9000 * MS, PASSIVE, 80, 40001);
+
+	(void)state;
+	sa.ts_ns = 2000 * MS; /* SYN at 1000 */
+	conntab_apply(t, &sa);
+	sa.ts_ns = 4000 * MS;
+	conntab_apply(t, &sa);
+	st(t, s, TL_LISTEN, TL_SYN_RECV, 0, 4000 * MS); /* child born at 4000 */
+	conntab_flush(t, 4500 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3500 * MS); /* so far, from the SYN */
+	assert_true(b.out[0].inferred);
+	conntab_free(t);
+
+	t = mk(&b, NULL, 0);
+	s2.own.req_rto_ms = 3000;
+	s2.req_retrans = 2;
+	st(t, s2, TL_SYN_RECV, TL_ESTABLISHED, 9000 * MS, 9000 * MS + 20000);
+	conntab_flush(t, 10000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3000 * MS + 20000);
+	assert_int_equal(b.out[0].synack_retrans, 2);
+	assert_false(b.out[0].inferred);
 	conntab_free(t);
 }
 
@@ -255,6 +501,111 @@ static void test_timeouts(void **state)
 	assert_int_equal(b.n, 2);
 	assert_int_equal(b.out[0].skaddr == 0xc1 ? b.out[0].cause : b.out[1].cause, CAUSE_SYN_TIMEOUT);
 	assert_int_equal(b.out[0].skaddr == 0xd1 ? b.out[0].cause : b.out[1].cause, CAUSE_TIMEOUT);
+	conntab_free(t);
+}
+
+/* fentry/kprobe tiers: the timewait sock's begin, its FIN_WAIT2 -> TIME_WAIT
+ * rearm and its end come from hooks; everything is exact, nothing listed. */
+static struct conntab *mk_hooked(struct sinkbuf *b)
+{
+	struct conntab_cfg cfg = { .fin_inferred = true, .tw_hooked = true, .emit = emit, .ctx = b };
+
+	memset(b, 0, sizeof(*b));
+	return conntab_new(&cfg);
+}
+
+static void tw_rec(struct conntab *t, const struct tl_event *like, uint8_t kind, uint8_t sub,
+		   uint8_t flags, uint64_t ts)
+{
+	struct tl_event e = rec(TL_REC_TW, 0x7770, 0, flags, like->tuple.sport, like->tuple.dport);
+
+	e.kind = kind;
+	e.oldstate = e.newstate = sub;
+	e.netns = NS;
+	e.ts_ns = ts;
+	conntab_apply(t, &e);
+}
+
+static void test_tw_hooked(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk_hooked(&b);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	uint32_t ns[2];
+
+	(void)state;
+	c.netns = NS;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	tw_rec(t, &c, TL_TW_BEGIN, TL_FIN_WAIT2, 0, 100 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	assert_int_equal(conntab_watch_netns(t, ns, 2), 0); /* nothing to list */
+	tw_rec(t, &c, TL_TW_RESCHED, TL_TIME_WAIT, 0, 700 * MS);
+	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, TL_F_EXPIRED, 61700 * MS);
+	conntab_tick(t, 62000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_FIN);
+	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 679 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 61000 * MS);
+	assert_int_equal(b.out[0].path[b.out[0].path_len - 1], TL_CLOSE);
+	assert_false(b.out[0].inferred);
+	conntab_free(t);
+
+	/* No timewait sock began before the CLOSE: tcp_max_tw_buckets. */
+	t = mk_hooked(&b);
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	c.flags |= TL_F_PEER_FIN;
+	st(t, c, TL_ESTABLISHED, TL_CLOSING, 11 * MS, 20 * MS);
+	st(t, c, TL_CLOSING, TL_CLOSE, 20 * MS, 30 * MS);
+	conntab_tick(t, 1000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_OVERFLOW);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 0);
+	conntab_free(t);
+}
+
+/* Hooked requests: hashed at the SYN, unhashed at the end. One completes
+ * (its child joins), one times out (written after the linger). */
+static void test_req_hooked(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event rq = rec(TL_REC_REQ, 0x7e9, 0, 0, 80, 40000);
+	struct tl_event rq2 = rec(TL_REC_REQ, 0x7ea, 0, 0, 80, 40001);
+	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 3200 * MS, PASSIVE, 80, 40000);
+	uint32_t ns[2];
+
+	(void)state;
+	rq.netns = rq2.netns = NS;
+	rq.kind = rq2.kind = TL_REQ_BEGIN;
+	rq.ts_ns = 1000 * MS;
+	conntab_apply(t, &rq);
+	rq2.ts_ns = 1500 * MS;
+	conntab_apply(t, &rq2);
+	assert_int_equal(conntab_watch_netns(t, ns, 2), 0); /* hooked: no listing */
+	sa.ts_ns = 2000 * MS;
+	conntab_apply(t, &sa);
+	rq.kind = TL_REQ_END;
+	rq.ts_ns = 3200 * MS; /* unhashed as its child is made ... */
+	conntab_apply(t, &rq);
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 3200 * MS, 3200 * MS + 5000); /* ... which shows up now */
+	rq2.kind = TL_REQ_END;
+	rq2.ts_ns = 4500 * MS;
+	conntab_apply(t, &rq2);
+	conntab_tick(t, 4550 * MS);
+	assert_int_equal(b.n, 0); /* lingering: a child could still show up */
+	conntab_tick(t, 4700 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_SYNACK_TIMEOUT);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3000 * MS);
+	assert_false(b.out[0].inferred);
+	conntab_flush(t, 5000 * MS);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.out[1].synack_retrans, 1);
+	assert_int_equal(b.out[1].state_ns[TL_SYN_RECV], 2200 * MS + 5000); /* from the SYN */
+	assert_false(b.out[1].inferred);
 	conntab_free(t);
 }
 
@@ -418,10 +769,194 @@ static void test_seen_mid_life(void **state)
 	conntab_free(t);
 }
 
+static void count_open(void *ctx, struct conn *c)
+{
+	(void)c;
+	(*(int *)ctx)++;
+}
+
+/* The owner a record carries wins: accept names the forking parent, its
+ * close() (other holders left) marks it released, a holder scan names the
+ * child and another holder; fd and cgroup come with the owner. */
+static void test_owner_handover_and_holders(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 1000 * MS, PASSIVE, 80, 40000);
+	struct tl_event o;
+
+	(void)state;
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 1000 * MS, 1000 * MS + 10);
+	o = rec(TL_REC_OWNER, 0x5e, 1000 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000);
+	o.owner.pid = o.owner.tid = 200;
+	o.own.fd = 4;
+	o.own.cgroup = 77;
+	o.ts_ns = 1001 * MS;
+	conntab_apply(t, &o);
+	o.flags |= TL_F_RELEASED;
+	o.own.fd = -1;
+	conntab_apply(t, &o);
+	o.type = TL_REC_HOLDER;
+	o.kind = TL_HOLDER_OWNER;
+	o.flags &= ~TL_F_RELEASED;
+	o.owner.pid = o.owner.tid = 201;
+	strcpy(o.owner.comm, "child");
+	o.own.fd = 4;
+	conntab_apply(t, &o);
+	o.kind = TL_HOLDER_OTHER;
+	o.owner.pid = 202;
+	o.own.fd = 9;
+	conntab_apply(t, &o);
+	conntab_apply(t, &o); /* an iterator's retried record: not twice */
+	conntab_flush(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].owner.pid, 201);
+	assert_string_equal(b.out[0].owner.comm, "child");
+	assert_int_equal(b.out[0].fd, 4);
+	assert_int_equal(b.out[0].cgroup, 77);
+	assert_false(b.out[0].owner_released);
+	assert_false(b.out[0].preexisting);
+	assert_int_equal(b.out[0].n_others, 1);
+	assert_int_equal(b.out[0].others[0].pid, 202);
+	assert_int_equal(b.out[0].others[0].fd, 9);
+	conntab_free(t);
+}
+
+/* A CLOSE record carries byte counts where others carry fd and cgroup. */
+static void test_close_keeps_fd(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
+
+	(void)state;
+	c.own.fd = 3;
+	c.own.cgroup = 55;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
+	c.bytes_acked = 1234;
+	c.bytes_received = 99;
+	st(t, c, TL_ESTABLISHED, TL_CLOSE, 1001 * MS, 1002 * MS);
+	conntab_tick(t, 3000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].fd, 3);
+	assert_int_equal(b.out[0].cgroup, 55);
+	assert_int_equal(b.out[0].bytes_acked, 1234);
+	conntab_free(t);
+}
+
+/* Seeded sockets: preexisting, counted once; one seeded by sock_diag (keyed
+ * by its cookie) is taken over by the first kernel record for its tuple. */
+static void test_seed_and_adoption(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event sd = rec(TL_REC_SEED, 0x1234, 0, 0, 80, 40000);
+	struct tl_event it = rec(TL_REC_SEED, 0xffff888000000100ULL, 0, TL_F_HOLDERS, 81, 40001);
+	struct tl_event h, live;
+	struct summary sum = {};
+	int n = 0;
+
+	(void)state;
+	sd.oldstate = sd.newstate = TL_CLOSE_WAIT;
+	sd.ts_ns = 1000 * MS;
+	sd.own.fd = -1;
+	conntab_apply(t, &sd);
+	h = sd;
+	h.type = TL_REC_HOLDER;
+	h.flags = TL_F_OWNER_KNOWN;
+	h.owner.pid = h.owner.tid = 300;
+	h.own.fd = 7;
+	conntab_apply(t, &h);
+	it.oldstate = it.newstate = TL_ESTABLISHED;
+	it.ts_ns = it.entered_ns = 1000 * MS;
+	conntab_apply(t, &it);
+	conntab_apply(t, &it); /* retried by the iterator */
+	/* The kernel now reports the sock_diag one by its address. */
+	live = rec(TL_REC_STATE, 0xffff888000000200ULL, 0, 0, 80, 40000);
+	st(t, live, TL_CLOSE_WAIT, TL_LAST_ACK, 0, 3000 * MS);
+	conntab_foreach_open(t, count_open, &n);
+	assert_int_equal(n, 2);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.seeded, 2);
+	conntab_flush(t, 4000 * MS);
+	assert_int_equal(b.n, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct conn *c = &b.out[i];
+
+		assert_true(c->preexisting);
+		if (c->tuple.sport == 80) {
+			assert_int_equal(c->skaddr, 0xffff888000000200ULL);
+			assert_int_equal(c->owner.pid, 300);
+			assert_int_equal(c->fd, 7);
+			assert_int_equal(c->state, TL_LAST_ACK);
+		} else {
+			assert_false(c->owner_known);
+			assert_int_equal(c->state, TL_ESTABLISHED);
+		}
+	}
+	conntab_free(t);
+}
+
+/* -c and --cgroup on the owner, like -p. */
+static void test_comm_and_cgroup_filters(void **state)
+{
+	static const char comms[1][TL_COMM_LEN] = { "server" };
+	struct sinkbuf b;
+	struct conntab_cfg cfg = { .comms = comms, .n_comms = 1, .cgroup = 77, .emit = emit, .ctx = &b };
+	struct conntab *t;
+	struct tl_event e;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	t = conntab_new(&cfg);
+	for (int i = 0; i < 3; i++) {
+		e = rec(TL_REC_OWNER, 0x100 + i, 1000 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000 + i);
+		e.oldstate = e.newstate = TL_ESTABLISHED;
+		e.ts_ns = 1000 * MS;
+		strcpy(e.owner.comm, i == 1 ? "other" : "server");
+		e.own.cgroup = i == 2 ? 78 : 77;
+		conntab_apply(t, &e);
+	}
+	conntab_flush(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].tuple.dport, 40000);
+	conntab_free(t);
+}
+
+/* Alerts: at the threshold, then after 2x, 4x ... the previous interval. */
+static void test_close_wait_due(void **state)
+{
+	struct conn c = { .state = TL_CLOSE_WAIT, .state_entered_ns = 1000 * MS };
+	const uint64_t s = 1000 * MS;
+
+	(void)state;
+	assert_false(conntab_cw_due(&c, 1999 * MS, s));
+	assert_true(conntab_cw_due(&c, 2000 * MS, s));
+	assert_false(conntab_cw_due(&c, 2100 * MS, s));
+	assert_false(conntab_cw_due(&c, 3999 * MS, s));
+	assert_true(conntab_cw_due(&c, 4000 * MS, s));
+	assert_false(conntab_cw_due(&c, 7999 * MS, s));
+	assert_true(conntab_cw_due(&c, 8000 * MS, s));
+	assert_int_equal(c.cw_alerts, 3);
+	c.state = TL_LAST_ACK;
+	assert_false(conntab_cw_due(&c, 100000 * MS, s));
+	conntab_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_close_first_with_local_peer),
+		cmocka_unit_test(test_fin_wait2_timeout),
+		cmocka_unit_test(test_substate_change_from_listing),
+		cmocka_unit_test(test_tw_overflow),
+		cmocka_unit_test(test_tw_reuse),
+		cmocka_unit_test(test_tw_killed),
+		cmocka_unit_test(test_tw_unreachable),
+		cmocka_unit_test(test_half_open),
+		cmocka_unit_test(test_request_syn_recv),
+		cmocka_unit_test(test_tw_hooked),
+		cmocka_unit_test(test_req_hooked),
 		cmocka_unit_test(test_handover_with_peer_fin_is_time_wait),
 		cmocka_unit_test(test_handover_without_peer),
 		cmocka_unit_test(test_rst_after_close),
@@ -433,6 +968,11 @@ int main(void)
 		cmocka_unit_test(test_address_reuse),
 		cmocka_unit_test(test_missed_transition),
 		cmocka_unit_test(test_seen_mid_life),
+		cmocka_unit_test(test_owner_handover_and_holders),
+		cmocka_unit_test(test_close_keeps_fd),
+		cmocka_unit_test(test_seed_and_adoption),
+		cmocka_unit_test(test_comm_and_cgroup_filters),
+		cmocka_unit_test(test_close_wait_due),
 	};
 
 	return cmocka_run_group_tests_name("conntab", tests, NULL, NULL);

@@ -32,6 +32,14 @@ static void test_accepts_valid(void **state)
 	e.skaddr = 0; /* listener address is informational only */
 	e.tuple.family = 10;
 	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
+	e = good();
+	e.type = TL_REC_TW;
+	e.kind = TL_TW_END;
+	e.newstate = TL_TIME_WAIT;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
+	e.type = TL_REC_REQ;
+	e.kind = TL_REQ_BEGIN;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
 }
 
 static void test_rejects_bad_size(void **state)
@@ -69,6 +77,18 @@ static void test_rejects_out_of_range(void **state)
 	e = good();
 	e.type = TL_REC_RESET;
 	e.kind = 7;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = good();
+	e.type = TL_REC_TW;
+	e.kind = TL_TW_END + 1;
+	e.newstate = TL_TIME_WAIT;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e.kind = TL_TW_BEGIN;
+	e.newstate = TL_ESTABLISHED; /* a timewait sock is FIN_WAIT2 or TIME_WAIT */
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = good();
+	e.type = TL_REC_REQ;
+	e.kind = TL_REQ_END + 1;
 	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
 	e = good();
 	e.tuple.family = 1; /* AF_UNIX */

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "outputs.h"
 #include "sink.h"
 #include "states.h"
 
@@ -88,6 +89,13 @@ static void conn_closed_v4(struct conn *c)
 	c->bytes_known = true;
 	c->cause = CAUSE_FIN;
 	c->closed = true;
+	c->owner.tid = 1235;
+	c->fd = 5;
+	c->cgroup = 4242;
+	c->others[0].pid = 99;
+	c->others[0].fd = 3;
+	memcpy(c->others[0].comm, "worker", 7);
+	c->n_others = 1;
 }
 
 /* A passive IPv6 connection still open at exit, owner never learnt. */
@@ -105,6 +113,8 @@ static void conn_open_v6(struct conn *c)
 	c->path[1] = TL_ESTABLISHED;
 	c->path_len = 2;
 	c->cause = CAUSE_OPEN;
+	c->fd = -1;
+	c->preexisting = true;
 }
 
 #define CSV_HEADER                                                                             \
@@ -112,18 +122,18 @@ static void conn_open_v6(struct conn *c)
 	"close_cause,syn_sent_ms,syn_recv_ms,established_ms,fin_wait1_ms,fin_wait2_ms,"        \
 	"close_wait_ms,last_ack_ms,closing_ms,time_wait_ms,syn_retrans,synack_retrans,"        \
 	"fin_sent,fin_retrans,data_retrans,rst_sent,rst_recv,bytes_acked,bytes_received,path," \
-	"closed\n"
+	"closed,timing,tid,fd,cgroup,seen_from\n"
 
 #define CSV_CLOSED_V4                                                                   \
 	"2026-11-21T11:32:05.000000Z,2026-11-21T11:32:06.500123Z,1234,curl,ipv4,10.0.0.1," \
 	"45678,93.184.216.34,443,active,CLOSE,fin,22.222,0.000,1000.000,1.500,2.000,0.000," \
 	"0.000,0.000,,1,0,1,0,2,0,0,100,5000,"                                            \
-	"SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT,true\n"
+	"SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT,true,exact,1235,5,4242,birth\n"
 
 #define CSV_OPEN_V6                                                                     \
 	"2026-11-21T11:32:05.000000Z,,,,ipv6,2001:db8::1,80,2001:db8::abcd:2,51000,passive," \
 	"ESTABLISHED,open,0.000,0.500,2250.000,0.000,0.000,0.000,0.000,0.000,0.000,"          \
-	"0,0,0,0,0,0,0,,,SYN_RECV>ESTABLISHED,false\n"
+	"0,0,0,0,0,0,0,,,SYN_RECV>ESTABLISHED,false,exact,,,,preexisting\n"
 
 static void test_csv_rows(void **state)
 {
@@ -161,7 +171,7 @@ static void test_csv_hostile_comm(void **state)
 			    "\"'=cmd|' /C \"\"x\"\",\\x1b\",ipv4,10.0.0.1,"
 			    "45678,93.184.216.34,443,active,CLOSE,fin,22.222,0.000,1000.000,1.500,"
 			    "2.000,0.000,0.000,0.000,,1,0,1,0,2,0,0,100,5000,"
-			    "SYN_SENT>UNKNOWN>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>...,true\n");
+			    "SYN_SENT>UNKNOWN>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>...,true,exact,1235,5,4242,birth\n");
 	free(out);
 }
 
@@ -214,7 +224,9 @@ static void test_json_lines(void **state)
 		"\"closing_ms\":0.000,\"time_wait_ms\":null,\"syn_retrans\":1,"
 		"\"synack_retrans\":0,\"fin_sent\":1,\"fin_retrans\":0,\"data_retrans\":2,"
 		"\"rst_sent\":0,\"rst_recv\":0,\"bytes_acked\":100,\"bytes_received\":5000,"
-		"\"path\":\"SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT\",\"closed\":true}\n"
+		"\"path\":\"SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT\",\"closed\":true,\"timing\":\"exact\","
+		"\"tid\":1235,\"fd\":5,\"cgroup\":4242,\"seen_from\":\"birth\","
+		"\"other_holders\":[{\"pid\":99,\"fd\":3,\"comm\":\"worker\"}]}\n"
 		"{\"event\":\"conn\",\"start_time\":\"2026-11-21T11:32:05.000000Z\","
 		"\"end_time\":null,\"pid\":null,\"comm\":null,"
 		"\"family\":\"ipv6\",\"laddr\":\"2001:db8::1\",\"lport\":80,"
@@ -225,7 +237,8 @@ static void test_json_lines(void **state)
 		"\"closing_ms\":0.000,\"time_wait_ms\":0.000,\"syn_retrans\":0,"
 		"\"synack_retrans\":0,\"fin_sent\":0,\"fin_retrans\":0,\"data_retrans\":0,"
 		"\"rst_sent\":0,\"rst_recv\":0,\"bytes_acked\":null,\"bytes_received\":null,"
-		"\"path\":\"SYN_RECV>ESTABLISHED\",\"closed\":false}\n"
+		"\"path\":\"SYN_RECV>ESTABLISHED\",\"closed\":false,\"timing\":\"exact\",\"tid\":null,\"fd\":null,"
+		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"other_holders\":[]}\n"
 		"{\"event\":\"conn\",\"start_time\":\"2026-11-21T11:32:05.000000Z\","
 		"\"end_time\":null,\"pid\":7,\"comm\":\"a\\\"b\\\\x5cc\\\\x1b\","
 		"\"family\":\"ipv6\",\"laddr\":\"2001:db8::1\",\"lport\":80,"
@@ -236,10 +249,11 @@ static void test_json_lines(void **state)
 		"\"closing_ms\":0.000,\"time_wait_ms\":0.000,\"syn_retrans\":0,"
 		"\"synack_retrans\":0,\"fin_sent\":0,\"fin_retrans\":0,\"data_retrans\":0,"
 		"\"rst_sent\":0,\"rst_recv\":0,\"bytes_acked\":null,\"bytes_received\":null,"
-		"\"path\":\"SYN_RECV>ESTABLISHED\",\"closed\":false}\n"
+		"\"path\":\"SYN_RECV>ESTABLISHED\",\"closed\":false,\"timing\":\"exact\",\"tid\":0,\"fd\":null,"
+		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"other_holders\":[]}\n"
 		"{\"event\":\"summary\",\"records\":1234,\"bad_records\":1,\"rb_drops\":2,"
 		"\"map_full\":3,\"stale\":4,\"conns_closed\":5,\"conns_open\":6,"
-		"\"synack_orphans\":7,\"unattributed\":8,\"elapsed_ms\":5000.123}\n");
+		"\"synack_orphans\":7,\"unattributed\":8,\"tw_unconfirmed\":0,\"elapsed_ms\":5000.123}\n");
 	free(out);
 }
 
@@ -602,6 +616,81 @@ static void test_open_file_and_stdout(void **state)
 	assert_int_equal(fflush(stdout), 0);
 }
 
+/* --close-wait alerts and the per-process summary, JSON and text. */
+static void test_close_wait_alert_and_summary(void **state)
+{
+	struct conn a;
+	struct cw_alert al = { .c = &a, .close_wait_ns = 1250000000ULL, .unread_bytes = 101 };
+	struct cw_proc p[2] = {
+		{ .pid = 1234, .comm = "curl", .sockets = 3, .oldest_ns = 5000000000ULL, .unread_bytes = 101 },
+		{ .pid = 99, .comm = "=x", .sockets = 1, .oldest_ns = 1000000ULL, .unread_unknown = 1 },
+	};
+	struct cap c;
+	char *out;
+
+	(void)state;
+	conn_closed_v4(&a);
+	a.closed = false;
+	a.state = TL_CLOSE_WAIT;
+	a.cw_alerts = 1;
+	cap_open(&c, &sink_json_ops, false);
+	assert_int_equal(sink_alert(c.s, &al), 0);
+	al.unread_bytes = -1;
+	a.owner_known = false;
+	a.preexisting = true;
+	assert_int_equal(sink_alert(c.s, &al), 0);
+	assert_int_equal(sink_cw_summary(c.s, p, 2), 0);
+	out = cap_close(&c);
+	assert_string_equal(out,
+		"{\"event\":\"close_wait\",\"pid\":1234,\"tid\":1235,\"fd\":5,\"cgroup\":4242,"
+		"\"comm\":\"curl\",\"laddr\":\"10.0.0.1\",\"lport\":45678,\"raddr\":\"93.184.216.34\","
+		"\"rport\":443,\"close_wait_ms\":1250.000,\"unread_bytes\":101,\"seen_from\":\"birth\","
+		"\"alert\":1}\n"
+		"{\"event\":\"close_wait\",\"pid\":null,\"tid\":null,\"fd\":null,\"cgroup\":null,"
+		"\"comm\":null,\"laddr\":\"10.0.0.1\",\"lport\":45678,\"raddr\":\"93.184.216.34\","
+		"\"rport\":443,\"close_wait_ms\":1250.000,\"unread_bytes\":null,"
+		"\"seen_from\":\"preexisting\",\"alert\":1}\n"
+		"{\"event\":\"close_wait_summary\",\"pid\":1234,\"comm\":\"curl\",\"sockets\":3,"
+		"\"oldest_ms\":5000.000,\"unread_bytes\":101,\"unread_unknown\":0}\n"
+		"{\"event\":\"close_wait_summary\",\"pid\":99,\"comm\":\"=x\",\"sockets\":1,"
+		"\"oldest_ms\":1.000,\"unread_bytes\":0,\"unread_unknown\":1}\n");
+	free(out);
+
+	a.owner_known = true;
+	al.unread_bytes = 0;
+	cap_open(&c, &sink_text_ops, false);
+	assert_int_equal(sink_alert(c.s, &al), 0);
+	assert_int_equal(sink_cw_summary(c.s, p, 1), 0);
+	out = cap_close(&c);
+	assert_string_equal(out, TEXT_HEADER
+		"# CLOSE_WAIT >= 1250.000 ms: pid 1234 tid 1235 comm curl fd 5 10.0.0.1:45678 <- "
+		"93.184.216.34:443; unread 0 bytes: it read the EOF and did not close\n"
+		"# CLOSE_WAIT by process:\n"
+		"#       PID COMM             SOCKETS      OLDEST_MS UNREAD_BYTES\n"
+		"#      1234 curl                   3       5000.000          101\n");
+	free(out);
+}
+
+/* --state: an open connection by its state, a closed one by its path. */
+static void test_state_filter(void **state)
+{
+	struct conn a, b;
+
+	(void)state;
+	conn_closed_v4(&a);
+	conn_open_v6(&b);
+	assert_true(conn_in_states(&a, 0));
+	assert_true(conn_in_states(&a, 1u << TL_FIN_WAIT2));
+	assert_false(conn_in_states(&a, 1u << TL_CLOSE_WAIT));
+	assert_true(conn_in_states(&b, 1u << TL_ESTABLISHED));
+	assert_false(conn_in_states(&b, 1u << TL_SYN_RECV)); /* on its path, but not now */
+	assert_int_equal(state_parse("close-wait"), TL_CLOSE_WAIT);
+	assert_int_equal(state_parse("CLOSE_WAIT"), TL_CLOSE_WAIT);
+	assert_int_equal(state_parse("Established"), TL_ESTABLISHED);
+	assert_int_equal(state_parse("close wait"), -EINVAL);
+	assert_int_equal(state_parse("close-wait-and-then-some-more"), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +708,8 @@ int main(void)
 		cmocka_unit_test(test_dev_full),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_file_and_stdout),
+		cmocka_unit_test(test_close_wait_alert_and_summary),
+		cmocka_unit_test(test_state_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The socks inet_sock_set_state never shows, as conntab sees them:
+ *  - timewait socks: a CLOSE from FIN_WAIT2/CLOSING hands the connection
+ *    to one; the record is complete only when it is gone. The hooked
+ *    tiers (TL_REC_TW) say when; without them sock_diag listings do
+ *    (conntab_watch_*, fed by sockwatch.c).
+ *  - request socks: a passive connection's SYN_RECV starts at its SYN, and
+ *    a request that never completes is written as its own record.
+ */
+#include <stdlib.h>
+#include "conntab_priv.h"
+
+/* The timewait sock is gone at `end`: the connection's record is complete. */
+static void tw_end(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t end)
+{
+	struct conn *c = &en->c;
+
+	uint8_t from = c->state;
+	uint64_t spent;
+
+	if (end < c->state_entered_ns)
+		end = c->state_entered_ns;
+	spent = end - c->state_entered_ns;
+	ct_enter(c, TL_CLOSE, end);
+	ct_notify(t, TR_INFERRED, 0, end, c, from, TL_CLOSE, spent, true);
+	ct_end_conn(t, en, cause, end);
+}
+
+/* The state the hand-over led to, once it is certain (a listing, or no
+ * listing possible): a TIME_WAIT hand-over shows as its own step. */
+void ct_tw_confirm(struct conntab *t, struct entry *en)
+{
+	struct conn *c = &en->c;
+
+	en->tw_listed = true;
+	if (en->tw_sub == TL_TIME_WAIT) {
+		ct_enter(c, TL_TIME_WAIT, en->tw_since);
+		ct_notify(t, TR_INFERRED, 0, en->tw_since, c, en->tw_from, TL_TIME_WAIT,
+		       c->state_ns[en->tw_from], true);
+	}
+	if (en->tw_peer_fin && c->state == TL_FIN_WAIT2) {
+		ct_enter(c, TL_TIME_WAIT, en->tw_peer_fin);
+		ct_notify(t, TR_INFERRED, 0, en->tw_peer_fin, c, TL_FIN_WAIT2, TL_TIME_WAIT,
+		       c->state_ns[TL_FIN_WAIT2], true);
+	}
+}
+
+/* No listing can tell what the timewait sock did (its namespace is gone or
+ * not reachable): write what the hand-over itself told, durations after it
+ * unmeasured, as before timewait tracking. */
+static void tw_give_up(struct conntab *t, struct entry *en, uint64_t now)
+{
+	struct conn *c = &en->c;
+
+	if (!en->tw_listed)
+		ct_tw_confirm(t, en);
+	c->unmeasured |= BIT(c->state);
+	t->tw_unconfirmed++;
+	ct_end_conn(t, en, CAUSE_FIN, now > c->state_entered_ns ? c->state_entered_ns : now);
+}
+
+/* The connection passed to a timewait sock at `ts` (tcp_time_wait()); it
+ * is complete only when that sock is gone, which a listing will show. */
+void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts)
+{
+	struct entry *old = hmap_get(&t->tw, &en->key);
+
+	if (old) /* the same 4-tuple in another namespace: settle the older one */
+		tw_give_up(t, old, ts);
+	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
+		hmap_del(&t->by_sk, &en->c.skaddr); /* the socket itself is gone */
+	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
+		hmap_del(&t->by_tuple, &en->key);
+	en->indexed = false;
+	en->tw_from = from;
+	en->tw_sub = sub;
+	en->tw_since = ts;
+	if (t->cfg.tw_hooked) {
+		/* The hooks saw the sock begin, just before this CLOSE, or
+		 * tcp_time_wait() made none (tcp_max_tw_buckets): exact. */
+		struct tw_note *note = hmap_del(&t->tw_notes, &en->key);
+
+		if (!note) {
+			en->tw_listed = true;
+			tw_end(t, en, CAUSE_TW_OVERFLOW, ts);
+			return;
+		}
+		en->tw_sub = note->sub;
+		free(note);
+		if (hmap_put(&t->tw, &en->key, en)) {
+			tw_give_up(t, en, ts);
+			return;
+		}
+		en->tw = true;
+		ct_tw_confirm(t, en);
+		return;
+	}
+	/* No namespace, nothing to list in: settle on the hand-over alone. */
+	if (!en->c.netns || hmap_put(&t->tw, &en->key, en)) {
+		en->tw = false;
+		tw_give_up(t, en, ts);
+		return;
+	}
+	en->tw = true;
+	en->c.inferred = true; /* what follows comes from listings */
+}
+
+/* fentry/kprobe tiers: a timewait sock began, changed substate or ended. */
+void ct_apply_tw(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct entry *w;
+
+	ct_make_key(&e->tuple, false, &k);
+	if (e->kind == TL_TW_BEGIN) {
+		struct tw_note *n = hmap_get(&t->tw_notes, &k);
+
+		if (!n) {
+			n = calloc(1, sizeof(*n));
+			if (!n || hmap_put(&t->tw_notes, &k, n)) {
+				free(n);
+				return; /* its CLOSE will read as an overflow */
+			}
+		}
+		n->ts = e->ts_ns;
+		n->netns = e->netns;
+		n->sub = e->newstate;
+		return;
+	}
+	w = hmap_get(&t->tw, &k);
+	if (!w || (e->netns && w->c.netns && e->netns != w->c.netns))
+		return;
+	if (e->kind == TL_TW_RESCHED) {
+		/* The peer's FIN came: tcp_timewait_state_process() rearms the
+		 * timer for TIME_WAIT. (A rearm in TIME_WAIT restarts it.) */
+		if (w->c.state == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT) {
+			ct_enter(&w->c, TL_TIME_WAIT, e->ts_ns);
+			ct_notify(t, TR_STATE, 0, e->ts_ns, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT,
+			       w->c.state_ns[TL_FIN_WAIT2], true);
+		}
+		return;
+	}
+	if (e->flags & TL_F_EXPIRED)
+		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, e->ts_ns);
+	else
+		tw_end(t, w, CAUSE_TW_KILLED, e->ts_ns);
+}
+
+/* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
+void ct_apply_req(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct pending_synack *p;
+
+	ct_make_key(&e->tuple, false, &k);
+	p = hmap_get(&t->synacks, &k);
+	if (e->kind == TL_REQ_END) {
+		if (p) /* written after the linger, unless its child shows up */
+			p->end_ns = e->ts_ns;
+		return; /* else its child took it over already */
+	}
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p || hmap_put(&t->synacks, &k, p)) {
+			free(p);
+			return;
+		}
+		p->tuple = e->tuple;
+	}
+	p->netns = e->netns;
+	p->begin_ns = e->ts_ns;
+}
+
+/* A new life of a 4-tuple whose timewait sock we follow: the kernel reused
+ * it (tcp_tw_reuse on connect(), or a new SYN accepted in TIME_WAIT). */
+void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts)
+{
+	struct entry *w = hmap_get(&t->tw, k);
+
+	if (!w || (netns && w->c.netns && netns != w->c.netns))
+		return;
+	if (!w->tw_listed)
+		ct_tw_confirm(t, w);
+	tw_end(t, w, CAUSE_TW_REUSE, ts);
+}
+
+/* The request's SYN arrived (the child joining its SYN-ACK retransmits).
+ * Since 6.7 the child inherits the time since the first SYN-ACK in
+ * total_rto_time (ms, the kernel's own clock); before, the request timer's
+ * fixed schedule places the SYN one TCP_TIMEOUT_INIT before the first
+ * retransmit, to within the timer wheel's slack. */
+uint64_t ct_request_start(const struct tl_event *e, const struct pending_synack *p, bool *inferred)
+{
+	/* total_rto_time is taken when the child is created: at its birth. */
+	uint64_t child = e->birth_ns ? e->birth_ns : e->ts_ns;
+
+	*inferred = false;
+	if (p && p->begin_ns)
+		return p->begin_ns; /* hooked: the request was hashed as its SYN came */
+	if (e->type == TL_REC_STATE && e->oldstate == TL_SYN_RECV && e->newstate == TL_ESTABLISHED &&
+	    e->own.req_rto_ms != TL_REQ_RTO_UNKNOWN && e->own.req_rto_ms && e->own.req_rto_ms * MS < child)
+		return child - e->own.req_rto_ms * MS;
+	if (p && p->first_ns > REQ_RTO_INIT_NS) {
+		*inferred = true;
+		return p->first_ns - REQ_RTO_INIT_NS;
+	}
+	return 0;
+}
+
+/* Move a passive connection's start back to its SYN: the SYN_RECV phase is
+ * the request's, not the child's few microseconds. */
+void ct_set_request_start(struct conn *c, uint64_t syn, bool inferred)
+{
+	if (!syn || !c->start_exact || !c->path_len || c->path[0] != TL_SYN_RECV)
+		return;
+	if (c->state == TL_SYN_RECV)
+		c->state_entered_ns = syn; /* not settled yet */
+	else
+		c->state_ns[TL_SYN_RECV] += c->start_ns - syn; /* wraps right if syn is later */
+	c->start_ns = syn;
+	c->inferred = inferred;
+}
+
+/* A passive child: its request's SYN-ACK retransmits and SYN_RECV phase. */
+void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event *e)
+{
+	struct pending_synack *p = hmap_del(&t->synacks, &en->key);
+	bool inferred;
+	uint64_t syn;
+
+	if (p)
+		en->c.synack_retrans += p->count;
+	syn = ct_request_start(e, p, &inferred);
+	if (syn < en->c.start_ns)
+		ct_set_request_start(&en->c, syn, inferred);
+	free(p);
+}
+
+/* The connection in a FIN_WAIT2 timewait sock whose peer is `peer`, if the
+ * peer is local and traced. */
+static struct entry *tw_partner(struct conntab *t, const struct entry *peer)
+{
+	struct tkey k;
+	struct entry *w;
+
+	ct_make_key(&peer->c.tuple, true, &k);
+	w = hmap_get(&t->tw, &k);
+	return w && w->c.state == TL_FIN_WAIT2 ? w : NULL;
+}
+
+/* A FIN_WAIT2 timewait sock's local peer sent its FIN: the sock moves to
+ * TIME_WAIT when it arrives (same host: microseconds later). This time is
+ * exact; a listing would only bound it. */
+void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
+{
+	struct entry *w = tw_partner(t, peer);
+
+	if (!w)
+		return;
+	if (!w->tw_listed) {
+		w->tw_peer_fin = ts; /* applied when the hand-over is confirmed */
+		return;
+	}
+	ct_enter(&w->c, TL_TIME_WAIT, ts);
+	ct_notify(t, TR_INFERRED, 0, ts, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT, w->c.state_ns[TL_FIN_WAIT2], true);
+}
+
+/* The local peer of a FIN_WAIT2 timewait sock reset the connection: an RST
+ * kills the sock (tcp_timewait_state_process()). */
+void ct_peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
+{
+	struct entry *w = tw_partner(t, peer);
+
+	if (!w || !peer->c.rst_sent)
+		return;
+	if (!w->tw_listed)
+		ct_tw_confirm(t, w);
+	w->c.rst_recv++;
+	tw_end(t, w, CAUSE_RST_RECV, ts);
+}
+
+void ct_apply_synack(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct pending_synack *p;
+	struct conn tmp = { .tuple = e->tuple, .state = TL_SYN_RECV, .role = ROLE_PASSIVE };
+
+	ct_make_key(&e->tuple, false, &k);
+	p = hmap_get(&t->synacks, &k);
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p || hmap_put(&t->synacks, &k, p)) {
+			free(p);
+			t->synack_orphans++;
+			return;
+		}
+		p->first_ns = e->ts_ns;
+		p->tuple = e->tuple;
+		p->netns = e->netns;
+	}
+	p->last_ns = e->ts_ns;
+	p->count++;
+	tmp.synack_retrans = p->count;
+	ct_notify(t, TR_SYNACK, 0, e->ts_ns, &tmp, TL_SYN_RECV, TL_SYN_RECV, 0, false);
+}
+
+/* When a request's timer is next due after its last SYN-ACK retransmit. */
+static uint64_t request_due(const struct pending_synack *p)
+{
+	uint64_t rto = p->count < 8 ? REQ_RTO_INIT_NS << p->count : REQ_RTO_MAX_NS;
+
+	return p->last_ns + (rto < REQ_RTO_MAX_NS ? rto : REQ_RTO_MAX_NS);
+}
+
+/* A request that never completed: its own record, passive, ended in
+ * SYN_RECV. Its start and end come from the request timer's schedule. */
+static void half_open(struct conntab *t, struct pending_synack *p)
+{
+	struct entry *en = calloc(1, sizeof(*en));
+	struct conn *c;
+	/* Hooked: hashed and unhashed, exact. Else the timer's schedule. */
+	uint64_t due = p->end_ns ? p->end_ns : request_due(p);
+
+	if (!en) {
+		t->synack_orphans += p->count;
+		return;
+	}
+	c = &en->c;
+	c->tuple = p->tuple;
+	c->netns = p->netns;
+	c->role = ROLE_PASSIVE;
+	if (p->begin_ns)
+		c->start_ns = p->begin_ns;
+	else
+		c->start_ns = p->first_ns > REQ_RTO_INIT_NS ? p->first_ns - REQ_RTO_INIT_NS : p->first_ns;
+	c->start_exact = true;
+	c->state = TL_SYN_RECV;
+	c->state_entered_ns = c->start_ns;
+	ct_path_add(c, TL_SYN_RECV);
+	c->synack_retrans = p->count;
+	c->inferred = !p->end_ns;
+	ct_settle(c, due);
+	c->cause = CAUSE_SYNACK_TIMEOUT;
+	c->closed = true;
+	c->end_ns = due;
+	ct_finish(t, en); /* never in an index: ct_finish() only writes and frees it */
+}
+
+/* Requests whose timer has run out without a new SYN-ACK: gone, unless a
+ * listing of their namespace still holds them. A namespace never listed
+ * (0: unknown) is decided on the schedule alone. */
+void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	hmap_for_each_safe(&t->synacks, n, next, b) {
+		struct pending_synack *p = n->value;
+
+		if (p->begin_ns) {
+			/* Hooked: ended when unhashed, unless its child came. */
+			if (listed_only || !p->end_ns || p->end_ns + t->cfg.linger_ns > now_ns)
+				continue;
+		} else if (listed_only ? p->netns != netns || p->gen == t->w_gen || request_due(p) > t->w_start
+				       : p->netns || request_due(p) + t->cfg.watch_slack_ns > now_ns) {
+			continue;
+		}
+		hmap_del(&t->synacks, n->key);
+		half_open(t, p);
+		free(p);
+	}
+}
+
+size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
+{
+	size_t n = 0, b;
+	struct hmap_node *h;
+
+	/* With the hooks, timewait socks and hashed requests need no listing. */
+	for (int m = t->cfg.tw_hooked; m < 2; m++) {
+		const struct hmap *map = m ? &t->synacks : &t->tw;
+
+		for (h = hmap_first(map, &b); h; h = hmap_next(map, h, &b)) {
+			uint32_t id = m ? ((struct pending_synack *)h->value)->netns
+					: ((struct entry *)h->value)->c.netns;
+			size_t i;
+
+			if (m && ((struct pending_synack *)h->value)->begin_ns)
+				continue;
+
+			for (i = 0; i < n && ns[i] != id; i++)
+				;
+			if (i == n && n < max && id)
+				ns[n++] = id;
+		}
+	}
+	return n;
+}
+
+void conntab_watch_begin(struct conntab *t, uint32_t netns, uint64_t start_ns)
+{
+	t->w_netns = netns;
+	t->w_start = start_ns;
+	t->w_gen++;
+}
+
+void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state,
+			bool timewait, uint32_t expires_ms)
+{
+	struct tkey k;
+	struct entry *w;
+	struct pending_synack *p;
+	uint64_t due = t->w_start + expires_ms * MS;
+
+	ct_make_key(tu, false, &k);
+	if (state == TL_SYN_RECV) {
+		p = hmap_get(&t->synacks, &k);
+		if (p && p->netns == t->w_netns)
+			p->gen = t->w_gen;
+		return;
+	}
+	w = timewait ? hmap_get(&t->tw, &k) : NULL;
+	if (!w || w->c.netns != t->w_netns || w->tw_since > t->w_start)
+		return;
+	if (!w->tw_listed)
+		ct_tw_confirm(t, w);
+	if (w->c.state == TL_FIN_WAIT2 && state == TL_TIME_WAIT) {
+		/* The peer's FIN came since: TIME_WAIT's timer started then. */
+		uint64_t at = due > TW_LEN_NS ? due - TW_LEN_NS : 0;
+
+		if (at < w->c.state_entered_ns)
+			at = w->c.state_entered_ns;
+		if (at > t->w_start)
+			at = t->w_start;
+		ct_enter(&w->c, TL_TIME_WAIT, at);
+		ct_notify(t, TR_INFERRED, 0, at, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT,
+		       w->c.state_ns[TL_FIN_WAIT2], true);
+	}
+	w->tw_gen = t->w_gen;
+	w->tw_seen_ns = t->w_start;
+	w->tw_due_ns = due;
+}
+
+void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	hmap_for_each_safe(&t->tw, n, next, b) {
+		struct entry *w = n->value;
+		uint64_t from, end;
+
+		if (t->cfg.tw_hooked || w->c.netns != t->w_netns || w->tw_gen == t->w_gen ||
+		    w->tw_since > t->w_start)
+			continue;
+		if (!w->tw_listed) {
+			/* Never listed: tcp_time_wait() found no room for a timewait
+			 * sock and closed at once, if the namespace's own counter
+			 * says so; else it went before the first listing. */
+			if (tw_overflows) {
+				tw_overflows--;
+				w->tw_listed = true; /* nothing to confirm: no TIME_WAIT */
+				w->c.inferred = false;
+				tw_end(t, w, CAUSE_TW_OVERFLOW, w->tw_since);
+			} else {
+				ct_tw_confirm(t, w);
+				tw_end(t, w, CAUSE_TW_KILLED, (w->tw_since + t->w_start) / 2);
+			}
+			continue;
+		}
+		/* Gone between the last listing and this one: if its timer was
+		 * due, it expired (the timer wheel fires up to 1/8 late); if not,
+		 * something killed it early. The midpoint halves the error. */
+		from = w->tw_due_ns > w->tw_seen_ns ? w->tw_due_ns : w->tw_seen_ns;
+		if (w->tw_due_ns <= t->w_start) {
+			end = from < t->w_start ? (from + t->w_start) / 2 : t->w_start;
+			tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, end);
+		} else {
+			tw_end(t, w, CAUSE_TW_KILLED, (w->tw_seen_ns + t->w_start) / 2);
+		}
+	}
+	ct_expire_requests(t, t->w_start, true, t->w_netns);
+}
+
+void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	hmap_for_each_safe(&t->tw, n, next, b) {
+		struct entry *w = n->value;
+
+		if (w->c.netns == netns)
+			tw_give_up(t, w, now_ns);
+	}
+	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
+		if (((struct pending_synack *)n->value)->netns == netns)
+			((struct pending_synack *)n->value)->netns = 0; /* schedule alone */
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * conntab's insides, shared by conntab.c (full sockets: records, states,
+ * closes, the linger) and conntab_minisock.c (the socks no tracepoint shows:
+ * timewait and request socks). Not an API: include conntab.h instead.
+ */
+#ifndef TL_CONNTAB_PRIV_H
+#define TL_CONNTAB_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "conntab.h"
+#include "hmap.h"
+
+#define AF_INET_ 2
+#define AF_INET6_ 10
+#define BIT(s) (1u << (s))
+#define MS 1000000ULL
+#define SEC 1000000000ULL
+/* TCP_TIMEWAIT_LEN: a timewait sock's TIME_WAIT timer, fixed at 60 s in
+ * every kernel (the FIN_WAIT2 substate uses tcp_fin_timeout instead). */
+#define TW_LEN_NS (60 * SEC)
+/* TCP_TIMEOUT_INIT and TCP_RTO_MAX: a request's timer fires 1 s after the
+ * SYN, then doubles; each firing resends the SYN-ACK or drops the request. */
+#define REQ_RTO_INIT_NS SEC
+#define REQ_RTO_MAX_NS (120 * SEC)
+
+/* A tuple normalised for matching: an IPv4-mapped IPv6 address is IPv4. */
+struct tkey {
+	uint8_t laddr[16];
+	uint8_t raddr[16];
+	uint16_t lport, rport;
+	uint16_t family, _pad;
+};
+
+struct entry {
+	struct conn c;
+	struct entry *prev, *next; /* linger list, oldest first */
+	uint64_t linger_until;     /* 0: not lingering */
+	bool sent_fin;             /* this side's FIN was seen leaving */
+	bool indexed;              /* present in by_tuple */
+	/* Handed to a timewait sock (in the `tw` index until it is gone). */
+	bool tw;
+	bool tw_listed;            /* sock_diag has listed the timewait sock */
+	uint8_t tw_from;           /* the full socket's last state */
+	uint8_t tw_sub;            /* inferred substate at the hand-over */
+	uint64_t tw_since;         /* the hand-over (the CLOSE record) */
+	uint64_t tw_peer_fin;      /* a traced peer's FIN left before the first listing */
+	uint64_t tw_gen;           /* the last listing that held it */
+	uint64_t tw_seen_ns;       /* when that listing began */
+	uint64_t tw_due_ns;        /* when its timer is due (listing + idiag_expires) */
+	bool seeded;               /* a SEED record was applied (counted once) */
+	struct tkey key;
+};
+
+/* SYN-ACK retransmits of a request, kept by tuple until its child appears. */
+struct pending_synack {
+	struct tl_tuple tuple;
+	uint32_t netns;
+	uint32_t count;
+	uint64_t first_ns, last_ns;
+	uint64_t gen;              /* the last listing that held the request */
+	uint64_t begin_ns, end_ns; /* hooked (TL_REC_REQ): hashed, unhashed; 0 = not seen */
+};
+
+/* A timewait sock the hooks saw begin before its connection's CLOSE record
+ * (tcp_time_wait() makes it, then closes the full socket). */
+struct tw_note {
+	uint64_t ts;
+	uint32_t netns;
+	uint8_t sub;
+};
+
+struct conntab {
+	struct conntab_cfg cfg;
+	struct hmap by_sk;     /* skaddr -> entry */
+	struct hmap by_tuple;  /* tkey -> entry, live connections */
+	struct hmap tw;        /* tkey -> entry handed to a timewait sock */
+	struct hmap synacks;   /* tkey -> pending_synack */
+	struct hmap tw_notes;  /* tkey -> tw_note, hooked tiers only */
+	struct entry *lhead, *ltail;
+	uint64_t closed, open, synack_orphans, unattributed, tw_unconfirmed, seeded;
+	/* The listing in progress (conntab_watch_begin .. _done). */
+	uint32_t w_netns;
+	uint64_t w_start, w_gen;
+};
+
+/* conntab.c */
+void ct_make_key(const struct tl_tuple *tu, bool swap, struct tkey *k);
+void ct_path_add(struct conn *c, uint8_t state);
+void ct_settle(struct conn *c, uint64_t ts);
+void ct_enter(struct conn *c, uint8_t state, uint64_t ts);
+void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
+		   const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known);
+void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts);
+void ct_finish(struct conntab *t, struct entry *en);
+
+/* conntab_minisock.c */
+void ct_tw_confirm(struct conntab *t, struct entry *en);
+void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts);
+void ct_apply_tw(struct conntab *t, const struct tl_event *e);
+void ct_apply_req(struct conntab *t, const struct tl_event *e);
+void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts);
+uint64_t ct_request_start(const struct tl_event *e, const struct pending_synack *p, bool *inferred);
+void ct_set_request_start(struct conn *c, uint64_t syn, bool inferred);
+void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event *e);
+void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts);
+void ct_peer_gone(struct conntab *t, struct entry *peer, uint64_t ts);
+void ct_apply_synack(struct conntab *t, const struct tl_event *e);
+void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns);
+
+#endif /* TL_CONNTAB_PRIV_H */

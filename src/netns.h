@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Network namespaces. NETLINK_SOCK_DIAG and iter/tcp show only the sockets
+ * of the namespace the netlink socket or the iterator was created in, while
+ * the tracepoints see every namespace; so the loader visits each namespace
+ * in use (setns) to seed, and the owner's one to read a receive queue.
+ */
+#ifndef TL_NETNS_H
+#define TL_NETNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct netns_list {
+	int *fds; /* one open /proc/PID/ns/net per distinct namespace */
+	size_t n;
+};
+
+/* Every namespace some process is in, the caller's first. 0 or -errno. */
+int netns_list_all(struct netns_list *l);
+void netns_list_free(struct netns_list *l);
+/* open("/proc/PID/ns/net") (pid 0: the caller's); fd or -errno. */
+int netns_open(uint32_t pid);
+/* The namespace's identity (its inode), 0 if unknown. */
+uint64_t netns_id(int fd);
+/* setns(fd, CLONE_NEWNET); 0 or -errno. */
+int netns_enter(int fd);
+/* fn(arg) inside namespace `fd`, then back to `home` (the caller's). Returns
+ * fn's result; -ENOENT if the namespace could not be entered (gone); exits
+ * the process if it cannot get back home, as everything after would look
+ * at the wrong namespace. */
+int netns_run(int fd, int home, int (*fn)(void *arg), void *arg);
+
+#endif /* TL_NETNS_H */

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#ifndef TL_SOCKWATCH_H
+#define TL_SOCKWATCH_H
+
+/*
+ * Follows the socks no tracepoint shows (timewait socks, request socks) by
+ * listing them with sock_diag in each network namespace conntab waits on,
+ * about once a second. A namespace is entered with setns() only to open
+ * its netlink socket and its /proc/net/netstat; both are closed as soon as
+ * nothing waits there, so a deleted namespace is not kept alive.
+ */
+#include <stdint.h>
+#include "conntab.h"
+
+struct sockwatch;
+
+struct sockwatch *sockwatch_new(uint64_t interval_ns);
+void sockwatch_free(struct sockwatch *w);
+/* List what conntab waits on, if the interval has passed since the last time. */
+void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns);
+/* Listings made, and their total cost, for the summary (-v) and benchmarks. */
+void sockwatch_cost(const struct sockwatch *w, uint64_t *listings, uint64_t *socks, uint64_t *ns);
+
+#endif

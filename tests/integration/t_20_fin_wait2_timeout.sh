@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Orphaned FIN_WAIT2: with net.ipv4.tcp_fin_timeout=3 in the namespace, the
+# client closes and the server never does (it reads the EOF and holds its
+# socket). The client's socket passes to a timewait sock in FIN_WAIT2 (the
+# tracepoint says FIN_WAIT2 -> CLOSE here) that the kernel drops after
+# 3 s. The client's row must show fin_wait2_ms ~ 3000 and say the FIN_WAIT2
+# timer expired; `ss` must have listed that sock with its timer.
+source "$(dirname "$0")/lib.sh"
+tl_require
+
+tl_netns_new NS
+tl_ports SP CP
+CSV=$TL_WORK/trace.csv
+tl_sysctl "$NS" net.ipv4.tcp_fin_timeout=3
+
+tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --never-close
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
+tl_expect_exit cli 10
+sleep 1
+listed=$(tl_tw_listed "$NS" "$CP" "$SP")
+echo "ss at ~1 s: $listed"
+sleep 3.5 # the timer (3 s) plus the timer wheel's slack and a listing
+gone=$(tl_tw_listed "$NS" "$CP" "$SP")
+sleep 1
+tl_tracer_stop tr
+
+tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+assert_match "$listed" '^FIN-WAIT-2 timer:\(timewait,' "setup: ss lists the client's FIN_WAIT2 timewait sock"
+assert_eq "$gone" "" "setup: the timewait sock is gone after 4.5 s"
+
+c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
+assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
+assert_eq "$(c close_cause)" fin_wait2_timeout "client close_cause"
+assert_eq "$(c closed)" true "client closed"
+assert_eq "$(c end_state)" CLOSE "client end_state"
+assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>CLOSE$' "client path (no TIME_WAIT)"
+assert_between "$(c fin_wait2_ms)" 2900 4600 "client fin_wait2_ms (tcp_fin_timeout=3, +timer slack, +-listing)"
+assert_eq "$(c timing)" inferred "client timing"
+assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
+# The server is still in CLOSE_WAIT: written open at exit.
+assert_eq "$(tl_csv_get "$CSV" end_state lport="$SP" rport="$CP")" CLOSE_WAIT "server end_state"
+
+tl_finish
