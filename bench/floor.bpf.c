@@ -17,6 +17,15 @@ int floor_state_tp(void *ctx) { return 0; }
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int floor_accept4_exit(void *ctx) { return 0; }
 
+SEC("tracepoint/syscalls/sys_enter_connect")
+int floor_connect_enter(void *ctx) { return 0; }
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int floor_connect_exit(void *ctx) { return 0; }
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int floor_close_enter(void *ctx) { return 0; }
+
 SEC("tracepoint/tcp/tcp_destroy_sock")
 int floor_destroy(void *ctx) { return 0; }
 
