@@ -50,9 +50,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
+BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers
+.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -61,6 +62,7 @@ help:
 	@echo 'sudo make run      install missing packages, build, start tracing'
 	@echo 'sudo make test     install missing packages, build, run every test'
 	@echo 'make unit          unit tests only (no root)'
+	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and README'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'sudo make kmatrix  integration tests on Debian 6.1/6.12 kernels in qemu, per hook tier'
@@ -82,7 +84,7 @@ deps:
 	apt-get -o DPkg::Lock::Timeout=600 update -qq && \
 	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/tcplife.h $(VMLINUX) | $(OUTPUT)/bpf
@@ -117,6 +119,30 @@ $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
 
 helpers: $(HELPER_BINS)
+
+$(OUTPUT)/bench/churn: bench/churn.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
+
+# The tracer's own sock_diag dump, timed.
+$(OUTPUT)/bench/twdiag: bench/twdiag.c $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(APP_CFLAGS) $^ -lmnl -o $@
+
+$(OUTPUT)/bench/floor: bench/floor.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lbpf -o $@
+
+$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+bench-bins: $(BENCH_BINS)
+
+# Not part of `make test`: it takes minutes and its numbers are not pass/fail.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all bench-bins
+	$(Q)bench/run.sh $(OUTPUT)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp

@@ -27,20 +27,31 @@ struct trace_event_raw_tcp_event_sk___tl {
 	const void *skaddr;
 } __attribute__((preserve_access_index));
 
-/* What is read only once, when the socket reaches CLOSE. */
-static __always_inline void close_info(const struct sock *sk, struct tl_event *e)
+/* What the CLOSE record carries; each tier reads it the way it can. */
+struct close_vals {
+	__u64 bytes_acked;
+	__u64 bytes_received;
+	__s32 sk_err;
+	bool peer_fin;
+};
+
+/* tcp_fin() sets SOCK_DONE when the peer's FIN arrives; at a CLOSE from
+ * FIN_WAIT2 it tells a TIME_WAIT hand-over from an orphaned FIN_WAIT2 one
+ * (tcp_close() sets sk_shutdown = SHUTDOWN_MASK, so that can't). */
+static __always_inline bool sock_done(unsigned long skc_flags)
+{
+	return skc_flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE));
+}
+
+/* Classic tracepoint tier: the socket is an untyped address. */
+static __always_inline void close_vals_probed(const struct sock *sk, struct close_vals *cv)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags); /* sk_flags is a macro */
 
-	e->sk_err = BPF_CORE_READ(sk, sk_err);
-	/* tcp_fin() sets SOCK_DONE when the peer's FIN arrives; at a CLOSE from
-	 * FIN_WAIT2 it tells a TIME_WAIT hand-over from an orphaned FIN_WAIT2
-	 * one (tcp_close() sets sk_shutdown = SHUTDOWN_MASK, so that can't). */
-	if (sk_flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))
-		e->flags |= TL_F_PEER_FIN;
-	e->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
-	e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	cv->sk_err = BPF_CORE_READ(sk, sk_err);
+	cv->peer_fin = sock_done(BPF_CORE_READ(sk, __sk_common.skc_flags)); /* sk_flags is a macro */
+	cv->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
+	cv->bytes_received = BPF_CORE_READ(tp, bytes_received);
 }
 
 /* The child's SYN_RECV lasts microseconds; the handshake's real SYN_RECV
@@ -69,11 +80,35 @@ static __always_inline bool in_owner_context(int old, int new)
 	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
 }
 
-static __always_inline int on_state(const struct sock *sk, int old, int new, const struct tl_tuple *t)
+/* Insert the entry of a socket seen for the first time (or reborn). */
+static __always_inline int insert(__u64 key, const struct sk_info *fresh, bool born)
+{
+	struct sk_info *prev;
+
+	if (!bpf_map_update_elem(&socks, &key, fresh, BPF_NOEXIST))
+		return 0;
+	/* A tracked socket reborn without its end seen: tcp_destroy_sock was
+	 * missed. The loader ends the old life by (skaddr, birth). */
+	prev = born ? bpf_map_lookup_elem(&socks, &key) : NULL;
+	if (prev && prev->state != TL_CLOSE)
+		stat_inc(TL_STAT_STALE);
+	if (bpf_map_update_elem(&socks, &key, fresh, BPF_ANY)) {
+		stat_inc(TL_STAT_MAP_FULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* `cv` is read only when `new` is TL_CLOSE. A socket seen for the first
+ * time is worked on in a stack copy and inserted once at the end (one hash
+ * walk, not an insert and a second lookup); its record is reserved before
+ * and discarded if the insert fails, as it was never tracked. */
+static __always_inline int on_state(const struct sock *sk, int old, int new, const struct tl_tuple *t,
+				    const struct close_vals *cv)
 {
 	__u64 key = (__u64)sk, now;
-	struct sk_info *si;
-	struct tl_event *e;
+	struct sk_info fresh, *si;
+	struct tl_event *e = NULL;
 	bool born, was_traced;
 
 	/* A listener's own life is not a connection; its children are. */
@@ -82,14 +117,9 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 
 	now = bpf_ktime_get_ns();
 	born = (old == TL_CLOSE && new == TL_SYN_SENT) || (old == TL_LISTEN && new == TL_SYN_RECV);
-	si = bpf_map_lookup_elem(&socks, &key);
-	if (born || !si) {
-		struct sk_info fresh = {};
-
-		/* A tracked socket reborn without its end seen: tcp_destroy_sock
-		 * was missed. The loader ends the old life by (skaddr, birth). */
-		if (si && born && si->state != TL_CLOSE)
-			stat_inc(TL_STAT_STALE);
+	si = born ? NULL : bpf_map_lookup_elem(&socks, &key);
+	if (!si) {
+		__builtin_memset(&fresh, 0, sizeof(fresh));
 		fresh.state = old;
 		fresh.fd = -1;
 		if (born) {
@@ -101,13 +131,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			else
 				set_owner(&fresh, -1); /* connect(): process context */
 		}
-		if (bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY)) {
-			stat_inc(TL_STAT_MAP_FULL);
-			return 0;
-		}
-		si = bpf_map_lookup_elem(&socks, &key);
-		if (!si)
-			return 0;
+		si = &fresh;
 	}
 
 	was_traced = si->verdict == V_TRACE;
@@ -128,12 +152,16 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			 * (sock_diag is per namespace) and match a 4-tuple's reuse. */
 			if (new == TL_CLOSE || !si->emitted)
 				e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-			if (new == TL_CLOSE)
-				close_info(sk, e);
-			else if (old == TL_SYN_RECV && new == TL_ESTABLISHED)
+			if (new == TL_CLOSE) {
+				e->sk_err = cv->sk_err;
+				if (cv->peer_fin)
+					e->flags |= TL_F_PEER_FIN;
+				e->bytes_acked = cv->bytes_acked;
+				e->bytes_received = cv->bytes_received;
+			} else if (old == TL_SYN_RECV && new == TL_ESTABLISHED) {
 				synrecv_info(sk, e);
+			}
 			si->emitted = 1;
-			rec_submit(e);
 		}
 	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !owner_matches(si)) {
 		/* Records went out while the owner was unknown; the owner is now
@@ -144,29 +172,75 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			rec_fill(e, TL_REC_OWNER, key, si, now);
 			e->flags |= TL_F_FILTERED;
 			e->tuple = *t;
-			rec_submit(e);
 		}
 	}
 
 	si->state = new;
 	si->entered_ns = now;
+	if (si == &fresh && insert(key, &fresh, born)) {
+		if (e)
+			bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	if (e)
+		rec_submit(e);
 	return 0;
+}
+
+/* Typed socket (tp_btf): plain loads, which the JIT turns into guarded
+ * moves, instead of a bpf_probe_read_kernel() call per field: those calls
+ * were a fifth of tl_state_btf's time under churn (perf, 6.18). */
+static __always_inline void tuple_from_tcp_sock(const struct tcp_sock *tp, struct tl_tuple *t)
+{
+	const struct inet_sock *inet = &tp->inet_conn.icsk_inet;
+	const struct sock_common *c = &inet->sk.__sk_common;
+	/* inet_sport, not skc_num: see tuple_from_sk(). */
+	__u16 sport = bpf_ntohs(inet->inet_sport);
+
+	t->family = c->skc_family;
+	t->sport = sport ? sport : c->skc_num;
+	t->dport = bpf_ntohs(c->skc_dport);
+	if (t->family == AF_INET6) {
+		__u32 *s = (__u32 *)t->saddr, *d = (__u32 *)t->daddr;
+
+		for (int i = 0; i < 4; i++) {
+			s[i] = c->skc_v6_rcv_saddr.in6_u.u6_addr32[i];
+			d[i] = c->skc_v6_daddr.in6_u.u6_addr32[i];
+		}
+	} else {
+		*(__u32 *)t->saddr = c->skc_rcv_saddr;
+		*(__u32 *)t->daddr = c->skc_daddr;
+	}
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tl_state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
+	/* bpf_skc_to_tcp_sock() (5.9+; older kernels fall back to the
+	 * tracepoint tier at load) is NULL for anything but a full TCP
+	 * socket, and gives the typed tcp_sock the fields are loaded from. */
+	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	struct close_vals cv = {};
 	struct tl_tuple t = {};
 
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
+	if (!tp)
 		return 0;
-	tuple_from_sk(sk, &t);
-	return on_state(sk, oldstate, newstate, &t);
+	tuple_from_tcp_sock(tp, &t);
+	if (newstate == TL_CLOSE) {
+		const struct sock *s = &tp->inet_conn.icsk_inet.sk;
+
+		cv.sk_err = s->sk_err;
+		cv.peer_fin = sock_done(s->__sk_common.skc_flags);
+		cv.bytes_acked = tp->bytes_acked;
+		cv.bytes_received = tp->bytes_received;
+	}
+	return on_state(sk, oldstate, newstate, &t, &cv);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
 int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 {
+	struct close_vals cv = {};
 	struct tl_tuple t = {};
 
 	if (ctx->protocol != IPPROTO_TCP)
@@ -184,7 +258,9 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 		bpf_probe_read_kernel(t.saddr, 4, (const void *)ctx->saddr);
 		bpf_probe_read_kernel(t.daddr, 4, (const void *)ctx->daddr);
 	}
-	return on_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, &t);
+	if (ctx->newstate == TL_CLOSE)
+		close_vals_probed((const struct sock *)ctx->skaddr, &cv);
+	return on_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, &t, &cv);
 }
 
 /* The entry outlives CLOSE so that an RST sent just after it (tcp_disconnect()

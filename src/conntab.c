@@ -606,12 +606,15 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 void conntab_flush(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
-	struct hmap_node *n;
+	struct hmap_node *n, *next;
 
 	while (t->lhead)
 		ct_finish(t, t->lhead);
+	/* One pass each, the next node fetched before ct_finish() frees this
+	 * one: restarting from hmap_first() rescanned the emptied leading
+	 * buckets, quadratic (a million open connections: hours at exit). */
 	/* Still in a timewait sock: written open, the time so far measured. */
-	while ((n = hmap_first(&t->tw, &b))) {
+	hmap_for_each_safe(&t->tw, n, next, b) {
 		struct entry *en = n->value;
 
 		if (!en->tw_listed)
@@ -624,7 +627,7 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 		en->c.closed = false;
 		ct_finish(t, en);
 	}
-	while ((n = hmap_first(&t->by_sk, &b))) {
+	hmap_for_each_safe(&t->by_sk, n, next, b) {
 		struct entry *en = n->value;
 
 		ct_settle(&en->c, now_ns);

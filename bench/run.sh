@@ -1,0 +1,489 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# bench/run.sh BUILD_DIR - the benchmark behind `sudo make bench`.
+# Needs root. See bench/README.md for what each phase measures and why.
+#
+# Knobs (environment), defaults sized for ~12 minutes on a 2-core machine:
+#   BENCH_PAIRS=7            traced/untraced pairs per output mode
+#   BENCH_SECS=5             seconds per churn run in those pairs
+#   BENCH_CLIENTS=2          client threads of the throughput churn
+#   BENCH_STAT_RUNS=3        runs for the BPF cost per program (and floor)
+#   BENCH_SUSTAIN_SECS=60    the zero-drop run
+#   BENCH_SUSTAIN_CLIENTS=2  its client threads (4 were slower here: 9.1k vs 14k conn/s)
+#   BENCH_MEM_COUNTS="10000 100000 1000000"  tracked connections (both ends)
+#   BENCH_TW=100000          TIME_WAIT sockets for the sock_diag cost
+#   BENCH_PHASES="throughput bpf sustain timewait memory"
+#   BENCH_OUT=bench/results  where the summary goes
+#   BENCH_README=README.md   file whose bench block is replaced ("" = none)
+#
+# Every run gets a fresh network namespace (TIME_WAIT from one run must not
+# slow the next); only loopback inside those namespaces carries traffic.
+# Throughput is compared as a ratio within a pair, the order alternating,
+# and the median of the ratios is reported: the machine is shared and noisy,
+# absolute rates drift by more than the tracer costs.
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-$ROOT/build}" && pwd) || exit 1
+TL=$BUILD/tcplife-states
+CHURN=$BUILD/bench/churn
+FLOOR=$BUILD/bench/floor
+FLOOR_OBJ=$BUILD/bench/floor.bpf.o
+TWDIAG=$BUILD/bench/twdiag
+
+PAIRS=${BENCH_PAIRS:-7}
+SECS=${BENCH_SECS:-5}
+CLIENTS=${BENCH_CLIENTS:-2}
+STAT_RUNS=${BENCH_STAT_RUNS:-3}
+SUSTAIN_SECS=${BENCH_SUSTAIN_SECS:-60}
+SUSTAIN_CLIENTS=${BENCH_SUSTAIN_CLIENTS:-2}
+MEM_COUNTS=${BENCH_MEM_COUNTS:-10000 100000 1000000}
+TW_SOCKS=${BENCH_TW:-100000}
+PHASES=${BENCH_PHASES:-throughput bpf sustain timewait memory}
+OUT=${BENCH_OUT:-$ROOT/bench/results}
+README=${BENCH_README-$ROOT/README.md}
+WORK=$BUILD/bench/work
+PORT=5001
+
+[[ $(id -u) == 0 ]] || { echo "bench: needs root (sudo make bench)"; exit 1; }
+for f in "$TL" "$CHURN" "$FLOOR" "$FLOOR_OBJ" "$TWDIAG"; do
+	[[ -e $f ]] || { echo "bench: $f missing (run through make bench)"; exit 1; }
+done
+rm -rf "$WORK"
+mkdir -p "$WORK" "$OUT" || exit 1
+
+# ------------------------------------------------------------ cleanup
+
+NETNS=()
+PIDS=()
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+cleanup() {
+	local p n
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+NS_SEQ=0
+ns_new() { # ns_new VAR [sysctl=value...]
+	local var=$1 name="tlbench$$-$((NS_SEQ++))"
+	shift
+	ip netns add "$name" || die "ip netns add $name"
+	NETNS+=("$name")
+	ip -n "$name" link set lo up
+	(($# == 0)) || ip netns exec "$name" sysctl -qw "$@" || die "sysctl $* in $name"
+	printf -v "$var" '%s' "$name"
+}
+
+ns_del() {
+	local keep=() n
+	ip netns del "$1"
+	for n in "${NETNS[@]}"; do [[ $n == "$1" ]] || keep+=("$n"); done
+	NETNS=("${keep[@]}")
+}
+
+forget_pid() {
+	local keep=() p
+	for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
+# tracer_start NAME OUTFILE ARGS...: sets TR_PID once it traces.
+tracer_start() {
+	local name=$1 out=$2
+	shift 2
+	"$TL" "$@" >"$out" 2>"$WORK/$name.err" &
+	TR_PID=$!
+	PIDS+=("$TR_PID")
+	for _ in $(seq 300); do
+		grep -q 'tracing TCP' "$WORK/$name.err" 2>/dev/null && return 0
+		kill -0 "$TR_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/$name.err" >&2
+	die "tracer $name did not start"
+}
+
+# tracer_stop NAME: SIGTERM (handled like Ctrl-C), wait, sets TR_RECORDS,
+# TR_DROPS (ring buffer + map full).
+tracer_stop() {
+	local name=$1 line rc
+	kill -TERM "$TR_PID"
+	wait "$TR_PID"
+	rc=$?
+	forget_pid "$TR_PID"
+	((rc == 0)) || { cat "$WORK/$name.err" >&2; die "tracer $name exited $rc"; }
+	line=$(grep -m1 'drops:' "$WORK/$name.err") || die "tracer $name: no summary line"
+	TR_RECORDS=$(sed -n 's/.* \([0-9][0-9]*\) records;.*/\1/p' <<<"$line")
+	TR_DROPS=$(($(sed -n 's/.*ringbuf \([0-9][0-9]*\),.*/\1/p' <<<"$line") + \
+		$(sed -n 's/.*map full \([0-9][0-9]*\),.*/\1/p' <<<"$line")))
+}
+
+# churn NS ARGS...: prints the rate (connections/s).
+churn() {
+	local ns=$1 line
+	shift
+	line=$(ip netns exec "$ns" "$CHURN" -p "$PORT" "$@") || die "churn $* failed: $line"
+	sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$line"
+}
+
+# Statistics on numbers, one per line on stdin.
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+minmax() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+met() { awk "BEGIN { print ($1) ? \"**met**\" : \"**missed**\" }"; }
+
+others() { # tcplife-states processes not started by this script (noise)
+	local n=0
+	for p in $(pgrep -x tcplife-states); do
+		[[ " ${PIDS[*]} " == *" $p "* ]] || n=$((n + 1))
+	done
+	echo "$n"
+}
+OTHERS_MAX=0
+note_others() {
+	local n
+	n=$(others)
+	((n > OTHERS_MAX)) && OTHERS_MAX=$n
+	return 0
+}
+
+# Program ids a process holds (skeleton and links keep their fds open).
+prog_ids() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u
+}
+# "name ns_per_run run_cnt" for each program of a process that ran.
+prog_costs() {
+	local id line name t c
+	for id in $(prog_ids "$1"); do
+		line=$(bpftool prog show id "$id" 2>/dev/null | tr '\n' ' ')
+		name=$(sed -n 's/.* name \([^ ]*\) .*/\1/p' <<<"$line")
+		t=$(sed -n 's/.*run_time_ns \([0-9]*\).*/\1/p' <<<"$line")
+		c=$(sed -n 's/.*run_cnt \([0-9]*\).*/\1/p' <<<"$line")
+		[[ -n $c && $c != 0 ]] && echo "$name $((t / c)) $c"
+	done
+}
+
+# Sum of the memory of the BPF maps a process holds, by map type.
+map_mem() { # map_mem PID -> "hash_bytes hash_max ringbuf_bytes other_bytes"
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		grep -q '^map_id:' "$f" 2>/dev/null && cat "$f"
+	done | awk '
+		/^map_type:/ { t = $2 } /^max_entries:/ { m = $2 }
+		/^map_id:/ { if (id[$2]++) next
+			if (t == 1) { h += mem; hm += m } else if (t == 27) r += mem; else o += mem }
+		/^memlock:/ { mem = $2 }
+		END { print h + 0, hm + 0, r + 0, o + 0 }'
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat; }
+
+# ------------------------------------------------------------ phases
+
+declare -A R # results, by key
+
+# 1. Throughput ratio traced/untraced, per output mode.
+mode_args() {
+	case $1 in
+	default) echo "" ;;
+	csv) echo "--csv $WORK/bench.csv" ;;
+	stream) echo "--stream" ;;
+	nomatch) echo "-p $IDLE_PID" ;;
+	esac
+}
+
+one_run() { # one_run MODE|untraced: sets RUN_RATE, RUN_DROPS
+	local mode=$1 ns
+	RUN_DROPS=0
+	ns_new ns
+	if [[ $mode != untraced ]]; then
+		# shellcheck disable=SC2046
+		tracer_start "tp-$mode" /dev/null $(mode_args "$mode")
+	fi
+	note_others
+	RUN_RATE=$(churn "$ns" -t "$SECS" -c "$CLIENTS") || exit 1
+	if [[ $mode != untraced ]]; then
+		tracer_stop "tp-$mode"
+		RUN_DROPS=$TR_DROPS
+		rm -f "$WORK/bench.csv"
+	fi
+	ns_del "$ns"
+}
+
+phase_throughput() {
+	local mode i ru rt drops
+	# -p with a pid that exists and never opens a TCP connection.
+	sleep 100000 &
+	IDLE_PID=$!
+	PIDS+=("$IDLE_PID")
+	for mode in default csv stream nomatch; do
+		: >"$WORK/ratios-$mode"
+		drops=0
+		for ((i = 0; i < PAIRS; i++)); do
+			if ((i % 2 == 0)); then
+				one_run untraced
+				ru=$RUN_RATE
+				one_run "$mode"
+				rt=$RUN_RATE
+			else
+				one_run "$mode"
+				rt=$RUN_RATE
+				one_run untraced
+				ru=$RUN_RATE
+			fi
+			drops=$((drops + RUN_DROPS))
+			calc '%.3f\n' "$rt / $ru" >>"$WORK/ratios-$mode"
+			log "throughput $mode pair $((i + 1))/$PAIRS: untraced $ru/s traced $rt/s"
+		done
+		R[tp_$mode]=$(median <"$WORK/ratios-$mode")
+		R[tp_${mode}_range]=$(minmax <"$WORK/ratios-$mode")
+		R[tp_${mode}_drops]=$drops
+		log "throughput $mode: median ratio ${R[tp_$mode]} (range ${R[tp_${mode}_range]})"
+	done
+	kill "$IDLE_PID"
+	wait "$IDLE_PID" 2>/dev/null
+	forget_pid "$IDLE_PID"
+}
+
+# 2. BPF cost per program, and the empty-program floor on the same hooks.
+phase_bpf() {
+	local r ns
+	sysctl -qw kernel.bpf_stats_enabled=1
+	: >"$WORK/costs-tracer"
+	: >"$WORK/costs-floor"
+	for ((r = 0; r < STAT_RUNS; r++)); do
+		ns_new ns
+		tracer_start "bpf$r" /dev/null
+		churn "$ns" -t "$SECS" -c "$CLIENTS" >/dev/null || exit 1
+		prog_costs "$TR_PID" >>"$WORK/costs-tracer"
+		tracer_stop "bpf$r"
+		ns_del "$ns"
+
+		ns_new ns
+		"$FLOOR" "$FLOOR_OBJ" >"$WORK/floor.out" 2>&1 &
+		local fp=$!
+		PIDS+=("$fp")
+		for _ in $(seq 100); do grep -q ready "$WORK/floor.out" && break; sleep 0.1; done
+		grep -q ready "$WORK/floor.out" || { cat "$WORK/floor.out" >&2; die "floor did not load"; }
+		churn "$ns" -t "$SECS" -c "$CLIENTS" >/dev/null || exit 1
+		prog_costs "$fp" >>"$WORK/costs-floor"
+		kill -TERM "$fp"
+		wait "$fp"
+		forget_pid "$fp"
+		ns_del "$ns"
+		log "bpf cost run $((r + 1))/$STAT_RUNS done"
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+}
+
+# cost NAME FILE -> median ns/run over the runs ("-" if it never ran)
+cost() {
+	local v
+	v=$(awk -v n="$1" '$1 == n { print $2 }' "$2" | median)
+	echo "${v:--}"
+}
+runs() { awk -v n="$1" '$1 == n { s += $3 } END { print s + 0 }' "$2"; }
+
+# 3. Zero-drop sustained rate and the loader's CPU.
+phase_sustain() {
+	local ns c0 c1 t0 t1 rate hz
+	hz=$(getconf CLK_TCK)
+	ns_new ns
+	tracer_start sustain /dev/null
+	c0=$(cpu_ticks "$TR_PID")
+	t0=$(date +%s.%N)
+	note_others
+	rate=$(churn "$ns" -t "$SUSTAIN_SECS" -c "$SUSTAIN_CLIENTS") || exit 1
+	t1=$(date +%s.%N)
+	c1=$(cpu_ticks "$TR_PID")
+	tracer_stop sustain
+	ns_del "$ns"
+	R[su_rate]=$rate
+	R[su_records]=$TR_RECORDS
+	R[su_rps]=$(calc '%.0f' "$TR_RECORDS / ($t1 - $t0)")
+	R[su_drops]=$TR_DROPS
+	R[su_cpu_pct]=$(calc '%.1f' "100 * ($c1 - $c0) / $hz / ($t1 - $t0)")
+	R[su_cpu_per_m]=$(calc '%.2f' "($c1 - $c0) / $hz / ($TR_RECORDS / 1000000)")
+	log "sustain: ${R[su_rate]} conn/s, ${R[su_rps]} records/s, drops ${R[su_drops]}, loader ${R[su_cpu_pct]}% CPU"
+}
+
+# 4. sock_diag dump cost with TW_SOCKS sockets in TIME_WAIT.
+phase_timewait() {
+	local ns line naddr=$((TW_SOCKS / 40000 + 1))
+	# The client closes first, so it holds the TIME_WAIT; no tw reuse, a
+	# wide port range and several destination addresses so that every
+	# connection leaves its own, and room for all of them.
+	ns_new ns net.ipv4.tcp_max_tw_buckets=$((TW_SOCKS * 2 + 1024)) \
+		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=0
+	churn "$ns" -n "$TW_SOCKS" -A "$naddr" -c "$CLIENTS" >/dev/null || exit 1
+	line=$(ip netns exec "$ns" "$TWDIAG" -n 20) || die "twdiag: $line"
+	ns_del "$ns"
+	R[tw_socks]=$(sed -n 's/.*sockets=\([0-9]*\).*/\1/p' <<<"$line")
+	R[tw_wall]=$(sed -n 's/.*wall_ms_median=\([0-9.]*\).*/\1/p' <<<"$line")
+	R[tw_cpu]=$(sed -n 's/.*cpu_ms_per_dump=\([0-9.]*\).*/\1/p' <<<"$line")
+	log "timewait: $line"
+}
+
+# 5. Memory with N tracked connections (N sockets: N/2 loopback
+# connections, both ends tracked), held open.
+phase_memory() {
+	local n ns cp rss0 rss1 mem open estab
+	for n in $MEM_COUNTS; do
+		ns_new ns net.ipv4.ip_local_port_range="1024 65535" net.core.somaxconn=$((n + 1024))
+		tracer_start "mem$n" /dev/null --max-conns $((n + n / 4 + 4096))
+		sleep 1
+		rss0=$(rss_kib "$TR_PID")
+		ip netns exec "$ns" "$CHURN" -p "$PORT" --keep -n $((n / 2)) -A $((n / 2 / 20000 + 1)) \
+			-c "$CLIENTS" >"$WORK/keep.out" 2>&1 &
+		cp=$!
+		PIDS+=("$cp")
+		for _ in $(seq 1800); do
+			grep -q ready "$WORK/keep.out" && break
+			kill -0 "$cp" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q 'ready.*errors=0' "$WORK/keep.out" || { cat "$WORK/keep.out" >&2; die "churn --keep $n"; }
+		# Let the loader catch up with the records, then measure.
+		sleep $((3 + n / 200000))
+		estab=$(ip netns exec "$ns" ss -Htan state established | wc -l)
+		rss1=$(rss_kib "$TR_PID")
+		mem=$(map_mem "$TR_PID")
+		# Stop the tracer first: it writes the open connections and exits
+		# before a million closes flood the ring buffer.
+		tracer_stop "mem$n"
+		open=$(sed -n 's/.*(\([0-9][0-9]*\) still open).*/\1/p' "$WORK/mem$n.err")
+		kill -TERM "$cp"
+		wait "$cp"
+		forget_pid "$cp"
+		ns_del "$ns"
+		R[mem_${n}_estab]=$estab
+		R[mem_${n}_open]=$open
+		R[mem_${n}_drops]=$TR_DROPS
+		R[mem_${n}_rss]=$rss1
+		R[mem_${n}_rss0]=$rss0
+		read -r "R[mem_${n}_hash]" "R[mem_${n}_hmax]" "R[mem_${n}_ring]" "R[mem_${n}_other]" <<<"$mem"
+		log "memory $n: estab $estab, loader saw $open open, RSS ${rss0}->${rss1} KiB, maps $mem, drops $TR_DROPS"
+		# A million sockets take the kernel a while to free.
+		sleep $((n / 100000))
+	done
+}
+
+# ------------------------------------------------------------ run
+
+T_START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+for ph in $PHASES; do
+	log "phase $ph"
+	"phase_$ph"
+done
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+T_RUN=$(($(date +%s) - T_START))
+
+# ------------------------------------------------------------ report
+
+kib_mib() { calc '%.1f' "$1 / 1024"; }
+fmt_ratio() { # key
+	[[ -n ${R[tp_$1]:-} ]] || { echo "not run"; return; }
+	echo "${R[tp_$1]} (pairs ${R[tp_${1}_range]}; drops ${R[tp_${1}_drops]})"
+}
+
+report() {
+	local cpu mem_gib host commit p f n
+	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	mem_gib=$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
+	host=$(grep -qw hypervisor /proc/cpuinfo && echo ", virtual machine" || echo "")
+	commit=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+
+	echo "### Benchmark results"
+	echo
+	echo "Machine: $cpu, $(nproc) CPUs$host, $mem_gib GiB RAM; kernel $(uname -r)."
+	echo "Run: $(date -u +'%Y-%m-%d %H:%M UTC'), commit $commit, ${T_RUN} s; load average $LOAD_START at start,"
+	echo "$LOAD_END at the end; other tcplife-states processes seen during runs: up to $OTHERS_MAX."
+	echo "Churn: loopback, client closes first, $CLIENTS client threads, ${SECS} s per run, fresh netns per run;"
+	echo "ratios are traced/untraced rates of one pair (order alternating), median of $PAIRS pairs."
+	echo
+	echo "| Measure | Result | Target | |"
+	echo "|---|---|---|---|"
+	if [[ -n ${R[tp_default]:-} ]]; then
+		echo "| Throughput ratio, default output | $(fmt_ratio default) | | |"
+		echo "| Throughput ratio, \`--csv FILE\` | $(fmt_ratio csv) | ≥ 0.95 | $(met "${R[tp_csv]} >= 0.95") |"
+		echo "| Throughput ratio, \`--stream\` | $(fmt_ratio stream) | | |"
+		echo "| Throughput ratio, \`-p\` matching nothing | $(fmt_ratio nomatch) | ≥ 0.98 | $(met "${R[tp_nomatch]} >= 0.98") |"
+	fi
+	if [[ -s $WORK/costs-tracer ]]; then
+		local st fl
+		st=$(cost tl_state_btf "$WORK/costs-tracer")
+		fl=$(cost floor_state_btf "$WORK/costs-floor")
+		echo "| BPF ns/run, state hook (tp_btf), median of $STAT_RUNS churns | $st (empty program: $fl) | ≤ 300 | $(met "\"$st\" != \"-\" && $st <= 300") |"
+	fi
+	if [[ -n ${R[su_rate]:-} ]]; then
+		echo "| Sustained ${SUSTAIN_SECS} s, $SUSTAIN_CLIENTS client threads: drops | ${R[su_drops]} at ${R[su_rate]} conn/s, ${R[su_rps]} records/s | 0 | $(met "${R[su_drops]} == 0") |"
+		echo "| Loader CPU at that rate | ${R[su_cpu_pct]} % of one core; ${R[su_cpu_per_m]} CPU s per million records | ≤ 50 % | $(met "${R[su_cpu_pct]} <= 50") |"
+	fi
+	for n in $MEM_COUNTS; do
+		[[ -n ${R[mem_${n}_rss]:-} ]] || continue
+		local slot ring
+		slot=$(calc '%.0f' "${R[mem_${n}_hash]} / ${R[mem_${n}_hmax]}")
+		ring=$(calc '%.1f' "${R[mem_${n}_ring]} / 1048576")
+		echo "| $n tracked: kernel bytes per tracked connection | $slot B (socks hash ${R[mem_${n}_hash]} B / ${R[mem_${n}_hmax]} slots; ring buffer $ring MiB more) | ≤ 256 | $(met "$slot <= 256") |"
+		if [[ $n == 1000000 ]]; then
+			echo "| $n tracked: loader RSS | $(kib_mib "${R[mem_${n}_rss]}") MiB (at start $(kib_mib "${R[mem_${n}_rss0]}") MiB; sockets ${R[mem_${n}_estab]}, loader saw ${R[mem_${n}_open]} open, drops ${R[mem_${n}_drops]}) | ≤ 100 MiB | $(met "${R[mem_${n}_rss]} <= 102400") |"
+		else
+			echo "| $n tracked: loader RSS | $(kib_mib "${R[mem_${n}_rss]}") MiB (at start $(kib_mib "${R[mem_${n}_rss0]}") MiB; sockets ${R[mem_${n}_estab]}, loader saw ${R[mem_${n}_open]} open, drops ${R[mem_${n}_drops]}) | | |"
+		fi
+	done
+	if [[ -n ${R[tw_socks]:-} ]]; then
+		echo "| sock_diag TIME_WAIT/FIN_WAIT2 dump with ${R[tw_socks]} such sockets | ${R[tw_wall]} ms per dump, ${R[tw_cpu]} ms CPU = $(calc '%.1f' "${R[tw_cpu]} / 10") % of a core polled every second | | |"
+	fi
+	if [[ -s $WORK/costs-tracer ]]; then
+		echo
+		echo "BPF cost per program (\`kernel.bpf_stats_enabled\`, run_time_ns / run_cnt, median of $STAT_RUNS churns),"
+		echo "next to an empty program on the same hook:"
+		echo
+		echo "| Program | Hook | Runs | ns/run | Empty program | ns/run above it |"
+		echo "|---|---|---|---|---|---|"
+		for p in $(awk '{ print $1 }' "$WORK/costs-tracer" | sort -u); do
+			case $p in
+			tl_state_btf) f=floor_state_btf h="tp_btf/inet_sock_set_state" ;;
+			tl_state_tp) f=floor_state_tp h="sock/inet_sock_set_state" ;;
+			tl_accept4_exit) f=floor_accept4_exit h="syscalls/sys_exit_accept4" ;;
+			tl_destroy) f=floor_destroy h="tcp/tcp_destroy_sock" ;;
+			tl_connect_enter) f=floor_connect_enter h="syscalls/sys_enter_connect" ;;
+			tl_connect_exit) f=floor_connect_exit h="syscalls/sys_exit_connect" ;;
+			tl_close_enter) f=floor_close_enter h="syscalls/sys_enter_close (every close() on the host)" ;;
+			tl_holders | tl_seed_tcp) f="" h="iterator, run on demand" ;;
+			*) f="" h="(off the churn's common path)" ;;
+			esac
+			local c fc d="-"
+			c=$(cost "$p" "$WORK/costs-tracer")
+			fc=$([[ -n $f ]] && cost "$f" "$WORK/costs-floor" || echo -)
+			[[ $fc != - && $c != - ]] && d=$((c - fc))
+			echo "| $p | $h | $(runs "$p" "$WORK/costs-tracer") | $c | $fc | $d |"
+		done
+	fi
+}
+
+STAMP=$(date -u +%Y%m%d-%H%M)
+report >"$WORK/summary.md" || die "report"
+cp "$WORK/summary.md" "$OUT/$STAMP-$(hostname -s).md"
+cp "$WORK/summary.md" "$OUT/latest.md"
+cat "$WORK/summary.md"
+if [[ -n $README && -f $README ]] && grep -q '<!-- bench:begin -->' "$README"; then
+	awk -v f="$WORK/summary.md" '
+		/<!-- bench:end -->/ { skip = 0 }
+		!skip { print }
+		/<!-- bench:begin -->/ { while ((getline l < f) > 0) print l; skip = 1 }' "$README" >"$README.tmp" &&
+		mv "$README.tmp" "$README"
+	log "summary written to $OUT/latest.md and $README"
+else
+	log "summary written to $OUT/latest.md"
+fi
