@@ -99,6 +99,29 @@ static __always_inline int insert(__u64 key, const struct sk_info *fresh, bool b
 	return 0;
 }
 
+/* The socket is now in `new`. A socket seen for the first time is inserted
+ * here, once; false if that failed (the socket is not tracked). */
+static __always_inline bool settle_state(__u64 key, struct sk_info *si, struct sk_info *fresh,
+					 bool born, int new, __u64 now)
+{
+	si->state = new;
+	si->entered_ns = now;
+	return si != fresh || !insert(key, fresh, born);
+}
+
+/* A reserved record goes out only if its socket is tracked. Every path that
+ * reserves ends here: 6.1's verifier cannot see that a record already
+ * checked non-NULL is non-NULL when tested again, and then counts it as
+ * never released (found by the kernel matrix). */
+static __always_inline void commit(struct tl_event *e, __u64 key, struct sk_info *si,
+				   struct sk_info *fresh, bool born, int new, __u64 now)
+{
+	if (settle_state(key, si, fresh, born, new, now))
+		rec_submit(e);
+	else
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+}
+
 /* `cv` is read only when `new` is TL_CLOSE. A socket seen for the first
  * time is worked on in a stack copy and inserted once at the end (one hash
  * walk, not an insert and a second lookup); its record is reserved before
@@ -108,7 +131,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 {
 	__u64 key = (__u64)sk, now;
 	struct sk_info fresh, *si;
-	struct tl_event *e = NULL;
+	struct tl_event *e;
 	bool born, was_traced;
 
 	/* A listener's own life is not a connection; its children are. */
@@ -162,6 +185,8 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 				synrecv_info(sk, e);
 			}
 			si->emitted = 1;
+			commit(e, key, si, &fresh, born, new, now);
+			return 0;
 		}
 	} else if (was_traced && (si->flags & TL_F_OWNER_KNOWN) && !owner_matches(si)) {
 		/* Records went out while the owner was unknown; the owner is now
@@ -172,18 +197,11 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			rec_fill(e, TL_REC_OWNER, key, si, now);
 			e->flags |= TL_F_FILTERED;
 			e->tuple = *t;
+			commit(e, key, si, &fresh, born, new, now);
+			return 0;
 		}
 	}
-
-	si->state = new;
-	si->entered_ns = now;
-	if (si == &fresh && insert(key, &fresh, born)) {
-		if (e)
-			bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-	if (e)
-		rec_submit(e);
+	settle_state(key, si, &fresh, born, new, now);
 	return 0;
 }
 
@@ -242,6 +260,8 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 {
 	struct close_vals cv = {};
 	struct tl_tuple t = {};
+	const struct sock *sk;
+	int old, new;
 
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
@@ -258,9 +278,14 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 		bpf_probe_read_kernel(t.saddr, 4, (const void *)ctx->saddr);
 		bpf_probe_read_kernel(t.daddr, 4, (const void *)ctx->daddr);
 	}
-	if (ctx->newstate == TL_CLOSE)
-		close_vals_probed((const struct sock *)ctx->skaddr, &cv);
-	return on_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, &t, &cv);
+	/* Each field read once: clang otherwise keeps ctx + offset in a
+	 * register for the second read, a modified ctx pointer 6.1 refuses. */
+	sk = (const struct sock *)ctx->skaddr;
+	old = ctx->oldstate;
+	new = ctx->newstate;
+	if (new == TL_CLOSE)
+		close_vals_probed(sk, &cv);
+	return on_state(sk, old, new, &t, &cv);
 }
 
 /* The entry outlives CLOSE so that an RST sent just after it (tcp_disconnect()
