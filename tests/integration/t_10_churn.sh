@@ -24,6 +24,7 @@ tl_tracer_start trD -D "$SP" --csv "$TL_WORK/active.csv"
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" -n "$N" -c 16 --quiet
 a0=$(tl_nstat "$NS" TcpActiveOpens)
 p0=$(tl_nstat "$NS" TcpPassiveOpens)
+r0=$(tl_nstat "$NS" TcpExtTWRecycled)
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" -n "$N" -c 4 --quiet
 tl_expect_exit cli 100
 tl_expect_exit srv 20
@@ -48,6 +49,7 @@ tw0=$(tl_ns "$NS" ss -tanH state time-wait "( dport = :$SP )" | wc -l)
 tl_tracer_stop trL
 tl_tracer_stop trD
 tw1=$(tl_ns "$NS" ss -tanH state time-wait "( dport = :$SP )" | wc -l)
+recycled=$(($(tl_nstat "$NS" TcpExtTWRecycled) - r0))
 
 da=$((a1 - a0))
 dp=$((p1 - p0))
@@ -64,14 +66,19 @@ assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" pid="${TL_PID[srv]}
 assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" pid="${TL_PID[cli]}")" "$da" "client-side rows owned by the client"
 assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" close_cause!=fin)" 0 "server-side rows not closed by FIN"
 # The clients close first: each is in its timewait sock when the tracer
-# stops (written open, in TIME_WAIT), or its TIME_WAIT ran out (written
-# closed, ...>TIME_WAIT>CLOSE, fin); the open ones are what ss still lists.
+# stops (written open, in TIME_WAIT), or its TIME_WAIT ran out (closed,
+# ...>TIME_WAIT>CLOSE, fin), or a later connect() reused its 4-tuple
+# (tw_reuse: loopback has tcp_tw_reuse, and under TCG the churn outlasts
+# the second the kernel waits before reusing). The open ones are what ss
+# still lists; the reused ones what TcpExtTWRecycled counts.
 timing=$(tl_timing_for trD timewait)
 open_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=open end_state=TIME_WAIT timing="$timing")
 ended_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=fin closed=true path~'TIME_WAIT>CLOSE$' timing="$timing")
-echo "client rows still in TIME_WAIT: $open_tw (ss: $tw0 before the stop, $tw1 after); TIME_WAIT over: $ended_tw"
-assert_eq "$((open_tw + ended_tw))" "$da" "client-side rows: in TIME_WAIT or through it"
+reused_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=tw_reuse closed=true path~'TIME_WAIT>CLOSE$')
+echo "client rows still in TIME_WAIT: $open_tw (ss: $tw0 before the stop, $tw1 after); TIME_WAIT over: $ended_tw; reused: $reused_tw (TcpExtTWRecycled delta $recycled)"
+assert_eq "$((open_tw + ended_tw + reused_tw))" "$da" "client-side rows: in TIME_WAIT, through it, or reused"
 assert_between "$open_tw" "$tw1" "$tw0" "client rows still in TIME_WAIT, between ss's counts around the stop"
+assert_eq "$reused_tw" "$recycled" "rows ended by tw_reuse == TcpExtTWRecycled delta"
 echo "server-side close causes / paths:"
 tl_csv "$TL_WORK/passive.csv" path lport="$SP" | sort | uniq -c
 echo "client-side paths:"

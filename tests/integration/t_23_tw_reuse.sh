@@ -16,6 +16,7 @@ tl_sysctl "$NS" net.ipv4.tcp_tw_reuse=1
 
 tl_tracer_start tr -L "$CP" --csv "$CSV"
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" -n 2
+r0=$(tl_nstat "$NS" TcpExtTWRecycled)
 tl_peer_client c1 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
 tl_expect_exit c1 10
 sleep 0.5
@@ -39,6 +40,7 @@ assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 2 "two rows on the sa
 
 first() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP" pid="${TL_PID[c1]}"; }
 assert_eq "$(first close_cause)" tw_reuse "first connection: close_cause"
+assert_eq "$(($(tl_nstat "$NS" TcpExtTWRecycled) - r0))" 1 "setup: the kernel counted one reuse (TcpExtTWRecycled)"
 assert_eq "$(first closed)" true "first connection: closed"
 assert_match "$(first path)" 'FIN_WAIT2>TIME_WAIT>CLOSE$' "first connection: path"
 assert_between "$(first time_wait_ms)" 2000 $((3500 + TL_SLACK_MS)) "first connection: time_wait_ms ends at the reuse (~2.5 s)"
