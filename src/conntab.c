@@ -590,6 +590,7 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 	size_t b;
 	struct hmap_node *n, *next;
 
+	ct_tw_settle_killed(t, false);
 	while (t->lhead && t->lhead->linger_until <= now_ns)
 		ct_finish(t, t->lhead);
 	ct_expire_requests(t, now_ns, false, 0);
@@ -608,6 +609,7 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	size_t b;
 	struct hmap_node *n, *next;
 
+	ct_tw_settle_killed(t, true);
 	while (t->lhead)
 		ct_finish(t, t->lhead);
 	/* One pass each, the next node fetched before ct_finish() frees this

@@ -106,6 +106,18 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 	en->c.inferred = true; /* what follows comes from listings */
 }
 
+/* Hooked tiers: a timewait sock descheduled before its timer. A connect()
+ * that reuses its 4-tuple does that before the new socket's first record
+ * leaves (its port is chosen after SYN_SENT), so wait a little, by record
+ * time, for that record before calling it killed. */
+static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts)
+{
+	if (w->tw_killed_ns)
+		return;
+	w->tw_killed_ns = ts;
+	t->tw_killed_n++;
+}
+
 /* fentry/kprobe tiers: a timewait sock began, changed substate or ended. */
 void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 {
@@ -144,7 +156,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 	if (e->flags & TL_F_EXPIRED)
 		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, e->ts_ns);
 	else
-		tw_end(t, w, CAUSE_TW_KILLED, e->ts_ns);
+		tw_kill_pending(t, w, e->ts_ns);
 }
 
 /* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
@@ -188,7 +200,28 @@ void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint6
 		return;
 	if (!w->tw_listed)
 		ct_tw_confirm(t, w);
+	if (w->tw_killed_ns) {
+		ts = w->tw_killed_ns; /* the reuse descheduled it: exact */
+		t->tw_killed_n--;
+	}
 	tw_end(t, w, CAUSE_TW_REUSE, ts);
+}
+
+void ct_tw_settle_killed(struct conntab *t, bool all)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	if (!t->tw_killed_n)
+		return;
+	hmap_for_each_safe(&t->tw, n, next, b) {
+		struct entry *w = n->value;
+
+		if (!w->tw_killed_ns || (!all && w->tw_killed_ns + t->cfg.linger_ns > t->last_ts))
+			continue;
+		t->tw_killed_n--;
+		tw_end(t, w, CAUSE_TW_KILLED, w->tw_killed_ns);
+	}
 }
 
 /* The request's SYN arrived (the child joining its SYN-ACK retransmits).

@@ -49,6 +49,7 @@ struct entry {
 	uint64_t tw_gen;           /* the last listing that held it */
 	uint64_t tw_seen_ns;       /* when that listing began */
 	uint64_t tw_due_ns;        /* when its timer is due (listing + idiag_expires) */
+	uint64_t tw_killed_ns;     /* hooked: descheduled early, reuse or kill not told yet */
 	bool seeded;               /* a SEED record was applied (counted once) */
 	struct tkey key;
 };
@@ -84,6 +85,7 @@ struct conntab {
 	uint32_t w_netns;
 	uint64_t w_start, w_gen;
 	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
+	uint64_t tw_killed_n;  /* entries with tw_killed_ns set */
 };
 
 /* conntab.c */
@@ -109,5 +111,6 @@ void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts);
 void ct_peer_gone(struct conntab *t, struct entry *peer, uint64_t ts);
 void ct_apply_synack(struct conntab *t, const struct tl_event *e);
 void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns);
+void ct_tw_settle_killed(struct conntab *t, bool all);
 
 #endif /* TL_CONNTAB_PRIV_H */

@@ -565,6 +565,50 @@ static void test_tw_hooked(void **state)
 	conntab_free(t);
 }
 
+/* Hooked: a connect() reusing the 4-tuple deschedules the timewait sock
+ * before the new socket's first record (its port comes after SYN_SENT):
+ * the reuse still wins, at the descheduling; with no reuse, killed. */
+static void test_tw_hooked_reuse(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk_hooked(&b);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	struct tl_event again = rec(TL_REC_STATE, 0xc2, 5000 * MS, ACTIVE, 40000, 443);
+
+	(void)state;
+	c.netns = again.netns = NS;
+	c.flags |= TL_F_PEER_FIN;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 5000 * MS + 10);
+	st(t, again, TL_SYN_SENT, TL_ESTABLISHED, 5000 * MS, 5000 * MS + 50);
+	conntab_tick(t, 6000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_REUSE);
+	assert_int_equal(b.out[0].end_ns, 5000 * MS + 10);
+	conntab_free(t);
+
+	t = mk_hooked(&b);
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 3000 * MS);
+	conntab_tick(t, 3050 * MS);
+	assert_int_equal(b.n, 0); /* a reuse may still show up */
+	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 3200 * MS); /* later records: time moves on */
+	conntab_tick(t, 3300 * MS);
+	conntab_tick(t, 3500 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_KILLED);
+	assert_int_equal(b.out[0].end_ns, 3000 * MS);
+	conntab_free(t);
+}
+
 /* Hooked requests: hashed at the SYN, unhashed at the end. One completes
  * (its child joins), one times out (written after the linger). */
 static void test_req_hooked(void **state)
@@ -975,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_request_syn_recv),
 		cmocka_unit_test(test_tw_hooked),
+		cmocka_unit_test(test_tw_hooked_reuse),
 		cmocka_unit_test(test_req_hooked),
 		cmocka_unit_test(test_handover_with_peer_fin_is_time_wait),
 		cmocka_unit_test(test_handover_without_peer),
