@@ -593,7 +593,7 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 	ct_tw_settle_killed(t, false);
 	while (t->lhead && t->lhead->linger_until <= now_ns)
 		ct_finish(t, t->lhead);
-	ct_expire_requests(t, now_ns, false, 0);
+	ct_expire_requests(t, now_ns, false, 0, false);
 	/* A timewait sock whose connection's CLOSE never came (a record
 	 * lost, or a connection we did not follow): forget it. Timed by the
 	 * records, not the clock: a loader that lags behind (10 000 hand-overs
@@ -610,6 +610,7 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	struct hmap_node *n, *next;
 
 	ct_tw_settle_killed(t, true);
+	ct_expire_requests(t, now_ns, false, 0, true);
 	while (t->lhead)
 		ct_finish(t, t->lhead);
 	/* One pass each, the next node fetched before ct_finish() frees this

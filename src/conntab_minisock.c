@@ -217,7 +217,7 @@ void ct_tw_settle_killed(struct conntab *t, bool all)
 	hmap_for_each_safe(&t->tw, n, next, b) {
 		struct entry *w = n->value;
 
-		if (!w->tw_killed_ns || (!all && w->tw_killed_ns + t->cfg.linger_ns > t->last_ts))
+		if (!w->tw_killed_ns || (!all && w->tw_killed_ns + TW_REUSE_WAIT_NS > t->last_ts))
 			continue;
 		t->tw_killed_n--;
 		tw_end(t, w, CAUSE_TW_KILLED, w->tw_killed_ns);
@@ -393,7 +393,8 @@ static void half_open(struct conntab *t, struct pending_synack *p)
  * the others: reqsk_timer_handler() drops it through its own file's
  * inet_csk_reqsk_queue_drop(), which Debian's 6.1 inlines there (the
  * kernel matrix saw no end for a timed-out request). */
-void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns)
+void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns,
+			bool final)
 {
 	size_t b;
 	struct hmap_node *n, *next;
@@ -401,12 +402,23 @@ void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, ui
 	hmap_for_each_safe(&t->synacks, n, next, b) {
 		struct pending_synack *p = n->value;
 
+		/* A request that ended is written REQ_GRACE_NS later: the
+		 * client's retransmitted SYN makes a new request on the same
+		 * 4-tuple (6.1 drops one whose SYN-ACK could not be sent), and
+		 * that is the same handshake going on. At exit (`final`) no
+		 * more can come. */
+		uint64_t grace = final ? 0 : REQ_GRACE_NS;
+
 		if (p->end_ns) {
 			/* Hooked: ended when unhashed, unless its child came. */
-			if (listed_only || p->end_ns + t->cfg.linger_ns > now_ns)
+			if (listed_only || p->end_ns + t->cfg.linger_ns + grace > now_ns)
 				continue;
-		} else if (listed_only ? p->netns != netns || p->gen == t->w_gen || request_due(p) > t->w_start
-				       : p->netns || request_due(p) + t->cfg.watch_slack_ns > now_ns) {
+		} else if (final) {
+			if (request_due(p) > now_ns)
+				continue;
+		} else if (listed_only ? p->netns != netns || p->gen == t->w_gen ||
+					 request_due(p) + grace > t->w_start
+				       : p->netns || request_due(p) + t->cfg.watch_slack_ns + grace > now_ns) {
 			continue;
 		}
 		hmap_del(&t->synacks, n->key);
@@ -523,7 +535,7 @@ void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 			tw_end(t, w, CAUSE_TW_KILLED, (w->tw_seen_ns + t->w_start) / 2);
 		}
 	}
-	ct_expire_requests(t, t->w_start, true, t->w_netns);
+	ct_expire_requests(t, t->w_start, true, t->w_netns, false);
 }
 
 void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns)

@@ -24,6 +24,11 @@
  * SYN, then doubles; each firing resends the SYN-ACK or drops the request. */
 #define REQ_RTO_INIT_NS SEC
 #define REQ_RTO_MAX_NS (120 * SEC)
+/* How long an ended request waits for a retried SYN on its 4-tuple. */
+#define REQ_GRACE_NS (3 * SEC)
+/* How long an early-ended hooked timewait sock waits, in record time, for
+ * the record of a connect() that reused it (it comes at ESTABLISHED). */
+#define TW_REUSE_WAIT_NS (3 * SEC)
 
 /* A tuple normalised for matching: an IPv4-mapped IPv6 address is IPv4. */
 struct tkey {
@@ -110,7 +115,8 @@ void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event 
 void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts);
 void ct_peer_gone(struct conntab *t, struct entry *peer, uint64_t ts);
 void ct_apply_synack(struct conntab *t, const struct tl_event *e);
-void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns);
+void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns,
+			bool final);
 void ct_tw_settle_killed(struct conntab *t, bool all);
 
 #endif /* TL_CONNTAB_PRIV_H */
