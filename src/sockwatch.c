@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "netns.h"
 #include "sockdiag.h"
 #include "sockwatch.h"
 #include "timefmt.h"
@@ -104,46 +104,37 @@ static int read_overflows(int fd, uint64_t *out)
 	return -ENOENT;
 }
 
-/* Open the namespace's netlink socket and netstat from inside it. */
+/* Inside the namespace: its netlink socket and its /proc/net/netstat (the
+ * thread's namespace, which is the one entered). */
+static int open_inside(void *arg)
+{
+	struct nsh *h = arg;
+
+	h->sd = sockdiag__new();
+	if (!h->sd)
+		return -errno;
+	h->netstat_fd = open("/proc/thread-self/net/netstat", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+/* Open the namespace's netlink socket and netstat from inside it. The first
+ * overflow reading is the baseline: a namespace first listed after an
+ * overflow (a fresh one, say) counts it from zero, its absolute value being
+ * the best bound there is. */
 static int nsh_open(struct sockwatch *w, struct nsh *h)
 {
-	int target = -1, home = -1, err = 0;
+	int target, home, err;
 
 	h->netstat_fd = -1;
-	if (h->inum == w->self_inum) {
-		h->sd = sockdiag__new();
-		if (!h->sd)
-			return -errno;
-		h->netstat_fd = open("/proc/self/net/netstat", O_RDONLY | O_CLOEXEC);
-		goto counters;
-	}
-	target = open_netns(h->inum);
-	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (target < 0 || home < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (setns(target, CLONE_NEWNET)) {
-		err = -errno;
-		goto out;
-	}
-	h->sd = sockdiag__new();
-	err = h->sd ? 0 : -errno;
-	h->netstat_fd = open("/proc/thread-self/net/netstat", O_RDONLY | O_CLOEXEC);
-	if (setns(home, CLONE_NEWNET)) {
-		/* Cannot happen with the fd we opened; if it did, every later
-		 * socket would be in the wrong namespace. */
-		log_err("cannot return to the tool's network namespace: %s", strerror(errno));
-		abort();
-	}
-counters:
-	/* The first reading is the baseline. A namespace first listed after
-	 * an overflow (a fresh one, say) counts it from zero: its absolute
-	 * value is the best bound there is. */
 	h->overflows = 0;
-out:
-	if (target >= 0)
-		close(target);
+	if (h->inum == w->self_inum)
+		return open_inside(h);
+	target = open_netns(h->inum);
+	if (target < 0)
+		return -errno;
+	home = netns_open(0);
+	err = home < 0 ? home : netns_run(target, home, open_inside, h);
+	close(target);
 	if (home >= 0)
 		close(home);
 	return err;
