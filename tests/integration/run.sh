@@ -73,7 +73,7 @@ for t in "$suite"/t_*.sh; do
 		echo "FAIL $name ($reason)"
 		grep '^FAIL: ' "$log" | sed -n '2,10s/^/    /p'
 		echo "    --- last lines of $log:"
-		tail -n 15 "$log" | sed 's/^/    /'
+		tail -n ${TL_FAIL_TAIL:-15} "$log" | sed 's/^/    /'
 		;;
 	esac
 done

@@ -37,7 +37,9 @@
 # "fentry kprobe tracepoint"), KMATRIX_TESTS, KMATRIX_TEST_TIMEOUT (per
 # scenario in the VM, default 300 s), KMATRIX_BOOT_TIMEOUT (per boot,
 # default 2400 s), KMATRIX_IDLE (default 600 s), KMATRIX_SMP (2),
-# KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_MD=FILE (also write the tables as Markdown).
+# KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_MD=FILE (also write the tables as Markdown),
+# KMATRIX_FAIL_TAIL (lines of a failed scenario's log copied to the serial
+# log, default 15).
 #
 # Logs: BUILD_DIR/kmatrix/logs/KERNEL.serial (everything, including the
 # last lines of every failed scenario's log).
@@ -246,7 +248,7 @@ hooks=()
 
 boot() { # RELEASE: run the VM, fill result[] and hooktier[]
 	local rel=$1 serial=$km/logs/$1.serial qpid last_size=-1 idle=0 why="" t0=$SECONDS
-	local cmdline="console=ttyS0 quiet panic=-1 km_tiers=${tiers// /,} km_tmo=$test_tmo"
+	local cmdline="console=ttyS0 quiet panic=-1 km_tiers=${tiers// /,} km_tmo=$test_tmo km_tail=${KMATRIX_FAIL_TAIL:-15}"
 	log "booting $rel (TCG; ${#run_list[@]} scenarios x $(wc -w <<<"$tiers") tiers)"
 	timeout -k 5 "$boot_tmo" qemu-system-x86_64 -accel "$accel" -cpu max \
 		-m "${KMATRIX_MEM:-1G}" -smp "${KMATRIX_SMP:-2}" -kernel "$km/kernels/$rel/vmlinuz" \
