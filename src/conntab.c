@@ -303,7 +303,7 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 	c->netns = e->netns;
 	ct_make_key(&c->tuple, false, &en->key);
 	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact))
-		ct_tw_reused(t, &en->key, e->netns, c->start_ns);
+		ct_tw_reused(t, &en->key, e->netns, c->start_ns, c->role == ROLE_ACTIVE);
 	if (!hmap_put(&t->by_tuple, &en->key, en))
 		en->indexed = true;
 	if (passive)

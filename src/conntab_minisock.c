@@ -190,9 +190,10 @@ void ct_apply_req(struct conntab *t, const struct tl_event *e)
 	p->end_ns = 0;
 }
 
-/* A new life of a 4-tuple whose timewait sock we follow: the kernel reused
- * it (tcp_tw_reuse on connect(), or a new SYN accepted in TIME_WAIT). */
-void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts)
+/* A new life of a 4-tuple whose timewait sock we follow, begun at `ts`: the
+ * kernel reused it (tcp_tw_reuse on connect(), or a new SYN accepted in
+ * TIME_WAIT). */
+void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts, bool active)
 {
 	struct entry *w = hmap_get(&t->tw, k);
 
@@ -201,8 +202,20 @@ void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint6
 	if (!w->tw_listed)
 		ct_tw_confirm(t, w);
 	if (w->tw_killed_ns) {
-		ts = w->tw_killed_ns; /* the reuse descheduled it: exact */
 		t->tw_killed_n--;
+		/* connect() deschedules the sock it reuses from inside the
+		 * call, after its socket entered SYN_SENT (tcp_v4_connect() and
+		 * tcp_v6_connect() set the state, then pick the port). A sock
+		 * already gone when this connection began was ended by
+		 * something else, an RST, and the port was simply free again:
+		 * seen on 6.1 under TCG (t_10), where TcpExtTWRecycled did not
+		 * count it. A passive reuse kills the sock before its SYN makes
+		 * the request, so this holds for connect() only. */
+		if (active && ts > w->tw_killed_ns) {
+			tw_end(t, w, CAUSE_TW_KILLED, w->tw_killed_ns);
+			return;
+		}
+		ts = w->tw_killed_ns; /* the reuse descheduled it: exact */
 	}
 	tw_end(t, w, CAUSE_TW_REUSE, ts);
 }

@@ -612,6 +612,24 @@ static void test_tw_hooked_reuse(void **state)
 	assert_int_equal(b.out[0].cause, CAUSE_TW_KILLED);
 	assert_int_equal(b.out[0].end_ns, 3000 * MS);
 	conntab_free(t);
+
+	/* An RST killed it (4000 ms); a connect() begun after that (4500 ms)
+	 * found the port free: no reuse, which TcpExtTWRecycled agrees with. */
+	t = mk_hooked(&b);
+	again.birth_ns = 4500 * MS;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 4000 * MS);
+	st(t, again, TL_SYN_SENT, TL_ESTABLISHED, 4500 * MS, 4500 * MS + 50);
+	conntab_tick(t, 5000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].skaddr, 0xc1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_KILLED);
+	assert_int_equal(b.out[0].end_ns, 4000 * MS);
+	conntab_free(t);
 }
 
 /* Hooked requests: hashed at the SYN, unhashed at the end. One completes
