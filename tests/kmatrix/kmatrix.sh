@@ -26,7 +26,7 @@
 #     "emulation failure" and qemu then pauses instead of exiting), with a
 #     hard timeout and a watchdog on the serial log (panic, KVM error, no
 #     output for KMATRIX_IDLE seconds), and reads the results from the log.
-#     One boot per kernel runs every tier.
+#     One boot per kernel runs every tier; the kernels boot side by side.
 #
 # Which scenarios: every tests/integration/t_*.sh (new ones join by
 # themselves), except those in tests/kmatrix/skip.list ("NAME reason"),
@@ -37,7 +37,8 @@
 # "fentry kprobe tracepoint"), KMATRIX_TESTS, KMATRIX_TEST_TIMEOUT (per
 # scenario in the VM, default 300 s), KMATRIX_BOOT_TIMEOUT (per boot,
 # default 2400 s), KMATRIX_IDLE (default 600 s), KMATRIX_SMP (2),
-# KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_MD=FILE (also write the tables as Markdown),
+# KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_JOBS (kernels
+# booted at once, default nproc), KMATRIX_MD=FILE (also write the tables as Markdown),
 # KMATRIX_FAIL_TAIL (lines of a failed scenario's log copied to the serial
 # log, default 15).
 #
@@ -246,7 +247,8 @@ declare -A hooktier=() # "REL|TIER|HOOK" -> tier chosen
 declare -A boot_note=()
 hooks=()
 
-boot() { # RELEASE: run the VM, fill result[] and hooktier[]
+vm_run() { # RELEASE: run the VM; its serial log and a note go to logs/
+	# Runs in the background, one per kernel: it reports through files.
 	local rel=$1 serial=$km/logs/$1.serial qpid last_size=-1 idle=0 why="" t0=$SECONDS
 	local cmdline="console=ttyS0 quiet panic=-1 km_tiers=${tiers// /,} km_tmo=$test_tmo km_tail=${KMATRIX_FAIL_TAIL:-15}"
 	log "booting $rel (TCG; ${#run_list[@]} scenarios x $(wc -w <<<"$tiers") tiers)"
@@ -281,10 +283,15 @@ boot() { # RELEASE: run the VM, fill result[] and hooktier[]
 		why="VM exited ($qrc) without the exit marker"
 		((qrc == 124)) && why="VM hard timeout (${boot_tmo}s)"
 	fi
-	boot_note[$rel]="$((SECONDS - t0))s${why:+; $why}"
+	echo "$((SECONDS - t0))s${why:+; $why}" >"$km/logs/$rel.note"
 	log "$rel: VM done in $((SECONDS - t0))s${why:+ ($why)}"
+}
 
-	local line tier rest status name reason pre col=0
+collect() { # RELEASE: fill result[], hooktier[] and boot_note[] from its log
+	local rel=$1 serial=$km/logs/$1.serial why line tier rest status name reason pre col=0
+	boot_note[$rel]=$(cat "$km/logs/$rel.note" 2>/dev/null || echo "no note: the VM runner died")
+	why=${boot_note[$rel]#*; }
+	[[ $why == "${boot_note[$rel]}" ]] && why=""
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
@@ -328,8 +335,25 @@ boot() { # RELEASE: run the VM, fill result[] and hooktier[]
 	done
 }
 
+# The kernels boot side by side, up to KMATRIX_JOBS at once (default: one
+# per host CPU). Each VM is one TCG thread, so on a host with a CPU for each
+# they run as fast as alone and the matrix takes as long as its slowest
+# kernel, not the sum.
+jobs=${KMATRIX_JOBS:-$(nproc)}
+((jobs >= 1)) || jobs=1
+running=0
 for rel in "${releases[@]}"; do
-	boot "$rel"
+	rm -f "$km/logs/$rel.note"
+	if ((running >= jobs)); then
+		wait -n
+		running=$((running - 1))
+	fi
+	vm_run "$rel" &
+	running=$((running + 1))
+done
+wait
+for rel in "${releases[@]}"; do
+	collect "$rel"
 done
 
 # ------------------------------------------------------------ tables
