@@ -55,7 +55,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins
+.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live
 
 all: $(OUTPUT)/tcplife-states
 
@@ -65,6 +65,7 @@ help:
 	@echo 'sudo make test     install missing packages, build, run every test'
 	@echo 'make unit          unit tests only (no root)'
 	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and README'
+	@echo 'sudo make bench-live  the live view refresh time with 100000 open sockets (~1 min)'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'sudo make kmatrix  integration tests on Debian 6.1/6.12 kernels in qemu, per hook tier'
@@ -145,6 +146,11 @@ bench-bins: $(BENCH_BINS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)bench/run.sh $(OUTPUT)
+
+# The live view's refresh time with 100 000 open sockets (README, Performance).
+bench-live: deps
+	$(Q)$(MAKE) --no-print-directory all bench-bins
+	$(Q)bench/live.sh $(OUTPUT) $(or $(SOCKETS),100000)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp

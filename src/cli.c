@@ -39,6 +39,7 @@ static const struct option long_opts[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "stream", no_argument, NULL, 's' },
 	{ "batch", no_argument, NULL, 'b' },
+	{ "lines", no_argument, NULL, 'l' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "wide", no_argument, NULL, 'w' },
@@ -76,6 +77,7 @@ void cli_usage(FILE *f)
 	      "  -b, --batch             plain-text snapshots of the live view's table, like top -b\n"
 	      "  -i, --interval SECS     live view / --batch refresh period (default 1)\n"
 	      "  -n, --count N           exit after N refreshes of the live view / --batch\n"
+	      "  -l, --lines             one line per connection when it ends, on stdout\n"
 	      "  -s, --stream            one line per state change, retransmit and reset instead\n"
 	      "  -w, --wide              wide columns (IPv6 addresses, every state)\n"
 	      "      --csv FILE          write connection records as CSV ('-' = stdout)\n"
@@ -182,7 +184,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46L:D:p:c:sbi:n:wd:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46L:D:p:c:sbli:n:wd:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -248,6 +250,9 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		case 'b':
 			o->batch = true;
 			break;
+		case 'l':
+			o->lines = true;
+			break;
 		case 'i':
 			if (parse_u32(optarg, 1, 3600, &v))
 				return usage_error(err, "invalid --interval '%s' (1 to 3600 seconds)", optarg);
@@ -305,11 +310,14 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	if (o->stream && ((o->csv_path && !strcmp(o->csv_path, "-")) ||
 			  (o->json_path && !strcmp(o->json_path, "-"))))
 		return usage_error(err, "%s", "--stream writes to stdout: it cannot be combined with --csv - or --json -");
+	if (o->lines && (o->stream || o->once || o->batch || (o->csv_path && !strcmp(o->csv_path, "-")) ||
+			 (o->json_path && !strcmp(o->json_path, "-"))))
+		return usage_error(err, "%s", "--lines writes to stdout: it takes neither --stream, --once, --batch, --csv - nor --json -");
 	if (o->batch && (o->stream || o->once || (o->csv_path && !strcmp(o->csv_path, "-")) ||
 			 (o->json_path && !strcmp(o->json_path, "-"))))
 		return usage_error(err, "%s", "--batch writes to stdout: it takes neither --stream, --once, --csv - nor --json -");
 	if ((o->interval_s || o->count) && !o->batch &&
-	    (o->stream || o->once || o->csv_path || o->json_path))
+	    (o->stream || o->once || o->lines || o->csv_path || o->json_path))
 		return usage_error(err, "%s", "-i and -n apply to the live view and --batch only");
 	if (o->once && (o->stream || o->duration_s))
 		return usage_error(err, "%s", "--once prints what is open now: it takes neither --stream nor --duration");

@@ -33,6 +33,7 @@ struct options {
 	const char *json_path;
 	bool stream;
 	bool batch;            /* -b: text snapshots of the live view */
+	bool lines;            /* -l: one line per connection as it ends */
 	uint32_t interval_s;   /* -i: live view / batch refresh; 0 = not given (1 s) */
 	uint32_t count;        /* -n: snapshots before exiting; 0 = until stopped */
 	bool wide;

@@ -27,9 +27,10 @@ static int add(struct outputs *out, const struct sink_ops *ops, const char *path
 }
 
 /* What stdout shows when no file sink took it. A chosen mode wins; with a
- * --csv/--json FILE the terminal keeps the per-connection lines (a record
- * is being kept: show each as it ends); bare, a person at a terminal gets
- * the live view and a pipe gets snapshots, as top and top -b. */
+ * --csv/--json FILE stdout keeps the per-connection lines (a record is
+ * being kept: show each as it ends, as before the live view existed);
+ * bare, a person at a terminal gets the live view and a pipe snapshots, as
+ * top and top -b do. */
 static const struct sink_ops *stdout_sink(const struct options *o)
 {
 	if (o->stream)
@@ -38,7 +39,7 @@ static const struct sink_ops *stdout_sink(const struct options *o)
 		return &sink_once_ops;
 	if (o->batch)
 		return &sink_batch_ops;
-	if (o->csv_path || o->json_path)
+	if (o->lines || o->csv_path || o->json_path)
 		return &sink_text_ops;
 	return isatty(STDOUT_FILENO) ? &sink_live_ops : &sink_batch_ops;
 }

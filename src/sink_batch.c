@@ -83,7 +83,8 @@ static void put_closed(struct sink *s, struct batch *b)
 		if (!c || !view_wants(&b->v, c))
 			continue;
 		if (!head) {
-			fprintf(s->f, "closed since the last snapshot:\n");
+			view_line_closed_head(&b->v, line, sizeof(line));
+			fprintf(s->f, "closed since the last snapshot:\n%s\n", line);
 			head = true;
 		}
 		view_fmt_closed(&b->v, c, &cr);

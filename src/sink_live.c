@@ -285,8 +285,7 @@ static void draw(struct live *l)
 		put_line(y++, line, 0);
 	}
 	y = HDR_ROWS + 1 + table_rows;
-	snprintf(line, sizeof(line), "recently closed (%" PRIu64 " since start)      END CAUSE     "
-		 "TIME PER STATE", v->closed_total);
+	view_line_closed_head(v, line, sizeof(line));
 	put_line(y++, line, A_REVERSE);
 	for (size_t i = 0; i < l->n_closed && y < LINES; i++) {
 		view_line_closed(v, &l->closed[i], line, sizeof(line));

@@ -563,6 +563,16 @@ size_t view_line_row(const struct view *v, const struct view_row *r, char *buf, 
 	return strlen(buf);
 }
 
+size_t view_line_closed_head(const struct view *v, char *buf, size_t n)
+{
+	int aw = (int)addr_w(v);
+
+	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s (%" PRIu64 " closed since the start)", PID_W,
+		 "PID", COMM_W, "COMM", aw, "LOCAL", aw, "REMOTE", CAUSE_W, "END", "TIME PER STATE",
+		 v->closed_total);
+	return strlen(buf);
+}
+
 size_t view_line_closed(const struct view *v, const struct view_closed_row *r, char *buf,
 			size_t n)
 {

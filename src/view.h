@@ -153,6 +153,8 @@ size_t view_line_head(const struct view *v, char *buf, size_t n);
 /* Where column `c` sits in view_line_head's line. */
 void view_col_span(const struct view *v, enum view_col c, size_t *start, size_t *width);
 size_t view_line_row(const struct view *v, const struct view_row *r, char *buf, size_t n);
+/* The closed rows' column header, with the count closed since the start. */
+size_t view_line_closed_head(const struct view *v, char *buf, size_t n);
 size_t view_line_closed(const struct view *v, const struct view_closed_row *r, char *buf,
 			size_t n);
 

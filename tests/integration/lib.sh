@@ -676,8 +676,8 @@ tl_view_field() { # TEXT LOCAL FIELD: from a screen or --batch output, the cell
 	# connection whose LOCAL endpoint is LOCAL ("127.0.0.1:8080"); "" if none.
 	# Rows of the closed pane (after its header) are not open ones.
 	awk -v l="$2" -v f="$3" '
-		/^recently closed|^closed since/ { closed = 1; next }
-		/^PID / { closed = 0; next }
+		/^closed since/ || /^PID .* END +TIME PER STATE/ { closed = 1; next }
+		/^PID .*IN_STATE/ { closed = 0; next }
 		!closed && $4 == l {
 			v["pid"] = $1; v["comm"] = $2; v["fd"] = $3; v["remote"] = $5
 			v["state"] = $6; v["instate"] = $7; v["age"] = $8; v["rtx"] = $9

@@ -260,6 +260,12 @@ static void test_closed_ring(void **st)
 	view_fmt_closed(&v, view_closed_nth(&v, 0), &r);
 	assert_string_equal(r.cause, "fin");
 	assert_string_equal(r.states, "SYN_SENT 120us > ESTABLISHED 2.00s > FIN_WAIT1 -");
+	view_line_closed(&v, &r, line, sizeof(line));
+	assert_string_equal(line, "53      cli             10.0.0.1:2003         10.0.0.2:443          "
+				  "fin           SYN_SENT 120us > ESTABLISHED 2.00s > FIN_WAIT1 -");
+	view_line_closed_head(&v, line, sizeof(line));
+	assert_string_equal(line, "PID     COMM            LOCAL                 REMOTE                "
+				  "END           TIME PER STATE (5 closed since the start)");
 	view_begin(&v, NOW);
 	assert_int_equal(view_end(&v, 10, &vs), 0);
 	view_hdr_totals(&v, &vs, line, sizeof(line));
