@@ -174,6 +174,13 @@ static int add_port(uint16_t *ports, uint32_t *n, const char *arg, const char *w
 	return 0;
 }
 
+/* --csv - or --json -: a file sink has stdout, no other output may. */
+static bool file_to_stdout(const struct options *o)
+{
+	return (o->csv_path && !strcmp(o->csv_path, "-")) ||
+	       (o->json_path && !strcmp(o->json_path, "-"));
+}
+
 int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 {
 	uint32_t v;
@@ -307,14 +314,11 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
 	if (o->csv_path && o->json_path && !strcmp(o->csv_path, "-") && !strcmp(o->json_path, "-"))
 		return usage_error(err, "%s", "--csv - and --json - cannot both write to stdout");
-	if (o->stream && ((o->csv_path && !strcmp(o->csv_path, "-")) ||
-			  (o->json_path && !strcmp(o->json_path, "-"))))
+	if (o->stream && file_to_stdout(o))
 		return usage_error(err, "%s", "--stream writes to stdout: it cannot be combined with --csv - or --json -");
-	if (o->lines && (o->stream || o->once || o->batch || (o->csv_path && !strcmp(o->csv_path, "-")) ||
-			 (o->json_path && !strcmp(o->json_path, "-"))))
+	if (o->lines && (o->stream || o->once || o->batch || file_to_stdout(o)))
 		return usage_error(err, "%s", "--lines writes to stdout: it takes neither --stream, --once, --batch, --csv - nor --json -");
-	if (o->batch && (o->stream || o->once || (o->csv_path && !strcmp(o->csv_path, "-")) ||
-			 (o->json_path && !strcmp(o->json_path, "-"))))
+	if (o->batch && (o->stream || o->once || file_to_stdout(o)))
 		return usage_error(err, "%s", "--batch writes to stdout: it takes neither --stream, --once, --csv - nor --json -");
 	if ((o->interval_s || o->count) && !o->batch &&
 	    (o->stream || o->once || o->lines || o->csv_path || o->json_path))

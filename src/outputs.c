@@ -16,7 +16,9 @@ static int add(struct outputs *out, const struct sink_ops *ops, const char *path
 	if (!s) {
 		int err = -errno;
 
-		log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
+		/* The live view has said itself why the terminal would not do. */
+		if (ops != &sink_live_ops || err != -ENOTTY)
+			log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
 		return err;
 	}
 	/* The live view and --batch apply --state themselves: their totals

@@ -41,6 +41,15 @@ static void mk(struct conn *c, uint32_t pid, const char *comm, uint16_t lport, u
 	c->cause = CAUSE_OPEN;
 }
 
+/* One refresh over c[0..n-1], keeping max_rows. */
+static void refresh(struct view *v, struct conn *c, size_t n, size_t max_rows)
+{
+	view_begin(v, NOW);
+	for (size_t i = 0; i < n; i++)
+		view_add(v, &c[i]);
+	assert_int_equal(view_end(v, max_rows, NULL), 0);
+}
+
 static void test_dur(void **st)
 {
 	static const struct {
@@ -97,10 +106,7 @@ static void test_top_n(void **st)
 
 	/* Reversed: the shortest first. */
 	v.reverse = true;
-	view_begin(&v, NOW);
-	for (int i = 0; i < N; i++)
-		view_add(&v, &c[i]);
-	assert_int_equal(view_end(&v, K, NULL), 0);
+	refresh(&v, c, N, K);
 	for (int i = 0; i < K; i++)
 		assert_int_equal(NOW - v.rows[i]->state_entered_ns, in[N - 1 - i]);
 
@@ -133,10 +139,7 @@ static void test_filters_and_counts(void **st)
 	assert_int_equal(view_init(&v, 0, 8), 0);
 
 	/* Default order: longest in its state first, whatever the state. */
-	view_begin(&v, NOW);
-	for (int i = 0; i < 4; i++)
-		view_add(&v, &c[i]);
-	assert_int_equal(view_end(&v, 10, NULL), 0);
+	refresh(&v, c, 4, 10);
 	assert_ptr_equal(v.rows[0], &c[1]);
 	assert_ptr_equal(v.rows[1], &c[0]);
 	view_hdr_states(&v, line, sizeof(line));
@@ -144,10 +147,7 @@ static void test_filters_and_counts(void **st)
 
 	/* f close-wait: one row; the counts stay those of every state. */
 	assert_int_equal(view_set_state(&v, "close-wait"), 0);
-	view_begin(&v, NOW);
-	for (int i = 0; i < 4; i++)
-		view_add(&v, &c[i]);
-	assert_int_equal(view_end(&v, 10, NULL), 0);
+	refresh(&v, c, 4, 10);
 	assert_int_equal(v.n_rows, 1);
 	assert_ptr_equal(v.rows[0], &c[0]);
 	assert_int_equal(v.n_counted, 4);
@@ -157,20 +157,14 @@ static void test_filters_and_counts(void **st)
 	/* p 20, every state: nginx only; the unknown owner never matches. */
 	assert_int_equal(view_set_state(&v, ""), 0);
 	assert_int_equal(view_set_pid(&v, "20"), 0);
-	view_begin(&v, NOW);
-	for (int i = 0; i < 4; i++)
-		view_add(&v, &c[i]);
-	assert_int_equal(view_end(&v, 10, NULL), 0);
+	refresh(&v, c, 4, 10);
 	assert_int_equal(v.n_rows, 1);
 	assert_ptr_equal(v.rows[0], &c[2]);
 
 	/* / searches the shown cells: a port. */
 	assert_int_equal(view_set_pid(&v, ""), 0);
 	assert_int_equal(view_set_search(&v, ":8081"), 0);
-	view_begin(&v, NOW);
-	for (int i = 0; i < 4; i++)
-		view_add(&v, &c[i]);
-	assert_int_equal(view_end(&v, 10, NULL), 0);
+	refresh(&v, c, 4, 10);
 	assert_int_equal(v.n_rows, 1);
 	assert_ptr_equal(v.rows[0], &c[1]);
 
