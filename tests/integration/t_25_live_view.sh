@@ -16,6 +16,7 @@ tl_ports SP EP
 SOCK=tl-t25-$$
 tm() { tmux -L "$SOCK" "$@"; }
 tl_on_exit tmux -L "$SOCK" kill-server
+tl_on_exit rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 
 # The command in the pane: the tracer, then its exit status and a marker
 # line, then a shell-like wait so the pane can be read after the exit.
