@@ -22,8 +22,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages the build, the tests and the live view need.
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev pkg-config make gcc
-TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev pkg-config make gcc
+# tmux drives the live view in tests/integration/t_25_live_view.sh.
+TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux
 DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 # Only `make kmatrix` needs these (qemu, the VM's busybox, .ko.xz modules).
 KMATRIX_PKGS := qemu-system-x86 busybox-static xz-utils
@@ -43,7 +44,8 @@ LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/loader.o $(OUTPUT)/o
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 APP_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(OUTPUT)
-APP_LDLIBS := -lbpf -lmnl -lelf -lz
+CURSES_LIBS := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses -ltinfo)
+APP_LDLIBS := -lbpf -lmnl -lelf -lz $(CURSES_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -53,7 +55,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins
+.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live
 
 all: $(OUTPUT)/tcplife-states
 
@@ -63,6 +65,7 @@ help:
 	@echo 'sudo make test     install missing packages, build, run every test'
 	@echo 'make unit          unit tests only (no root)'
 	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and README'
+	@echo 'sudo make bench-live  the live view refresh time with 100000 open sockets (~1 min)'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'sudo make kmatrix  integration tests on Debian 6.1/6.12 kernels in qemu, per hook tier'
@@ -112,7 +115,7 @@ $(OUTPUT)/tcplife-states: $(APP_OBJS)
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) -lcmocka -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) -lcmocka $(CURSES_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -143,6 +146,11 @@ bench-bins: $(BENCH_BINS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)bench/run.sh $(OUTPUT)
+
+# The live view's refresh time with 100 000 open sockets (README, Performance).
+bench-live: deps
+	$(Q)$(MAKE) --no-print-directory all bench-bins
+	$(Q)bench/live.sh $(OUTPUT) $(or $(SOCKETS),100000)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp

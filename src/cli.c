@@ -38,6 +38,10 @@ static const struct option long_opts[] = {
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "stream", no_argument, NULL, 's' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "lines", no_argument, NULL, 'l' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "count", required_argument, NULL, 'n' },
 	{ "wide", no_argument, NULL, 'w' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "list-probes", no_argument, NULL, OPT_LIST_PROBES },
@@ -67,7 +71,13 @@ void cli_usage(FILE *f)
 	      "      --cgroup PATH       connections owned by processes in the cgroup v2\n"
 	      "                          directory PATH\n"
 	      "\n"
-	      "Output (default: one line per connection when it ends, on stdout):\n"
+	      "Output (default: a live, top-like view of the open connections on a terminal,\n"
+	      "--batch snapshots when stdout is not one; with --csv FILE or --json FILE, one\n"
+	      "line per connection when it ends on stdout):\n"
+	      "  -b, --batch             plain-text snapshots of the live view's table, like top -b\n"
+	      "  -i, --interval SECS     live view / --batch refresh period (default 1)\n"
+	      "  -n, --count N           exit after N refreshes of the live view / --batch\n"
+	      "  -l, --lines             one line per connection when it ends, on stdout\n"
 	      "  -s, --stream            one line per state change, retransmit and reset instead\n"
 	      "  -w, --wide              wide columns (IPv6 addresses, every state)\n"
 	      "      --csv FILE          write connection records as CSV ('-' = stdout)\n"
@@ -164,6 +174,13 @@ static int add_port(uint16_t *ports, uint32_t *n, const char *arg, const char *w
 	return 0;
 }
 
+/* --csv - or --json -: a file sink has stdout, no other output may. */
+static bool file_to_stdout(const struct options *o)
+{
+	return (o->csv_path && !strcmp(o->csv_path, "-")) ||
+	       (o->json_path && !strcmp(o->json_path, "-"));
+}
+
 int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 {
 	uint32_t v;
@@ -174,7 +191,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46L:D:p:c:swd:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46L:D:p:c:sbli:n:wd:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -237,6 +254,22 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		case 's':
 			o->stream = true;
 			break;
+		case 'b':
+			o->batch = true;
+			break;
+		case 'l':
+			o->lines = true;
+			break;
+		case 'i':
+			if (parse_u32(optarg, 1, 3600, &v))
+				return usage_error(err, "invalid --interval '%s' (1 to 3600 seconds)", optarg);
+			o->interval_s = v;
+			break;
+		case 'n':
+			if (parse_u32(optarg, 1, UINT32_MAX, &v))
+				return usage_error(err, "invalid --count '%s' (1 or more)", optarg);
+			o->count = v;
+			break;
 		case 'w':
 			o->wide = true;
 			break;
@@ -281,9 +314,15 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
 	if (o->csv_path && o->json_path && !strcmp(o->csv_path, "-") && !strcmp(o->json_path, "-"))
 		return usage_error(err, "%s", "--csv - and --json - cannot both write to stdout");
-	if (o->stream && ((o->csv_path && !strcmp(o->csv_path, "-")) ||
-			  (o->json_path && !strcmp(o->json_path, "-"))))
+	if (o->stream && file_to_stdout(o))
 		return usage_error(err, "%s", "--stream writes to stdout: it cannot be combined with --csv - or --json -");
+	if (o->lines && (o->stream || o->once || o->batch || file_to_stdout(o)))
+		return usage_error(err, "%s", "--lines writes to stdout: it takes neither --stream, --once, --batch, --csv - nor --json -");
+	if (o->batch && (o->stream || o->once || file_to_stdout(o)))
+		return usage_error(err, "%s", "--batch writes to stdout: it takes neither --stream, --once, --csv - nor --json -");
+	if ((o->interval_s || o->count) && !o->batch &&
+	    (o->stream || o->once || o->lines || o->csv_path || o->json_path))
+		return usage_error(err, "%s", "-i and -n apply to the live view and --batch only");
 	if (o->once && (o->stream || o->duration_s))
 		return usage_error(err, "%s", "--once prints what is open now: it takes neither --stream nor --duration");
 	return CLI_RUN;

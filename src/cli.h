@@ -32,6 +32,10 @@ struct options {
 	const char *csv_path;  /* NULL, a path, or "-" */
 	const char *json_path;
 	bool stream;
+	bool batch;            /* -b: text snapshots of the live view */
+	bool lines;            /* -l: one line per connection as it ends */
+	uint32_t interval_s;   /* -i: live view / batch refresh; 0 = not given (1 s) */
+	uint32_t count;        /* -n: snapshots before exiting; 0 = until stopped */
 	bool wide;
 	bool list_probes;
 	bool verbose;

@@ -16,7 +16,9 @@
 #include "outputs.h"
 #include "sockwatch.h"
 #include "seed.h"
+#include "sink.h"
 #include "tracer.h"
+#include "view.h"
 
 #define POLL_MS 100
 /* Timewait and request socks are listed this often (sockwatch.h). */
@@ -33,6 +35,9 @@ static void on_signal(int sig)
 struct run {
 	struct conntab *ct;
 	struct summary sum;
+	struct tracer *tr;
+	uint64_t start_ns;
+	char tiers[512];
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -47,6 +52,27 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	conntab_apply(r->ct, &e);
 	return 0;
+}
+
+/* The live view's and --batch's header: the kernel's drop counters are
+ * read only when one of them refreshes. */
+static void feed_stats(void *ctx, struct view_stats *vs)
+{
+	struct run *r = ctx;
+	struct summary sum = {};
+	struct tl_stats st;
+
+	conntab_summary(r->ct, &sum);
+	vs->records = r->sum.records;
+	vs->bad_records = r->sum.bad_records;
+	vs->synack_orphans = sum.synack_orphans;
+	vs->start_ns = r->start_ns;
+	vs->tiers = r->tiers;
+	if (r->tr && !tracer_stats(r->tr, &st)) {
+		vs->rb_drops = st.v[TL_STAT_RB_FULL];
+		vs->map_full = st.v[TL_STAT_MAP_FULL];
+		vs->stale = st.v[TL_STAT_STALE];
+	}
 }
 
 /* Loading tracing programs needs CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON
@@ -141,8 +167,11 @@ int main(int argc, char **argv)
 	start = mono_now_ns();
 	seed_run(tr, &o, on_record, &r, &sr); /* says itself what it found or why not */
 	r.sum.seed_ms = sr.ns_ms;
-	tracer_tiers_line(tr, line, sizeof(line));
-	log_info("tracing TCP connections (%s)%s", line, o.once ? "" : "; Ctrl-C to stop");
+	tracer_tiers_line(tr, r.tiers, sizeof(r.tiers));
+	log_info("tracing TCP connections (%s)%s", r.tiers, o.once ? "" : "; Ctrl-C to stop");
+	r.tr = tr;
+	r.start_ns = start;
+	struct sink_feed feed = { .ct = r.ct, .stats = feed_stats, .ctx = &r };
 
 	deadline = o.duration_s ? start + o.duration_s * 1000000000ULL : 0;
 	while (!o.once && !stop && !out.err) {
@@ -154,6 +183,8 @@ int main(int argc, char **argv)
 		conntab_tick(r.ct, mono_now_ns());
 		sockwatch_poll(sw, r.ct, mono_now_ns());
 		alerts_tick(&al, mono_now_ns());
+		if (outputs_tick(&out, &feed, mono_now_ns()))
+			break; /* q in the live view, or -n COUNT snapshots written */
 		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
@@ -168,6 +199,7 @@ int main(int argc, char **argv)
 	tracer_free(tr);
 	tr = NULL;
 	al.tr = NULL;
+	r.tr = NULL;
 	conntab_flush(r.ct, mono_now_ns());
 	if (o.once || o.close_wait_s)
 		alerts_write_summary(&al);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "log.h"
 #include "outputs.h"
 #include "sink.h"
@@ -15,17 +16,42 @@ static int add(struct outputs *out, const struct sink_ops *ops, const char *path
 	if (!s) {
 		int err = -errno;
 
-		log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
+		/* The live view has said itself why the terminal would not do. */
+		if (ops != &sink_live_ops || err != -ENOTTY)
+			log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
 		return err;
 	}
+	/* The live view and --batch apply --state themselves: their totals
+	 * count every connection. */
 	out->by_state[out->n] = out->once || ops == &sink_text_ops || ops == &sink_stream_ops;
 	out->sinks[out->n++] = s;
 	return 0;
 }
 
+/* What stdout shows when no file sink took it. A chosen mode wins; with a
+ * --csv/--json FILE stdout keeps the per-connection lines (a record is
+ * being kept: show each as it ends, as before the live view existed);
+ * bare, a person at a terminal gets the live view and a pipe snapshots, as
+ * top and top -b do. */
+static const struct sink_ops *stdout_sink(const struct options *o)
+{
+	if (o->stream)
+		return &sink_stream_ops;
+	if (o->once)
+		return &sink_once_ops;
+	if (o->batch)
+		return &sink_batch_ops;
+	if (o->lines || o->csv_path || o->json_path)
+		return &sink_text_ops;
+	return isatty(STDOUT_FILENO) ? &sink_live_ops : &sink_batch_ops;
+}
+
 int outputs_open(struct outputs *out, const struct options *o, const struct timeconv *tc)
 {
-	struct sink_opts so = { .wide = o->wide, .tc = tc };
+	struct sink_opts so = {
+		.wide = o->wide, .tc = tc, .interval_ms = (o->interval_s ? o->interval_s : 1) * 1000,
+		.count = o->count, .state_mask = o->state_mask,
+	};
 	bool stdout_taken = false;
 	int err = 0;
 
@@ -41,8 +67,7 @@ int outputs_open(struct outputs *out, const struct options *o, const struct time
 		stdout_taken |= !strcmp(o->json_path, "-");
 	}
 	if (!err && !stdout_taken)
-		err = add(out, o->stream ? &sink_stream_ops : o->once ? &sink_once_ops : &sink_text_ops,
-			  "-", &so);
+		err = add(out, stdout_sink(o), "-", &so);
 	if (err) {
 		outputs_close(out);
 		return err;
@@ -104,6 +129,21 @@ void outputs_summary(struct outputs *out, const struct summary *s)
 {
 	for (int i = 0; i < out->n; i++)
 		note(out, sink_summary(out->sinks[i], s));
+}
+
+int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns)
+{
+	int done = 0;
+
+	for (int i = 0; i < out->n; i++) {
+		int rc = sink_tick(out->sinks[i], f, now_ns);
+
+		if (rc == SINK_DONE)
+			done = 1;
+		else
+			note(out, rc);
+	}
+	return done;
 }
 
 int outputs_close(struct outputs *out)

@@ -31,6 +31,11 @@ void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n);
 /* --state: an open connection matches the state it is in, a closed one any
  * state on its path. */
 bool conn_in_states(const struct conn *c, uint32_t mask);
+/* Every poll tick: the live view and --batch refresh when due. Returns 1
+ * when one of them is finished (q, -n COUNT reached), else 0; errors go to
+ * out->err. */
+struct sink_feed;
+int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns);
 /* Flush and close all; returns the first error seen, -errno, or 0. */
 int outputs_close(struct outputs *out);
 /* Human summary line for stderr. */

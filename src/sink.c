@@ -196,6 +196,21 @@ int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
 	return sink_result(s, s->ops->cw_summary(s, p, n));
 }
 
+int sink_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
+{
+	int rc;
+
+	if (!s || !f)
+		return -EINVAL;
+	if (!s->ops->tick)
+		return 0;
+	if (s->err)
+		return s->err;
+	errno = 0;
+	rc = s->ops->tick(s, f, now_ns);
+	return rc == SINK_DONE ? rc : sink_result(s, rc);
+}
+
 const char *seen_from_name(const struct conn *c)
 {
 	return c->preexisting ? "preexisting" : "birth";
@@ -208,6 +223,12 @@ int sink_close(struct sink *s)
 	if (!s)
 		return 0;
 	rc = s->err;
+	if (s->ops->end) {
+		int e = s->ops->end(s);
+
+		if (e && !rc)
+			rc = e;
+	}
 	errno = 0;
 	if (fflush(s->f) != 0 && !rc)
 		rc = io_error(errno);

@@ -13,6 +13,18 @@
 #include "timefmt.h"
 
 struct sink;
+struct conntab;
+struct view_stats;
+
+/* What the live view and --batch read on a tick: the open connections and
+ * the tracer's counters (fetched only when a refresh is due). */
+struct sink_feed {
+	struct conntab *ct;
+	void (*stats)(void *ctx, struct view_stats *st);
+	void *ctx;
+};
+
+#define SINK_DONE 1 /* tick: the sink is finished (q pressed, -n reached) */
 
 struct sink_ops {
 	const char *name;
@@ -22,11 +34,18 @@ struct sink_ops {
 	int (*summary)(struct sink *s, const struct summary *sum); /* may be NULL */
 	int (*alert)(struct sink *s, const struct cw_alert *a);    /* may be NULL */
 	int (*cw_summary)(struct sink *s, const struct cw_proc *p, size_t n); /* may be NULL */
+	/* Called every poll tick (~100 ms): 0, SINK_DONE or -errno. May be NULL. */
+	int (*tick)(struct sink *s, const struct sink_feed *f, uint64_t now_ns);
+	/* Before the final flush: release what begin set up. May be NULL. */
+	int (*end)(struct sink *s);
 };
 
 struct sink_opts {
 	bool wide;                   /* text: wide columns for IPv6 */
 	const struct timeconv *tc;
+	uint32_t interval_ms;        /* live, batch: refresh period */
+	uint32_t count;              /* live, batch: stop after this many; 0 = never */
+	uint32_t state_mask;         /* live, batch: --state */
 };
 
 struct sink {
@@ -35,6 +54,7 @@ struct sink {
 	bool own_file; /* fclose() on sink_close(); false for stdout */
 	struct sink_opts o;
 	int err;       /* first write error as -errno, sticky */
+	void *priv;    /* the live and batch sinks' state */
 };
 
 extern const struct sink_ops sink_text_ops;
@@ -42,6 +62,8 @@ extern const struct sink_ops sink_stream_ops;
 extern const struct sink_ops sink_csv_ops;
 extern const struct sink_ops sink_json_ops;
 extern const struct sink_ops sink_once_ops; /* --once on the terminal */
+extern const struct sink_ops sink_live_ops;  /* full-screen view (ncurses) */
+extern const struct sink_ops sink_batch_ops; /* --batch: text snapshots */
 
 /* Open `path` ("-" = stdout) for writing and call ops->begin. Returns NULL
  * with errno set when the file cannot be opened or the header not written. */
@@ -53,6 +75,7 @@ int sink_transition(struct sink *s, const struct transition *t);
 int sink_summary(struct sink *s, const struct summary *sum);
 int sink_alert(struct sink *s, const struct cw_alert *a);
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
+int sink_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns);
 /* Flush, close if owned, free. Returns the first write error (-errno) or 0.
  * Accepts NULL. */
 int sink_close(struct sink *s);

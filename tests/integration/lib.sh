@@ -53,6 +53,8 @@
 #   tl_ss NS LPORT RPORT FIELD  ss -tanpe truth: state recvq pid fd ino
 #   tl_json FILE OUT [K=V...]   JSON lines: OUT key, "#" count, "-" lines
 #   tl_on_exit CMD...           run CMD at cleanup, after processes are gone
+#   tl_view_field TEXT LOCAL F  a cell of the live view's / --batch's table
+#   tl_dur_ms DUR               the view's "1.25s", ">=12m03s" ... in ms
 #   assert_eq assert_ne assert_ge assert_le assert_gt assert_lt
 #   assert_between assert_match assert_no_match assert_contains
 #   assert_not_contains; tl_check_ok / tl_check_fail MSG; tl_finish
@@ -665,6 +667,37 @@ assert_not_contains() { # STR SUBSTR MSG
 
 tl_on_exit() { # CMD...: run at cleanup, after the test's processes are gone
 	TL_EXIT_CMDS+=("$(printf '%q ' "$@")")
+}
+
+# ---------------------------------------------------------------- live view
+
+tl_view_field() { # TEXT LOCAL FIELD: from a screen or --batch output, the cell
+	# FIELD (pid comm fd remote state instate age rtx) of the first open
+	# connection whose LOCAL endpoint is LOCAL ("127.0.0.1:8080"); "" if none.
+	# Rows of the closed pane (after its header) are not open ones.
+	awk -v l="$2" -v f="$3" '
+		/^closed since/ || /^PID .* END +TIME PER STATE/ { closed = 1; next }
+		/^PID .*IN_STATE/ { closed = 0; next }
+		!closed && $4 == l {
+			v["pid"] = $1; v["comm"] = $2; v["fd"] = $3; v["remote"] = $5
+			v["state"] = $6; v["instate"] = $7; v["age"] = $8; v["rtx"] = $9
+			print v[f]
+			exit
+		}' <<<"$1"
+}
+
+tl_dur_ms() { # DUR: a duration as the view prints it ("850us", "12.3ms",
+	# "1.25s", "12m03s", "5h02m", "3d04h"; ">=" lower bounds) in whole ms
+	awk -v d="$1" 'BEGIN {
+		sub(/^>=/, "", d)
+		if (d ~ /us$/) print int(d / 1000)
+		else if (d ~ /ms$/) print int(d)
+		else if (d ~ /^[0-9.]+s$/) print int(d * 1000)
+		else if (d ~ /m[0-9]+s$/) { split(d, a, /[ms]/); print (a[1] * 60 + a[2]) * 1000 }
+		else if (d ~ /h[0-9]+m$/) { split(d, a, /[hm]/); print (a[1] * 3600 + a[2] * 60) * 1000 }
+		else if (d ~ /d[0-9]+h$/) { split(d, a, /[dh]/); print (a[1] * 86400 + a[2] * 3600) * 1000 }
+		else print ""
+	}'
 }
 
 tl_leak_wait_ready() { # NAME TIMEOUT_S

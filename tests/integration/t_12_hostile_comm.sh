@@ -16,7 +16,7 @@ cp "$TL_PEER" "$formula"
 cp "$TL_PEER" "$escape"
 
 tl_tracer_start tr --csv "$TL_WORK/out.csv" --json "$TL_WORK/out.json"
-tl_tracer_start txt -w
+tl_tracer_start txt -w --lines
 tl_bg srv "$NS" "$formula" server -a 127.0.0.1 -p "$port" -n 1 --ready-file "$TL_WORK/srv.ready"
 tl_wait_file "$TL_WORK/srv.ready" 10 || tl_die "server did not start"
 tl_bg cli "$NS" "$escape" client -a 127.0.0.1 -p "$port" -n 1

@@ -83,6 +83,17 @@ static void test_outputs_and_control(void **state)
 	assert_int_equal(o.ringbuf_mb, 16);
 	assert_int_equal(parse(&o, "--help"), CLI_DONE);
 	assert_int_equal(parse(&o, "-V"), CLI_DONE);
+	/* The live view's and --batch's options; -b may write beside a file. */
+	assert_int_equal(parse(&o, "-b -i 2 -n 3 --csv out.csv"), CLI_RUN);
+	assert_true(o.batch);
+	assert_int_equal(o.interval_s, 2);
+	assert_int_equal(o.count, 3);
+	assert_int_equal(parse(&o, "-l -w --csv f.csv"), CLI_RUN);
+	assert_true(o.lines && o.wide);
+	assert_int_equal(parse(&o, "--interval 5 --count 1"), CLI_RUN);
+	assert_false(o.batch);
+	assert_int_equal(o.interval_s, 5);
+	assert_int_equal(o.count, 1);
 }
 
 static void test_tier(void **state)
@@ -119,6 +130,9 @@ static void test_usage_errors(void **state)
 		"--state", "--close-wait 0", "--close-wait x", "--cgroup /proc",
 		"--cgroup /nonexistent", "--once -s", "--once -d 5",
 		"--tier", "--tier Fentry", "--tier fentry,kprobe", "--tier inferred",
+		"-i 0", "-i 1.5", "-i 3601", "-n 0", "-n -1", "-b -s", "-b --once", "-b --csv -",
+		"-b --json -", "-n 2 --csv f.csv", "-i 2 -s", "-n 1 --once", "-l -s", "-l -b",
+		"-l --once", "-l --csv -", "-l -n 2",
 	};
 	struct options o;
 

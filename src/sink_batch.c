@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --batch (and the default when stdout is not a terminal): the live view's
+ * table as plain-text snapshots every -i SECS, like `top -b`, for pipes and
+ * scripts. Each snapshot is the header lines, every open connection that
+ * passes the filters in sort order (longest in its state first), then the
+ * connections that closed since the previous snapshot, oldest first, and a
+ * blank line. Closed connections beyond what the ring keeps between two
+ * snapshots are counted, never dropped silently.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "sink.h"
+#include "view.h"
+
+/* Closed connections kept between two snapshots; past this many the
+ * snapshot says how many it could not show. */
+#define BATCH_CLOSED_MAX 8192
+#define LINE_MAX_LEN 512
+
+struct batch {
+	struct view v;
+	uint64_t next_ns;
+	uint32_t done;
+	uint64_t printed_seq; /* view.closed_seq at the last snapshot */
+};
+
+static int batch_begin(struct sink *s)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	if (view_init(&b->v, s->o.state_mask, BATCH_CLOSED_MAX)) {
+		free(b);
+		return -ENOMEM;
+	}
+	b->v.wide = s->o.wide;
+	s->priv = b;
+	return 0;
+}
+
+static int batch_conn(struct sink *s, const struct conn *c)
+{
+	view_closed(&((struct batch *)s->priv)->v, c);
+	return 0;
+}
+
+static void put_header(struct sink *s, const struct view *v, const struct view_stats *st)
+{
+	char line[LINE_MAX_LEN];
+
+	view_hdr_top(v, st, line, sizeof(line));
+	fprintf(s->f, "%s\nhooks: %s\n", line, st->tiers ? st->tiers : "?");
+	view_hdr_drops(st, line, sizeof(line));
+	fprintf(s->f, "%s\n", line);
+	view_hdr_states(v, line, sizeof(line));
+	fprintf(s->f, "%s\n", line);
+	view_hdr_totals(v, st, line, sizeof(line));
+	fprintf(s->f, "%s\n", line);
+	view_hdr_mode(v, line, sizeof(line));
+	fprintf(s->f, "%s\n\n", line);
+}
+
+static void put_closed(struct sink *s, struct batch *b)
+{
+	uint64_t fresh = b->v.closed_seq - b->printed_seq;
+	size_t kept = fresh < b->v.closed_n ? (size_t)fresh : b->v.closed_n;
+	struct view_closed_row cr;
+	char line[LINE_MAX_LEN];
+	bool head = false;
+
+	b->printed_seq = b->v.closed_seq;
+	if (fresh > kept)
+		fprintf(s->f, "# %" PRIu64 " connections closed since the last snapshot are not "
+			"shown (more than %d); --csv FILE records every one\n", fresh - kept,
+			BATCH_CLOSED_MAX);
+	for (size_t age = kept; age-- > 0;) {
+		const struct conn *c = view_closed_at(&b->v, age);
+
+		if (!c || !view_wants(&b->v, c))
+			continue;
+		if (!head) {
+			view_line_closed_head(&b->v, line, sizeof(line));
+			fprintf(s->f, "closed since the last snapshot:\n%s\n", line);
+			head = true;
+		}
+		view_fmt_closed(&b->v, c, &cr);
+		view_line_closed(&b->v, &cr, line, sizeof(line));
+		fprintf(s->f, "%s\n", line);
+	}
+}
+
+static int batch_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
+{
+	struct batch *b = s->priv;
+	struct view_stats st = { 0 };
+	struct view_row r;
+	char line[LINE_MAX_LEN];
+	int rc;
+
+	if (now_ns < b->next_ns)
+		return 0;
+	b->next_ns = now_ns + (uint64_t)s->o.interval_ms * 1000000;
+	f->stats(f->ctx, &st);
+	rc = view_refresh(&b->v, f->ct, SIZE_MAX, &st, now_ns);
+	if (rc)
+		return rc;
+	put_header(s, &b->v, &st);
+	view_line_head(&b->v, line, sizeof(line));
+	fprintf(s->f, "%s\n", line);
+	for (size_t i = 0; i < b->v.n_rows; i++) {
+		view_fmt_row(&b->v, b->v.rows[i], &r);
+		view_line_row(&b->v, &r, line, sizeof(line));
+		fprintf(s->f, "%s\n", line);
+	}
+	put_closed(s, b);
+	fputc('\n', s->f);
+	/* A script reading the pipe wants each snapshot whole, when taken. */
+	fflush(s->f);
+	if (ferror(s->f))
+		return -EIO;
+	return s->o.count && ++b->done >= s->o.count ? SINK_DONE : 0;
+}
+
+static int batch_end(struct sink *s)
+{
+	struct batch *b = s->priv;
+
+	if (b) {
+		view_fini(&b->v);
+		free(b);
+		s->priv = NULL;
+	}
+	return 0;
+}
+
+const struct sink_ops sink_batch_ops = {
+	.name = "batch",
+	.begin = batch_begin,
+	.conn = batch_conn,
+	.summary = sink_text_summary,
+	.alert = sink_text_alert,
+	.cw_summary = sink_text_cw_summary,
+	.tick = batch_tick,
+	.end = batch_end,
+};

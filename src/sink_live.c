@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The live view: a full-screen, top-like table of the open connections
+ * (ncurses), refreshed every -i SECS and on every key. The model (filters,
+ * order, cells) is view.c; this file draws it and reads keys.
+ *
+ * Keys are read without blocking on each poll tick of main's loop (100 ms
+ * at most between two), so the ring buffer stays the only thing main waits
+ * on. While the screen is ours, stderr is sent to a memory file and
+ * replayed after the terminal is restored: a warning written over the
+ * table would be lost with the alternate screen. The terminal is restored
+ * by the sink's end op, which main's cleanup reaches on q, -n, -d,
+ * SIGINT/SIGTERM (they only set main's stop flag) and errors; an atexit
+ * handler covers an exit() from anywhere else.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <ncurses.h>
+#include "log.h"
+#include "sink.h"
+#include "timefmt.h"
+#include "view.h"
+
+#define LIVE_CLOSED_MAX 256
+#define LINE_LEN 512
+#define HDR_ROWS 6 /* top, hooks, drops, states, totals, mode/prompt */
+
+enum prompt { PR_NONE = 0, PR_STATE, PR_PID, PR_SEARCH };
+
+struct live {
+	struct view v;
+	SCREEN *scr;
+	int saved_stderr;      /* the real stderr while the screen is ours; -1 */
+	int log_fd;            /* where stderr goes meanwhile */
+	uint64_t next_ns;
+	uint32_t done;
+	bool paused, help, dirty;
+	enum prompt prompt;
+	char input[48];
+	char status[LINE_LEN]; /* the last alert or input error, until a key */
+	/* The frame on screen, as text: redrawn as is while paused (the rows'
+	 * connections may be gone by then). */
+	struct view_stats st;
+	char tiers[LINE_LEN - 16];
+	struct view_row *rows;
+	size_t n_rows, cap_rows;
+	struct view_closed_row *closed;
+	size_t n_closed;
+	/* Refresh cost: gather + select + format + draw, for -v and the README. */
+	uint64_t cost_max_ns, cost_sum_ns, frames;
+	size_t cost_max_open;
+};
+
+static struct live *active; /* for the atexit handler */
+
+static void restore_terminal(struct live *l)
+{
+	if (l->scr) {
+		endwin();
+		delscreen(l->scr);
+		l->scr = NULL;
+	}
+	if (l->saved_stderr >= 0) {
+		char buf[4096];
+		ssize_t n;
+
+		fflush(stderr);
+		dup2(l->saved_stderr, STDERR_FILENO);
+		close(l->saved_stderr);
+		l->saved_stderr = -1;
+		/* What was logged meanwhile, in order, now that it can be read. */
+		if (lseek(l->log_fd, 0, SEEK_SET) == 0)
+			while ((n = read(l->log_fd, buf, sizeof(buf))) > 0)
+				if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+					break;
+	}
+	if (l->log_fd >= 0) {
+		close(l->log_fd);
+		l->log_fd = -1;
+	}
+}
+
+static void restore_at_exit(void)
+{
+	if (active)
+		restore_terminal(active);
+}
+
+static int live_begin(struct sink *s)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	l->saved_stderr = l->log_fd = -1;
+	if (view_init(&l->v, s->o.state_mask, LIVE_CLOSED_MAX)) {
+		free(l);
+		return -ENOMEM;
+	}
+	l->v.wide = s->o.wide;
+	/* newterm, not initscr: initscr exits the process on a bad $TERM. */
+	l->scr = newterm(NULL, stdout, stdin);
+	if (!l->scr) {
+		log_err("cannot start the live view on this terminal (TERM=%s): use --batch",
+			getenv("TERM") ? getenv("TERM") : "unset");
+		view_fini(&l->v);
+		free(l);
+		return -ENOTTY;
+	}
+	l->log_fd = memfd_create("tcplife-states-stderr", MFD_CLOEXEC);
+	l->saved_stderr = l->log_fd >= 0 ? dup(STDERR_FILENO) : -1;
+	if (l->saved_stderr < 0 || dup2(l->log_fd, STDERR_FILENO) < 0) {
+		err = -errno;
+		restore_terminal(l);
+		view_fini(&l->v);
+		free(l);
+		return err;
+	}
+	active = l;
+	atexit(restore_at_exit);
+	cbreak();      /* keys one by one; Ctrl-C still raises SIGINT */
+	noecho();
+	nodelay(stdscr, TRUE);
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25); /* Esc cancels a prompt without a visible wait */
+	s->priv = l;
+	return 0;
+}
+
+static int live_end(struct sink *s)
+{
+	struct live *l = s->priv;
+
+	if (!l)
+		return 0;
+	restore_terminal(l);
+	active = NULL;
+	if (l->frames)
+		log_info("live view: %" PRIu64 " refreshes, mean %" PRIu64 ".%03" PRIu64
+			 " ms, max %" PRIu64 ".%03" PRIu64 " ms (with %zu open connections)",
+			 l->frames, l->cost_sum_ns / l->frames / 1000000,
+			 l->cost_sum_ns / l->frames / 1000 % 1000, l->cost_max_ns / 1000000,
+			 l->cost_max_ns / 1000 % 1000, l->cost_max_open);
+	view_fini(&l->v);
+	free(l->rows);
+	free(l->closed);
+	free(l);
+	s->priv = NULL;
+	return 0;
+}
+
+static int live_conn(struct sink *s, const struct conn *c)
+{
+	view_closed(&((struct live *)s->priv)->v, c);
+	return 0;
+}
+
+static int live_alert(struct sink *s, const struct cw_alert *a)
+{
+	struct live *l = s->priv;
+	struct sink tmp = *s;
+	FILE *m = fmemopen(l->status, sizeof(l->status), "w");
+	int rc;
+
+	if (!m)
+		return -errno;
+	/* The text sink's sentence, on the status line instead of a line of
+	 * its own: it is sanitized there already. */
+	tmp.f = m;
+	rc = sink_text_alert(&tmp, a);
+	fclose(m);
+	l->status[strcspn(l->status, "\n")] = '\0';
+	l->dirty = true;
+	return rc;
+}
+
+/* The screen goes before the summaries: they are for the shell afterwards. */
+static int live_summary(struct sink *s, const struct summary *sum)
+{
+	(void)sum;
+	if (s->priv)
+		restore_terminal(s->priv);
+	return 0;
+}
+
+static int live_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
+{
+	if (s->priv)
+		restore_terminal(s->priv);
+	return sink_text_cw_summary(s, p, n);
+}
+
+/* ------------------------------------------------------------ drawing */
+
+static void put_line(int y, const char *text, attr_t attr)
+{
+	if (y >= LINES)
+		return;
+	attron(attr);
+	mvaddnstr(y, 0, text, COLS);
+	/* Reverse-video bars span the screen, like top's. */
+	for (int x = (int)strlen(text); attr && x < COLS; x++)
+		mvaddch(y, x, ' ');
+	attroff(attr);
+}
+
+static const char *const help_text[] = {
+	"tcplife-states live view: open TCP connections, longest in their state first",
+	"",
+	"  q          quit",
+	"  s  >       sort by the next column        <   by the previous one",
+	"  r          reverse the order",
+	"  f          filter by state (e.g. close-wait; empty: every state)",
+	"  p          filter by owner pid (empty: every owner)",
+	"  /          search pid, command, local or remote address (empty: none)",
+	"  space      pause / resume the updates (the counting goes on)",
+	"  h  ?       this help",
+	"",
+	"IN_STATE and AGE with >= are lower bounds: open before the tool started.",
+	"RTX: SYN / SYN-ACK / FIN / data retransmits.  Press any key.",
+};
+
+static void draw(struct live *l)
+{
+	const struct view *v = &l->v;
+	char line[LINE_LEN];
+	size_t start, width;
+	int y, table_rows, closed_rows;
+
+	erase();
+	view_hdr_top(v, &l->st, line, sizeof(line));
+	if (l->paused)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  [PAUSED]");
+	put_line(0, line, A_BOLD);
+	snprintf(line, sizeof(line), "hooks: %s", l->tiers);
+	put_line(1, line, 0);
+	if (view_hdr_drops(&l->st, line, sizeof(line)))
+		put_line(2, line, A_REVERSE | A_BOLD);
+	else
+		put_line(2, line, 0);
+	view_hdr_states(v, line, sizeof(line));
+	put_line(3, line, 0);
+	view_hdr_totals(v, &l->st, line, sizeof(line));
+	put_line(4, line, 0);
+	if (l->prompt) {
+		snprintf(line, sizeof(line), "%s %s_",
+			 l->prompt == PR_STATE ? "state (e.g. close-wait, empty = all):" :
+			 l->prompt == PR_PID ? "pid (empty = all):" : "search (empty = none):",
+			 l->input);
+		put_line(5, line, A_BOLD);
+	} else if (l->status[0]) {
+		put_line(5, l->status, A_BOLD);
+	} else {
+		view_hdr_mode(v, line, sizeof(line));
+		put_line(5, line, 0);
+	}
+
+	/* A third of what is left for the recently closed, at least 2 lines. */
+	closed_rows = (LINES - HDR_ROWS - 2) / 3;
+	if (closed_rows < 2)
+		closed_rows = 2;
+	table_rows = LINES - HDR_ROWS - 2 - closed_rows;
+	if (table_rows < 1)
+		table_rows = 1;
+	y = HDR_ROWS;
+	view_line_head(v, line, sizeof(line));
+	put_line(y, line, A_REVERSE);
+	view_col_span(v, v->sort, &start, &width);
+	if ((int)start < COLS) {
+		attron(A_BOLD | A_UNDERLINE);
+		mvaddnstr(y, (int)start, line + start, (int)width < COLS - (int)start ? (int)width : COLS - (int)start);
+		attroff(A_BOLD | A_UNDERLINE);
+	}
+	y++;
+	for (size_t i = 0; i < l->n_rows && (int)i < table_rows; i++) {
+		view_line_row(v, &l->rows[i], line, sizeof(line));
+		put_line(y++, line, 0);
+	}
+	y = HDR_ROWS + 1 + table_rows;
+	view_line_closed_head(v, line, sizeof(line));
+	put_line(y++, line, A_REVERSE);
+	for (size_t i = 0; i < l->n_closed && y < LINES; i++) {
+		view_line_closed(v, &l->closed[i], line, sizeof(line));
+		put_line(y++, line, 0);
+	}
+	if (l->help) {
+		int n = (int)(sizeof(help_text) / sizeof(help_text[0]));
+
+		for (int i = 0; i < n && 2 + i < LINES; i++) {
+			move(2 + i, 0);
+			clrtoeol();
+			attron(i == 0 ? A_BOLD : 0);
+			mvaddnstr(2 + i, 2, help_text[i], COLS > 2 ? COLS - 2 : 0);
+			attroff(A_BOLD);
+		}
+	}
+	refresh();
+}
+
+/* Gather, select the rows that fit, keep them as text, draw. */
+static int frame(struct live *l, const struct sink_feed *f, uint64_t now_ns)
+{
+	size_t fit = LINES > HDR_ROWS + 4 ? (size_t)(LINES - HDR_ROWS - 2) : 1;
+	const struct conn *c;
+	uint64_t cost;
+	int rc;
+
+	memset(&l->st, 0, sizeof(l->st));
+	f->stats(f->ctx, &l->st);
+	snprintf(l->tiers, sizeof(l->tiers), "%s", l->st.tiers ? l->st.tiers : "?");
+	l->st.tiers = l->tiers;
+	rc = view_refresh(&l->v, f->ct, fit, &l->st, now_ns);
+	if (rc)
+		return rc;
+	if (l->v.n_rows > l->cap_rows || !l->rows) {
+		void *p = realloc(l->rows, (l->v.n_rows + 1) * sizeof(*l->rows));
+
+		if (!p)
+			return -ENOMEM;
+		l->rows = p;
+		l->cap_rows = l->v.n_rows + 1;
+	}
+	for (size_t i = 0; i < l->v.n_rows; i++)
+		view_fmt_row(&l->v, l->v.rows[i], &l->rows[i]);
+	l->n_rows = l->v.n_rows;
+	if (!l->closed) {
+		l->closed = calloc(LIVE_CLOSED_MAX, sizeof(*l->closed));
+		if (!l->closed)
+			return -ENOMEM;
+	}
+	l->n_closed = 0;
+	while (l->n_closed < LIVE_CLOSED_MAX && l->n_closed < fit &&
+	       (c = view_closed_nth(&l->v, l->n_closed)))
+		view_fmt_closed(&l->v, c, &l->closed[l->n_closed++]);
+	draw(l);
+	cost = mono_now_ns() - now_ns;
+	/* Shown in the next frame's header: the whole refresh, drawing included. */
+	l->v.refresh_ns = cost;
+	l->frames++;
+	l->cost_sum_ns += cost;
+	if (cost > l->cost_max_ns) {
+		l->cost_max_ns = cost;
+		l->cost_max_open = l->v.n_open;
+	}
+	log_debug("live view refresh: %" PRIu64 " us with %zu open connections", cost / 1000,
+		  l->v.n_open);
+	return 0;
+}
+
+/* ------------------------------------------------------------ keys */
+
+static void prompt_done(struct live *l)
+{
+	int rc = l->prompt == PR_STATE ? view_set_state(&l->v, l->input) :
+		 l->prompt == PR_PID ? view_set_pid(&l->v, l->input) :
+		 view_set_search(&l->v, l->input);
+
+	if (rc)
+		snprintf(l->status, sizeof(l->status), "invalid %s '%s'",
+			 l->prompt == PR_STATE ? "state" : l->prompt == PR_PID ? "pid" : "search",
+			 l->input);
+	l->prompt = PR_NONE;
+}
+
+/* One key in a prompt: edit the line, Enter applies, Esc cancels. */
+static void prompt_key(struct live *l, int ch)
+{
+	size_t len = strlen(l->input);
+
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		prompt_done(l);
+	} else if (ch == 27) {
+		l->prompt = PR_NONE;
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (len)
+			l->input[len - 1] = '\0';
+	} else if (ch >= 0x20 && ch < 0x7f && len + 1 < sizeof(l->input)) {
+		l->input[len] = (char)ch;
+		l->input[len + 1] = '\0';
+	}
+}
+
+static void start_prompt(struct live *l, enum prompt p)
+{
+	l->prompt = p;
+	l->input[0] = '\0';
+}
+
+/* Returns true when the table must be gathered again (order or filter). */
+static bool key(struct live *l, int ch, bool *quit)
+{
+	struct view *v = &l->v;
+
+	if (l->prompt) {
+		prompt_key(l, ch);
+		return !l->prompt;
+	}
+	l->status[0] = '\0';
+	if (l->help && ch != KEY_RESIZE) {
+		l->help = false;
+		return false;
+	}
+	switch (ch) {
+	case 'q':
+		*quit = true;
+		return false;
+	case 's':
+	case '>':
+		v->sort = (enum view_col)((v->sort + 1) % VCOL_N);
+		return true;
+	case '<':
+		v->sort = (enum view_col)((v->sort + VCOL_N - 1) % VCOL_N);
+		return true;
+	case 'r':
+		v->reverse = !v->reverse;
+		return true;
+	case 'f':
+		start_prompt(l, PR_STATE);
+		return false;
+	case 'p':
+		start_prompt(l, PR_PID);
+		return false;
+	case '/':
+		start_prompt(l, PR_SEARCH);
+		return false;
+	case ' ':
+		l->paused = !l->paused;
+		return !l->paused;
+	case 'h':
+	case '?':
+		l->help = true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static int live_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
+{
+	struct live *l = s->priv;
+	bool quit = false, regather = false, redraw = l->dirty, timed;
+	int ch, rc;
+
+	if (!l || !l->scr)
+		return 0;
+	while ((ch = getch()) != ERR) {
+		if (ch == KEY_RESIZE) {
+			regather = true; /* rows that fit changed */
+			continue;
+		}
+		regather |= key(l, ch, &quit);
+		redraw = true;
+		if (quit)
+			return SINK_DONE;
+	}
+	l->dirty = false;
+	/* A new order or filter is applied at once, paused or not: the rows
+	 * on screen must say what the header says. */
+	timed = !l->paused && now_ns >= l->next_ns;
+	if (timed || regather || !l->frames) {
+		if (timed)
+			l->next_ns = now_ns + (uint64_t)s->o.interval_ms * 1000000;
+		rc = frame(l, f, now_ns);
+		if (rc)
+			return rc;
+		return timed && s->o.count && ++l->done >= s->o.count ? SINK_DONE : 0;
+	}
+	/* Paused, or between refreshes: the same frame, with what keys changed. */
+	if (redraw || regather)
+		draw(l);
+	return 0;
+}
+
+const struct sink_ops sink_live_ops = {
+	.name = "live",
+	.begin = live_begin,
+	.conn = live_conn,
+	.summary = live_summary,
+	.alert = live_alert,
+	.cw_summary = live_cw_summary,
+	.tick = live_tick,
+	.end = live_end,
+};

@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "conntab.h"
+#include "outputs.h"
+#include "states.h"
+#include "timefmt.h"
+#include "view.h"
+
+#define PID_W 7
+#define COMM_W 15
+#define FD_W 5
+#define ADDR_W 21  /* "255.255.255.255:65535" */
+#define WADDR_W 47 /* "[" + 39 + "]:65535", as in sink_text.c */
+#define STATE_W 11
+#define DUR_W 9    /* ">=" + view_dur's 7 */
+#define CAUSE_W 13
+
+static const struct {
+	const char *name;
+	bool largest_first;
+} cols[VCOL_N] = {
+	[VCOL_PID] = { "PID", false },       [VCOL_COMM] = { "COMM", false },
+	[VCOL_FD] = { "FD", false },         [VCOL_LOCAL] = { "LOCAL", false },
+	[VCOL_REMOTE] = { "REMOTE", false }, [VCOL_STATE] = { "STATE", false },
+	[VCOL_INSTATE] = { "IN_STATE", true }, [VCOL_AGE] = { "AGE", true },
+	[VCOL_RTX] = { "RTX", true },
+};
+
+const char *view_col_name(enum view_col c)
+{
+	return (unsigned int)c < VCOL_N ? cols[c].name : "?";
+}
+
+int view_init(struct view *v, uint32_t cli_states, size_t closed_cap)
+{
+	memset(v, 0, sizeof(*v));
+	v->cli_states = cli_states;
+	v->sort = VCOL_INSTATE;
+	v->closed_cap = closed_cap ? closed_cap : 1;
+	v->closed = calloc(v->closed_cap, sizeof(*v->closed));
+	return v->closed ? 0 : -ENOMEM;
+}
+
+void view_fini(struct view *v)
+{
+	if (!v)
+		return;
+	free(v->closed);
+	free(v->rows);
+	free(v->all);
+	memset(v, 0, sizeof(*v));
+}
+
+static void add_counts(uint64_t rtx[4], uint64_t rst[2], const struct conn *c)
+{
+	rtx[0] += c->syn_retrans;
+	rtx[1] += c->synack_retrans;
+	rtx[2] += c->fin_retrans;
+	rtx[3] += c->data_retrans;
+	rst[0] += c->rst_sent;
+	rst[1] += c->rst_recv;
+}
+
+void view_closed(struct view *v, const struct conn *c)
+{
+	if (!c->closed)
+		return; /* the open ones written at exit: the view is gone by then */
+	v->closed_total++;
+	add_counts(v->closed_rtx, v->closed_rst, c);
+	if (v->closed_n < v->closed_cap) {
+		v->closed[(v->closed_head + v->closed_n++) % v->closed_cap] = *c;
+	} else {
+		v->closed[v->closed_head] = *c;
+		v->closed_head = (v->closed_head + 1) % v->closed_cap;
+	}
+	v->closed_seq++;
+}
+
+/* ------------------------------------------------------------ ordering */
+
+static uint64_t in_state_ns(const struct conn *c, uint64_t now)
+{
+	return now > c->state_entered_ns ? now - c->state_entered_ns : 0;
+}
+
+static uint64_t age_ns(const struct conn *c, uint64_t now)
+{
+	return now > c->start_ns ? now - c->start_ns : 0;
+}
+
+static uint64_t rtx_sum(const struct conn *c)
+{
+	return (uint64_t)c->syn_retrans + c->synack_retrans + c->fin_retrans + c->data_retrans;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_endpoint(const struct tl_tuple *a, const struct tl_tuple *b, bool local)
+{
+	int r = cmp_u64(a->family, b->family);
+
+	if (!r)
+		r = memcmp(local ? a->saddr : a->daddr, local ? b->saddr : b->daddr,
+			   sizeof(a->saddr));
+	if (!r)
+		r = cmp_u64(local ? a->sport : a->dport, local ? b->sport : b->dport);
+	return r;
+}
+
+/* < 0 when `a` is shown above `b`. Unknown owners and fds go last whatever
+ * the direction; ties fall back on the socket, so rows do not jump. */
+static int row_cmp(const struct view *v, const struct conn *a, const struct conn *b)
+{
+	int r = 0;
+
+	switch (v->sort) {
+	case VCOL_PID:
+	case VCOL_COMM:
+		if (a->owner_known != b->owner_known)
+			return a->owner_known ? -1 : 1;
+		r = v->sort == VCOL_PID ? cmp_u64(a->owner.pid, b->owner.pid) :
+		    strncmp(a->owner.comm, b->owner.comm, TL_COMM_LEN);
+		break;
+	case VCOL_FD:
+		if ((a->fd >= 0) != (b->fd >= 0))
+			return a->fd >= 0 ? -1 : 1;
+		r = cmp_u64((uint64_t)a->fd, (uint64_t)b->fd);
+		break;
+	case VCOL_LOCAL:
+	case VCOL_REMOTE:
+		r = cmp_endpoint(&a->tuple, &b->tuple, v->sort == VCOL_LOCAL);
+		break;
+	case VCOL_STATE:
+		r = cmp_u64(a->state, b->state);
+		break;
+	case VCOL_INSTATE:
+		r = cmp_u64(in_state_ns(a, v->now_ns), in_state_ns(b, v->now_ns));
+		break;
+	case VCOL_AGE:
+		r = cmp_u64(age_ns(a, v->now_ns), age_ns(b, v->now_ns));
+		break;
+	default:
+		r = cmp_u64(rtx_sum(a), rtx_sum(b));
+		break;
+	}
+	if ((unsigned int)v->sort < VCOL_N && cols[v->sort].largest_first)
+		r = -r;
+	if (v->reverse)
+		r = -r;
+	if (!r)
+		r = cmp_u64(a->skaddr, b->skaddr);
+	if (!r)
+		r = cmp_u64(a->birth_ns, b->birth_ns);
+	return r;
+}
+
+/* qsort_r's comparator over struct conn * elements. */
+static int row_qcmp(const void *pa, const void *pb, void *ctx)
+{
+	return row_cmp(ctx, *(struct conn *const *)pa, *(struct conn *const *)pb);
+}
+
+/* A max-heap on row_cmp: the root is the row that would be shown last of
+ * those kept, so a better candidate replaces it. */
+static void sift_down(const struct view *v, struct conn **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct conn *t;
+
+		if (l < n && row_cmp(v, h[l], h[m]) > 0)
+			m = l;
+		if (r < n && row_cmp(v, h[r], h[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void sift_up(const struct view *v, struct conn **h, size_t i)
+{
+	while (i) {
+		size_t p = (i - 1) / 2;
+		struct conn *t;
+
+		if (row_cmp(v, h[i], h[p]) <= 0)
+			return;
+		t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+/* ------------------------------------------------------------ gathering */
+
+static bool search_hit(const struct view *v, const struct conn *c)
+{
+	struct view_row r;
+
+	if (!v->search[0])
+		return true;
+	view_fmt_row(v, c, &r);
+	return strstr(r.pid, v->search) || strstr(r.comm, v->search) ||
+	       strstr(r.local, v->search) || strstr(r.remote, v->search);
+}
+
+void view_begin(struct view *v, uint64_t now_ns)
+{
+	v->now_ns = now_ns;
+	v->n_open = v->n_match = v->n_counted = 0;
+	memset(v->by_state, 0, sizeof(v->by_state));
+	memset(v->open_rtx, 0, sizeof(v->open_rtx));
+	memset(v->open_rst, 0, sizeof(v->open_rst));
+	v->n_rows = 0;
+	v->oom = false;
+}
+
+void view_add(struct view *v, struct conn *c)
+{
+	v->n_open++;
+	add_counts(v->open_rtx, v->open_rst, c);
+	if (!conn_in_states(c, v->cli_states))
+		return;
+	if (v->pid && (!c->owner_known || c->owner.pid != v->pid))
+		return;
+	if (!search_hit(v, c))
+		return;
+	v->n_counted++;
+	if (c->state < TL_NSTATES)
+		v->by_state[c->state]++;
+	if (!conn_in_states(c, v->states))
+		return;
+	if (v->n_match == v->cap_all) {
+		size_t cap = v->cap_all ? v->cap_all * 2 : 1024;
+		struct conn **p = realloc(v->all, cap * sizeof(*p));
+
+		if (!p) {
+			v->oom = true;
+			return;
+		}
+		v->all = p;
+		v->cap_all = cap;
+	}
+	v->all[v->n_match++] = c;
+}
+
+int view_end(struct view *v, size_t max_rows, const struct view_stats *st)
+{
+	size_t k = v->n_match < max_rows ? v->n_match : max_rows;
+
+	if (st) {
+		if (v->last_ns && v->now_ns > v->last_ns && st->records >= v->last_records)
+			v->events_per_s = (double)(st->records - v->last_records) * 1e9 /
+					  (double)(v->now_ns - v->last_ns);
+		v->last_records = st->records;
+		v->last_ns = v->now_ns;
+	}
+	if (v->oom)
+		return -ENOMEM;
+	if (k > v->max_rows || !v->rows) {
+		struct conn **p = realloc(v->rows, (k ? k : 1) * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->rows = p;
+		v->max_rows = k ? k : 1;
+	}
+	if (k == v->n_match) {
+		/* All of them shown (batch, few connections): one sort. */
+		memcpy(v->rows, v->all, k * sizeof(*v->rows));
+	} else {
+		/* The k best of n in O(n log k). */
+		memcpy(v->rows, v->all, k * sizeof(*v->rows));
+		for (size_t i = 1; i < k; i++)
+			sift_up(v, v->rows, i);
+		for (size_t i = k; i < v->n_match && k; i++) {
+			if (row_cmp(v, v->all[i], v->rows[0]) < 0) {
+				v->rows[0] = v->all[i];
+				sift_down(v, v->rows, k, 0);
+			}
+		}
+	}
+	qsort_r(v->rows, k, sizeof(*v->rows), row_qcmp, v);
+	v->n_rows = k;
+	return 0;
+}
+
+static void refresh_one(void *ctx, struct conn *c)
+{
+	view_add(ctx, c);
+}
+
+int view_refresh(struct view *v, struct conntab *ct, size_t max_rows,
+		 const struct view_stats *st, uint64_t now_ns)
+{
+	int rc;
+
+	view_begin(v, now_ns);
+	conntab_foreach_open(ct, refresh_one, v);
+	rc = view_end(v, max_rows, st);
+	v->refresh_ns = mono_now_ns() - now_ns;
+	return rc;
+}
+
+bool view_wants(const struct view *v, const struct conn *c)
+{
+	if (!conn_in_states(c, v->cli_states) || !conn_in_states(c, v->states))
+		return false;
+	if (v->pid && (!c->owner_known || c->owner.pid != v->pid))
+		return false;
+	return search_hit(v, c);
+}
+
+const struct conn *view_closed_at(const struct view *v, size_t age)
+{
+	if (age >= v->closed_n)
+		return NULL;
+	return &v->closed[(v->closed_head + v->closed_n - 1 - age) % v->closed_cap];
+}
+
+const struct conn *view_closed_nth(const struct view *v, size_t i)
+{
+	const struct conn *c;
+
+	for (size_t age = 0; (c = view_closed_at(v, age)); age++)
+		if (view_wants(v, c) && i-- == 0)
+			return c;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ formatting */
+
+void view_dur(uint64_t ns, char *buf, size_t n)
+{
+	uint64_t us = ns / 1000, ms = ns / 1000000, s = ns / 1000000000ULL;
+
+	if (ns < 1000000)
+		snprintf(buf, n, "%" PRIu64 "us", us);
+	else if (ms < 100)
+		snprintf(buf, n, "%" PRIu64 ".%" PRIu64 "ms", ms, us / 100 % 10);
+	else if (s < 1)
+		snprintf(buf, n, "%" PRIu64 "ms", ms);
+	else if (s < 10)
+		snprintf(buf, n, "%" PRIu64 ".%02" PRIu64 "s", s, ms / 10 % 100);
+	else if (s < 60)
+		snprintf(buf, n, "%" PRIu64 ".%" PRIu64 "s", s, ms / 100 % 10);
+	else if (s < 3600)
+		snprintf(buf, n, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, n, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, n, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s / 3600 % 24);
+}
+
+static size_t addr_w(const struct view *v)
+{
+	return v->wide ? WADDR_W : ADDR_W;
+}
+
+void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r)
+{
+	struct ident_cols id;
+	char d[16];
+	/* Open before the start, still in the first state seen: the time is
+	 * counted from when the tool saw it, a lower bound. */
+	bool at_least = !conn_measured(c, c->state) || (c->preexisting && c->path_len <= 1);
+
+	ident_fmt(c, PID_W, COMM_W, addr_w(v), &id);
+	memcpy(r->pid, id.pid, sizeof(r->pid));
+	memcpy(r->comm, id.comm, sizeof(r->comm));
+	memcpy(r->local, id.local, sizeof(r->local));
+	memcpy(r->remote, id.remote, sizeof(r->remote));
+	if (c->owner_known && c->fd >= 0)
+		snprintf(r->fd, sizeof(r->fd), "%d", c->fd);
+	else
+		snprintf(r->fd, sizeof(r->fd), "-");
+	fit_end(state_name(c->state), STATE_W, r->state);
+	view_dur(in_state_ns(c, v->now_ns), d, sizeof(d));
+	snprintf(r->instate, sizeof(r->instate), "%s%s", at_least ? ">=" : "", d);
+	view_dur(age_ns(c, v->now_ns), d, sizeof(d));
+	snprintf(r->age, sizeof(r->age), "%s%s", c->start_exact ? "" : ">=", d);
+	snprintf(r->rtx, sizeof(r->rtx), "%" PRIu32 "/%" PRIu32 "/%" PRIu32 "/%" PRIu32,
+		 c->syn_retrans, c->synack_retrans, c->fin_retrans, c->data_retrans);
+}
+
+void view_fmt_closed(const struct view *v, const struct conn *c, struct view_closed_row *r)
+{
+	size_t len = c->path_len < CONN_PATH_MAX ? c->path_len : CONN_PATH_MAX, o = 0;
+	uint32_t done = 0;
+	struct ident_cols id;
+
+	ident_fmt(c, PID_W, COMM_W, addr_w(v), &id);
+	memcpy(r->pid, id.pid, sizeof(r->pid));
+	memcpy(r->comm, id.comm, sizeof(r->comm));
+	memcpy(r->local, id.local, sizeof(r->local));
+	memcpy(r->remote, id.remote, sizeof(r->remote));
+	fit_end(cause_name(c->cause), CAUSE_W, r->cause);
+	r->states[0] = '\0';
+	/* Each state once, in the order entered, with all the time spent there. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned int s = c->path[i];
+		char d[16] = "-";
+		int w;
+
+		if (s >= TL_NSTATES || s >= 32 || (done & (1u << s)) || s == TL_CLOSE)
+			continue;
+		done |= 1u << s;
+		if (conn_measured(c, s))
+			view_dur(c->state_ns[s], d, sizeof(d));
+		w = snprintf(r->states + o, sizeof(r->states) - o, "%s%s %s", o ? " > " : "",
+			     state_name(s), d);
+		if (w < 0 || (size_t)w >= sizeof(r->states) - o)
+			return;
+		o += (size_t)w;
+	}
+	if (c->path_truncated)
+		snprintf(r->states + o, sizeof(r->states) - o, " > ...");
+}
+
+/* ------------------------------------------------------------ text lines */
+
+static void fmt_uptime(uint64_t ns, char *buf, size_t n)
+{
+	uint64_t s = ns / 1000000000ULL;
+
+	if (s >= 86400)
+		snprintf(buf, n, "%" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 86400,
+			 s / 3600 % 24, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, n, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60,
+			 s % 60);
+}
+
+size_t view_hdr_top(const struct view *v, const struct view_stats *st, char *buf, size_t n)
+{
+	char up[32];
+	int w;
+
+	fmt_uptime(v->now_ns > st->start_ns ? v->now_ns - st->start_ns : 0, up, sizeof(up));
+	w = snprintf(buf, n, "tcplife-states - up %s, %.0f events/s, %zu open, %zu shown, "
+		     "refresh %" PRIu64 ".%03" PRIu64 " ms", up, v->events_per_s, v->n_open,
+		     v->n_match, v->refresh_ns / 1000000, v->refresh_ns / 1000 % 1000);
+	return w < 0 ? 0 : strlen(buf);
+}
+
+bool view_hdr_drops(const struct view_stats *st, char *buf, size_t n)
+{
+	bool lost = st->rb_drops || st->map_full || st->bad_records || st->stale;
+
+	snprintf(buf, n, "%s ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
+		 ", stale %" PRIu64 "%s", lost ? "DROPS:" : "drops: none;", st->rb_drops,
+		 st->map_full, st->bad_records, st->stale,
+		 lost ? " - some connections are missing or incomplete" : "");
+	return lost;
+}
+
+size_t view_hdr_states(const struct view *v, char *buf, size_t n)
+{
+	size_t o = 0;
+	int w;
+
+	w = snprintf(buf, n, "open by state:");
+	o = w < 0 ? 0 : (size_t)w;
+	for (unsigned int s = 0; s < TL_NSTATES && o < n; s++) {
+		if (!v->by_state[s])
+			continue;
+		w = snprintf(buf + o, n - o, " %s %" PRIu32, state_name(s), v->by_state[s]);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	if (o < n && !v->n_counted)
+		snprintf(buf + o, n - o, " none");
+	return strlen(buf);
+}
+
+size_t view_hdr_totals(const struct view *v, const struct view_stats *st, char *buf, size_t n)
+{
+	snprintf(buf, n, "since start: retransmits SYN %" PRIu64 ", SYN-ACK %" PRIu64 ", FIN %" PRIu64
+		 ", data %" PRIu64 "; resets sent %" PRIu64 ", received %" PRIu64 "; closed %" PRIu64,
+		 v->closed_rtx[0] + v->open_rtx[0],
+		 v->closed_rtx[1] + v->open_rtx[1] + st->synack_orphans,
+		 v->closed_rtx[2] + v->open_rtx[2], v->closed_rtx[3] + v->open_rtx[3],
+		 v->closed_rst[0] + v->open_rst[0], v->closed_rst[1] + v->open_rst[1],
+		 v->closed_total);
+	return strlen(buf);
+}
+
+size_t view_hdr_mode(const struct view *v, char *buf, size_t n)
+{
+	bool desc = cols[v->sort].largest_first != v->reverse;
+	size_t o;
+	int w;
+
+	w = snprintf(buf, n, "sort %s %s; filter:", view_col_name(v->sort),
+		     desc ? "(largest first)" : "(smallest first)");
+	o = w < 0 ? 0 : strlen(buf);
+	if (v->cli_states && o < n)
+		o += (size_t)snprintf(buf + o, n - o, " --state");
+	if (v->states && o < n) {
+		w = snprintf(buf + o, n - o, " state");
+		o = strlen(buf);
+		for (unsigned int s = 0; s < 32 && o < n; s++)
+			if (v->states & (1u << s))
+				o += (size_t)snprintf(buf + o, n - o, " %s", state_name(s));
+	}
+	if (v->pid && o < n)
+		o += (size_t)snprintf(buf + o, n - o, " pid %" PRIu32, v->pid);
+	if (v->search[0] && o < n)
+		o += (size_t)snprintf(buf + o, n - o, " search '%s'", v->search);
+	if (!v->cli_states && !v->states && !v->pid && !v->search[0] && o < n)
+		snprintf(buf + o, n - o, " none");
+	(void)w;
+	return strlen(buf);
+}
+
+size_t view_line_head(const struct view *v, char *buf, size_t n)
+{
+	int aw = (int)addr_w(v);
+
+	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, "PID", COMM_W, "COMM",
+		 FD_W, "FD", aw, "LOCAL", aw, "REMOTE", STATE_W, "STATE", DUR_W, "IN_STATE",
+		 DUR_W, "AGE", "RTX SYN/SA/FIN/DATA");
+	return strlen(buf);
+}
+
+void view_col_span(const struct view *v, enum view_col c, size_t *start, size_t *width)
+{
+	const size_t w[VCOL_N] = {
+		[VCOL_PID] = PID_W, [VCOL_COMM] = COMM_W, [VCOL_FD] = FD_W,
+		[VCOL_LOCAL] = addr_w(v), [VCOL_REMOTE] = addr_w(v), [VCOL_STATE] = STATE_W,
+		[VCOL_INSTATE] = DUR_W, [VCOL_AGE] = DUR_W, [VCOL_RTX] = 19,
+	};
+	size_t o = 0;
+
+	for (unsigned int i = 0; i < VCOL_N && i < (unsigned int)c; i++)
+		o += w[i] + 1;
+	*start = o;
+	*width = (unsigned int)c < VCOL_N ? w[c] : 0;
+}
+
+size_t view_line_row(const struct view *v, const struct view_row *r, char *buf, size_t n)
+{
+	int aw = (int)addr_w(v);
+
+	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, r->pid, COMM_W, r->comm,
+		 FD_W, r->fd, aw, r->local, aw, r->remote, STATE_W, r->state, DUR_W, r->instate,
+		 DUR_W, r->age, r->rtx);
+	return strlen(buf);
+}
+
+size_t view_line_closed_head(const struct view *v, char *buf, size_t n)
+{
+	int aw = (int)addr_w(v);
+
+	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s (%" PRIu64 " closed since the start)", PID_W,
+		 "PID", COMM_W, "COMM", aw, "LOCAL", aw, "REMOTE", CAUSE_W, "END", "TIME PER STATE",
+		 v->closed_total);
+	return strlen(buf);
+}
+
+size_t view_line_closed(const struct view *v, const struct view_closed_row *r, char *buf,
+			size_t n)
+{
+	int aw = (int)addr_w(v);
+
+	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s", PID_W, r->pid, COMM_W, r->comm, aw,
+		 r->local, aw, r->remote, CAUSE_W, r->cause, r->states);
+	return strlen(buf);
+}
+
+/* ------------------------------------------------------------ filters */
+
+int view_set_state(struct view *v, const char *text)
+{
+	int s;
+
+	if (!*text) {
+		v->states = 0;
+		return 0;
+	}
+	s = state_parse(text);
+	if (s < 0)
+		return -EINVAL;
+	v->states = 1u << s;
+	return 0;
+}
+
+int view_set_pid(struct view *v, const char *text)
+{
+	uint32_t pid;
+
+	if (!*text) {
+		v->pid = 0;
+		return 0;
+	}
+	if (parse_u32(text, 1, INT_MAX, &pid))
+		return -EINVAL;
+	v->pid = pid;
+	return 0;
+}
+
+int view_set_search(struct view *v, const char *text)
+{
+	if (strlen(text) >= sizeof(v->search))
+		return -EINVAL;
+	/* Matched against sanitized cells: a control byte can never match. */
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			return -EINVAL;
+	strcpy(v->search, text);
+	return 0;
+}

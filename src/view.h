@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The model behind the live view and --batch: which open connections are
+ * shown (filters), in what order (sort column), the top rows that fit, the
+ * recently closed ones, and every cell formatted as sanitized text. Plain
+ * C, no curses: unit-tested, and shared by sink_live.c and sink_batch.c.
+ *
+ * A refresh walks the open connections once (view_begin, view_add for each,
+ * view_end): counters and the rows that pass the filters are gathered, then
+ * only the `max_rows` first in sort order are selected with a bounded heap
+ * (O(n log k)), never a full sort of 100 000 rows. Nothing is sorted per
+ * event; refreshes come at most a few times a second.
+ *
+ * Row pointers are valid only until the connection table changes: a sink
+ * formats them right after view_end, before the next record is applied.
+ */
+#ifndef TL_VIEW_H
+#define TL_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "conn.h"
+#include "sink.h"
+
+struct conntab;
+
+enum view_col {
+	VCOL_PID = 0, VCOL_COMM, VCOL_FD, VCOL_LOCAL, VCOL_REMOTE, VCOL_STATE,
+	VCOL_INSTATE,  /* time in the current state (default sort, longest first) */
+	VCOL_AGE,
+	VCOL_RTX,      /* SYN/SYN-ACK/FIN/data retransmits, sorted by their sum */
+	VCOL_N,
+};
+
+/* What only the caller knows (tracer counters), read once per refresh. */
+struct view_stats {
+	uint64_t records;        /* ring-buffer records so far */
+	uint64_t rb_drops, map_full, bad_records, stale;
+	uint64_t synack_orphans; /* SYN-ACK retransmits not joined to a connection */
+	uint64_t start_ns;       /* when tracing began (CLOCK_MONOTONIC) */
+	const char *tiers;       /* "state: tp_btf, synack: tracepoint, ..." */
+};
+
+/* One open connection as shown: every cell sanitized and cut to width. */
+struct view_row {
+	char pid[12];
+	char comm[SINK_COMM_LEN];
+	char fd[12];
+	char local[SINK_ENDPOINT_LEN];
+	char remote[SINK_ENDPOINT_LEN];
+	char state[16];
+	char instate[32];  /* ">=" prefix: a lower bound (open before the start) */
+	char age[32];
+	char rtx[48];      /* "SYN/SYN-ACK/FIN/data" */
+};
+
+/* One closed connection: who, how it ended, time per state in path order. */
+struct view_closed_row {
+	char pid[12];
+	char comm[SINK_COMM_LEN];
+	char local[SINK_ENDPOINT_LEN];
+	char remote[SINK_ENDPOINT_LEN];
+	char cause[24];
+	char states[256]; /* "SYN_SENT 0.1ms > ESTABLISHED 2.00s > ..." */
+};
+
+struct view {
+	/* Filters: --state (fixed), and the interactive ones. */
+	uint32_t cli_states;     /* 0 = every state */
+	uint32_t states;         /* `f`: 0 = every state */
+	uint32_t pid;            /* `p`: 0 = every owner */
+	char search[48];         /* `/`: substring of pid, comm, local or remote */
+	enum view_col sort;
+	bool reverse;            /* opposite of the column's natural order */
+	bool wide;               /* -w: address columns wide enough for IPv6 */
+
+	/* The last refresh. */
+	uint64_t now_ns;
+	size_t n_open;           /* every open connection (before any filter) */
+	size_t n_match;          /* passing every filter: rows there are */
+	size_t n_counted;        /* passing all but the `f` state filter */
+	uint32_t by_state[TL_NSTATES]; /* of n_counted, per current state */
+	struct conn **rows;      /* the selected rows, in order */
+	size_t n_rows;
+	struct conn **all;       /* scratch: every match of this refresh */
+	size_t cap_all;
+	size_t max_rows;
+	bool oom;                /* a row could not be kept this refresh */
+	uint64_t refresh_ns;     /* how long the last gather + select took */
+	double events_per_s;
+	uint64_t last_records, last_ns;
+
+	/* Totals since start: closed connections (view_closed) plus the
+	 * open ones of this refresh. */
+	uint64_t closed_total;
+	uint64_t closed_rtx[4], closed_rst[2];
+	uint64_t open_rtx[4], open_rst[2];
+
+	/* Recently closed: a ring of copies, newest last. */
+	struct conn *closed;
+	size_t closed_cap, closed_n, closed_head; /* head: index of the oldest */
+	uint64_t closed_seq;     /* connections ever put in the ring */
+};
+
+/* Column names as the header shows them, and a column's natural order
+ * (times and counts: largest first). */
+const char *view_col_name(enum view_col c);
+
+/* `closed_cap`: how many recently closed connections to keep (>= 1).
+ * Returns 0 or -ENOMEM. */
+int view_init(struct view *v, uint32_t cli_states, size_t closed_cap);
+void view_fini(struct view *v);
+/* A connection that ended (a sink's conn op); open ones (written at exit)
+ * are ignored. */
+void view_closed(struct view *v, const struct conn *c);
+
+/* A refresh: view_begin, view_add for every open connection, view_end.
+ * view_end keeps the first `max_rows` (SIZE_MAX: all) matches in sort
+ * order; returns 0 or -ENOMEM (the rows of the previous refresh are kept
+ * then, and n_rows is 0). */
+void view_begin(struct view *v, uint64_t now_ns);
+void view_add(struct view *v, struct conn *c);
+int view_end(struct view *v, size_t max_rows, const struct view_stats *st);
+/* All three over the connection table's open connections; also times it. */
+int view_refresh(struct view *v, struct conntab *ct, size_t max_rows,
+		 const struct view_stats *st, uint64_t now_ns);
+
+/* Cells of a row (now: the refresh's time). */
+void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r);
+void view_fmt_closed(const struct view *v, const struct conn *c, struct view_closed_row *r);
+/* Does `c` pass every filter (--state, `f`, `p`, `/`)? */
+bool view_wants(const struct view *v, const struct conn *c);
+/* The closed connection kept `age` places back (0 = newest), or NULL. */
+const struct conn *view_closed_at(const struct view *v, size_t age);
+/* The i-th most recent closed connection passing the filters (0 = newest),
+ * or NULL. */
+const struct conn *view_closed_nth(const struct view *v, size_t i);
+
+/* A duration to read at a glance, at most 7 columns: "850us", "12.3ms",
+ * "1.25s", "59.9s", "12m03s", "5h02m", "3d04h". */
+void view_dur(uint64_t ns, char *buf, size_t n);
+
+/* Header lines (text, no trailing newline). Each returns the length. */
+size_t view_hdr_top(const struct view *v, const struct view_stats *st, char *buf, size_t n);
+/* Returns true when something was lost: shown prominently. */
+bool view_hdr_drops(const struct view_stats *st, char *buf, size_t n);
+size_t view_hdr_states(const struct view *v, char *buf, size_t n);
+size_t view_hdr_totals(const struct view *v, const struct view_stats *st, char *buf, size_t n);
+size_t view_hdr_mode(const struct view *v, char *buf, size_t n);
+/* The column header and a row as one fixed-width text line. */
+size_t view_line_head(const struct view *v, char *buf, size_t n);
+/* Where column `c` sits in view_line_head's line. */
+void view_col_span(const struct view *v, enum view_col c, size_t *start, size_t *width);
+size_t view_line_row(const struct view *v, const struct view_row *r, char *buf, size_t n);
+/* The closed rows' column header, with the count closed since the start. */
+size_t view_line_closed_head(const struct view *v, char *buf, size_t n);
+size_t view_line_closed(const struct view *v, const struct view_closed_row *r, char *buf,
+			size_t n);
+
+/* Interactive filters from the user's text. 0, or -EINVAL (unchanged):
+ * state "" = every state, else a name state_parse() knows; pid "" = every
+ * owner, else 1..INT_MAX; search "" = none. */
+int view_set_state(struct view *v, const char *text);
+int view_set_pid(struct view *v, const char *text);
+int view_set_search(struct view *v, const char *text);
+
+#endif /* TL_VIEW_H */

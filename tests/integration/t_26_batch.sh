@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Issue 6: -b -i 1 -n 2 prints two snapshots of the live view's table and
+# exits 0; each has the CLOSE_WAIT a test process holds, with the owner and
+# fd `ss -tanp` names and a time in state that grows from one to the next.
+# Bare with stdout not a terminal, the same snapshots are the default.
+source "$(dirname "$0")/lib.sh"
+tl_require "$TL_LEAK"
+
+tl_netns_new NS
+tl_ports SP
+tl_leak_server srv "$NS" -a 127.0.0.1 -p "$SP"
+tl_leak_client cli "$NS" -a 127.0.0.1 -p "$SP" --close
+CP=$(tl_kv "$TL_WORK/cli.out" conn lport)
+SS_PID=$(tl_ss "$NS" "$SP" "$CP" pid)
+SS_FD=$(tl_ss "$NS" "$SP" "$CP" fd)
+assert_eq "$(tl_ss "$NS" "$SP" "$CP" state)" CLOSE-WAIT "ss: the server holds a CLOSE_WAIT"
+assert_eq "$SS_PID" "${TL_PID[srv]}" "ss: the owner is the test's server"
+
+OUT=$TL_WORK/batch.out
+timeout 60 "$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} -b -i 1 -n 2 -L "$SP" >"$OUT" 2>"$TL_WORK/batch.err"
+assert_eq "$?" 0 "-b -i 1 -n 2 exits 0"
+cat "$OUT"
+assert_eq "$(grep -c '^tcplife-states - up' "$OUT")" 2 "two snapshots"
+# One file per snapshot: snap.1, snap.2.
+awk -v d="$TL_WORK" '/^tcplife-states - up/ { n++ } { print > (d "/snap." n) }' "$OUT"
+for i in 1 2; do
+	snap=$(cat "$TL_WORK/snap.$i")
+	assert_eq "$(tl_view_field "$snap" "127.0.0.1:$SP" state)" CLOSE_WAIT "snapshot $i: state"
+	assert_eq "$(tl_view_field "$snap" "127.0.0.1:$SP" remote)" "127.0.0.1:$CP" "snapshot $i: remote"
+	assert_eq "$(tl_view_field "$snap" "127.0.0.1:$SP" pid)" "$SS_PID" "snapshot $i: owner pid (ss)"
+	assert_eq "$(tl_view_field "$snap" "127.0.0.1:$SP" fd)" "$SS_FD" "snapshot $i: fd (ss)"
+	assert_eq "$(tl_view_field "$snap" "127.0.0.1:$SP" comm)" tlleak "snapshot $i: comm"
+	assert_match "$snap" 'open by state: CLOSE_WAIT 1' "snapshot $i: per-state count"
+	assert_match "$snap" 'drops: none' "snapshot $i: drops shown"
+done
+t1=$(tl_dur_ms "$(tl_view_field "$(cat "$TL_WORK/snap.1")" "127.0.0.1:$SP" instate)")
+t2=$(tl_dur_ms "$(tl_view_field "$(cat "$TL_WORK/snap.2")" "127.0.0.1:$SP" instate)")
+# Open before the tracer started: a lower bound, counted from the start.
+assert_match "$(tl_view_field "$(cat "$TL_WORK/snap.1")" "127.0.0.1:$SP" instate)" '^>=' "time in state is a lower bound"
+assert_between "$((t2 - t1))" 800 $((1500 + TL_SLACK_MS)) "time in state grows by the interval"
+
+# Bare, stdout a file: snapshots are the default.
+timeout 60 "$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} -n 1 -L "$SP" >"$TL_WORK/bare.out" 2>"$TL_WORK/bare.err"
+assert_eq "$?" 0 "bare -n 1 exits 0"
+assert_eq "$(grep -c '^tcplife-states - up' "$TL_WORK/bare.out")" 1 "bare to a file: one snapshot"
+assert_eq "$(tl_view_field "$(cat "$TL_WORK/bare.out")" "127.0.0.1:$SP" pid)" "$SS_PID" "bare: owner pid"
+
+tl_finish

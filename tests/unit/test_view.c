@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The live view's model: filters, the top-N selection, cells, the closed
+ * ring. Hand-made connections; exact strings compared. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+#include "states.h"
+#include "view.h"
+
+#define S 1000000000ULL
+#define NOW (1000 * S)
+
+static void mk(struct conn *c, uint32_t pid, const char *comm, uint16_t lport, uint8_t state,
+	       uint64_t in_state_ns)
+{
+	memset(c, 0, sizeof(*c));
+	c->tuple.family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, "10.0.0.1", c->tuple.saddr), 1);
+	assert_int_equal(inet_pton(AF_INET, "10.0.0.2", c->tuple.daddr), 1);
+	c->tuple.sport = lport;
+	c->tuple.dport = 443;
+	c->owner.pid = pid;
+	c->owner_known = pid != 0;
+	strncpy(c->owner.comm, comm, TL_COMM_LEN - 1);
+	c->fd = 7;
+	c->skaddr = 0xffff000000000000ULL + lport;
+	c->start_exact = true;
+	c->start_ns = NOW - in_state_ns - S;
+	c->state = state;
+	c->state_entered_ns = NOW - in_state_ns;
+	c->path[0] = state;
+	c->path_len = 1;
+	c->cause = CAUSE_OPEN;
+}
+
+/* One refresh over c[0..n-1], keeping max_rows. */
+static void refresh(struct view *v, struct conn *c, size_t n, size_t max_rows)
+{
+	view_begin(v, NOW);
+	for (size_t i = 0; i < n; i++)
+		view_add(v, &c[i]);
+	assert_int_equal(view_end(v, max_rows, NULL), 0);
+}
+
+static void test_dur(void **st)
+{
+	static const struct {
+		uint64_t ns;
+		const char *s;
+	} cases[] = {
+		{ 0, "0us" },           { 850000, "850us" },        { 12345678, "12.3ms" },
+		{ 999999999, "999ms" }, { 1250000000, "1.25s" },    { 59990000000ULL, "59.9s" },
+		{ 723 * S, "12m03s" },  { (5 * 3600 + 120) * S, "5h02m" },
+		{ (3 * 86400 + 4 * 3600) * S, "3d04h" },
+	};
+	char buf[32];
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		view_dur(cases[i].ns, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].s);
+		assert_true(strlen(buf) <= 7);
+	}
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The bounded heap picks exactly what a full sort would put first. */
+static void test_top_n(void **st)
+{
+	enum { N = 5000, K = 37 };
+	struct conn *c = calloc(N, sizeof(*c));
+	uint64_t *in = calloc(N, sizeof(*in));
+	struct view v;
+
+	(void)st;
+	assert_non_null(c);
+	assert_non_null(in);
+	srand(7);
+	assert_int_equal(view_init(&v, 0, 8), 0);
+	view_begin(&v, NOW);
+	for (int i = 0; i < N; i++) {
+		in[i] = (uint64_t)(rand() % 100000) * 1000000ULL; /* ties on purpose */
+		mk(&c[i], 100 + (uint32_t)i, "srv", (uint16_t)(1000 + i), TL_ESTABLISHED, in[i]);
+		view_add(&v, &c[i]);
+	}
+	assert_int_equal(view_end(&v, K, NULL), 0);
+	qsort(in, N, sizeof(*in), cmp_desc);
+	assert_int_equal(v.n_rows, K);
+	assert_int_equal(v.n_match, N);
+	for (int i = 0; i < K; i++)
+		assert_int_equal(NOW - v.rows[i]->state_entered_ns, in[i]);
+
+	/* Reversed: the shortest first. */
+	v.reverse = true;
+	refresh(&v, c, N, K);
+	for (int i = 0; i < K; i++)
+		assert_int_equal(NOW - v.rows[i]->state_entered_ns, in[N - 1 - i]);
+
+	/* By PID, all rows (batch): ascending. */
+	v.reverse = false;
+	v.sort = VCOL_PID;
+	view_begin(&v, NOW);
+	for (int i = N; i-- > 0;)
+		view_add(&v, &c[i]);
+	assert_int_equal(view_end(&v, SIZE_MAX, NULL), 0);
+	assert_int_equal(v.n_rows, N);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(v.rows[i]->owner.pid, 100 + i);
+	view_fini(&v);
+	free(c);
+	free(in);
+}
+
+static void test_filters_and_counts(void **st)
+{
+	struct conn c[4];
+	struct view v;
+	char line[256];
+
+	(void)st;
+	mk(&c[0], 10, "leaky", 8080, TL_CLOSE_WAIT, 30 * S);
+	mk(&c[1], 10, "leaky", 8081, TL_ESTABLISHED, 60 * S);
+	mk(&c[2], 20, "nginx", 80, TL_ESTABLISHED, 5 * S);
+	mk(&c[3], 0, "", 9999, TL_SYN_SENT, S);
+	assert_int_equal(view_init(&v, 0, 8), 0);
+
+	/* Default order: longest in its state first, whatever the state. */
+	refresh(&v, c, 4, 10);
+	assert_ptr_equal(v.rows[0], &c[1]);
+	assert_ptr_equal(v.rows[1], &c[0]);
+	view_hdr_states(&v, line, sizeof(line));
+	assert_string_equal(line, "open by state: ESTABLISHED 2 SYN_SENT 1 CLOSE_WAIT 1");
+
+	/* f close-wait: one row; the counts stay those of every state. */
+	assert_int_equal(view_set_state(&v, "close-wait"), 0);
+	refresh(&v, c, 4, 10);
+	assert_int_equal(v.n_rows, 1);
+	assert_ptr_equal(v.rows[0], &c[0]);
+	assert_int_equal(v.n_counted, 4);
+	view_hdr_mode(&v, line, sizeof(line));
+	assert_string_equal(line, "sort IN_STATE (largest first); filter: state CLOSE_WAIT");
+
+	/* p 20, every state: nginx only; the unknown owner never matches. */
+	assert_int_equal(view_set_state(&v, ""), 0);
+	assert_int_equal(view_set_pid(&v, "20"), 0);
+	refresh(&v, c, 4, 10);
+	assert_int_equal(v.n_rows, 1);
+	assert_ptr_equal(v.rows[0], &c[2]);
+
+	/* / searches the shown cells: a port. */
+	assert_int_equal(view_set_pid(&v, ""), 0);
+	assert_int_equal(view_set_search(&v, ":8081"), 0);
+	refresh(&v, c, 4, 10);
+	assert_int_equal(v.n_rows, 1);
+	assert_ptr_equal(v.rows[0], &c[1]);
+
+	/* Bad input leaves the filter as it was. */
+	assert_int_equal(view_set_state(&v, "bogus"), -EINVAL);
+	assert_int_equal(view_set_pid(&v, "12x"), -EINVAL);
+	assert_int_equal(view_set_pid(&v, "0"), -EINVAL);
+	assert_int_equal(view_set_search(&v, "\x1b[2J"), -EINVAL);
+	assert_int_equal(v.states, 0);
+	assert_int_equal(v.pid, 0);
+	assert_string_equal(v.search, ":8081");
+	view_fini(&v);
+}
+
+static void test_cells(void **st)
+{
+	struct conn c;
+	struct view v;
+	struct view_row r;
+	char line[512];
+
+	(void)st;
+	assert_int_equal(view_init(&v, 0, 8), 0);
+	v.now_ns = NOW;
+	mk(&c, 4242, "\x1b]0;pwn\a", 8080, TL_CLOSE_WAIT, 12 * S + 300000000ULL);
+	c.data_retrans = 3;
+	c.fin_retrans = 1;
+	view_fmt_row(&v, &c, &r);
+	assert_string_equal(r.pid, "4242");
+	assert_string_equal(r.comm, "\\x1b]0;pwn\\x07");
+	assert_string_equal(r.state, "CLOSE_WAIT");
+	assert_string_equal(r.instate, "12.3s");
+	assert_string_equal(r.age, "13.3s");
+	assert_string_equal(r.rtx, "0/0/1/3");
+	view_line_row(&v, &r, line, sizeof(line));
+	assert_string_equal(line, "4242    \\x1b]0;pwn\\x07      7 10.0.0.1:8080         10.0.0.2:443 "
+				  "         CLOSE_WAIT      12.3s     13.3s 0/0/1/3");
+	for (const char *p = line; *p; p++)
+		assert_true(*p >= 0x20 && *p < 0x7f);
+
+	/* Open before the start: lower bounds. */
+	c.preexisting = true;
+	c.start_exact = false;
+	view_fmt_row(&v, &c, &r);
+	assert_string_equal(r.instate, ">=12.3s");
+	assert_string_equal(r.age, ">=13.3s");
+	view_fini(&v);
+}
+
+static void test_closed_ring(void **st)
+{
+	struct conn c;
+	struct view v;
+	struct view_closed_row r;
+	char line[256];
+	struct view_stats vs = { .synack_orphans = 2 };
+
+	(void)st;
+	assert_int_equal(view_init(&v, 0, 3), 0);
+	for (int i = 0; i < 5; i++) {
+		mk(&c, 50 + (uint32_t)i, "cli", (uint16_t)(2000 + i), TL_CLOSE, 0);
+		c.closed = true;
+		c.cause = CAUSE_FIN;
+		c.syn_retrans = 1;
+		c.rst_recv = (uint32_t)(i == 4);
+		c.path[0] = TL_SYN_SENT;
+		c.path[1] = TL_ESTABLISHED;
+		c.path[2] = TL_FIN_WAIT1;
+		c.path[3] = TL_CLOSE;
+		c.path_len = 4;
+		c.state_ns[TL_SYN_SENT] = 120000;
+		c.state_ns[TL_ESTABLISHED] = 2 * S;
+		c.unmeasured = 1u << TL_FIN_WAIT1;
+		view_closed(&v, &c);
+	}
+	/* Open ones written at exit do not count. */
+	c.closed = false;
+	view_closed(&v, &c);
+	assert_int_equal(v.closed_total, 5);
+	assert_int_equal(v.closed_n, 3);
+	assert_int_equal(view_closed_at(&v, 0)->owner.pid, 54);
+	assert_int_equal(view_closed_at(&v, 2)->owner.pid, 52);
+	assert_null(view_closed_at(&v, 3));
+	assert_int_equal(view_set_pid(&v, "53"), 0);
+	assert_int_equal(view_closed_nth(&v, 0)->owner.pid, 53);
+	assert_null(view_closed_nth(&v, 1));
+	view_fmt_closed(&v, view_closed_nth(&v, 0), &r);
+	assert_string_equal(r.cause, "fin");
+	assert_string_equal(r.states, "SYN_SENT 120us > ESTABLISHED 2.00s > FIN_WAIT1 -");
+	view_line_closed(&v, &r, line, sizeof(line));
+	assert_string_equal(line, "53      cli             10.0.0.1:2003         10.0.0.2:443          "
+				  "fin           SYN_SENT 120us > ESTABLISHED 2.00s > FIN_WAIT1 -");
+	view_line_closed_head(&v, line, sizeof(line));
+	assert_string_equal(line, "PID     COMM            LOCAL                 REMOTE                "
+				  "END           TIME PER STATE (5 closed since the start)");
+	view_begin(&v, NOW);
+	assert_int_equal(view_end(&v, 10, &vs), 0);
+	view_hdr_totals(&v, &vs, line, sizeof(line));
+	assert_string_equal(line, "since start: retransmits SYN 5, SYN-ACK 2, FIN 0, data 0; "
+				  "resets sent 0, received 1; closed 5");
+	view_fini(&v);
+}
+
+static void test_drops_line(void **st)
+{
+	struct view_stats vs = { 0 };
+	char line[256];
+
+	(void)st;
+	assert_false(view_hdr_drops(&vs, line, sizeof(line)));
+	assert_string_equal(line, "drops: none; ringbuf 0, map full 0, bad records 0, stale 0");
+	vs.rb_drops = 3;
+	assert_true(view_hdr_drops(&vs, line, sizeof(line)));
+	assert_string_equal(line, "DROPS: ringbuf 3, map full 0, bad records 0, stale 0 - some "
+				  "connections are missing or incomplete");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dur),
+		cmocka_unit_test(test_top_n),
+		cmocka_unit_test(test_filters_and_counts),
+		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_closed_ring),
+		cmocka_unit_test(test_drops_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
