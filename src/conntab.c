@@ -647,14 +647,21 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 {
 	size_t b;
 
-	for (struct hmap_node *n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
-		struct entry *en = n->value;
+	/* by_sk holds the full sockets, tw the connections handed to a
+	 * timewait sock: open until that sock is gone, as the CSV says, and
+	 * what the live view counts when a server is full of TIME_WAIT. */
+	struct hmap *maps[] = { &t->by_sk, &t->tw };
 
-		if (en->c.closed) /* handed to a timewait sock: not in by_sk */
-			continue;
-		if (filtering(t) && (!en->c.owner_known || !owner_wanted(t, &en->c)))
-			continue;
-		fn(ctx, &en->c);
+	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
+		for (struct hmap_node *n = hmap_first(maps[m], &b); n; n = hmap_next(maps[m], n, &b)) {
+			struct entry *en = n->value;
+
+			if (en->c.closed)
+				continue;
+			if (filtering(t) && (!en->c.owner_known || !owner_wanted(t, &en->c)))
+				continue;
+			fn(ctx, &en->c);
+		}
 	}
 }
 

@@ -3,7 +3,9 @@
 # Issue 6: -b -i 1 -n 2 prints two snapshots of the live view's table and
 # exits 0; each has the CLOSE_WAIT a test process holds, with the owner and
 # fd `ss -tanp` names and a time in state that grows from one to the next.
-# Bare with stdout not a terminal, the same snapshots are the default.
+# Bare with stdout not a terminal, the same snapshots are the default. A
+# client that closed first is listed in TIME_WAIT while its timewait sock
+# lives.
 source "$(dirname "$0")/lib.sh"
 tl_require "$TL_LEAK"
 
@@ -45,5 +47,29 @@ timeout 60 "$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} -n 1 -L "$SP" >"$TL_WORK/bare
 assert_eq "$?" 0 "bare -n 1 exits 0"
 assert_eq "$(grep -c '^tcplife-states - up' "$TL_WORK/bare.out")" 1 "bare to a file: one snapshot"
 assert_eq "$(tl_view_field "$(cat "$TL_WORK/bare.out")" "127.0.0.1:$SP" pid)" "$SS_PID" "bare: owner pid"
+
+# A client that closed first waits in its timewait sock, which the
+# tracepoint never shows: it stays in the table, in TIME_WAIT, owned by the
+# client, for as long as ss lists the timewait sock.
+tl_ports SP2 CP2
+OUT2=$TL_WORK/tw.out
+"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} -b -i 1 -n 4 -L "$CP2" >"$OUT2" 2>"$TL_WORK/tw.err" &
+TWB=$!
+tl_wait_line "$TL_WORK/tw.err" '^tcplife-states: tracing' 60 "$TWB" || tl_die "batch tracer not attached"
+tl_peer_server srv2 "$NS" -a 127.0.0.1 -p "$SP2"
+tl_peer_client cli2 "$NS" -a 127.0.0.1 -p "$SP2" --bind-port "$CP2" --send 16
+tl_expect_exit cli2 10
+tl_expect_exit srv2 10
+wait "$TWB"
+assert_eq "$?" 0 "-b -n 4 with a TIME_WAIT exits 0"
+assert_eq "$(tl_ns "$NS" ss -tanH state time-wait "( sport = :$CP2 )" | wc -l)" 1 "ss: the client's timewait sock is still there"
+awk -v d="$TL_WORK" '/^tcplife-states - up/ { n++ } { print > (d "/tw." n) }' "$OUT2"
+last=$(cat "$TL_WORK/tw.4")
+echo "last snapshot:"
+echo "$last"
+assert_eq "$(tl_view_field "$last" "127.0.0.1:$CP2" state)" TIME_WAIT "TIME_WAIT row: state"
+assert_eq "$(tl_view_field "$last" "127.0.0.1:$CP2" remote)" "127.0.0.1:$SP2" "TIME_WAIT row: remote"
+assert_eq "$(tl_view_field "$last" "127.0.0.1:$CP2" pid)" "${TL_PID[cli2]}" "TIME_WAIT row: the client that closed first"
+assert_match "$last" 'open by state: .*TIME_WAIT 1' "TIME_WAIT in the per-state counts"
 
 tl_finish

@@ -528,11 +528,17 @@ static void tw_rec(struct conntab *t, const struct tl_event *like, uint8_t kind,
 	conntab_apply(t, &e);
 }
 
+static void last_open(void *ctx, struct conn *c)
+{
+	*(struct conn **)ctx = c;
+}
+
 static void test_tw_hooked(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk_hooked(&b);
 	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	struct conn *open_c = NULL;
 	uint32_t ns[2];
 
 	(void)state;
@@ -544,7 +550,16 @@ static void test_tw_hooked(void **state)
 	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
 	assert_int_equal(conntab_watch_netns(t, ns, 2), 0); /* nothing to list */
 	tw_rec(t, &c, TL_TW_RESCHED, TL_TIME_WAIT, 0, 700 * MS);
+	/* Still open while its timewait sock lives: the live view shows it. */
+	conntab_foreach_open(t, last_open, &open_c);
+	assert_non_null(open_c);
+	assert_int_equal(open_c->state, TL_TIME_WAIT);
+	assert_int_equal(open_c->state_entered_ns, 700 * MS);
 	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, TL_F_EXPIRED, 61700 * MS);
+	conntab_tick(t, 61800 * MS);
+	open_c = NULL;
+	conntab_foreach_open(t, last_open, &open_c);
+	assert_null(open_c);
 	conntab_tick(t, 62000 * MS);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.out[0].cause, CAUSE_FIN);
