@@ -189,7 +189,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	memset(o, 0, sizeof(*o));
 	o->max_conns = DEFAULT_MAX_CONNS;
 	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed option cluster of an earlier call (the unit tests parse many command lines) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":46L:D:p:c:sbli:n:wd:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
