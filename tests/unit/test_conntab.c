@@ -585,6 +585,17 @@ static void test_tw_hooked(void **state)
 /* Hooked: a connect() reusing the 4-tuple deschedules the timewait sock
  * before the new socket's first record (its port comes after SYN_SENT):
  * the reuse still wins, at the descheduling; with no reuse, killed. */
+/* Hooked: connection `c` closes first and its timewait sock begins, in
+ * TIME_WAIT, at 100 ms. */
+static void close_into_time_wait(struct conntab *t, struct tl_event c)
+{
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+}
+
 static void test_tw_hooked_reuse(void **state)
 {
 	struct sinkbuf b;
@@ -595,11 +606,7 @@ static void test_tw_hooked_reuse(void **state)
 	(void)state;
 	c.netns = again.netns = NS;
 	c.flags |= TL_F_PEER_FIN;
-	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
-	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
-	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
-	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	close_into_time_wait(t, c);
 	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 5000 * MS + 10);
 	st(t, again, TL_SYN_SENT, TL_ESTABLISHED, 5000 * MS, 5000 * MS + 50);
 	conntab_tick(t, 6000 * MS);
@@ -609,11 +616,7 @@ static void test_tw_hooked_reuse(void **state)
 	conntab_free(t);
 
 	t = mk_hooked(&b);
-	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
-	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
-	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
-	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	close_into_time_wait(t, c);
 	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 3000 * MS);
 	conntab_tick(t, 3050 * MS);
 	assert_int_equal(b.n, 0); /* a reuse may still show up */
@@ -632,11 +635,7 @@ static void test_tw_hooked_reuse(void **state)
 	 * found the port free: no reuse, which TcpExtTWRecycled agrees with. */
 	t = mk_hooked(&b);
 	again.birth_ns = 4500 * MS;
-	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
-	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
-	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
-	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+	close_into_time_wait(t, c);
 	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 4000 * MS);
 	st(t, again, TL_SYN_SENT, TL_ESTABLISHED, 4500 * MS, 4500 * MS + 50);
 	conntab_tick(t, 5000 * MS);
