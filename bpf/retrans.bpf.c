@@ -13,11 +13,12 @@
 
 #define TCPHDR_FIN 0x01
 #define TCPHDR_SYN 0x02
-#define EBUSY 16
 
 /* 6.1 traces tcp_retransmit_skb through the shared tcp_event_sk_skb class;
- * newer kernels give it its own record, and 6.16+ add `err` because the
- * event now also fires for failed transmits. */
+ * newer kernels give it its own record. Up to 6.15 it fires only for a
+ * retransmit that left (__tcp_retransmit_skb's err == 0); 6.16+ add `err`
+ * and fire for failures too. We count what left, on every kernel: the
+ * kernel's TcpRetransSegs minus TCPRetransFail. */
 struct trace_event_raw_tcp_retransmit_skb___new {
 	const void *skbaddr;
 	const void *skaddr;
@@ -66,9 +67,10 @@ int tl_retransmit_skb(void *ctx)
 		 * variable-offset ctx access that the verifier refuses. */
 		skaddr = BPF_CORE_READ(c, skaddr);
 		skb = BPF_CORE_READ(c, skbaddr);
-		/* -EBUSY: nothing left the host and the kernel counted nothing
-		 * (__tcp_retransmit_skb returns before its MIB updates). */
-		if (bpf_core_field_exists(c->err) && BPF_CORE_READ(c, err) == -EBUSY)
+		/* Not sent: -EBUSY (still in the host queue) and the early
+		 * failures are not in TcpRetransSegs; a failed transmit is,
+		 * and in TCPRetransFail too. Older kernels never report them. */
+		if (bpf_core_field_exists(c->err) && BPF_CORE_READ(c, err) != 0)
 			return 0;
 	} else {
 		struct trace_event_raw_tcp_event_sk_skb___old *c = ctx;

@@ -72,6 +72,7 @@ static void feed_stats(void *ctx, struct view_stats *vs)
 		vs->rb_drops = st.v[TL_STAT_RB_FULL];
 		vs->map_full = st.v[TL_STAT_MAP_FULL];
 		vs->stale = st.v[TL_STAT_STALE];
+		vs->missed = tracer_missed(r->tr);
 	}
 }
 
@@ -194,6 +195,7 @@ int main(int argc, char **argv)
 		r.sum.map_full = st.v[TL_STAT_MAP_FULL];
 		r.sum.stale = st.v[TL_STAT_STALE];
 	}
+	r.sum.missed = tracer_missed(tr);
 	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */
 	tracer_free(tr);

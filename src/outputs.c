@@ -159,12 +159,12 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 	snprintf(buf, n,
 		 "%" PRIu64 " connection%s written (%" PRIu64 " still open), %" PRIu64 " records; "
 		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
-		 ", stale %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
+		 ", stale %" PRIu64 ", missed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
 		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)",
 		 s->conns_closed + s->conns_open, s->conns_closed + s->conns_open == 1 ? "" : "s",
 		 s->conns_open, s->records, s->rb_drops, s->map_full,
-		 s->bad_records, s->stale, s->synack_orphans, s->unattributed, s->tw_unconfirmed,
+		 s->bad_records, s->stale, s->missed, s->synack_orphans, s->unattributed, s->tw_unconfirmed,
 		 s->seeded, s->seed_ms);
 }

@@ -618,6 +618,22 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out)
 	return err;
 }
 
+uint64_t tracer_missed(struct tracer *tr)
+{
+	struct bpf_program *p;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(p, tr->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 void tracer_free(struct tracer *tr)
 {
 	if (!tr)

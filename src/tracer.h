@@ -63,6 +63,11 @@ int tracer_drain(struct tracer *tr);
 int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx);
 /* Sum the per-CPU counters. */
 int tracer_stats(struct tracer *tr, struct tl_stats *out);
+/* Runs of our programs the kernel skipped (bpf_prog_info.recursion_misses,
+ * 5.12+): a program already running on that CPU was interrupted by the same
+ * hook, e.g. a softirq's state change inside a process-context one. The
+ * event is lost, and only the kernel's counter knows. */
+uint64_t tracer_missed(struct tracer *tr);
 enum tier tracer_tier(const struct tracer *tr, enum hook h);
 /* "state: tp_btf, synack: tracepoint, ..." */
 void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n);

@@ -459,11 +459,11 @@ size_t view_hdr_top(const struct view *v, const struct view_stats *st, char *buf
 
 bool view_hdr_drops(const struct view_stats *st, char *buf, size_t n)
 {
-	bool lost = st->rb_drops || st->map_full || st->bad_records || st->stale;
+	bool lost = st->rb_drops || st->map_full || st->bad_records || st->stale || st->missed;
 
 	snprintf(buf, n, "%s ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
-		 ", stale %" PRIu64 "%s", lost ? "DROPS:" : "drops: none;", st->rb_drops,
-		 st->map_full, st->bad_records, st->stale,
+		 ", stale %" PRIu64 ", missed %" PRIu64 "%s", lost ? "DROPS:" : "drops: none;",
+		 st->rb_drops, st->map_full, st->bad_records, st->stale, st->missed,
 		 lost ? " - some connections are missing or incomplete" : "");
 	return lost;
 }

@@ -269,8 +269,22 @@ tl_nstat() { # NS COUNTER: absolute value in the namespace (0 if absent)
 	echo "${v:-0}"
 }
 
+tl_retrans_sent() { # NS: retransmitted segments that left, absolute: what the
+	# tool counts (TcpRetransSegs also counts a retransmit whose transmit then
+	# failed, which TcpExtTCPRetransFail counts again)
+	echo $(($(tl_nstat "$1" TcpRetransSegs) - $(tl_nstat "$1" TcpExtTCPRetransFail)))
+}
+
 tl_nstat_all() { # NS FILE: every counter, absolute, for the log
 	ip netns exec "$1" nstat -asz >"$2" 2>&1
+}
+
+tl_nstat_moved() { # NS FILE: print the counters that moved since tl_nstat_all NS FILE
+	local now
+	now=$(ip netns exec "$1" nstat -asz 2>&1)
+	echo "namespace counters that moved:"
+	awk 'NR == FNR { b[$1] = $2; next } /^[A-Z]/ && $2 != b[$1] { printf "  %s %d\n", $1, $2 - b[$1] }' \
+		"$2" - <<<"$now"
 }
 
 # ---------------------------------------------------------------- processes

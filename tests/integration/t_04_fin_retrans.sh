@@ -6,8 +6,8 @@
 # client closed, so the client's FIN is never ACKed and is retransmitted
 # (tail loss probe, then RTO). The server holds CLOSE_WAIT for 3 s, so the
 # client's FIN is the only segment retransmitted: fin_retrans must equal
-# the TcpRetransSegs delta, and FIN_WAIT1 must last at least the time the
-# rule stayed after the close.
+# the retransmits that left (delta of TcpRetransSegs - TCPRetransFail), and
+# FIN_WAIT1 must last at least the time the rule stayed after the close.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
@@ -20,7 +20,7 @@ tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --hold-close-wait 3000
 # The close must come after the rule below is in place (TL_SLACK_MS: TCG).
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --close-at $((1000 + TL_SLACK_MS))
 tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
-r0=$(tl_nstat "$NS" TcpRetransSegs)
+r0=$(tl_retrans_sent "$NS")
 p0=$(tl_nstat "$NS" TcpExtTCPLossProbes)
 tl_nft_drop "$NS" H tcp dport "$CP"
 grep -q '^close ' "$TL_WORK/cli.out" && tl_die "setup: client closed before the rule was in place"
@@ -30,13 +30,13 @@ dropped=$(tl_nft_packets "$NS" "$H")
 tl_nft_undrop "$NS" "$H"
 tl_expect_exit cli 10
 tl_expect_exit srv 20
-r1=$(tl_nstat "$NS" TcpRetransSegs)
+r1=$(tl_retrans_sent "$NS")
 p1=$(tl_nstat "$NS" TcpExtTCPLossProbes)
 sleep 1
 tl_tracer_stop tr
 
 delta=$((r1 - r0))
-echo "packets dropped: $dropped; TcpRetransSegs delta: $delta (of which TcpExtTCPLossProbes: $((p1 - p0)))"
+echo "packets dropped: $dropped; TcpRetransSegs - TCPRetransFail delta: $delta (of which TcpExtTCPLossProbes: $((p1 - p0)))"
 tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
 assert_gt "$dropped" 0 "setup: the nft rule dropped the server's ACKs"
 assert_gt "$delta" 0 "setup: the kernel retransmitted the FIN"
@@ -45,7 +45,7 @@ c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(c role)" active "client role"
 assert_gt "$(c fin_retrans)" 0 "client fin_retrans"
-assert_eq "$(c fin_retrans)" "$delta" "client fin_retrans == TcpRetransSegs delta (tail loss probes included)"
+assert_eq "$(c fin_retrans)" "$delta" "client fin_retrans == TcpRetransSegs - TCPRetransFail delta (tail loss probes included)"
 assert_eq "$(c fin_sent)" 1 "client fin_sent"
 assert_eq "$(c data_retrans)" 0 "client data_retrans"
 assert_eq "$(c syn_retrans)" 0 "client syn_retrans"

@@ -7,7 +7,7 @@
 # cross, each reaching a side still in FIN_WAIT1: at least one side (in
 # practice both) passes through CLOSING. Each side's FIN was dropped once,
 # so each retransmitted it: the FIN retransmits must add up to the
-# namespace's TcpRetransSegs delta.
+# namespace's TcpRetransSegs - TCPRetransFail delta.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
@@ -15,13 +15,14 @@ tl_netns_new NS
 tl_ports SP CP
 CSV=$TL_WORK/trace.csv
 
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV" --stream
 # Both shut down after the rule below is in place (TL_SLACK_MS: TCG).
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at $((1000 + TL_SLACK_MS))
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at $((1000 + TL_SLACK_MS))
 tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
 tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
-r0=$(tl_nstat "$NS" TcpRetransSegs)
+r0=$(tl_retrans_sent "$NS")
+tl_nstat_all "$NS" "$TL_WORK/nstat.before"
 tl_nft_drop "$NS" H tcp dport "{ $SP, $CP }"
 grep -q 'ev=shutdown_wr' "$TL_WORK/cli.out" "$TL_WORK/srv.out" &&
 	tl_die "setup: a side shut down before the rule was in place"
@@ -32,12 +33,15 @@ dropped=$(tl_nft_packets "$NS" "$H")
 tl_nft_undrop "$NS" "$H"
 tl_expect_exit cli 20
 tl_expect_exit srv 20
-r1=$(tl_nstat "$NS" TcpRetransSegs)
+r1=$(tl_retrans_sent "$NS")
+tl_nstat_moved "$NS" "$TL_WORK/nstat.before"
 sleep 1
 tl_tracer_stop tr
+echo "the tracer's transitions and retransmits (--stream):"
+cat "$TL_WORK/tr.stdout"
 
 delta=$((r1 - r0))
-echo "packets dropped: $dropped; TcpRetransSegs delta: $delta"
+echo "packets dropped: $dropped; TcpRetransSegs - TCPRetransFail delta: $delta"
 tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
 assert_ge "$dropped" 2 "setup: the nft rule dropped both FINs"
 
@@ -55,7 +59,7 @@ assert_eq "$(c fin_sent)" 1 "client fin_sent"
 assert_eq "$(s fin_sent)" 1 "server fin_sent"
 assert_ge "$(c fin_retrans)" 1 "client fin_retrans"
 assert_ge "$(s fin_retrans)" 1 "server fin_retrans"
-assert_eq "$(($(c fin_retrans) + $(s fin_retrans)))" "$delta" "client + server fin_retrans == TcpRetransSegs delta"
+assert_eq "$(($(c fin_retrans) + $(s fin_retrans)))" "$delta" "client + server fin_retrans == TcpRetransSegs - TCPRetransFail delta"
 assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
 assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
 

@@ -98,10 +98,7 @@ echo "client-side close causes:"
 tl_csv "$TL_WORK/active.csv" close_cause rport="$SP" | sort | uniq -c
 echo "client rows through TIME_WAIT that ended other than by timer or reuse (up to 3):"
 tl_csv "$TL_WORK/active.csv" @ rport="$SP" closed=true close_cause!=fin close_cause!=tw_reuse | head -n 3
-tl_nstat_all "$NS" "$TL_WORK/nstat.after"
-echo "namespace counters that moved:"
-awk 'NR == FNR { b[$1] = $2; next } /^[A-Z]/ && $2 != b[$1] { printf "  %s %d\n", $1, $2 - b[$1] }' \
-	"$TL_WORK/nstat.before" "$TL_WORK/nstat.after"
+tl_nstat_moved "$NS" "$TL_WORK/nstat.before"
 
 for tr in trL trD; do
 	line=$(grep -m1 'drops:' "$TL_WORK/$tr.stderr")
@@ -111,8 +108,10 @@ for tr in trL trD; do
 	fi
 	rb=$(sed -n 's/.*ringbuf \([0-9][0-9]*\).*/\1/p' <<<"$line")
 	mf=$(sed -n 's/.*map full \([0-9][0-9]*\).*/\1/p' <<<"$line")
+	mi=$(sed -n 's/.*missed \([0-9][0-9]*\).*/\1/p' <<<"$line")
 	assert_eq "$rb" 0 "$tr: ringbuf drops"
 	assert_eq "$mf" 0 "$tr: map full"
+	assert_eq "$mi" 0 "$tr: events the kernel did not run our programs for (missed)"
 done
 
 tl_finish

@@ -194,7 +194,7 @@ static void test_csv_no_summary_no_transitions(void **state)
 static void test_json_lines(void **state)
 {
 	const struct summary sum = { .records = 1234, .bad_records = 1, .rb_drops = 2,
-				     .map_full = 3, .stale = 4, .conns_closed = 5,
+				     .map_full = 3, .stale = 4, .missed = 9, .conns_closed = 5,
 				     .conns_open = 6, .synack_orphans = 7, .unattributed = 8,
 				     .elapsed_ns = 5000123456ULL };
 	struct conn a, b;
@@ -252,7 +252,7 @@ static void test_json_lines(void **state)
 		"\"path\":\"SYN_RECV>ESTABLISHED\",\"closed\":false,\"timing\":\"exact\",\"tid\":0,\"fd\":null,"
 		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"other_holders\":[]}\n"
 		"{\"event\":\"summary\",\"records\":1234,\"bad_records\":1,\"rb_drops\":2,"
-		"\"map_full\":3,\"stale\":4,\"conns_closed\":5,\"conns_open\":6,"
+		"\"map_full\":3,\"stale\":4,\"missed\":9,\"conns_closed\":5,\"conns_open\":6,"
 		"\"synack_orphans\":7,\"unattributed\":8,\"tw_unconfirmed\":0,\"elapsed_ms\":5000.123}\n");
 	free(out);
 }
@@ -406,13 +406,13 @@ static void test_stream_lines(void **state)
 		"11:32:06.500123 -       -            [2001:db8::1]:80      [2001:db8..d:2]:51000            RST sent\n"
 		"11:32:06.500123 -       -            [2001:db8::1]:80      [2001:db8..d:2]:51000            retransmit SYN-ACK\n"
 		"# 12 connections (3 still open), 1234 records in 5.000 s; unmatched SYN-ACK retransmits 1\n"
-		"# no data lost (ringbuf drops 0, map full 0, stale sockets 0, bad records 0)\n");
+		"# no data lost (ringbuf drops 0, map full 0, stale sockets 0, bad records 0, missed events 0)\n");
 	free(out);
 }
 
 static void test_text_summary_loss(void **state)
 {
-	const struct summary sum = { .records = 10, .map_full = 3, .conns_closed = 1,
+	const struct summary sum = { .records = 10, .map_full = 3, .missed = 1, .conns_closed = 1,
 				     .unattributed = 2, .elapsed_ns = 999999999 };
 	struct cap c;
 	char *out;
@@ -424,7 +424,8 @@ static void test_text_summary_loss(void **state)
 	assert_string_equal(out, TEXT_HEADER
 		"# 1 connection (0 still open), 10 records in 0.999 s; unmatched SYN-ACK retransmits 0; "
 		"2 not shown (owner never learnt under -p)\n"
-		"# WARNING: data lost (ringbuf drops 0, map full 3, stale sockets 0, bad records 0): "
+		"# WARNING: data lost (ringbuf drops 0, map full 3, stale sockets 0, bad records 0, "
+		"missed events 1): "
 		"some connections are missing or incomplete\n");
 	free(out);
 }
