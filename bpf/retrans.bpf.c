@@ -54,11 +54,40 @@ static __always_inline __u8 skb_tcp_flags(const void *skb)
 	return flags;
 }
 
+static __always_inline void on_retransmit(const void *skaddr, const void *skb)
+{
+	__u8 flags, kind;
+
+	if (!skaddr || !skb)
+		return;
+	flags = skb_tcp_flags(skb);
+	kind = (flags & TCPHDR_SYN) ? TL_RT_SYN : (flags & TCPHDR_FIN) ? TL_RT_FIN : TL_RT_DATA;
+	emit_sk_record((const struct sock *)skaddr, TL_REC_RETRANS, kind);
+}
+
+/* tp_btf, the better tier: a raw tracepoint is skipped only while this
+ * same program runs on the CPU, where a classic tracepoint program is
+ * skipped while any kprobe or tracepoint program runs there
+ * (bpf_prog_active). Our syscall tracepoints run in process context on
+ * every connect() and close(), and a retransmit timer's softirq can
+ * interrupt one of them: the kernel matrix lost FIN retransmits that way
+ * on 6.1 (t_06). 6.16+ add the transmit's `err` as a third argument;
+ * reading it on an older kernel would be refused, so the CO-RE check keeps
+ * that load out of the program there. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tl_retransmit_btf, const struct sock *sk, const struct sk_buff *skb)
+{
+	if (bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb___new, err) &&
+	    (int)ctx[2] != 0)
+		return 0; /* not sent: see tl_retransmit_skb */
+	on_retransmit(sk, skb);
+	return 0;
+}
+
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int tl_retransmit_skb(void *ctx)
 {
 	const void *skaddr, *skb;
-	__u8 flags, kind;
 
 	if (bpf_core_type_exists(struct trace_event_raw_tcp_retransmit_skb___new)) {
 		struct trace_event_raw_tcp_retransmit_skb___new *c = ctx;
@@ -78,11 +107,7 @@ int tl_retransmit_skb(void *ctx)
 		skaddr = BPF_CORE_READ(c, skaddr);
 		skb = BPF_CORE_READ(c, skbaddr);
 	}
-	if (!skaddr || !skb)
-		return 0;
-	flags = skb_tcp_flags(skb);
-	kind = (flags & TCPHDR_SYN) ? TL_RT_SYN : (flags & TCPHDR_FIN) ? TL_RT_FIN : TL_RT_DATA;
-	emit_sk_record((const struct sock *)skaddr, TL_REC_RETRANS, kind);
+	on_retransmit(skaddr, skb);
 	return 0;
 }
 

@@ -50,7 +50,8 @@ static const struct hook_def hooks[HOOK_MAX] = {
 		/* tcp_close()/tcp_shutdown() set FIN_WAIT1/LAST_ACK, then send it. */
 		{ .tier = TIER_INFERRED },
 	} },
-	[HOOK_RETRANS] = { "retrans", "SYN/FIN/data retransmits", true, 1, {
+	[HOOK_RETRANS] = { "retrans", "SYN/FIN/data retransmits", true, 2, {
+		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_retransmit_skb" },           /* 5.5 */
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_skb" } }, /* 4.15 */
 	} },
 	[HOOK_RESET] = { "reset", "resets sent and received", true, 1, {
@@ -145,7 +146,7 @@ static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_prog
 		       t == TIER_KPROBE ? s->progs.tl_fin_kprobe : NULL;
 		break;
 	case HOOK_RETRANS:
-		p[0] = s->progs.tl_retransmit_skb;
+		p[0] = t == TIER_TP_BTF ? s->progs.tl_retransmit_btf : s->progs.tl_retransmit_skb;
 		break;
 	case HOOK_RESET:
 		p[0] = s->progs.tl_send_reset;
