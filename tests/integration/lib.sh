@@ -455,6 +455,22 @@ tl_tracer_tier() { # NAME HOOK: the tier the tracer's start-up line names for HO
 	sed -n "s/^tcplife-states: tracing .*[(, ]$2: \([a-z_]*\).*/\1/p" "$TL_WORK/$1.stderr" | head -n 1
 }
 
+tl_tracer_missed() { # NAME: the events the kernel skipped the stopped tracer's programs for
+	local v
+	v=$(sed -n 's/.*drops: .*, missed \([0-9][0-9]*\);.*/\1/p' "$TL_WORK/$1.stderr" | head -n 1)
+	echo "${v:-0}"
+}
+
+assert_eq_or_missed() { # GOT WANT MISSED MSG: GOT == WANT, or, when the kernel
+	# skipped MISSED runs of our programs (and the tool said so), WANT - MISSED
+	# <= GOT <= WANT: the tool may lose no more than it owns up to
+	if (($3 == 0)); then
+		assert_eq "$1" "$2" "$4"
+	else
+		assert_between "$1" $(($2 - $3)) "$2" "$4 (the tracer reported $3 missed events)"
+	fi
+}
+
 tl_timing_for() { # NAME HOOK: the `timing` a record timed by HOOK has under tracer NAME
 	case $(tl_tracer_tier "$1" "$2") in
 	fentry | kprobe) echo exact ;;
