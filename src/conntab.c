@@ -302,8 +302,16 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 	}
 	c->netns = e->netns;
 	ct_make_key(&c->tuple, false, &en->key);
-	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact))
+	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact)) {
+		struct entry *prev = hmap_get(&t->by_tuple, &en->key);
+
 		ct_tw_reused(t, &en->key, e->netns, c->start_ns, c->role == ROLE_ACTIVE);
+		/* Its previous life still open: that CLOSE is behind this in
+		 * the ring buffer (see tw_reborn()). */
+		if (prev && !prev->c.closed && !prev->tw &&
+		    (!e->netns || !prev->c.netns || e->netns == prev->c.netns))
+			prev->reborn_ns = c->start_ns;
+	}
 	if (!hmap_put(&t->by_tuple, &en->key, en))
 		en->indexed = true;
 	if (passive)

@@ -60,6 +60,16 @@ static void tw_give_up(struct conntab *t, struct entry *en, uint64_t now)
 	ct_end_conn(t, en, CAUSE_FIN, now > c->state_entered_ns ? c->state_entered_ns : now);
 }
 
+/* The 4-tuple lived again before this hand-over was read: tcp_time_wait()
+ * hashes the timewait sock before tcp_done() reports the CLOSE, and another
+ * CPU's connect() can reuse it in between, its records overtaking ours (seen
+ * under TCG: two reuses TcpExtTWRecycled counted were read as kills). */
+static void tw_reborn(struct conntab *t, struct entry *en, uint64_t ts)
+{
+	if (en->reborn_ns)
+		ct_tw_reused(t, &en->key, en->c.netns, ts, false);
+}
+
 /* The connection passed to a timewait sock at `ts` (tcp_time_wait()); it
  * is complete only when that sock is gone, which a listing will show. */
 void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts)
@@ -94,6 +104,7 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 		}
 		en->tw = true;
 		ct_tw_confirm(t, en);
+		tw_reborn(t, en, ts);
 		return;
 	}
 	/* No namespace, nothing to list in: settle on the hand-over alone. */
@@ -104,6 +115,7 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 	}
 	en->tw = true;
 	en->c.inferred = true; /* what follows comes from listings */
+	tw_reborn(t, en, ts);
 }
 
 /* Hooked tiers: a timewait sock descheduled before its timer. A connect()

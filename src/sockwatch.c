@@ -272,6 +272,12 @@ void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
 	}
 }
 
+void sockwatch_final(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
+{
+	w->next_ns = 0;
+	sockwatch_poll(w, ct, now_ns);
+}
+
 void sockwatch_cost(const struct sockwatch *w, uint64_t *listings, uint64_t *socks, uint64_t *ns)
 {
 	*listings = w->listings;

@@ -18,6 +18,10 @@ struct sockwatch *sockwatch_new(uint64_t interval_ns);
 void sockwatch_free(struct sockwatch *w);
 /* List what conntab waits on, if the interval has passed since the last time. */
 void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns);
+/* At exit, once the last records are in: list once more, whatever the
+ * interval, so that what is written open is what the kernel still holds
+ * (a busy namespace's interval stretches to seconds). */
+void sockwatch_final(struct sockwatch *w, struct conntab *ct, uint64_t now_ns);
 /* Listings made, and their total cost, for the summary (-v) and benchmarks. */
 void sockwatch_cost(const struct sockwatch *w, uint64_t *listings, uint64_t *socks, uint64_t *ns);
 

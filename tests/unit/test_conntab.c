@@ -82,6 +82,7 @@ static void path_is(const struct conn *c, const uint8_t *want, int n)
 }
 
 #define ACTIVE (TL_F_BIRTH_SEEN | TL_F_OWNER_KNOWN)
+#define KSK(a) (0xffff888000000000ULL | (a))
 #define PASSIVE (TL_F_BIRTH_SEEN | TL_F_PASSIVE)
 
 #define NS 4026531840u
@@ -646,6 +647,41 @@ static void test_tw_hooked_reuse(void **state)
 	conntab_free(t);
 }
 
+/* tcp_time_wait() hashes the timewait sock before the CLOSE is reported;
+ * another CPU's connect() can reuse it in between, and its records can
+ * overtake that CLOSE. The old life still ends tw_reuse, on both tiers. */
+static void test_tw_reuse_overtaken(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t;
+	/* Kernel addresses: a small one would read as a seeded socket's. */
+	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
+	struct tl_event again = rec(TL_REC_STATE, KSK(0xc2), 120 * MS, ACTIVE, 40000, 443);
+
+	(void)state;
+	c.netns = again.netns = NS;
+	c.flags |= TL_F_PEER_FIN;
+	for (int hooked = 0; hooked < 2; hooked++) {
+		t = hooked ? mk_hooked(&b) : mk(&b, NULL, 0);
+		st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+		st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+		st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+		if (hooked) {
+			tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
+			tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 130 * MS); /* no entry yet: ignored */
+		}
+		/* The new connection's birth (held back to its ESTABLISHED). */
+		st(t, again, TL_SYN_SENT, TL_ESTABLISHED, 120 * MS, 160 * MS);
+		st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+		conntab_tick(t, 1000 * MS);
+		assert_int_equal(b.n, 1);
+		assert_int_equal(b.out[0].skaddr, KSK(0xc1));
+		assert_int_equal(b.out[0].cause, CAUSE_TW_REUSE);
+		assert_int_equal(b.out[0].end_ns, 100 * MS);
+		conntab_free(t);
+	}
+}
+
 /* Hooked requests: hashed at the SYN, unhashed at the end. One completes
  * (its child joins), one times out (written after the linger). */
 static void test_req_hooked(void **state)
@@ -1057,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(test_request_syn_recv),
 		cmocka_unit_test(test_tw_hooked),
 		cmocka_unit_test(test_tw_hooked_reuse),
+		cmocka_unit_test(test_tw_reuse_overtaken),
 		cmocka_unit_test(test_req_hooked),
 		cmocka_unit_test(test_handover_with_peer_fin_is_time_wait),
 		cmocka_unit_test(test_handover_without_peer),
