@@ -18,6 +18,26 @@ struct trace_event_raw_tcp_event_sk___tl {
 	const void *skaddr;
 } __attribute__((preserve_access_index));
 
+/* tp_btf first, for the reason retrans.bpf.c gives: a classic tracepoint
+ * program is skipped while any kprobe or tracepoint program runs on that
+ * CPU, a raw tracepoint only while it runs itself. The first argument is
+ * the socket on every kernel (6.10+ append a reason). */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tl_send_reset_btf, const struct sock *sk)
+{
+	if (sk)
+		emit_sk_record(sk, TL_REC_RESET, TL_RST_SENT);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tl_receive_reset_btf, struct sock *sk)
+{
+	if (sk)
+		emit_sk_record(sk, TL_REC_RESET, TL_RST_RECV);
+	return 0;
+}
+
 SEC("tracepoint/tcp/tcp_send_reset")
 int tl_send_reset(void *ctx)
 {

@@ -291,6 +291,17 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 /* The entry outlives CLOSE so that an RST sent just after it (tcp_disconnect()
  * sets CLOSE, then sends the reset) still finds the connection; it goes when
  * the kernel destroys the socket. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tl_destroy_btf, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+/* The classic tracepoint: the fallback tier (skipped while another kprobe
+ * or tracepoint program runs on the CPU; see retrans.bpf.c). */
 SEC("tracepoint/tcp/tcp_destroy_sock")
 int tl_destroy(struct trace_event_raw_tcp_event_sk___tl *ctx)
 {

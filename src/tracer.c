@@ -54,7 +54,9 @@ static const struct hook_def hooks[HOOK_MAX] = {
 		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_retransmit_skb" },           /* 5.5 */
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_skb" } }, /* 4.15 */
 	} },
-	[HOOK_RESET] = { "reset", "resets sent and received", true, 1, {
+	[HOOK_RESET] = { "reset", "resets sent and received", true, 2, {
+		/* tcp_receive_reset's tp_btf came with tcp_send_reset's. */
+		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_send_reset" },               /* 5.5 */
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_send_reset", "tcp/tcp_receive_reset" } }, /* 4.15 */
 	} },
 	/* inet_csk_accept() also sees accepts without an accept syscall
@@ -75,7 +77,8 @@ static const struct hook_def hooks[HOOK_MAX] = {
 	[HOOK_CLOSE] = { "close", "owner hand-over at close()", false, 1, {
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_close" } },
 	} },
-	[HOOK_CLEANUP] = { "cleanup", "socket destroyed", true, 1, {
+	[HOOK_CLEANUP] = { "cleanup", "socket destroyed", true, 2, {
+		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_destroy_sock" },             /* 5.5 */
 		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_destroy_sock" } }, /* 4.16 */
 	} },
 	/* Real functions on 6.1, 6.12 and 6.18 (bpf/minisock.bpf.c says why
@@ -149,8 +152,8 @@ static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_prog
 		p[0] = t == TIER_TP_BTF ? s->progs.tl_retransmit_btf : s->progs.tl_retransmit_skb;
 		break;
 	case HOOK_RESET:
-		p[0] = s->progs.tl_send_reset;
-		p[1] = s->progs.tl_receive_reset;
+		p[0] = t == TIER_TP_BTF ? s->progs.tl_send_reset_btf : s->progs.tl_send_reset;
+		p[1] = t == TIER_TP_BTF ? s->progs.tl_receive_reset_btf : s->progs.tl_receive_reset;
 		break;
 	case HOOK_OWNER:
 		p[0] = t == TIER_FENTRY ? s->progs.tl_accept_fexit :
@@ -174,7 +177,7 @@ static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_prog
 		}
 		break;
 	case HOOK_CLEANUP:
-		p[0] = s->progs.tl_destroy;
+		p[0] = t == TIER_TP_BTF ? s->progs.tl_destroy_btf : s->progs.tl_destroy;
 		break;
 	case HOOK_TIMEWAIT:
 		p[0] = t == TIER_FENTRY ? s->progs.tl_tw_sched_fentry :
