@@ -118,15 +118,18 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 	tw_reborn(t, en, ts);
 }
 
-/* Hooked tiers: a timewait sock descheduled before its timer. A connect()
- * that reuses its 4-tuple does that before the new socket's first record
- * leaves (its port is chosen after SYN_SENT), so wait a little, by record
- * time, for that record before calling it killed. */
-static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts)
+/* A timewait sock gone before its timer, at `ts` (hooked: exact; listings:
+ * an estimate, found by the listing at `gone`). A connect() that reuses its
+ * 4-tuple does that before the new socket's first record leaves (its port
+ * is chosen after SYN_SENT, the record comes at ESTABLISHED), and a listing
+ * can run in between, so wait a little, by record time, for that record
+ * before calling it killed: under TCG, listings read reuses as kills. */
+static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts, uint64_t gone)
 {
 	if (w->tw_killed_ns)
 		return;
 	w->tw_killed_ns = ts;
+	w->tw_gone_ns = gone;
 	t->tw_killed_n++;
 }
 
@@ -168,7 +171,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 	if (e->flags & TL_F_EXPIRED)
 		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, e->ts_ns);
 	else
-		tw_kill_pending(t, w, e->ts_ns);
+		tw_kill_pending(t, w, e->ts_ns, 0);
 }
 
 /* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
@@ -223,11 +226,14 @@ void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint6
 		 * seen on 6.1 under TCG (t_10), where TcpExtTWRecycled did not
 		 * count it. A passive reuse kills the sock before its SYN makes
 		 * the request, so this holds for connect() only. */
-		if (active && ts > w->tw_killed_ns) {
+		if (!w->tw_gone_ns && active && ts > w->tw_killed_ns) {
 			tw_end(t, w, CAUSE_TW_KILLED, w->tw_killed_ns);
 			return;
 		}
-		ts = w->tw_killed_ns; /* the reuse descheduled it: exact */
+		/* Hooked: the reuse descheduled it then, exactly. Listings: the
+		 * new connection's start is nearer than their estimate. */
+		if (!w->tw_gone_ns)
+			ts = w->tw_killed_ns;
 	}
 	tw_end(t, w, CAUSE_TW_REUSE, ts);
 }
@@ -236,13 +242,17 @@ void ct_tw_settle_killed(struct conntab *t, bool all)
 {
 	size_t b;
 	struct hmap_node *n, *next;
+	/* The kernel's time as far as we know it: records, or listings on a
+	 * quiet host. */
+	uint64_t now = t->last_ts > t->w_start ? t->last_ts : t->w_start;
 
 	if (!t->tw_killed_n)
 		return;
 	hmap_for_each_safe(&t->tw, n, next, b) {
 		struct entry *w = n->value;
+		uint64_t since = w->tw_gone_ns ? w->tw_gone_ns : w->tw_killed_ns;
 
-		if (!w->tw_killed_ns || (!all && w->tw_killed_ns + TW_REUSE_WAIT_NS > t->last_ts))
+		if (!w->tw_killed_ns || (!all && since + TW_REUSE_WAIT_NS > now))
 			continue;
 		t->tw_killed_n--;
 		tw_end(t, w, CAUSE_TW_KILLED, w->tw_killed_ns);
@@ -532,7 +542,7 @@ void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 		uint64_t from, end;
 
 		if (t->cfg.tw_hooked || w->c.netns != t->w_netns || w->tw_gen == t->w_gen ||
-		    w->tw_since > t->w_start)
+		    w->tw_since > t->w_start || w->tw_killed_ns)
 			continue;
 		if (!w->tw_listed) {
 			/* Never listed: tcp_time_wait() found no room for a timewait
@@ -545,7 +555,7 @@ void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 				tw_end(t, w, CAUSE_TW_OVERFLOW, w->tw_since);
 			} else {
 				ct_tw_confirm(t, w);
-				tw_end(t, w, CAUSE_TW_KILLED, (w->tw_since + t->w_start) / 2);
+				tw_kill_pending(t, w, (w->tw_since + t->w_start) / 2, t->w_start);
 			}
 			continue;
 		}
@@ -557,7 +567,7 @@ void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 			end = from < t->w_start ? (from + t->w_start) / 2 : t->w_start;
 			tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, end);
 		} else {
-			tw_end(t, w, CAUSE_TW_KILLED, (w->tw_seen_ns + t->w_start) / 2);
+			tw_kill_pending(t, w, (w->tw_seen_ns + t->w_start) / 2, t->w_start);
 		}
 	}
 	ct_expire_requests(t, t->w_start, true, t->w_netns, false);

@@ -277,21 +277,38 @@ static void test_tw_reuse(void **state)
 	conntab_free(t);
 }
 
-/* Listed, then gone long before its timer: killed (an RST from the peer). */
+/* Listed, then gone long before its timer: killed (an RST from the peer),
+ * once 3 s pass without a reuse of the 4-tuple; with one, a reuse (a
+ * listing can run between the reuse and the new connection's record). */
 static void test_tw_killed(void **state)
 {
 	struct sinkbuf b;
 	struct tl_event c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
 	struct listed l = { c, TL_TIME_WAIT, 59800 };
+	struct tl_event again = rec(TL_REC_STATE, KSK(0xc2), 1200 * MS, ACTIVE, 40000, 443);
 
 	(void)state;
 	listing(t, 300 * MS, &l, 1, 0);
 	listing(t, 1300 * MS, NULL, 0, 0);
 	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 0); /* a reuse's record may still come */
+	listing(t, 4400 * MS, NULL, 0, 0);
+	conntab_tick(t, 4500 * MS);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.out[0].cause, CAUSE_TW_KILLED);
 	assert_int_equal(b.out[0].end_ns, 800 * MS);
+	conntab_free(t);
+
+	t = fin_wait2_handover(&b, &c, true);
+	again.netns = NS;
+	listing(t, 300 * MS, &l, 1, 0);
+	listing(t, 1300 * MS, NULL, 0, 0);
+	st(t, again, TL_SYN_SENT, TL_ESTABLISHED, 1200 * MS, 1500 * MS);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_REUSE);
+	assert_int_equal(b.out[0].end_ns, 1200 * MS);
 	conntab_free(t);
 }
 
