@@ -60,6 +60,21 @@ static void tw_give_up(struct conntab *t, struct entry *en, uint64_t now)
 	ct_end_conn(t, en, CAUSE_FIN, now > c->state_entered_ns ? c->state_entered_ns : now);
 }
 
+/* A timewait sock gone before its timer, at `ts` (hooked: exact; listings:
+ * an estimate, found by the listing at `gone`). A connect() that reuses its
+ * 4-tuple does that before the new socket's first record leaves (its port
+ * is chosen after SYN_SENT, the record comes at ESTABLISHED), and a listing
+ * can run in between, so wait a little, by record time, for that record
+ * before calling it killed: under TCG, listings read reuses as kills. */
+static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts, uint64_t gone)
+{
+	if (w->tw_killed_ns)
+		return;
+	w->tw_killed_ns = ts;
+	w->tw_gone_ns = gone;
+	t->tw_killed_n++;
+}
+
 /* The 4-tuple lived again before this hand-over was read: tcp_time_wait()
  * hashes the timewait sock before tcp_done() reports the CLOSE, and another
  * CPU's connect() can reuse it in between, its records overtaking ours (seen
@@ -97,14 +112,22 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 			return;
 		}
 		en->tw_sub = note->sub;
-		free(note);
 		if (hmap_put(&t->tw, &en->key, en)) {
+			free(note);
 			tw_give_up(t, en, ts);
 			return;
 		}
 		en->tw = true;
 		ct_tw_confirm(t, en);
-		tw_reborn(t, en, ts);
+		/* Ended before this CLOSE was read: as its TW_END would have. */
+		if (note->end_ns && note->end_expired)
+			tw_end(t, en, en->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN,
+			       note->end_ns);
+		else if (note->end_ns)
+			tw_kill_pending(t, en, note->end_ns, 0);
+		free(note);
+		if (!en->c.closed)
+			tw_reborn(t, en, ts);
 		return;
 	}
 	/* No namespace, nothing to list in: settle on the hand-over alone. */
@@ -118,20 +141,6 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 	tw_reborn(t, en, ts);
 }
 
-/* A timewait sock gone before its timer, at `ts` (hooked: exact; listings:
- * an estimate, found by the listing at `gone`). A connect() that reuses its
- * 4-tuple does that before the new socket's first record leaves (its port
- * is chosen after SYN_SENT, the record comes at ESTABLISHED), and a listing
- * can run in between, so wait a little, by record time, for that record
- * before calling it killed: under TCG, listings read reuses as kills. */
-static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts, uint64_t gone)
-{
-	if (w->tw_killed_ns)
-		return;
-	w->tw_killed_ns = ts;
-	w->tw_gone_ns = gone;
-	t->tw_killed_n++;
-}
 
 /* fentry/kprobe tiers: a timewait sock began, changed substate or ended. */
 void ct_apply_tw(struct conntab *t, const struct tl_event *e)
@@ -153,11 +162,30 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 		n->ts = e->ts_ns;
 		n->netns = e->netns;
 		n->sub = e->newstate;
+		n->resched_ns = n->end_ns = 0;
 		return;
 	}
 	w = hmap_get(&t->tw, &k);
-	if (!w || (e->netns && w->c.netns && e->netns != w->c.netns))
+	if (w && w->c.closed)
+		w = NULL; /* ended, lingering: this is about another sock */
+	if (!w || (e->netns && w->c.netns && e->netns != w->c.netns)) {
+		/* Its CLOSE is still behind in the ring buffer: the sock is
+		 * hashed before tcp_done() reports it, and another CPU's
+		 * segment or connect() can get to it first (kernel matrix,
+		 * 6.1, t_10: the peer's FIN). Keep it on the note. */
+		struct tw_note *n = hmap_get(&t->tw_notes, &k);
+
+		if (!n || (e->netns && n->netns && e->netns != n->netns))
+			return;
+		if (e->kind == TL_TW_RESCHED && n->sub == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT) {
+			n->sub = TL_TIME_WAIT;
+			n->resched_ns = e->ts_ns;
+		} else if (e->kind == TL_TW_END && !n->end_ns) {
+			n->end_ns = e->ts_ns;
+			n->end_expired = e->flags & TL_F_EXPIRED;
+		}
 		return;
+	}
 	if (e->kind == TL_TW_RESCHED) {
 		/* The peer's FIN came: tcp_timewait_state_process() rearms the
 		 * timer for TIME_WAIT. (A rearm in TIME_WAIT restarts it.) */
@@ -212,7 +240,7 @@ void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint6
 {
 	struct entry *w = hmap_get(&t->tw, k);
 
-	if (!w || (netns && w->c.netns && netns != w->c.netns))
+	if (!w || w->c.closed || (netns && w->c.netns && netns != w->c.netns))
 		return;
 	if (!w->tw_listed)
 		ct_tw_confirm(t, w);

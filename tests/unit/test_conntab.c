@@ -694,9 +694,38 @@ static void test_tw_reuse_overtaken(void **state)
 		assert_int_equal(b.n, 1);
 		assert_int_equal(b.out[0].skaddr, KSK(0xc1));
 		assert_int_equal(b.out[0].cause, CAUSE_TW_REUSE);
-		assert_int_equal(b.out[0].end_ns, 100 * MS);
+		/* Hooked: at the descheduling the hook saw; else at the CLOSE. */
+		assert_int_equal(b.out[0].end_ns, hooked ? 130 * MS : 100 * MS);
 		conntab_free(t);
 	}
+}
+
+/* Hooked: the peer's FIN reaches the timewait sock (FIN_WAIT2 -> TIME_WAIT)
+ * before its CLOSE is read (kernel matrix, 6.1, t_10): still TIME_WAIT. */
+static void test_tw_resched_before_close(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk_hooked(&b);
+	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
+	struct conn *open_c = NULL;
+
+	(void)state;
+	c.netns = NS;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	tw_rec(t, &c, TL_TW_BEGIN, TL_FIN_WAIT2, 0, 100 * MS);
+	tw_rec(t, &c, TL_TW_RESCHED, TL_TIME_WAIT, 0, 101 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 102 * MS);
+	conntab_foreach_open(t, last_open, &open_c);
+	assert_non_null(open_c);
+	assert_int_equal(open_c->state, TL_TIME_WAIT);
+	/* Its timer then ends it. */
+	tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, TL_F_EXPIRED, 61000 * MS);
+	conntab_tick(t, 62000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_FIN);
+	conntab_free(t);
 }
 
 /* Hooked requests: hashed at the SYN, unhashed at the end. One completes
@@ -1111,6 +1140,7 @@ int main(void)
 		cmocka_unit_test(test_tw_hooked),
 		cmocka_unit_test(test_tw_hooked_reuse),
 		cmocka_unit_test(test_tw_reuse_overtaken),
+		cmocka_unit_test(test_tw_resched_before_close),
 		cmocka_unit_test(test_req_hooked),
 		cmocka_unit_test(test_handover_with_peer_fin_is_time_wait),
 		cmocka_unit_test(test_handover_without_peer),
