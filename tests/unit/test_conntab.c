@@ -546,6 +546,14 @@ static void tw_rec(struct conntab *t, const struct tl_event *like, uint8_t kind,
 	conntab_apply(t, &e);
 }
 
+/* Active connection `c`: established at 11 ms, closed first, FIN_WAIT2 at 21 ms. */
+static void up_to_fin_wait2(struct conntab *t, struct tl_event c)
+{
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+}
+
 static void last_open(void *ctx, struct conn *c)
 {
 	*(struct conn **)ctx = c;
@@ -561,9 +569,7 @@ static void test_tw_hooked(void **state)
 
 	(void)state;
 	c.netns = NS;
-	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
-	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	up_to_fin_wait2(t, c);
 	tw_rec(t, &c, TL_TW_BEGIN, TL_FIN_WAIT2, 0, 100 * MS);
 	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
 	assert_int_equal(conntab_watch_netns(t, ns, 2), 0); /* nothing to list */
@@ -607,9 +613,7 @@ static void test_tw_hooked(void **state)
  * TIME_WAIT, at 100 ms. */
 static void close_into_time_wait(struct conntab *t, struct tl_event c)
 {
-	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
-	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	up_to_fin_wait2(t, c);
 	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
 	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
 }
@@ -680,9 +684,7 @@ static void test_tw_reuse_overtaken(void **state)
 	c.flags |= TL_F_PEER_FIN;
 	for (int hooked = 0; hooked < 2; hooked++) {
 		t = hooked ? mk_hooked(&b) : mk(&b, NULL, 0);
-		st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
-		st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
-		st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+		up_to_fin_wait2(t, c);
 		if (hooked) {
 			tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
 			tw_rec(t, &c, TL_TW_END, TL_TIME_WAIT, 0, 130 * MS); /* no entry yet: ignored */
@@ -711,9 +713,7 @@ static void test_tw_resched_before_close(void **state)
 
 	(void)state;
 	c.netns = NS;
-	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
-	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	up_to_fin_wait2(t, c);
 	tw_rec(t, &c, TL_TW_BEGIN, TL_FIN_WAIT2, 0, 100 * MS);
 	tw_rec(t, &c, TL_TW_RESCHED, TL_TIME_WAIT, 0, 101 * MS);
 	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 102 * MS);
