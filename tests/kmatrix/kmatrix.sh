@@ -40,7 +40,7 @@
 # KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_JOBS (kernels
 # booted at once, default nproc), KMATRIX_MD=FILE (also write the tables as Markdown),
 # KMATRIX_FAIL_TAIL (lines of a failed scenario's log copied to the serial
-# log, default 15).
+# log, default 15), KMATRIX_CHURN (t_10's connections in the VM, default 2000).
 #
 # Logs: BUILD_DIR/kmatrix/logs/KERNEL.serial (everything, including the
 # last lines of every failed scenario's log).
@@ -250,7 +250,7 @@ hooks=()
 vm_run() { # RELEASE: run the VM; its serial log and a note go to logs/
 	# Runs in the background, one per kernel: it reports through files.
 	local rel=$1 serial=$km/logs/$1.serial qpid last_size=-1 idle=0 why="" t0=$SECONDS
-	local cmdline="console=ttyS0 quiet panic=-1 km_tiers=${tiers// /,} km_tmo=$test_tmo km_tail=${KMATRIX_FAIL_TAIL:-15}"
+	local cmdline="console=ttyS0 quiet panic=-1 km_tiers=${tiers// /,} km_tmo=$test_tmo km_tail=${KMATRIX_FAIL_TAIL:-15} km_churn=${KMATRIX_CHURN:-2000}"
 	log "booting $rel (TCG; ${#run_list[@]} scenarios x $(wc -w <<<"$tiers") tiers)"
 	timeout -k 5 "$boot_tmo" qemu-system-x86_64 -accel "$accel" -cpu max \
 		-m "${KMATRIX_MEM:-1G}" -smp "${KMATRIX_SMP:-2}" -kernel "$km/kernels/$rel/vmlinuz" \
