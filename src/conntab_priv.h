@@ -56,6 +56,7 @@ struct entry {
 	uint64_t tw_due_ns;        /* when its timer is due (listing + idiag_expires) */
 	uint64_t tw_killed_ns;     /* ended early (hooked: exact; listings: estimate), reuse or kill not told yet */
 	uint64_t tw_gone_ns;       /* listings: the one that found it gone early (0: hooked) */
+	bool tw_gone_twice;        /* listings: a later one missed it too */
 	bool seeded;               /* a SEED record was applied (counted once) */
 	uint64_t reborn_ns;        /* a new connection on this 4-tuple began while this was open */
 	struct tkey key;

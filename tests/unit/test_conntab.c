@@ -310,6 +310,21 @@ static void test_tw_killed(void **state)
 	assert_int_equal(b.out[0].cause, CAUSE_TW_REUSE);
 	assert_int_equal(b.out[0].end_ns, 1200 * MS);
 	conntab_free(t);
+
+	/* Missed by one listing, listed by the next: a dump skipped it. */
+	t = fin_wait2_handover(&b, &c, true);
+	listing(t, 300 * MS, &l, 1, 0);
+	listing(t, 1300 * MS, NULL, 0, 0);
+	l.expires_ms = 56800;
+	listing(t, 3300 * MS, &l, 1, 0);
+	listing(t, 6400 * MS, &l, 1, 0);
+	conntab_tick(t, 6500 * MS);
+	assert_int_equal(b.n, 0); /* still in TIME_WAIT */
+	conntab_flush(t, 7000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_OPEN);
+	assert_int_equal(b.out[0].state, TL_TIME_WAIT);
+	conntab_free(t);
 }
 
 /* The namespace cannot be listed: the old inference, durations after the
