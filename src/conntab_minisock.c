@@ -79,6 +79,15 @@ static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts, uin
  * hashes the timewait sock before tcp_done() reports the CLOSE, and another
  * CPU's connect() can reuse it in between, its records overtaking ours (seen
  * under TCG: two reuses TcpExtTWRecycled counted were read as kills). */
+/* Hooked: inet_twsk_kill() at `ts`, by its timer or early. */
+static void tw_hook_end(struct conntab *t, struct entry *w, uint64_t ts, bool expired)
+{
+	if (expired)
+		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, ts);
+	else
+		tw_kill_pending(t, w, ts, 0);
+}
+
 static void tw_reborn(struct conntab *t, struct entry *en, uint64_t ts)
 {
 	if (en->reborn_ns)
@@ -120,11 +129,8 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 		en->tw = true;
 		ct_tw_confirm(t, en);
 		/* Ended before this CLOSE was read: as its TW_END would have. */
-		if (note->end_ns && note->end_expired)
-			tw_end(t, en, en->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN,
-			       note->end_ns);
-		else if (note->end_ns)
-			tw_kill_pending(t, en, note->end_ns, 0);
+		if (note->end_ns)
+			tw_hook_end(t, en, note->end_ns, note->end_expired);
 		free(note);
 		if (!en->c.closed)
 			tw_reborn(t, en, ts);
@@ -162,7 +168,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 		n->ts = e->ts_ns;
 		n->netns = e->netns;
 		n->sub = e->newstate;
-		n->resched_ns = n->end_ns = 0;
+		n->end_ns = 0;
 		return;
 	}
 	w = hmap_get(&t->tw, &k);
@@ -177,10 +183,9 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 
 		if (!n || (e->netns && n->netns && e->netns != n->netns))
 			return;
-		if (e->kind == TL_TW_RESCHED && n->sub == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT) {
+		if (e->kind == TL_TW_RESCHED && n->sub == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT)
 			n->sub = TL_TIME_WAIT;
-			n->resched_ns = e->ts_ns;
-		} else if (e->kind == TL_TW_END && !n->end_ns) {
+		else if (e->kind == TL_TW_END && !n->end_ns) {
 			n->end_ns = e->ts_ns;
 			n->end_expired = e->flags & TL_F_EXPIRED;
 		}
@@ -196,10 +201,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 		}
 		return;
 	}
-	if (e->flags & TL_F_EXPIRED)
-		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, e->ts_ns);
-	else
-		tw_kill_pending(t, w, e->ts_ns, 0);
+	tw_hook_end(t, w, e->ts_ns, e->flags & TL_F_EXPIRED);
 }
 
 /* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */

@@ -80,8 +80,7 @@ struct tw_note {
 	uint8_t sub;
 	/* What the sock did before its CLOSE was read (another CPU got to it
 	 * between tcp_time_wait()'s hashing and tcp_done()): */
-	uint64_t resched_ns;       /* the peer's FIN turned it TIME_WAIT */
-	uint64_t end_ns;           /* it ended */
+	uint64_t end_ns;           /* it ended (the peer's FIN, if first, is in sub) */
 	bool end_expired;
 };
 
