@@ -6,7 +6,7 @@
 # change what is shown; a process name made of escape sequences is shown
 # escaped; q exits 0 and SIGTERM exits 0, and both leave the terminal as it
 # was (alternate screen left, cursor visible, no table on the pane).
-# Skipped where tmux is not installed (the kernel matrix's VMs).
+# Skipped where tmux is not installed.
 source "$(dirname "$0")/lib.sh"
 tl_require "$TL_LEAK" tmux
 

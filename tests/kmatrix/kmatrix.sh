@@ -67,7 +67,7 @@ accel=${KMATRIX_ACCEL:-tcg,thread=single}
 modules_wanted="nf_tables tcp_diag veth"
 tools="bash ip nft nstat ss sysctl bpftool timeout awk sed grep date sort comm head tail cat
 	mkdir rm sleep id basename dirname tee wc tr cut env seq uname ls cp mv ln chmod
-	touch stat readlink mktemp xargs uniq"
+	touch stat readlink mktemp xargs uniq tmux pgrep"
 t_start=$SECONDS
 
 die() {
@@ -166,6 +166,18 @@ for src in "$root"/tests/helpers/*.c; do
 done
 cp -r "$root/tests/integration" "$rootfs/km/tests/"
 install -m 0755 "$here/init" "$rootfs/init"
+# t_25 drives the live view in tmux: the terminfo entries tmux panes use
+# (its default-terminal is "screen"; tmux-256color where users set it), and
+# the C.UTF-8 locale tmux 3.x insists on (glibc 2.35+ does not build it in).
+for f in /lib/terminfo/s/screen /lib/terminfo/s/screen-256color /lib/terminfo/t/tmux \
+	/lib/terminfo/t/tmux-256color /lib/terminfo/d/dumb; do
+	[[ -r $f ]] || die "$f is missing on this host (ncurses-base; t_25 needs it)"
+	install -D -m 0644 "$f" "$rootfs$f"
+done
+# tmux starts a window's command with /bin/sh -c.
+ln -s bash "$rootfs/usr/bin/sh"
+[[ -d /usr/lib/locale/C.utf8 ]] || die "/usr/lib/locale/C.utf8 is missing on this host (libc-bin; tmux needs it)"
+mkdir -p "$rootfs/usr/lib/locale" && cp -r /usr/lib/locale/C.utf8 "$rootfs/usr/lib/locale/"
 for f in /etc/protocols /etc/services; do
 	[[ -r $f ]] && cp "$f" "$rootfs/etc/"
 done
