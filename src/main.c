@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tcplife-states: parse, open outputs, start the tracer, poll, clean up. */
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "alerts.h"
+#include "backlog.h"
 #include "cli.h"
 #include "conntab.h"
 #include "decode.h"
@@ -38,6 +40,9 @@ struct run {
 	struct tracer *tr;
 	uint64_t start_ns;
 	char tiers[512];
+	struct backlog held; /* records read while a snapshot is printed */
+	bool holding;
+	bool held_oom;
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -45,6 +50,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct run *r = ctx;
 	struct tl_event e;
 
+	if (r->holding) {
+		if (backlog_push(&r->held, data, size)) {
+			r->held_oom = true;
+			return -ENOMEM; /* ends the loop: one error line, exit 1 */
+		}
+		return 0;
+	}
 	r->sum.records++;
 	if (decode_record(data, size, &e)) {
 		r->sum.bad_records++;
@@ -74,6 +86,48 @@ static void feed_stats(void *ctx, struct view_stats *vs)
 		vs->stale = st.v[TL_STAT_STALE];
 		vs->missed = tracer_missed(r->tr);
 	}
+}
+
+/* A --batch snapshot with many rows calls this every few thousand rows:
+ * the ring buffer is read into the backlog, not applied, as the snapshot
+ * points into the connection table (backlog.h). Past HELD_MAX bytes it is
+ * left to the kernel's ring buffer, whose drops are counted: a loader that
+ * cannot keep up must not grow without bound. */
+#define HELD_MAX (256u << 20)
+
+static void hold_more(void *ctx)
+{
+	struct run *r = ctx;
+	bool was = r->holding;
+
+	if (!r->tr || r->held_oom || r->held.len >= HELD_MAX)
+		return;
+	r->holding = true;
+	tracer_drain(r->tr);
+	r->holding = was;
+}
+
+static void feed_pump(void *ctx)
+{
+	struct run *r = ctx;
+
+	hold_more(r);
+	r->holding = !r->held_oom; /* and until the tick is over */
+}
+
+/* After a snapshot: apply what was held, in order, still reading the ring
+ * buffer into the backlog's tail every VIEW_PUMP_ROWS records. */
+static int release_held(struct run *r)
+{
+	uint64_t n;
+
+	r->holding = false;
+	n = backlog_replay(&r->held, on_record, hold_more, VIEW_PUMP_ROWS, r);
+	if (r->held_oom) {
+		log_err("out of memory holding the %" PRIu64 " records read during a snapshot", n + 1);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Loading tracing programs needs CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON
@@ -125,7 +179,7 @@ int main(int argc, char **argv)
 	struct seed_result sr;
 	uint64_t start, deadline;
 	char line[512];
-	int rc = 1, err;
+	int rc = 1, err, done;
 
 	err = cli_parse(argc, argv, &o, stdout, stderr);
 	if (err < 0)
@@ -172,7 +226,7 @@ int main(int argc, char **argv)
 	log_info("tracing TCP connections (%s)%s", r.tiers, o.once ? "" : "; Ctrl-C to stop");
 	r.tr = tr;
 	r.start_ns = start;
-	struct sink_feed feed = { .ct = r.ct, .stats = feed_stats, .ctx = &r };
+	struct sink_feed feed = { .ct = r.ct, .stats = feed_stats, .pump = feed_pump, .ctx = &r };
 
 	deadline = o.duration_s ? start + o.duration_s * 1000000000ULL : 0;
 	while (!o.once && !stop && !out.err) {
@@ -184,7 +238,10 @@ int main(int argc, char **argv)
 		conntab_tick(r.ct, mono_now_ns());
 		sockwatch_poll(sw, r.ct, mono_now_ns());
 		alerts_tick(&al, mono_now_ns());
-		if (outputs_tick(&out, &feed, mono_now_ns()))
+		done = outputs_tick(&out, &feed, mono_now_ns());
+		if (release_held(&r))
+			goto cleanup;
+		if (done)
 			break; /* q in the live view, or -n COUNT snapshots written */
 		if (deadline && mono_now_ns() >= deadline)
 			break;
@@ -217,6 +274,7 @@ cleanup:
 	sockwatch_free(sw);
 	alerts_fini(&al);
 	conntab_free(r.ct);
+	backlog_free(&r.held);
 	err = outputs_close(&out);
 	if (err == -EPIPE) {
 		err = 0; /* the reader went away (| head): not our failure */

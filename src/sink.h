@@ -21,6 +21,10 @@ struct view_stats;
 struct sink_feed {
 	struct conntab *ct;
 	void (*stats)(void *ctx, struct view_stats *st);
+	/* Read the ring buffer without applying it (a long snapshot calls this
+	 * every few thousand rows; the records are applied after the tick).
+	 * May be NULL. */
+	void (*pump)(void *ctx);
 	void *ctx;
 };
 

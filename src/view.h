@@ -88,6 +88,12 @@ struct view {
 	size_t max_rows;
 	bool oom;                /* a row could not be kept this refresh */
 	uint64_t refresh_ns;     /* how long the last gather + select took */
+	/* Called every VIEW_PUMP_ROWS connections walked or rows sorted, so a
+	 * refresh of a million rows (--batch) does not leave the ring buffer
+	 * unread for a second (sink_feed.pump). May be NULL. */
+	void (*pump)(void *ctx);
+	void *pump_ctx;
+	size_t pump_left;
 	double events_per_s;
 	uint64_t last_records, last_ns;
 
@@ -125,6 +131,14 @@ int view_end(struct view *v, size_t max_rows, const struct view_stats *st);
 /* All three over the connection table's open connections; also times it. */
 int view_refresh(struct view *v, struct conntab *ct, size_t max_rows,
 		 const struct view_stats *st, uint64_t now_ns);
+
+/* When the next refresh is due: `interval_ns` after `start_ns`, or
+ * VIEW_BUSY_FACTOR times what this one took (`cost_ns`), whichever is
+ * later, so refreshes take at most a tenth of the loader's time and the
+ * ring buffer is read in between. Sets *stretched when the cost decided. */
+#define VIEW_BUSY_FACTOR 10
+#define VIEW_PUMP_ROWS 4096
+uint64_t view_next_ns(uint64_t start_ns, uint64_t cost_ns, uint64_t interval_ns, bool *stretched);
 
 /* Cells of a row (now: the refresh's time). */
 void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r);

@@ -286,6 +286,73 @@ static void test_drops_line(void **st)
 	assert_true(view_hdr_drops(&vs, line, sizeof(line)));
 }
 
+/* A refresh that took more than a tenth of the interval puts the next one
+ * off to ten times its cost (the 1M-connection batch snapshot). */
+static void test_next_refresh(void **state)
+{
+	const uint64_t ms = 1000000, start = 5000 * ms;
+	bool stretched = true;
+
+	(void)state;
+	assert_int_equal(view_next_ns(start, 20 * ms, 1000 * ms, &stretched), start + 1000 * ms);
+	assert_false(stretched);
+	assert_int_equal(view_next_ns(start, 100 * ms, 1000 * ms, &stretched), start + 1000 * ms);
+	assert_false(stretched);
+	assert_int_equal(view_next_ns(start, 101 * ms, 1000 * ms, &stretched), start + 1010 * ms);
+	assert_true(stretched);
+	assert_int_equal(view_next_ns(start, 2500 * ms, 1000 * ms, &stretched), start + 25000 * ms);
+	assert_true(stretched);
+	/* No wrap-around, whatever the clock says. */
+	assert_int_equal(view_next_ns(UINT64_MAX - 5, 1, 1000 * ms, &stretched), UINT64_MAX);
+	assert_int_equal(view_next_ns(start, UINT64_MAX / 2, 1000 * ms, &stretched), UINT64_MAX);
+	assert_true(stretched);
+}
+
+static void count_pump(void *ctx)
+{
+	(*(unsigned *)ctx)++;
+}
+
+/* All rows (batch) past one run: the merge sort gives the full sort's
+ * order, and the ring buffer is pumped while walking and sorting. */
+static void test_all_rows_pumped(void **st)
+{
+	enum { N = 3 * VIEW_PUMP_ROWS + 123 };
+	struct conn *c = calloc(N, sizeof(*c));
+	uint64_t *in = calloc(N, sizeof(*in));
+	unsigned pumps = 0;
+	struct view v;
+
+	(void)st;
+	assert_non_null(c);
+	assert_non_null(in);
+	srand(11);
+	assert_int_equal(view_init(&v, 0, 8), 0);
+	v.pump = count_pump;
+	v.pump_ctx = &pumps;
+	view_begin(&v, NOW);
+	for (int i = 0; i < N; i++) {
+		in[i] = (uint64_t)(rand() % 5000) * 1000000ULL; /* ties on purpose */
+		mk(&c[i], 100 + (uint32_t)i, "srv", (uint16_t)(1000 + i), TL_ESTABLISHED, in[i]);
+		c[i].skaddr = 0x1000 + (uint64_t)i;
+		view_add(&v, &c[i]);
+	}
+	assert_int_equal(view_end(&v, SIZE_MAX, NULL), 0);
+	qsort(in, N, sizeof(*in), cmp_desc);
+	assert_int_equal(v.n_rows, N);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(NOW - v.rows[i]->state_entered_ns, in[i]);
+		/* Ties: the socket address decides, as in the full sort. */
+		if (i && in[i] == in[i - 1])
+			assert_true(v.rows[i]->skaddr > v.rows[i - 1]->skaddr);
+	}
+	/* Walk: N / VIEW_PUMP_ROWS; runs: 4; merges: 2 passes of N rows. */
+	assert_true(pumps >= N / VIEW_PUMP_ROWS + 4 + 2 * (N / VIEW_PUMP_ROWS));
+	view_fini(&v);
+	free(c);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_closed_ring),
 		cmocka_unit_test(test_drops_line),
+		cmocka_unit_test(test_next_refresh),
+		cmocka_unit_test(test_all_rows_pumped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
