@@ -29,4 +29,9 @@ int floor_close_enter(void *ctx) { return 0; }
 SEC("tracepoint/tcp/tcp_destroy_sock")
 int floor_destroy(void *ctx) { return 0; }
 
+/* The tracer's cleanup hook is tp_btf first (a classic tracepoint program
+ * is skipped while another of ours runs on the CPU). */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(floor_destroy_btf) { return 0; }
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -457,6 +457,7 @@ report() {
 			tl_state_tp) f=floor_state_tp h="sock/inet_sock_set_state" ;;
 			tl_accept4_exit) f=floor_accept4_exit h="syscalls/sys_exit_accept4" ;;
 			tl_destroy) f=floor_destroy h="tcp/tcp_destroy_sock" ;;
+			tl_destroy_btf) f=floor_destroy_btf h="tp_btf/tcp_destroy_sock" ;;
 			tl_connect_enter) f=floor_connect_enter h="syscalls/sys_enter_connect" ;;
 			tl_connect_exit) f=floor_connect_exit h="syscalls/sys_exit_connect" ;;
 			tl_close_enter) f=floor_close_enter h="syscalls/sys_enter_close (every close() on the host)" ;;
