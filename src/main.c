@@ -41,7 +41,7 @@ struct run {
 	uint64_t start_ns;
 	char tiers[512];
 	struct backlog held; /* records read while a snapshot is printed */
-	bool holding;
+	bool holding;        /* on_record holds, not applies (hold_more) */
 	bool held_oom;
 };
 
@@ -98,21 +98,12 @@ static void feed_stats(void *ctx, struct view_stats *vs)
 static void hold_more(void *ctx)
 {
 	struct run *r = ctx;
-	bool was = r->holding;
 
 	if (!r->tr || r->held_oom || r->held.len >= HELD_MAX)
 		return;
 	r->holding = true;
 	tracer_drain(r->tr);
-	r->holding = was;
-}
-
-static void feed_pump(void *ctx)
-{
-	struct run *r = ctx;
-
-	hold_more(r);
-	r->holding = !r->held_oom; /* and until the tick is over */
+	r->holding = false;
 }
 
 /* After a snapshot: apply what was held, in order, still reading the ring
@@ -121,7 +112,6 @@ static int release_held(struct run *r)
 {
 	uint64_t n;
 
-	r->holding = false;
 	n = backlog_replay(&r->held, on_record, hold_more, VIEW_PUMP_ROWS, r);
 	if (r->held_oom) {
 		log_err("out of memory holding the %" PRIu64 " records read during a snapshot", n + 1);
@@ -226,7 +216,7 @@ int main(int argc, char **argv)
 	log_info("tracing TCP connections (%s)%s", r.tiers, o.once ? "" : "; Ctrl-C to stop");
 	r.tr = tr;
 	r.start_ns = start;
-	struct sink_feed feed = { .ct = r.ct, .stats = feed_stats, .pump = feed_pump, .ctx = &r };
+	struct sink_feed feed = { .ct = r.ct, .stats = feed_stats, .pump = hold_more, .ctx = &r };
 
 	deadline = o.duration_s ? start + o.duration_s * 1000000000ULL : 0;
 	while (!o.once && !stop && !out.err) {
