@@ -34,10 +34,6 @@ int backlog_push(struct backlog *b, const void *data, size_t size)
 	*(uint32_t *)(b->buf + b->len) = (uint32_t)size;
 	memcpy(b->buf + b->len + BL_HDR, data, size);
 	b->len += need;
-	b->n++;
-	b->total++;
-	if (b->len > b->peak)
-		b->peak = b->len;
 	return 0;
 }
 
@@ -56,7 +52,6 @@ uint64_t backlog_replay(struct backlog *b, int (*fn)(void *ctx, void *data, size
 			pump(ctx);
 	}
 	b->len = 0;
-	b->n = 0;
 	return n;
 }
 

@@ -18,9 +18,6 @@ struct backlog {
 	unsigned char *buf;
 	size_t len;        /* bytes in use */
 	size_t cap;        /* bytes allocated */
-	uint64_t n;        /* records held now */
-	uint64_t total;    /* records ever held */
-	size_t peak;       /* the largest len seen */
 };
 
 /* Copy one record in (after those held). 0, or -ENOMEM (nothing held). */

@@ -123,8 +123,7 @@ static int batch_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns
 	view_line_head(&b->v, line, sizeof(line));
 	fprintf(s->f, "%s\n", line);
 	for (size_t i = 0; i < b->v.n_rows; i++) {
-		if (f->pump && i % VIEW_PUMP_ROWS == VIEW_PUMP_ROWS - 1)
-			f->pump(f->ctx);
+		view_pump(&b->v);
 		view_fmt_row(&b->v, b->v.rows[i], &r);
 		view_line_row(&b->v, &r, line, sizeof(line));
 		fprintf(s->f, "%s\n", line);

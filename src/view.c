@@ -205,12 +205,10 @@ static void sift_up(const struct view *v, struct conn **h, size_t i)
 	}
 }
 
-static void pump_tick(struct view *v)
+void view_pump(struct view *v)
 {
-	if (v->pump && !--v->pump_left) {
-		v->pump_left = VIEW_PUMP_ROWS;
+	if (v->pump && ++v->pump_work % VIEW_PUMP_ROWS == 0)
 		v->pump(v->pump_ctx);
-	}
 }
 
 /* Every row in order (batch). A merge sort, not one qsort_r, only so the
@@ -235,7 +233,6 @@ static void sort_all(struct view *v, struct conn **a, size_t n)
 		return;
 	}
 	dst = tmp;
-	v->pump_left = VIEW_PUMP_ROWS;
 	for (; run < n; run *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * run) {
 			size_t mid = lo + run < n ? lo + run : n;
@@ -248,7 +245,7 @@ static void sort_all(struct view *v, struct conn **a, size_t n)
 					dst[k++] = src[i++];
 				else
 					dst[k++] = src[j++];
-				pump_tick(v);
+				view_pump(v);
 			}
 		}
 		t = src;
@@ -282,12 +279,11 @@ void view_begin(struct view *v, uint64_t now_ns)
 	memset(v->open_rst, 0, sizeof(v->open_rst));
 	v->n_rows = 0;
 	v->oom = false;
-	v->pump_left = VIEW_PUMP_ROWS;
 }
 
 void view_add(struct view *v, struct conn *c)
 {
-	pump_tick(v);
+	view_pump(v);
 	v->n_open++;
 	add_counts(v->open_rtx, v->open_rst, c);
 	if (!conn_in_states(c, v->cli_states))

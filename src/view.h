@@ -93,7 +93,7 @@ struct view {
 	 * unread for a second (sink_feed.pump). May be NULL. */
 	void (*pump)(void *ctx);
 	void *pump_ctx;
-	size_t pump_left;
+	uint64_t pump_work;      /* units of work since the start (view_pump) */
 	double events_per_s;
 	uint64_t last_records, last_ns;
 
@@ -139,6 +139,9 @@ int view_refresh(struct view *v, struct conntab *ct, size_t max_rows,
 #define VIEW_BUSY_FACTOR 10
 #define VIEW_PUMP_ROWS 4096
 uint64_t view_next_ns(uint64_t start_ns, uint64_t cost_ns, uint64_t interval_ns, bool *stretched);
+/* One unit of a refresh's work (a connection walked, a row sorted or
+ * printed): every VIEW_PUMP_ROWS of them, v->pump is called. */
+void view_pump(struct view *v);
 
 /* Cells of a row (now: the refresh's time). */
 void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r);

@@ -59,19 +59,17 @@ static void test_order_and_reuse(void **state)
 
 	(void)state;
 	push_n(&b, 0, 100000);
-	assert_int_equal(b.n, 100000);
+	assert_true(b.len >= 100000 * 16); /* every record held, 8-byte header each */
 	assert_int_equal(backlog_replay(&b, on_rec, NULL, 0, &s), 100000);
 	assert_int_equal(s.bad, 0);
 	assert_int_equal(s.n, 100000);
-	assert_int_equal(b.n, 0);
 	assert_int_equal(b.len, 0);
 
 	push_n(&b, 100000, 10);
 	assert_int_equal(backlog_replay(&b, on_rec, NULL, 0, &s), 10);
 	assert_int_equal(s.bad, 0);
 	assert_int_equal(s.n, 100010);
-	assert_int_equal(b.total, 100010);
-	assert_true(b.peak >= 100000 * 16);
+	assert_int_equal(b.len, 0);
 	backlog_free(&b);
 	assert_null(b.buf);
 }
