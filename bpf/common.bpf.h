@@ -32,7 +32,7 @@ struct sk_info {
 	__s32 fd;     /* the owner's fd; -1 = unknown (see owner.bpf.c) */
 	__u64 cgroup; /* the owner's cgroup v2 id */
 	__u32 holder_pass; /* last holder scan that named an owner (owner.bpf.c) */
-	__u32 _pad;
+	__s32 closing_fd;  /* with TL_F_RELEASED: the fd the old owner was closing */
 };
 
 /* Filters are decided once the tuple is complete: at CLOSE -> SYN_SENT the

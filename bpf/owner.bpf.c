@@ -243,6 +243,7 @@ int tl_close_enter(struct trace_event_raw_sys_enter___tl *ctx)
 		if ((si->flags & TL_F_OWNER_KNOWN) && si->owner.pid == tgid &&
 		    !(si->flags & TL_F_RELEASED)) {
 			si->flags |= TL_F_RELEASED | TL_F_HOLDERS;
+			si->closing_fd = fd;
 			si->fd = -1;
 			if (si->verdict == V_FILTERED)
 				si->verdict = V_UNDECIDED; /* the next owner may match */
@@ -364,6 +365,13 @@ int tl_holders(struct bpf_iter__task_file *ctx)
 	/* A record that overflows the seq_file buffer is shown again in the
 	 * next read(): the owner seen twice is still the owner. */
 	tgid = BPF_CORE_READ(task, tgid);
+	/* sys_enter_close runs before close() takes the fd out of the table:
+	 * a scan that comes in between still finds the releasing owner's fd
+	 * (a forking server's parent, seen under TCG) and would name it
+	 * again, for good. That fd is on its way out whatever close()
+	 * returns; a dup of it under another number still counts. */
+	if ((si->flags & TL_F_RELEASED) && si->owner.pid == tgid && si->closing_fd == (__s32)ctx->fd)
+		return 0;
 	first = si->holder_pass != holder_pass;
 	again = !first && si->owner.pid == tgid && si->fd == (__s32)ctx->fd;
 	if (first && !(si->flags & TL_F_HOLDERS))
