@@ -5,12 +5,16 @@
  *
  *   tlpeer server -a ADDR -p PORT [options]
  *   tlpeer client -a ADDR -p PORT [options]
+ *   tlpeer now      CLOCK_MONOTONIC as S.uuuuuu (the clock of every t= below
+ *                   and of bpf_ktime_get_ns()): tests bracket phases with it
  *
  * ADDR is a numeric IPv4 or IPv6 address (127.0.0.1, ::1); the family
  * follows from it.
  *
  * Every connection runs the same script, on either side, timed from the
- * moment it was established (connect() returned / accept() returned):
+ * moment it was established (connect() returned / accept() returned), or
+ * with --go-file F from the moment F exists (reading meanwhile), so a test
+ * can put its set-up in place first and then say go:
  *
  *   1. send:      --send BYTES (client default 16, server default 0),
  *                 at --send-at MS (default: at once)
@@ -39,6 +43,7 @@
  *   --quiet           no per-connection lines (churn); `done` still printed
  *   --timeout MS      give up (exit 2) after MS (default 120000; 0 = never)
  *   --pidfile F       write the pid to F at start
+ *   --go-file F       hold each connection's script until F exists
  * Client only:
  *   --bind-port P     bind the local port first (SO_REUSEADDR); -n 1 only
  *   --connect-timeout MS  SO_SNDTIMEO on connect (default: the kernel's
@@ -52,9 +57,12 @@
  * CLOCK_MONOTONIC seconds, the clock bpf_ktime_get_ns() reads):
  *   start role=R pid=PID
  *   listen role=server family=ipv4 addr=A port=P pid=PID
+ *   connecting role=client id=K t=S           (just before connect())
  *   conn role=R id=K family=F laddr=A lport=N raddr=A rport=N pid=PID tid=T t=S
+ *   event role=R lport=N rport=N ev=go t=S    (--go-file: F appeared)
  *   event role=R lport=N rport=N ev=sent|shutdown_wr|eof|reset bytes=B t=S
- *   close role=R lport=N rport=N how=fin|rst rx=B tx=B eof=0|1 reset=0|1 t=S
+ *   close role=R lport=N rport=N how=fin|rst rx=B tx=B eof=0|1 reset=0|1 tcall=S t=S
+ *                     (tcall: just before close(); t: once it returned)
  *   done role=R n=DONE errors=E resets=R elapsed=S
  * Errors go to stderr as `error ...`.
  *
@@ -108,6 +116,7 @@ static struct {
 	long timeout_ms;
 	const char *pidfile;
 	const char *readyfile;
+	const char *gofile;
 	int backlog;
 } o = {
 	.n = 1,
@@ -330,8 +339,18 @@ static void run_conn(int fd, long id)
 
 	if (pol == P_DEFAULT)
 		pol = o.role == R_CLIENT ? P_FIRST : P_AFTER_EOF;
+	if (o.gofile) {
+		while (access(o.gofile, F_OK) != 0)
+			if (wait_until(&c, now_ns() + 10000000LL, false) < 0) {
+				failed = true;
+				break;
+			}
+		c.t0 = now_ns();
+		out(false, "event role=%s lport=%d rport=%d ev=go t=%s\n", rname(), c.lport, c.rport,
+		    tfmt(tb, sizeof(tb), c.t0));
+	}
 
-	if (send_bytes > 0) {
+	if (!failed && send_bytes > 0) {
 		if (o.send_at >= 0 && wait_until(&c, at(&c, o.send_at), false) < 0)
 			failed = true;
 		if (!failed && !c.reset && send_all(&c, send_bytes) < 0)
@@ -379,9 +398,11 @@ static void run_conn(int fd, long id)
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
 			err("id=%ld SO_LINGER: %s", id, strerror(errno));
 	}
+	char tcall[32];
+	tfmt(tcall, sizeof(tcall), now_ns());
 	close(fd);
-	out(false, "close role=%s lport=%d rport=%d how=%s rx=%ld tx=%ld eof=%d reset=%d t=%s\n", rname(),
-	    c.lport, c.rport, o.linger0 ? "rst" : "fin", c.rx, c.tx, c.eof, c.reset,
+	out(false, "close role=%s lport=%d rport=%d how=%s rx=%ld tx=%ld eof=%d reset=%d tcall=%s t=%s\n",
+	    rname(), c.lport, c.rport, o.linger0 ? "rst" : "fin", c.rx, c.tx, c.eof, c.reset, tcall,
 	    tfmt(tb, sizeof(tb), now_ns()));
 	if (!failed)
 		atomic_fetch_add(&n_done, 1);
@@ -421,6 +442,9 @@ static void *client_worker(void *arg)
 			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		}
 		int r;
+		char tb[32];
+
+		out(false, "connecting role=client id=%ld t=%s\n", id, tfmt(tb, sizeof(tb), now_ns()));
 		do
 			r = connect(fd, (void *)&o.ss, o.sslen);
 		while (r < 0 && errno == EINTR);
@@ -484,7 +508,8 @@ static void usage(FILE *f)
 	      "  [--close-first | --close-after-eof | --wait-eof | --hold-close-wait MS |\n"
 	      "   --never-close | --close-at MS] [--linger0] [--allow-reset] [--quiet]\n"
 	      "  [--bind-port P] [--connect-timeout MS] [--timeout MS]\n"
-	      "  [--pidfile F] [--ready-file F] [--backlog N]\n"
+	      "  [--pidfile F] [--ready-file F] [--backlog N] [--go-file F]\n"
+	      "tlpeer now\n"
 	      "(see the header of tests/helpers/tlpeer.c)\n",
 	      f);
 }
@@ -506,7 +531,7 @@ static long num(const char *s, const char *what, long min, long max)
 enum {
 	O_SEND = 256, O_SEND_AT, O_SHUT_AT, O_CLOSE_FIRST, O_AFTER_EOF, O_HOLD, O_NEVER, O_CLOSE_AT,
 	O_LINGER0, O_ALLOW_RESET, O_QUIET, O_BIND_PORT, O_CONN_TMO, O_TIMEOUT, O_PIDFILE, O_READY,
-	O_BACKLOG,
+	O_BACKLOG, O_GO_FILE,
 };
 
 static void set_policy(enum policy p)
@@ -539,6 +564,7 @@ static void parse(int argc, char **argv)
 		{ "pidfile", required_argument, NULL, O_PIDFILE },
 		{ "ready-file", required_argument, NULL, O_READY },
 		{ "backlog", required_argument, NULL, O_BACKLOG },
+		{ "go-file", required_argument, NULL, O_GO_FILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -552,6 +578,11 @@ static void parse(int argc, char **argv)
 		o.role = R_CLIENT;
 	} else if (!strcmp(argv[1], "server")) {
 		o.role = R_SERVER;
+	} else if (!strcmp(argv[1], "now") && argc == 2) {
+		char tb[32];
+
+		puts(tfmt(tb, sizeof(tb), now_ns()));
+		exit(0);
 	} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		exit(0);
@@ -587,6 +618,7 @@ static void parse(int argc, char **argv)
 		case O_PIDFILE: o.pidfile = optarg; break;
 		case O_READY: o.readyfile = optarg; break;
 		case O_BACKLOG: o.backlog = (int)num(optarg, "--backlog", 1, 65535); break;
+		case O_GO_FILE: o.gofile = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(64);
 		}
