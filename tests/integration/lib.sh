@@ -10,9 +10,22 @@
 #   TL_LEAK   the leaking peer    (default: $TL_BUILD/tests/tlleak)
 #   TL_TIER   if set, every tl_tracer_start passes --tier $TL_TIER
 #             (tests/kmatrix runs the scenarios once per tier)
-#   TL_SLOW   1 under an emulator (qemu TCG, tests/kmatrix): TL_SLACK_MS
-#             (else 0) widens upper bounds on durations and delays steps
-#             that race the test's own setup; counts stay exact
+#   TL_SLOW   1 under an emulator (qemu TCG, tests/kmatrix): every
+#             deadline of a wait is TL_DEADLINE_SCALE (4) times longer
+#
+# Tests assert conditions, not clocks. A set-up step that needs something to
+# have happened waits for it (tl_wait_for and the tl_wait_* helpers: a
+# condition and a deadline; a missed deadline names the condition and fails
+# the test as a set-up failure). A deadline is only a failure detector: it
+# never shapes what is measured, and an emulator or a loaded machine gets a
+# longer one. A timed action of a peer (close at, shut down at) that must
+# come after a set-up step waits for the test's go (tlpeer --go-file,
+# tl_go). A duration is checked against brackets the test measured on the
+# same clock (tl_now, tlpeer's t=: CLOCK_MONOTONIC, as bpf_ktime_get_ns()):
+# a lower bound from an interval surely inside the phase, an upper bound
+# from one surely containing it, so a late step widens the brackets instead
+# of failing the test; or against the kernel's own timers, with the timer
+# wheel's granularity as the tolerance, said beside the assertion.
 #
 # Every test gets a work directory $TL_WORK = $TL_BUILD/test-logs/NAME.d
 # (peer outputs, tracer CSV/stderr), emptied at start and kept afterwards.
@@ -81,10 +94,10 @@ declare -A TL_PID=()     # name -> pid of a background process
 declare -A TL_TRACER=()  # name -> pid of a running tracer
 TL_T0=$(date +%s.%N)
 TL_TIER=${TL_TIER:-}
-# TCG runs the VM several times slower than the host: sleeps overshoot and
-# setup steps take hundreds of ms.
-TL_SLACK_MS=0
-[[ ${TL_SLOW:-0} == 1 ]] && TL_SLACK_MS=1500
+# TCG runs the VM several times slower than the host, and a loaded host is
+# slow too: deadlines (failure detectors only) stretch.
+TL_DEADLINE_SCALE=${TL_DEADLINE_SCALE:-1}
+[[ ${TL_SLOW:-0} == 1 ]] && TL_DEADLINE_SCALE=4
 
 rm -rf "$TL_WORK"
 mkdir -p "$TL_WORK" || { echo "cannot create $TL_WORK"; exit 1; }
@@ -289,9 +302,13 @@ tl_nstat_moved() { # NS FILE: print the counters that moved since tl_nstat_all N
 
 # ---------------------------------------------------------------- processes
 
+tl_polls() { # TIMEOUT_S: how many 50 ms polls the (scaled) deadline allows
+	awk -v t="$1" -v k="$TL_DEADLINE_SCALE" 'BEGIN { print int(t * k * 20) }'
+}
+
 tl_wait_file() { # FILE TIMEOUT_S
 	local i n
-	n=$(awk -v t="$2" 'BEGIN { print int(t * 20) }')
+	n=$(tl_polls "$2")
 	for ((i = 0; i < n; i++)); do
 		[[ -s $1 ]] && return 0
 		sleep 0.05
@@ -301,7 +318,7 @@ tl_wait_file() { # FILE TIMEOUT_S
 
 tl_wait_line() { # FILE ERE TIMEOUT_S [PID]: wait for a line; stop early if PID died
 	local i n
-	n=$(awk -v t="$3" 'BEGIN { print int(t * 20) }')
+	n=$(tl_polls "$3")
 	for ((i = 0; i < n; i++)); do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		if [[ -n ${4:-} ]] && ! tl_alive "$4"; then
@@ -326,7 +343,7 @@ tl_bg() { # NAME NS CMD...: start CMD in NS in the background
 
 tl_wait_exit() { # NAME TIMEOUT_S: wait for a background process; its exit code is returned
 	local name=$1 pid=${TL_PID[$1]} i n rc
-	n=$(awk -v t="$2" 'BEGIN { print int(t * 20) }')
+	n=$(tl_polls "$2")
 	for ((i = 0; i < n; i++)); do
 		tl_alive "$pid" || break
 		sleep 0.05
@@ -447,8 +464,61 @@ tl_tw_listed() { # NS LPORT RPORT: the timewait sock's substate and timer, from 
 		awk '{ print $1, $NF }'
 }
 
-tl_sleep_slack() { # S: sleep S seconds, plus TL_SLACK_MS under an emulator
-	sleep "$(awk -v s="$1" -v k="$TL_SLACK_MS" 'BEGIN { print s + k / 1000 }')"
+# ---------------------------------------------------------------- conditions
+
+tl_wait_for() { # TIMEOUT_S DESC CMD...: run CMD every 50 ms until it succeeds;
+	# past the (scaled) deadline the test stops as a set-up failure naming DESC
+	local secs=$1 desc=$2 i n
+	shift 2
+	n=$(tl_polls "$secs")
+	for ((i = 0; i <= n; i++)); do
+		"$@" && return 0
+		((i < n)) && sleep 0.05
+	done
+	tl_die "setup: timed out after $(awk -v t="$secs" -v k="$TL_DEADLINE_SCALE" 'BEGIN { print t * k }') s waiting for: $desc"
+}
+
+tl_now() { # CLOCK_MONOTONIC in seconds (tlpeer's t=, bpf_ktime_get_ns()'s clock)
+	"$TL_PEER" now
+}
+
+tl_ms() { # T0 T1: milliseconds from T0 to T1 (seconds, as tl_now prints them)
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) * 1000 }'
+}
+
+tl_go() { # the go for every peer started with --go-file "$TL_GO"
+	: >"$TL_GO"
+	tl_log "go"
+}
+TL_GO=$TL_WORK/go
+
+tl_nft_count_ge() { # NS HANDLE N: the rule has dropped at least N packets
+	local v
+	v=$(tl_nft_packets "$1" "$2")
+	((${v:-0} >= $3))
+}
+
+tl_nstat_ge() { # NS COUNTER N: the namespace's counter is at least N
+	(($(tl_nstat "$1" "$2") >= $3))
+}
+
+# Transient TCP states: a connection in one of them has kernel work (a
+# retransmit, an ACK in a backlog, a softirq deferred to ksoftirqd) still to
+# come, whose records the tracer has not been handed yet.
+TL_TRANSIENT='state syn-sent state syn-recv state fin-wait-1 state closing state last-ack'
+
+tl_settled() { # NS [PORT...]: no socket (of those ports, else any) in a transient state
+	local ns=$1 f="" p
+	shift
+	for p in "$@"; do f+="${f:+ or }sport = :$p or dport = :$p"; done
+	# shellcheck disable=SC2086 # the state words
+	[[ -z $(ip netns exec "$ns" ss -tanH $TL_TRANSIENT ${f:+"( $f )"} 2>/dev/null) ]]
+}
+
+tl_settle() { # NS [PORT...]: wait until the connections are done moving (tl_settled):
+	# what the kernel has done by then is in the tracer's ring buffer, and
+	# a tracer stopped now drains it all
+	tl_wait_for 60 "no connection${2:+ on ports $*} of $1 in a transient state (ss $TL_TRANSIENT)" tl_settled "$@"
 }
 
 tl_tracer_tier() { # NAME HOOK: the tier the tracer's start-up line names for HOOK
@@ -755,7 +825,7 @@ tl_leak_client() { # NAME NS ARGS...: tlleak client; returns once its connection
 
 tl_wait_count() { # FILE ERE N TIMEOUT_S: wait until N lines match
 	local i n
-	n=$(awk -v t="$4" 'BEGIN { print int(t * 20) }')
+	n=$(tl_polls "$4")
 	for ((i = 0; i < n; i++)); do
 		(($(grep -Ec -- "$2" "$1" 2>/dev/null) >= $3)) && return 0
 		sleep 0.05
