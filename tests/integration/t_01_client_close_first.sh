@@ -21,7 +21,7 @@ tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
 tl_expect_exit cli 10
 tl_expect_exit srv 10
 r1=$(tl_nstat "$NS" TcpRetransSegs)
-sleep 1 # let the tracer drain
+tl_settle "$NS"
 tl_tracer_stop tr
 
 SPID=${TL_PID[srv]}

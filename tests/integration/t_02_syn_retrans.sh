@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# SYN retransmits: the server's INPUT drops SYNs to its port for 2.5 s, the
-# client's blocking connect() succeeds on a retransmitted SYN once the rule
-# is gone. The client row's syn_retrans must equal the namespace's
+# SYN retransmits: the server's INPUT drops SYNs to its port until it has
+# dropped three (the first and two retransmits); the client's blocking
+# connect() succeeds on a retransmitted SYN once the rule is gone. The client row's syn_retrans must equal the namespace's
 # TcpExtTCPSynRetrans delta (nothing else retransmits a SYN or SYN-ACK here).
 source "$(dirname "$0")/lib.sh"
 tl_require
@@ -17,13 +17,14 @@ tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 tl_nft_drop "$NS" H tcp dport "$SP" 'tcp flags & (syn | ack) == syn'
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP"
-sleep 2.5
+tl_wait_for 30 "the rule dropped 3 SYNs" tl_nft_count_ge "$NS" "$H" 3
 dropped=$(tl_nft_packets "$NS" "$H")
+t_undrop=$(tl_now)
 tl_nft_undrop "$NS" "$H"
 tl_expect_exit cli 30
 tl_expect_exit srv 10
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-sleep 1
+tl_settle "$NS"
 tl_tracer_stop tr
 
 delta=$((s1 - s0))
@@ -39,9 +40,13 @@ assert_eq "$(c role)" active "client role"
 assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
 assert_eq "$(c syn_retrans)" "$delta" "client syn_retrans == TcpExtTCPSynRetrans delta"
 assert_gt "$(c syn_retrans)" 0 "client syn_retrans"
-# The handshake cannot finish before the rule is removed, 2.5 s after the
-# client started.
-assert_ge "$(c syn_sent_ms)" 2000 "client syn_sent_ms (SYNs dropped for 2.5 s)"
+# SYN_SENT spans three dropped SYNs: two retransmit timeouts of at least
+# 1 s each (TCP_TIMEOUT_INIT; a timer never fires early, but its expiry is
+# counted in jiffies: 10 ms covers two jiffies at HZ >= 250). It lies inside
+# the client's connect() call, which the client timed itself.
+connect_ms=$(tl_ms "$(tl_kv "$TL_WORK/cli.out" connecting t)" "$(tl_kv "$TL_WORK/cli.out" conn t)")
+echo "client's connect() took $connect_ms ms; the rule went $(tl_ms "$(tl_kv "$TL_WORK/cli.out" connecting t)" "$t_undrop") ms after it began"
+assert_between "$(c syn_sent_ms)" 1990 "$connect_ms" "client syn_sent_ms (3 SYNs dropped; inside the connect() call)"
 assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>' "client path"
 tl_assert_time_wait_open "$CSV" client "$NS" "$CP" "$SP"
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"

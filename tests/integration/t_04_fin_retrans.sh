@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # FIN retransmits: once the connection is up, the client's INPUT drops
-# everything to the client port (server -> client) for 1.5 s after the
-# client closed, so the client's FIN is never ACKed and is retransmitted
-# (tail loss probe, then RTO). The server holds CLOSE_WAIT for 3 s, so the
-# client's FIN is the only segment retransmitted: fin_retrans must equal
-# the retransmits that left (delta of TcpRetransSegs - TCPRetransFail), and
-# FIN_WAIT1 must last at least the time the rule stayed after the close.
+# everything to the client port (server -> client); then the client closes,
+# and its FIN is not ACKed and is retransmitted (tail loss probe, then RTO)
+# until the kernel has sent two retransmits, when the rule goes. The server
+# closes only after that, at its own go, so the client's FIN is the only
+# segment retransmitted: fin_retrans must equal the retransmits that left
+# (delta of TcpRetransSegs - TCPRetransFail), and FIN_WAIT1 must last from
+# the close until after the rule went.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
@@ -16,23 +17,33 @@ tl_ports SP CP
 CSV=$TL_WORK/trace.csv
 
 tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --hold-close-wait 3000
-# The close must come after the rule below is in place (TL_SLACK_MS: TCG).
-tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --close-at $((1000 + TL_SLACK_MS))
+# Each side's script waits for its go: the client closes once the rule is
+# in place, the server (reading to EOF meanwhile) once the rule is gone.
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --go-file "$TL_WORK/go.srv"
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --go-file "$TL_WORK/go.cli"
 tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
+tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
 r0=$(tl_retrans_sent "$NS")
 p0=$(tl_nstat "$NS" TcpExtTCPLossProbes)
 tl_nft_drop "$NS" H tcp dport "$CP"
-grep -q '^close ' "$TL_WORK/cli.out" && tl_die "setup: client closed before the rule was in place"
+TL_GO=$TL_WORK/go.cli tl_go
 tl_wait_line "$TL_WORK/cli.out" '^close ' 10 || tl_die "client did not close"
-sleep 1.5
+tl_wait_for 30 "two retransmits of the client's FIN (TcpRetransSegs)" \
+	eval '(($(tl_retrans_sent "$NS") >= r0 + 2))'
 dropped=$(tl_nft_packets "$NS" "$H")
+t_undrop=$(tl_now)
 tl_nft_undrop "$NS" "$H"
-tl_expect_exit cli 10
-tl_expect_exit srv 20
+# The FIN is ACKed at its next retransmit: the client's orphan moves to
+# FIN_WAIT2 (a timewait sock).
+tl_wait_for 30 "the client's FIN ACKed (ss: FIN-WAIT-2)" \
+	eval '[[ -n $(tl_ns "$NS" ss -tanH state fin-wait-2 "( sport = :$CP )") ]]'
+t_fw2=$(tl_now)
 r1=$(tl_retrans_sent "$NS")
 p1=$(tl_nstat "$NS" TcpExtTCPLossProbes)
-sleep 1
+TL_GO=$TL_WORK/go.srv tl_go
+tl_expect_exit cli 10
+tl_expect_exit srv 20
+tl_settle "$NS"
 tl_tracer_stop tr
 
 delta=$((r1 - r0))
@@ -49,8 +60,14 @@ assert_eq_or_missed "$(c fin_retrans)" "$delta" "$(tl_tracer_missed tr)" "client
 assert_eq "$(c fin_sent)" 1 "client fin_sent"
 assert_eq "$(c data_retrans)" 0 "client data_retrans"
 assert_eq "$(c syn_retrans)" 0 "client syn_retrans"
-assert_ge "$(c fin_wait1_ms)" 200 "client fin_wait1_ms >= the minimum RTO"
-assert_ge "$(c fin_wait1_ms)" 1400 "client fin_wait1_ms (the FIN cannot be ACKed while the rule stays, 1.5 s)"
+# FIN_WAIT1 began in the client's close() call and ended when the FIN's ACK
+# got through: after the rule went, before ss listed FIN-WAIT-2. Two
+# retransmits, one at least an RTO (TCP_RTO_MIN 200 ms, jiffy-rounded: 10 ms
+# covers it at HZ >= 250), happened inside it.
+close_t=$(tl_kv "$TL_WORK/cli.out" close t)
+close_tcall=$(tl_kv "$TL_WORK/cli.out" close tcall)
+lo=$(awk -v a="$(tl_ms "$close_t" "$t_undrop")" 'BEGIN { print (a > 190 ? a : 190) }')
+assert_between "$(c fin_wait1_ms)" "$lo" "$(tl_ms "$close_tcall" "$t_fw2")" "client fin_wait1_ms (from the close to the rule's end, at least an RTO)"
 assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT' "client path"
 tl_assert_time_wait_open "$CSV" client "$NS" "$CP" "$SP"
 s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }

@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # Simultaneous close: with all traffic of the connection dropped at INPUT,
-# both sides shutdown(SHUT_WR) at the same moment (1 s after the connection
-# was established); 100 ms later the rule goes, and the retransmitted FINs
-# cross, each reaching a side still in FIN_WAIT1: at least one side (in
+# both sides shutdown(SHUT_WR) at the same go; once the rule has dropped
+# both FINs it goes, and the retransmitted FINs cross, each reaching a side still in FIN_WAIT1: at least one side (in
 # practice both) passes through CLOSING. Each side's FIN was dropped once,
 # so each retransmitted it: the FIN retransmits must add up to the
 # namespace's TcpRetransSegs - TCPRetransFail delta.
@@ -16,26 +15,25 @@ tl_ports SP CP
 CSV=$TL_WORK/trace.csv
 
 tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV" --stream
-# Both shut down after the rule below is in place (TL_SLACK_MS: TCG).
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at $((1000 + TL_SLACK_MS))
-tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at $((1000 + TL_SLACK_MS))
+# Both shut down at the go, once the rule below is in place.
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at 0 --go-file "$TL_GO"
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at 0 --go-file "$TL_GO"
 tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
 tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
 r0=$(tl_retrans_sent "$NS")
 tl_nstat_all "$NS" "$TL_WORK/nstat.before"
 tl_nft_drop "$NS" H tcp dport "{ $SP, $CP }"
-grep -q 'ev=shutdown_wr' "$TL_WORK/cli.out" "$TL_WORK/srv.out" &&
-	tl_die "setup: a side shut down before the rule was in place"
+tl_go
 tl_wait_line "$TL_WORK/cli.out" 'ev=shutdown_wr' 10 || tl_die "client did not shut down"
 tl_wait_line "$TL_WORK/srv.out" 'ev=shutdown_wr' 10 || tl_die "server did not shut down"
-sleep 0.1
+tl_wait_for 30 "the rule dropped both FINs" tl_nft_count_ge "$NS" "$H" 2
 dropped=$(tl_nft_packets "$NS" "$H")
 tl_nft_undrop "$NS" "$H"
 tl_expect_exit cli 20
 tl_expect_exit srv 20
 r1=$(tl_retrans_sent "$NS")
 tl_nstat_moved "$NS" "$TL_WORK/nstat.before"
-sleep 1
+tl_settle "$NS"
 tl_tracer_stop tr
 echo "the tracer's transitions and retransmits (--stream):"
 cat "$TL_WORK/tr.stdout"

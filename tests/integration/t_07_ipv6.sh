@@ -21,7 +21,7 @@ tl_peer_client cli4 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
 tl_expect_exit cli4 10
 tl_expect_exit srv4 10
 r1=$(tl_nstat "$NS" TcpRetransSegs)
-sleep 1
+tl_settle "$NS"
 tl_tracer_stop tr
 
 SPID=${TL_PID[srv]}

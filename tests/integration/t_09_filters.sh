@@ -29,7 +29,7 @@ run_case() { # TAG TRACER_ARGS... (the word PIDA is replaced by server A's pid)
 	tl_expect_exit "cliB_$tag" 10
 	tl_expect_exit "srvA_$tag" 10
 	tl_expect_exit "srvB_$tag" 10
-	sleep 1
+	tl_settle "$NS"
 	tl_tracer_stop "tr_$tag"
 	echo "rows of $tag.csv:"
 	tl_csv_show "$TL_WORK/$tag.csv"

@@ -37,13 +37,7 @@ cat "$TL_WORK/cli.out" "$TL_WORK/srv.out"
 # The peers have exited, but a FIN may still wait for its retransmit (under
 # TCG the loopback backlog overflows now and then): let the namespace's
 # connections finish closing, as ss sees them, before stopping the tracers.
-for ((i = 0; i < 300; i++)); do
-	closing=$(tl_ns "$NS" ss -Htan state syn-sent state syn-recv state fin-wait-1 state closing state last-ack | wc -l)
-	((closing == 0)) && break
-	sleep 0.1
-done
-tl_log "connections still closing: $closing"
-sleep 2 # let the tracers drain
+tl_settle "$NS"
 # TIME_WAIT only ever shrinks now: counted before and after the tracers
 # stop, it brackets what they saw still open (under TCG the churn outlasts
 # 60 s, so the first timewait socks expire while it runs).

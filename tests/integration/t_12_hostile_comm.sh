@@ -22,7 +22,7 @@ tl_wait_file "$TL_WORK/srv.ready" 10 || tl_die "server did not start"
 tl_bg cli "$NS" "$escape" client -a 127.0.0.1 -p "$port" -n 1
 tl_expect_exit cli 20
 tl_expect_exit srv 20
-sleep 0.5
+tl_settle "$NS"
 tl_tracer_stop tr
 tl_tracer_stop txt
 

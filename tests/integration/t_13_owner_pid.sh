@@ -21,7 +21,7 @@ tl_peer_client ncli "$NS" -a 127.0.0.1 -p "$NP" -n 3
 tl_expect_exit ncli 20
 tl_expect_exit noise 20
 tl_wait_count "$TL_WORK/srv.out" '^eof ' 3 10 || tl_check_fail "the server did not read 3 EOFs"
-sleep 0.5
+tl_settle "$NS"
 echo "ss -tanpe in $NS:"
 ip netns exec "$NS" ss -tanpe | sed 's/^/    /'
 tl_tracer_stop tr

@@ -15,7 +15,8 @@ tl_leak_server srv "$NS" -a 127.0.0.1 -p "$SP" -n 2
 SRV=${TL_PID[srv]}
 tl_leak_client cli "$NS" -a 127.0.0.1 -p "$SP" -n 2 --send 32 --close
 tl_wait_count "$TL_WORK/srv.out" '^eof ' 2 10 || tl_check_fail "the server did not read 2 EOFs"
-# Old enough that the iterator's lower bound (rcv_tstamp, jiffies) shows.
+# Old enough that the iterator's lower bound (rcv_tstamp, jiffies) shows;
+# the assertion below measures the age, so a late step cannot fail it.
 sleep 2
 echo "ss -tanpe in $NS:"
 ip netns exec "$NS" ss -tanpe | sed 's/^/    /'
@@ -23,8 +24,10 @@ ip netns exec "$NS" ss -tanpe | sed 's/^/    /'
 for method in iter sock_diag; do
 	echo "=== seeding with $method"
 	J=$TL_WORK/once-$method.json
-	TCPLIFE_SEED=$method timeout 60 "$TL_BIN" --once --pid "$SRV" --json - >"$J" 2>"$TL_WORK/once-$method.err"
+	t_before=$(tl_now)
+	TCPLIFE_SEED=$method timeout 300 "$TL_BIN" --once --pid "$SRV" --json - >"$J" 2>"$TL_WORK/once-$method.err"
 	assert_eq "$?" 0 "$method: --once exit status"
+	t_after=$(tl_now)
 	sed 's/^/    /' "$TL_WORK/once-$method.err" "$J"
 	assert_match "$(cat "$TL_WORK/once-$method.err")" "before the start in [0-9]+ ms \\($method," \
 		"$method: seeding method"
@@ -40,9 +43,17 @@ for method in iter sock_diag; do
 		assert_eq "$(tl_json "$J" tid event='"conn"' rport="$rport")" "$SRV" "$method: tid"
 		if [[ $method == iter ]]; then
 			# The iterator bounds CLOSE_WAIT from below by the last ACK
-			# received (the FIN): at least the 2 s slept, minus a jiffy or so.
-			assert_ge "$(tl_json "$J" close_wait_ms event='"conn"' rport="$rport")" 1900 \
-				"$method: close_wait_ms, a lower bound"
+			# received (the FIN, rcv_tstamp in jiffies): the FIN came before
+			# the server read its EOF and after the client began to close,
+			# so the bound lies between the EOF's age when --once started
+			# and the close's age when it ended (10 ms: two jiffies at
+			# HZ >= 250).
+			teof=$(tl_kv "$TL_WORK/srv.out" eof t rport="$rport")
+			tcls=$(tl_kv "$TL_WORK/cli.out" close t lport="$rport")
+			assert_between "$(tl_json "$J" close_wait_ms event='"conn"' rport="$rport")" \
+				"$(awk -v a="$(tl_ms "$teof" "$t_before")" 'BEGIN { print a - 10 }')" \
+				"$(awk -v a="$(tl_ms "$tcls" "$t_after")" 'BEGIN { print a + 10 }')" \
+				"$method: close_wait_ms, a lower bound of the leak's age"
 		fi
 	done < <(grep '^conn ' "$TL_WORK/srv.out")
 	assert_eq "$(tl_json "$J" sockets event='"close_wait_summary"' pid="$SRV")" 2 \

@@ -19,7 +19,9 @@ tl_tracer_start ts --pid "$SRV" --csv "$TL_WORK/server.csv"
 tl_tracer_start tc --comm tlleak -D "$SP" --csv "$TL_WORK/client.csv"
 tl_leak_client cli "$NS" -a 127.0.0.1 -p "$SP" -n 3 --send 16
 CLI=${TL_PID[cli]}
-sleep 0.5
+# The server's accepts (the owner records) come after the client's ready.
+tl_wait_count "$TL_WORK/srv.out" '^conn ' 3 30 || tl_die "setup: the server did not accept 3 connections"
+tl_settle "$NS"
 echo "ss -tanpe in $NS:"
 ip netns exec "$NS" ss -tanpe | sed 's/^/    /'
 tl_tracer_stop ts

@@ -16,7 +16,7 @@ PARENT=${TL_PID[srv]}
 tl_tracer_start tr -L "$SP" --close-wait 1 --json "$J"
 tl_leak_client cli "$NS" -a 127.0.0.1 -p "$SP" -n 2 --send 8 --close
 tl_wait_count "$TL_WORK/srv.out" '^eof ' 2 10 || tl_check_fail "the children did not read 2 EOFs"
-tl_wait_count "$J" '"event":"close_wait"' 2 5 || tl_check_fail "two alerts"
+tl_wait_count "$J" '"event":"close_wait"' 2 30 || tl_check_fail "two alerts"
 echo "ss -tanpe in $NS:"
 ip netns exec "$NS" ss -tanpe | sed 's/^/    /'
 tl_tracer_stop tr

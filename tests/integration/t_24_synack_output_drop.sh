@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # SYN-ACK retransmits that never leave: the server's OUTPUT drops its
-# SYN-ACKs for 2.5 s, so tcp_rtx_synack() fails (-EPERM) and the kernel
+# SYN-ACKs until the client has retransmitted its SYN and a retransmit of
+# the SYN-ACK has failed, so tcp_rtx_synack() fails (-EPERM) and the kernel
 # counts nothing (TcpExtTCPSynRetrans, the tcp_retransmit_synack tracepoint
 # and fexit's return value agree). Client and server share the namespace,
 # so TcpExtTCPSynRetrans is the client's SYN retransmits plus the server's
@@ -25,13 +26,17 @@ tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 TL_NFT_CHAIN=output tl_nft_drop "$NS" H tcp sport "$SP" 'tcp flags & (syn | ack) == syn | ack'
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
-sleep 2.5
+# The first SYN-ACK, the timer's retransmit attempt (1 s) and the answer to
+# the client's retransmitted SYN (1 s): three dropped, and the client's SYN
+# retransmit counted.
+tl_wait_for 30 "the rule dropped 3 SYN-ACKs" eval 'TL_NFT_CHAIN=output tl_nft_count_ge "$NS" "$H" 3'
+tl_wait_for 30 "the client retransmitted its SYN" tl_nstat_ge "$NS" TcpExtTCPSynRetrans $((s0 + 1))
 dropped=$(TL_NFT_CHAIN=output tl_nft_packets "$NS" "$H")
 TL_NFT_CHAIN=output tl_nft_undrop "$NS" "$H"
 tl_expect_exit cli 30
 tl_expect_exit srv 10
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-sleep 1
+tl_settle "$NS"
 tl_tracer_stop tr
 
 delta=$((s1 - s0))
