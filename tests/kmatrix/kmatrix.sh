@@ -39,6 +39,8 @@
 # default 2400 s), KMATRIX_IDLE (default 600 s), KMATRIX_SMP (2),
 # KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_JOBS (kernels
 # booted at once, default nproc), KMATRIX_MD=FILE (also write the tables as Markdown),
+# KMATRIX_REPEAT=N (the whole matrix N times in a row; any scenario that
+# failed in any round is listed, and the run fails: nothing is retried),
 # KMATRIX_FAIL_TAIL (lines of a failed scenario's log copied to the serial
 # log, default 15), KMATRIX_CHURN (t_10's connections in the VM, default 2000).
 #
@@ -353,20 +355,23 @@ collect() { # RELEASE: fill result[], hooktier[] and boot_note[] from its log
 # kernel, not the sum.
 jobs=${KMATRIX_JOBS:-$(nproc)}
 ((jobs >= 1)) || jobs=1
-running=0
-for rel in "${releases[@]}"; do
-	rm -f "$km/logs/$rel.note"
-	if ((running >= jobs)); then
-		wait -n
-		running=$((running - 1))
-	fi
-	vm_run "$rel" &
-	running=$((running + 1))
-done
-wait
-for rel in "${releases[@]}"; do
-	collect "$rel"
-done
+boot_all() { # one round: every kernel booted, its results collected
+	local rel running=0
+	result=() hooktier=() boot_note=() hooks=()
+	for rel in "${releases[@]}"; do
+		rm -f "$km/logs/$rel.note"
+		if ((running >= jobs)); then
+			wait -n
+			running=$((running - 1))
+		fi
+		vm_run "$rel" &
+		running=$((running + 1))
+	done
+	wait
+	for rel in "${releases[@]}"; do
+		collect "$rel"
+	done
+}
 
 # ------------------------------------------------------------ tables
 
@@ -377,6 +382,7 @@ short() { # 6.12.117+deb12-cloud-amd64 -> 6.12.117
 
 fails=0 passes=0 skips=0
 notes=()
+report_reset() { fails=0 passes=0 skips=0 notes=(); }
 note_of() { # TEXT -> footnote number in $note (deduplicated; no subshell)
 	local i
 	for i in "${!notes[@]}"; do
@@ -448,6 +454,7 @@ hook_table() { # hooks x (kernel, auto + tiers): the tier each hook got
 }
 
 report() {
+	report_reset
 	echo "Kernels: $(for r in "${releases[@]}"; do printf '%s (boot + tests %s) ' "$r" "${boot_note[$r]}"; done)"
 	echo
 	table
@@ -464,7 +471,33 @@ report() {
 	echo "$passes passed, $fails failed, $skips skipped; $((SECONDS - t_start)) s in all"
 }
 
-out=$(report)
-echo "$out"
-[[ -n ${KMATRIX_MD:-} ]] && echo "$out" >"$KMATRIX_MD"
-grep -q '^[0-9]* passed, 0 failed' <<<"$out"
+# KMATRIX_REPEAT=N runs the whole matrix N times in a row, for proving a
+# suite stable: a scenario that fails in any round is a bug, never retried.
+repeat=${KMATRIX_REPEAT:-1}
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "KMATRIX_REPEAT must be a whole number >= 1, not '$repeat'"
+declare -A ever_failed=() # "REL|TIER|NAME" -> "round N: reason; ..."
+rounds_failed=0
+for ((round = 1; round <= repeat; round++)); do
+	((repeat > 1)) && log "round $round of $repeat"
+	boot_all
+	out=$(report)
+	((repeat > 1)) && echo "=== round $round of $repeat"
+	echo "$out"
+	[[ -n ${KMATRIX_MD:-} && $round == 1 ]] && echo "$out" >"$KMATRIX_MD"
+	grep -q '^[0-9]* passed, 0 failed' <<<"$out" || rounds_failed=$((rounds_failed + 1))
+	for k in "${!result[@]}"; do
+		[[ ${result[$k]} == FAIL* ]] && ever_failed[$k]+="round $round: ${result[$k]#FAIL }; "
+	done
+	if ((repeat > 1)); then
+		for rel in "${releases[@]}"; do
+			cp "$km/logs/$rel.serial" "$km/logs/$rel.round$round.serial" 2>/dev/null
+		done
+	fi
+done
+if ((repeat > 1)); then
+	echo "=== $repeat rounds: $((repeat - rounds_failed)) passed in full, $rounds_failed with a failure"
+	for k in "${!ever_failed[@]}"; do
+		echo "EVER FAILED ${k//|/ }: ${ever_failed[$k]}"
+	done | sort
+fi
+((rounds_failed == 0))
