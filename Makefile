@@ -26,6 +26,8 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev lib
 # tmux drives the live view in tests/integration/t_25_live_view.sh.
 TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux
 DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
+# Only `make test-loaded` needs it: both cores kept busy beside the suite.
+LOAD_PKGS := stress-ng
 # Only `make kmatrix` needs these (qemu, the VM's busybox, .ko.xz modules).
 KMATRIX_PKGS := qemu-system-x86 busybox-static xz-utils
 
@@ -55,7 +57,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test test-slow unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live
+.PHONY: all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live
 
 all: $(OUTPUT)/tcplife-states
 
@@ -68,6 +70,7 @@ help:
 	@echo 'sudo make bench-live  the live view refresh time with 100000 open sockets (~1 min)'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
+	@echo 'sudo make test-loaded  the integration tests with every core busy (stress-ng)'
 	@echo 'sudo make kmatrix  integration tests on Debian 6.1/6.12 kernels in qemu, per hook tier'
 	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
 	@echo 'make install       install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
@@ -174,6 +177,13 @@ integration: all helpers
 test-slow: deps
 	$(Q)$(MAKE) --no-print-directory all helpers
 	$(Q)TL_SUITE=slow TL_TEST_TIMEOUT=300 tests/integration/run.sh $(OUTPUT)
+
+# The integration suite with every core kept busy beside it: the tests
+# assert conditions, not clocks, so load must not fail them. CI runs it.
+test-loaded:
+	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(LOAD_PKGS)"
+	$(Q)$(MAKE) --no-print-directory all helpers
+	$(Q)tests/integration/loaded.sh $(OUTPUT)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
