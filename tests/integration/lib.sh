@@ -55,6 +55,12 @@
 #                               output in $TL_WORK/NAME.out / NAME.err
 #   tl_wait_exit NAME SECS / tl_expect_exit NAME SECS [RC]
 #   tl_wait_file FILE SECS / tl_wait_line FILE ERE SECS [PID]
+#   tl_wait_for SECS DESC CMD...  run CMD until it succeeds, else a set-up
+#                               failure naming DESC
+#   tl_settle NS [PORT...]      wait until no connection is in a transient state
+#   tl_nft_count_ge NS H N / tl_nstat_ge NS COUNTER N   conditions for tl_wait_for
+#   tl_now / tl_ms T0 T1        CLOCK_MONOTONIC seconds / ms between two of them
+#   tl_go                       the go for peers started with --go-file "$TL_GO"
 #   tl_kv FILE PREFIX KEY [K=V...]  a value from tlpeer's key=value lines
 #   tl_tracer_start NAME ARGS...    start (with --tier $TL_TIER if set), wait
 #                               for "tcplife-states: tracing"
@@ -518,7 +524,7 @@ tl_settled() { # NS [PORT...]: no socket (of those ports, else any) in a transie
 tl_settle() { # NS [PORT...]: wait until the connections are done moving (tl_settled):
 	# what the kernel has done by then is in the tracer's ring buffer, and
 	# a tracer stopped now drains it all
-	tl_wait_for 60 "no connection${2:+ on ports $*} of $1 in a transient state (ss $TL_TRANSIENT)" tl_settled "$@"
+	tl_wait_for 60 "no connection of $1${2:+ on ports ${*:2}} in a transient state (ss $TL_TRANSIENT)" tl_settled "$@"
 }
 
 tl_tracer_tier() { # NAME HOOK: the tier the tracer's start-up line names for HOOK
