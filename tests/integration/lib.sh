@@ -434,7 +434,7 @@ tl_tracer_start() { # NAME ARGS...: start the tracer, wait until it is attached
 }
 
 tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0
-	local name=$1 pid=${TL_TRACER[$1]} i rc
+	local name=$1 pid=${TL_TRACER[$1]} i n rc
 	if ! tl_alive "$pid"; then
 		wait "$pid"
 		rc=$?
@@ -444,7 +444,8 @@ tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0
 		return
 	fi
 	kill -INT "$pid"
-	for ((i = 0; i < 300; i++)); do
+	n=$(tl_polls 30)
+	for ((i = 0; i < n; i++)); do
 		tl_alive "$pid" || break
 		sleep 0.05
 	done
@@ -453,7 +454,7 @@ tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0
 		tail -n 30 "$TL_WORK/$name.stderr"
 		kill -KILL "$pid"
 		wait "$pid"
-		tl_check_fail "tracer $name did not exit within 15 s of SIGINT"
+		tl_check_fail "tracer $name did not exit after SIGINT"
 		return
 	fi
 	wait "$pid"

@@ -22,7 +22,7 @@ ip netns exec "$NS" ss -tanpe | sed 's/^/    /'
 tl_tracer_stop tr
 sed 's/^/    /' "$J"
 ONCE=$TL_WORK/once.json
-timeout 60 "$TL_BIN" --once -L "$SP" --json - >"$ONCE" 2>"$TL_WORK/once.err"
+timeout 300 "$TL_BIN" --once -L "$SP" --json - >"$ONCE" 2>"$TL_WORK/once.err"
 assert_eq "$?" 0 "--once exit status"
 sed 's/^/    /' "$TL_WORK/once.err" "$ONCE"
 

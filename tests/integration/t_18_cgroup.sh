@@ -32,7 +32,7 @@ tl_settle "$NS"
 tl_tracer_stop tr
 tl_csv_show "$CSV"
 ONCE=$TL_WORK/once.csv
-timeout 60 "$TL_BIN" --once --cgroup "$CG" --csv - >"$ONCE" 2>"$TL_WORK/once.err"
+timeout 300 "$TL_BIN" --once --cgroup "$CG" --csv - >"$ONCE" 2>"$TL_WORK/once.err"
 assert_eq "$?" 0 "--once exit status"
 tl_csv_show "$ONCE"
 

@@ -26,13 +26,15 @@ run_view() { # NAME ARGS...: start the live view in window NAME, wait for its ta
 	rm -f "$TL_WORK/$name.rc"
 	tm new-window -d -n "$name" -t main \
 		"$(printf '%q ' "$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} "$@") 2>$TL_WORK/$name.err; echo \$? >$TL_WORK/$name.rc; echo VIEW-EXITED; exec sleep 600"
-	for ((i = 0; i < $(tl_polls 60); i++)); do
+	local n
+	n=$(tl_polls 60)
+	for ((i = 0; i < n; i++)); do
 		screen "$name" | grep -q '^PID .*IN_STATE' && return 0
 		sleep 0.05
 	done
 	screen "$name"
 	cat "$TL_WORK/$name.err"
-	tl_die "live view $name did not show its table within 60 s"
+	tl_die "setup: live view $name did not show its table"
 }
 screen() { tm capture-pane -p -t "main:$1"; }
 wait_rc() { # NAME: wait (30 s deadline) for the exit status file
