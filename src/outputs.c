@@ -146,10 +146,29 @@ int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns
 	return done;
 }
 
-int outputs_close(struct outputs *out)
+void outputs_flush(struct outputs *out)
 {
 	for (int i = 0; i < out->n; i++)
+		note(out, sink_flush(out->sinks[i]));
+}
+
+void outputs_flush_due(struct outputs *out, uint64_t now_ns, bool idle)
+{
+	if (!idle && now_ns - out->flushed_ns < OUTPUTS_FLUSH_NS)
+		return;
+	outputs_flush(out);
+	out->flushed_ns = now_ns;
+}
+
+int outputs_close(struct outputs *out)
+{
+	/* Flushed first so that what the last writes dropped is counted
+	 * before the sinks go. */
+	outputs_flush(out);
+	for (int i = 0; i < out->n; i++) {
+		out->lost += sink_lost(out->sinks[i]);
 		note(out, sink_close(out->sinks[i]));
+	}
 	out->n = 0;
 	return out->err;
 }
