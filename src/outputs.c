@@ -17,7 +17,9 @@ static int add(struct outputs *out, const struct sink_ops *ops, const char *path
 		int err = -errno;
 
 		/* The live view has said itself why the terminal would not do. */
-		if (ops != &sink_live_ops || err != -ENOTTY)
+		if (sink_refused())
+			log_err("cannot write %s output to '%s': %s", ops->name, path, sink_refused());
+		else if (ops != &sink_live_ops || err != -ENOTTY)
 			log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
 		return err;
 	}

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "outfd.h"
+#include "safeopen.h"
 #include "sanitize.h"
 #include "sink.h"
 #include "states.h"
@@ -86,6 +87,14 @@ static int sink_begin(struct sink *s)
 	return 0;
 }
 
+/* Why the last sink_open refused its file, for sink_refused. */
+static const char *s_refused;
+
+const char *sink_refused(void)
+{
+	return s_refused;
+}
+
 /* "-": stdout, through the outfd path unless it is a terminal, where a
  * person watching wants each line as it happens (line buffered) and the
  * live view draws. */
@@ -102,9 +111,11 @@ static struct sink *sink_new_path(const struct sink_ops *ops, const char *path,
 		}
 		return sink_new_fd(ops, STDOUT_FILENO, false, o);
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
+	fd = safe_open_output(path, &s_refused);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
+	}
 	s = sink_new_fd(ops, fd, true, o);
 	if (!s) {
 		e = errno;
@@ -119,6 +130,7 @@ struct sink *sink_open(const struct sink_ops *ops, const char *path, const struc
 	struct sink *s;
 	int rc;
 
+	s_refused = NULL;
 	if (!path || !ops) {
 		errno = EINVAL;
 		return NULL;

@@ -75,6 +75,9 @@ extern const struct sink_ops sink_batch_ops; /* --batch: text snapshots */
 /* Open `path` ("-" = stdout) for writing and call ops->begin. Returns NULL
  * with errno set when the file cannot be opened or the header not written. */
 struct sink *sink_open(const struct sink_ops *ops, const char *path, const struct sink_opts *o);
+/* After sink_open failed: why the file was refused (a symlink, another
+ * user's file in /tmp; safeopen.h), or NULL when the system said no. */
+const char *sink_refused(void);
 /* Same, on an already open stream that the sink does not own (tests). */
 struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o);
 int sink_conn(struct sink *s, const struct conn *c);
