@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 
 	err = cli_parse(argc, argv, &o, stdout, stderr);
 	if (err < 0)
-		return 2;
+		return TL_EXIT_USAGE;
 	if (err == CLI_DONE)
 		return 0;
 	log_set_verbose(o.verbose);
@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 	outputs_summary(&out, &r.sum);
 	summary_line(&r.sum, line, sizeof(line));
 	log_info("%s", line);
-	rc = 0;
+	rc = run_status(&r.sum, false);
 cleanup:
 	tracer_free(tr);
 	sockwatch_free(sw);

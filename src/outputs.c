@@ -175,6 +175,19 @@ int outputs_close(struct outputs *out)
 	return out->err;
 }
 
+uint64_t summary_lost(const struct summary *s)
+{
+	return s->rb_drops + s->map_full + s->stale + s->bad_records + s->missed +
+	       s->tw_unconfirmed;
+}
+
+int run_status(const struct summary *s, bool error)
+{
+	if (error)
+		return TL_EXIT_ERROR;
+	return summary_lost(s) ? TL_EXIT_LOST : TL_EXIT_OK;
+}
+
 void summary_line(const struct summary *s, char *buf, size_t n)
 {
 	snprintf(buf, n,

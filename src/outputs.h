@@ -49,6 +49,19 @@ void outputs_flush(struct outputs *out);
  * out->lost; returns the first error seen, -errno, or 0 (-ETIMEDOUT: a
  * reader stopped reading and shutdown gave up on it, outfd.h). */
 int outputs_close(struct outputs *out);
+/* Exit statuses (README "Exit status", tcplife-states(8) EXIT STATUS). */
+enum {
+	TL_EXIT_OK = 0,    /* every record accounted for */
+	TL_EXIT_ERROR = 1, /* runtime error, an output that failed included */
+	TL_EXIT_USAGE = 2,
+	TL_EXIT_LOST = 3,  /* the run finished but records were lost */
+};
+/* Records the tracing lost: ring-buffer drops, failed map inserts, stale
+ * sockets, bad records, program runs the kernel skipped, timewait socks
+ * whose end could not be confirmed. */
+uint64_t summary_lost(const struct summary *s);
+/* The exit status of a run that got as far as its summary. */
+int run_status(const struct summary *s, bool error);
 /* Human summary line for stderr. */
 void summary_line(const struct summary *s, char *buf, size_t n);
 
