@@ -267,7 +267,10 @@ int main(int argc, char **argv)
 		alerts_write_summary(&al);
 	conntab_summary(r.ct, &r.sum);
 	r.sum.elapsed_ns = mono_now_ns() - start;
+	outputs_account(&out, &r.sum); /* an output error so far shows in the summaries */
 	outputs_summary(&out, &r.sum);
+	outputs_close(&out); /* the final flush: what it drops is counted too */
+	outputs_account(&out, &r.sum);
 	summary_line(&r.sum, line, sizeof(line));
 	log_info("%s", line);
 	rc = run_status(&r.sum, false);
@@ -286,7 +289,8 @@ cleanup:
 			"%" PRIu64 " records lost", OUTFD_GRACE_NS / 1000000000ULL, out.lost);
 		rc = 1;
 	} else if (err) {
-		log_err("writing output failed: %s", strerror(-err));
+		log_err("writing output failed: %s; %" PRIu64 " records not written",
+			strerror(-err), out.lost);
 		rc = 1;
 	}
 	return rc;

@@ -162,6 +162,15 @@ void outputs_flush_due(struct outputs *out, uint64_t now_ns, bool idle)
 	out->flushed_ns = now_ns;
 }
 
+void outputs_account(struct outputs *out, struct summary *s)
+{
+	outputs_flush(out);
+	s->not_written = out->lost;
+	for (int i = 0; i < out->n; i++)
+		s->not_written += sink_lost(out->sinks[i]);
+	s->out_err = out->err;
+}
+
 int outputs_close(struct outputs *out)
 {
 	/* Flushed first so that what the last writes dropped is counted
@@ -188,17 +197,35 @@ int run_status(const struct summary *s, bool error)
 	return summary_lost(s) ? TL_EXIT_LOST : TL_EXIT_OK;
 }
 
+/* "N connections written", unless an output failed: then what was made
+ * and what did not reach the output, and why. */
+static int written_fmt(const struct summary *s, char *buf, size_t n)
+{
+	uint64_t conns = s->conns_closed + s->conns_open;
+	const char *pl = conns == 1 ? "" : "s";
+
+	if (!s->out_err && !s->not_written)
+		return snprintf(buf, n, "%" PRIu64 " connection%s written (%" PRIu64 " still open)",
+				conns, pl, s->conns_open);
+	return snprintf(buf, n, "%" PRIu64 " connection%s recorded (%" PRIu64 " still open) but %"
+			PRIu64 " record%s NOT written (%s)", conns, pl, s->conns_open, s->not_written,
+			s->not_written == 1 ? "" : "s",
+			s->out_err ? strerror(-s->out_err) : "output error");
+}
+
 void summary_line(const struct summary *s, char *buf, size_t n)
 {
+	char written[160];
+
+	written_fmt(s, written, sizeof(written));
 	snprintf(buf, n,
-		 "%" PRIu64 " connection%s written (%" PRIu64 " still open), %" PRIu64 " records; "
+		 "%s, %" PRIu64 " records; "
 		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
 		 ", stale %" PRIu64 ", missed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
 		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)",
-		 s->conns_closed + s->conns_open, s->conns_closed + s->conns_open == 1 ? "" : "s",
-		 s->conns_open, s->records, s->rb_drops, s->map_full,
+		 written, s->records, s->rb_drops, s->map_full,
 		 s->bad_records, s->stale, s->missed, s->synack_orphans, s->unattributed, s->tw_unconfirmed,
 		 s->seeded, s->seed_ms);
 }

@@ -45,6 +45,9 @@ int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns
 void outputs_flush_due(struct outputs *out, uint64_t now_ns, bool idle);
 /* Flush all now; errors go to out->err. */
 void outputs_flush(struct outputs *out);
+/* Flush, then put in s what did not reach an output so far (not_written,
+ * out_err), so that no summary claims a record it could not write. */
+void outputs_account(struct outputs *out, struct summary *s);
 /* Flush and close all, adding the records that did not reach an output to
  * out->lost; returns the first error seen, -errno, or 0 (-ETIMEDOUT: a
  * reader stopped reading and shutdown gave up on it, outfd.h). */

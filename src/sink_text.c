@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 #include "outputs.h"
 #include "sanitize.h"
 #include "sink.h"
@@ -121,7 +122,7 @@ static int text_conn(struct sink *s, const struct conn *c)
 int sink_text_summary(struct sink *s, const struct summary *sum)
 {
 	uint64_t conns = sum->conns_closed + sum->conns_open;
-	bool lost = summary_lost(sum) != 0;
+	bool lost = summary_lost(sum) || sum->not_written || sum->out_err;
 
 	fprintf(s->f, "# %" PRIu64 " connection%s (%" PRIu64 " still open), %" PRIu64
 		" records in %" PRIu64 ".%03" PRIu64 " s; unmatched SYN-ACK retransmits %" PRIu64,
@@ -141,6 +142,9 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 	/* Only when there are some: the line stays as it was for a clean run. */
 	if (sum->tw_unconfirmed)
 		fprintf(s->f, ", unconfirmed timewait sockets %" PRIu64, sum->tw_unconfirmed);
+	if (sum->not_written || sum->out_err)
+		fprintf(s->f, ", records not written %" PRIu64 ": %s", sum->not_written,
+			sum->out_err ? strerror(-sum->out_err) : "output error");
 	fprintf(s->f, ")%s\n", lost ? ": some connections are missing or incomplete" : "");
 	return ferror(s->f) ? -EIO : 0;
 }
