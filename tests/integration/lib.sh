@@ -341,6 +341,42 @@ tl_wait_exit() { # NAME TIMEOUT_S: wait for a background process; its exit code 
 	return $rc
 }
 
+tl_wait_pid() { # PID TIMEOUT_S: wait for our child PID to exit; its status, or 124
+	# if it still runs after TIMEOUT_S (it is left running)
+	local pid=$1 i n
+	n=$(awk -v t="$2" 'BEGIN { print int(t * 20) }')
+	for ((i = 0; i < n; i++)); do
+		tl_alive "$pid" || break
+		sleep 0.05
+	done
+	tl_alive "$pid" && return 124
+	wait "$pid"
+}
+
+tl_tracer_wait() { # NAME TIMEOUT_S WHAT: wait for tracer NAME to exit by itself
+	# (after WHAT); log its stderr and return its status, or fail the check
+	# and return 124 when it still runs
+	local rc
+	tl_wait_pid "${TL_TRACER[$1]}" "$2"
+	rc=$?
+	if ((rc == 124)); then
+		tl_check_fail "tracer $1 did not exit within $2 s $3"
+		return 124
+	fi
+	tl_log "tracer $1 exited $rc; its stderr:"
+	sed 's/^/    /' "$TL_WORK/$1.stderr"
+	return "$rc"
+}
+
+tl_loopback_conn() { # NS SP CP: one connection 127.0.0.1:CP -> 127.0.0.1:SP that
+	# carries 16 bytes and is closed by the client (its side waits in
+	# TIME_WAIT; the server's row is final at once); both peers exited
+	tl_peer_server srv "$1" -a 127.0.0.1 -p "$2"
+	tl_peer_client cli "$1" -a 127.0.0.1 -p "$2" --bind-port "$3" --send 16
+	tl_expect_exit cli 10
+	tl_expect_exit srv 10
+}
+
 tl_expect_exit() { # NAME TIMEOUT_S [RC=0]: wait, and check the exit code
 	local rc
 	tl_wait_exit "$1" "$2"

@@ -15,10 +15,7 @@ tl_ports SP CP
 CSV=$TL_WORK/trace.csv
 
 tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
-tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
-tl_expect_exit cli 10
-tl_expect_exit srv 10
+tl_loopback_conn "$NS" "$SP" "$CP"
 
 # The condition, not a time bound: without a timed flush the row never
 # shows while the tracer runs, however long we wait.

@@ -28,21 +28,14 @@ tl_log "pipe full after $i 4 KiB writes"
 pid=$!
 TL_TRACER[tr]=$pid
 tl_wait_line "$TL_WORK/tr.stderr" '^tcplife-states: tracing' 60 "$pid" || tl_die "tracer not attached"
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
-tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
-tl_expect_exit cli 10
-tl_expect_exit srv 10
+tl_loopback_conn "$NS" "$SP" "$CP"
 
 kill -TERM "$pid"
 tl_log "sent one SIGTERM to the tracer (pid $pid)"
 # Generous: the bound under test is "exits on the first signal", not 2 s.
-for ((i = 0; i < 400; i++)); do tl_alive "$pid" || break; sleep 0.05; done
-if tl_alive "$pid"; then
-	tl_check_fail "the tracer did not exit within 20 s of one SIGTERM (a blocked write holds it)"
-else
-	wait "$pid"
-	rc=$?
-	sed 's/^/    /' "$TL_WORK/tr.stderr"
+tl_tracer_wait tr 20 "of one SIGTERM (a blocked write holds it)"
+rc=$?
+if ((rc != 124)); then
 	assert_eq "$rc" 1 "exit status: records were dropped"
 	assert_match "$(cat "$TL_WORK/tr.stderr")" "stopped reading.*[1-9][0-9]* records lost" \
 		"stderr says how many records were lost"

@@ -43,20 +43,13 @@ pid=$!
 TL_TRACER[tr]=$pid
 tl_wait_line "$TL_WORK/tr.stderr" '^tcplife-states: tracing' 60 "$pid" || tl_die "tracer not attached"
 # The header line is flushed while idle; head takes it and exits.
-for ((i = 0; i < 400; i++)); do tl_alive "$hpid" || break; sleep 0.05; done
-tl_alive "$hpid" && tl_die "head did not get its line within 20 s"
+tl_wait_pid "$hpid" 20
+(($? == 124)) && tl_die "head did not get its line within 20 s"
 tl_log "head took: $(cat "$TL_WORK/head.out")"
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
-tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
-tl_expect_exit cli 10
-tl_expect_exit srv 10
-for ((i = 0; i < 400; i++)); do tl_alive "$pid" || break; sleep 0.05; done
-if tl_alive "$pid"; then
-	tl_check_fail "the tracer did not stop within 20 s of its reader going away"
-else
-	wait "$pid"
-	rc=$?
-	sed 's/^/    /' "$TL_WORK/tr.stderr"
+tl_loopback_conn "$NS" "$SP" "$CP"
+tl_tracer_wait tr 20 "of its reader going away"
+rc=$?
+if ((rc != 124)); then
 	assert_eq "$rc" 0 "the reader went away: status 0, not an error of ours"
 	assert_match "$(cat "$TL_WORK/tr.stderr")" "recorded \\([0-9]+ still open\\) but [1-9][0-9]* records? NOT written \\(Broken pipe\\)" \
 		"stderr says how many records the reader did not take"
