@@ -197,6 +197,15 @@ int run_status(const struct summary *s, bool error)
 	return summary_lost(s) ? TL_EXIT_LOST : TL_EXIT_OK;
 }
 
+const char *output_error_text(int err)
+{
+	if (!err)
+		return "output error";
+	if (err == -ETIMEDOUT)
+		return "the reader stopped reading";
+	return strerror(-err);
+}
+
 /* "N connections written", unless an output failed: then what was made
  * and what did not reach the output, and why. */
 static int written_fmt(const struct summary *s, char *buf, size_t n)
@@ -209,8 +218,7 @@ static int written_fmt(const struct summary *s, char *buf, size_t n)
 				conns, pl, s->conns_open);
 	return snprintf(buf, n, "%" PRIu64 " connection%s recorded (%" PRIu64 " still open) but %"
 			PRIu64 " record%s NOT written (%s)", conns, pl, s->conns_open, s->not_written,
-			s->not_written == 1 ? "" : "s",
-			s->out_err ? strerror(-s->out_err) : "output error");
+			s->not_written == 1 ? "" : "s", output_error_text(s->out_err));
 }
 
 void summary_line(const struct summary *s, char *buf, size_t n)

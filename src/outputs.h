@@ -65,6 +65,10 @@ enum {
 uint64_t summary_lost(const struct summary *s);
 /* The exit status of a run that got as far as its summary. */
 int run_status(const struct summary *s, bool error);
+/* What an output error (-errno) means to the user: strerror, but
+ * -ETIMEDOUT is the reader that stopped reading (outfd.h); 0: a generic
+ * "output error" (records lost without an error of their own). */
+const char *output_error_text(int err);
 /* Human summary line for stderr. */
 void summary_line(const struct summary *s, char *buf, size_t n);
 

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <string.h>
 #include "outputs.h"
 #include "sanitize.h"
 #include "sink.h"
@@ -144,7 +143,7 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 		fprintf(s->f, ", unconfirmed timewait sockets %" PRIu64, sum->tw_unconfirmed);
 	if (sum->not_written || sum->out_err)
 		fprintf(s->f, ", records not written %" PRIu64 ": %s", sum->not_written,
-			sum->out_err ? strerror(-sum->out_err) : "output error");
+			output_error_text(sum->out_err));
 	fprintf(s->f, ")%s\n", lost ? ": some connections are missing or incomplete" : "");
 	return ferror(s->f) ? -EIO : 0;
 }

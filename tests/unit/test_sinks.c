@@ -457,6 +457,10 @@ static void test_summary_output_error(void **state)
 	assert_null(strstr(line, "connections written"));
 	summary_line(&clean, line, sizeof(line));
 	assert_non_null(strstr(line, "3 connections written (0 still open)"));
+	assert_string_equal(output_error_text(-ETIMEDOUT), "the reader stopped reading");
+	assert_string_equal(output_error_text(-EPIPE), "Broken pipe");
+	assert_string_equal(output_error_text(0), "output error");
+	assert_non_null(strstr(line, "3 connections written (0 still open)"));
 }
 
 static const char *fit(uint64_t ns, size_t w)
