@@ -98,7 +98,10 @@ void cli_usage(FILE *f)
 	      "  -h, --help              show this help and exit\n"
 	      "  -V, --version           show the version and exit\n"
 	      "\n"
-	      "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n"
+	      "Exit status: 0 when every record was accounted for, 1 on a runtime error (an\n"
+	      "output that could not be written included), 2 on a usage error, 3 when the run\n"
+	      "finished but records were lost (ring buffer drops, map full, stale or bad\n"
+	      "records, missed program runs, unconfirmed timewait sockets: see the summary).\n"
 	      "See tcplife-states(8) for the CSV and JSON schemas.\n",
 	      f);
 }

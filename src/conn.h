@@ -117,6 +117,8 @@ struct summary {
 	uint64_t tw_unconfirmed; /* timewait socks whose namespace could not be listed */
 	uint64_t unattributed;   /* -p given, owner never learnt: not written */
 	uint64_t seeded;         /* connections open before the start (seen_from=preexisting) */
+	uint64_t not_written;    /* records (lines) that did not reach an output */
+	int out_err;             /* the first output error, -errno; 0 = none */
 	uint64_t seed_ms;        /* how long seeding took */
 	uint64_t elapsed_ns;
 };

@@ -15,6 +15,7 @@
 #include "conntab.h"
 #include "decode.h"
 #include "log.h"
+#include "outfd.h"
 #include "outputs.h"
 #include "sockwatch.h"
 #include "seed.h"
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
 
 	err = cli_parse(argc, argv, &o, stdout, stderr);
 	if (err < 0)
-		return 2;
+		return TL_EXIT_USAGE;
 	if (err == CLI_DONE)
 		return 0;
 	log_set_verbose(o.verbose);
@@ -184,8 +185,13 @@ int main(int argc, char **argv)
 	if (o.list_probes)
 		return list_probes(o.tier);
 
-	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: the poll must return */
+	/* No SA_RESTART: the poll must return. SIGHUP (the terminal or the
+	 * session went away) ends the run like the other two, with the open
+	 * connections and the summary written, not with empty files. */
+	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	outfd_watch(&stop); /* a write blocked on a stalled reader sees a stop */
 	signal(SIGPIPE, SIG_IGN);     /* a closed pipe shows up as EPIPE */
 	timeconv_init(&tc);
 	if (outputs_open(&out, &o, &tc))
@@ -220,6 +226,8 @@ int main(int argc, char **argv)
 
 	deadline = o.duration_s ? start + o.duration_s * 1000000000ULL : 0;
 	while (!o.once && !stop && !out.err) {
+		uint64_t before = r.sum.records;
+
 		err = tracer_poll(tr, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			log_err("reading the ring buffer failed: %s", strerror(-err));
@@ -231,11 +239,15 @@ int main(int argc, char **argv)
 		done = outputs_tick(&out, &feed, mono_now_ns());
 		if (release_held(&r))
 			goto cleanup;
+		outputs_flush_due(&out, mono_now_ns(), r.sum.records == before);
 		if (done)
 			break; /* q in the live view, or -n COUNT snapshots written */
 		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
+	/* From here on a writer waits at most OUTFD_GRACE_NS for a reader
+	 * that stopped reading. */
+	outfd_shutdown(mono_now_ns());
 	tracer_drain(tr);
 	if (!tracer_stats(tr, &st)) {
 		r.sum.rb_drops = st.v[TL_STAT_RB_FULL];
@@ -255,21 +267,30 @@ int main(int argc, char **argv)
 		alerts_write_summary(&al);
 	conntab_summary(r.ct, &r.sum);
 	r.sum.elapsed_ns = mono_now_ns() - start;
+	outputs_account(&out, &r.sum); /* an output error so far shows in the summaries */
 	outputs_summary(&out, &r.sum);
+	outputs_close(&out); /* the final flush: what it drops is counted too */
+	outputs_account(&out, &r.sum);
 	summary_line(&r.sum, line, sizeof(line));
 	log_info("%s", line);
-	rc = 0;
+	rc = run_status(&r.sum, false);
 cleanup:
 	tracer_free(tr);
 	sockwatch_free(sw);
 	alerts_fini(&al);
 	conntab_free(r.ct);
 	backlog_free(&r.held);
+	outfd_shutdown(mono_now_ns()); /* also on the error paths */
 	err = outputs_close(&out);
 	if (err == -EPIPE) {
 		err = 0; /* the reader went away (| head): not our failure */
+	} else if (err == -ETIMEDOUT) {
+		log_err("the reader of the output stopped reading; gave up after %llu s: "
+			"%" PRIu64 " records lost", OUTFD_GRACE_NS / 1000000000ULL, out.lost);
+		rc = 1;
 	} else if (err) {
-		log_err("writing output failed: %s", strerror(-err));
+		log_err("writing output failed: %s; %" PRIu64 " records not written",
+			strerror(-err), out.lost);
 		rc = 1;
 	}
 	return rc;

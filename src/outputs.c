@@ -17,7 +17,9 @@ static int add(struct outputs *out, const struct sink_ops *ops, const char *path
 		int err = -errno;
 
 		/* The live view has said itself why the terminal would not do. */
-		if (ops != &sink_live_ops || err != -ENOTTY)
+		if (sink_refused())
+			log_err("cannot write %s output to '%s': %s", ops->name, path, sink_refused());
+		else if (ops != &sink_live_ops || err != -ENOTTY)
 			log_err("cannot write %s output to '%s': %s", ops->name, path, strerror(-err));
 		return err;
 	}
@@ -146,25 +148,92 @@ int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns
 	return done;
 }
 
-int outputs_close(struct outputs *out)
+void outputs_flush(struct outputs *out)
 {
 	for (int i = 0; i < out->n; i++)
+		note(out, sink_flush(out->sinks[i]));
+}
+
+void outputs_flush_due(struct outputs *out, uint64_t now_ns, bool idle)
+{
+	if (!idle && now_ns - out->flushed_ns < OUTPUTS_FLUSH_NS)
+		return;
+	outputs_flush(out);
+	out->flushed_ns = now_ns;
+}
+
+void outputs_account(struct outputs *out, struct summary *s)
+{
+	outputs_flush(out);
+	s->not_written = out->lost;
+	for (int i = 0; i < out->n; i++)
+		s->not_written += sink_lost(out->sinks[i]);
+	s->out_err = out->err;
+}
+
+int outputs_close(struct outputs *out)
+{
+	/* Flushed first so that what the last writes dropped is counted
+	 * before the sinks go. */
+	outputs_flush(out);
+	for (int i = 0; i < out->n; i++) {
+		out->lost += sink_lost(out->sinks[i]);
 		note(out, sink_close(out->sinks[i]));
+	}
 	out->n = 0;
 	return out->err;
 }
 
+uint64_t summary_lost(const struct summary *s)
+{
+	return s->rb_drops + s->map_full + s->stale + s->bad_records + s->missed +
+	       s->tw_unconfirmed;
+}
+
+int run_status(const struct summary *s, bool error)
+{
+	if (error)
+		return TL_EXIT_ERROR;
+	return summary_lost(s) ? TL_EXIT_LOST : TL_EXIT_OK;
+}
+
+const char *output_error_text(int err)
+{
+	if (!err)
+		return "output error";
+	if (err == -ETIMEDOUT)
+		return "the reader stopped reading";
+	return strerror(-err);
+}
+
+/* "N connections written", unless an output failed: then what was made
+ * and what did not reach the output, and why. */
+static int written_fmt(const struct summary *s, char *buf, size_t n)
+{
+	uint64_t conns = s->conns_closed + s->conns_open;
+	const char *pl = conns == 1 ? "" : "s";
+
+	if (!s->out_err && !s->not_written)
+		return snprintf(buf, n, "%" PRIu64 " connection%s written (%" PRIu64 " still open)",
+				conns, pl, s->conns_open);
+	return snprintf(buf, n, "%" PRIu64 " connection%s recorded (%" PRIu64 " still open) but %"
+			PRIu64 " record%s NOT written (%s)", conns, pl, s->conns_open, s->not_written,
+			s->not_written == 1 ? "" : "s", output_error_text(s->out_err));
+}
+
 void summary_line(const struct summary *s, char *buf, size_t n)
 {
+	char written[160];
+
+	written_fmt(s, written, sizeof(written));
 	snprintf(buf, n,
-		 "%" PRIu64 " connection%s written (%" PRIu64 " still open), %" PRIu64 " records; "
+		 "%s, %" PRIu64 " records; "
 		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
 		 ", stale %" PRIu64 ", missed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
 		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)",
-		 s->conns_closed + s->conns_open, s->conns_closed + s->conns_open == 1 ? "" : "s",
-		 s->conns_open, s->records, s->rb_drops, s->map_full,
+		 written, s->records, s->rb_drops, s->map_full,
 		 s->bad_records, s->stale, s->missed, s->synack_orphans, s->unattributed, s->tw_unconfirmed,
 		 s->seeded, s->seed_ms);
 }

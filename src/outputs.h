@@ -16,6 +16,8 @@ struct outputs {
 	bool by_state[MAX_SINKS]; /* --state applies to this sink */
 	int n;
 	int err; /* first write error, -errno */
+	uint64_t flushed_ns; /* last timed flush (outputs_flush_due) */
+	uint64_t lost;       /* records that did not reach an output (outputs_close) */
 	uint32_t state_mask; /* --state; 0 = all */
 	bool once;           /* --once: open connections only */
 };
@@ -36,8 +38,37 @@ bool conn_in_states(const struct conn *c, uint32_t mask);
  * out->err. */
 struct sink_feed;
 int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns);
-/* Flush and close all; returns the first error seen, -errno, or 0. */
+/* Every poll round: flush the buffered outputs when the round read no
+ * records (`idle`) or OUTPUTS_FLUSH_NS after the last flush, so a finished
+ * record reaches its file (and a tail -f) within a second. */
+#define OUTPUTS_FLUSH_NS 500000000ULL
+void outputs_flush_due(struct outputs *out, uint64_t now_ns, bool idle);
+/* Flush all now; errors go to out->err. */
+void outputs_flush(struct outputs *out);
+/* Flush, then put in s what did not reach an output so far (not_written,
+ * out_err), so that no summary claims a record it could not write. */
+void outputs_account(struct outputs *out, struct summary *s);
+/* Flush and close all, adding the records that did not reach an output to
+ * out->lost; returns the first error seen, -errno, or 0 (-ETIMEDOUT: a
+ * reader stopped reading and shutdown gave up on it, outfd.h). */
 int outputs_close(struct outputs *out);
+/* Exit statuses (README "Exit status", tcplife-states(8) EXIT STATUS). */
+enum {
+	TL_EXIT_OK = 0,    /* every record accounted for */
+	TL_EXIT_ERROR = 1, /* runtime error, an output that failed included */
+	TL_EXIT_USAGE = 2,
+	TL_EXIT_LOST = 3,  /* the run finished but records were lost */
+};
+/* Records the tracing lost: ring-buffer drops, failed map inserts, stale
+ * sockets, bad records, program runs the kernel skipped, timewait socks
+ * whose end could not be confirmed. */
+uint64_t summary_lost(const struct summary *s);
+/* The exit status of a run that got as far as its summary. */
+int run_status(const struct summary *s, bool error);
+/* What an output error (-errno) means to the user: strerror, but
+ * -ETIMEDOUT is the reader that stopped reading (outfd.h); 0: a generic
+ * "output error" (records lost without an error of their own). */
+const char *output_error_text(int err);
 /* Human summary line for stderr. */
 void summary_line(const struct summary *s, char *buf, size_t n);
 

@@ -6,16 +6,21 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "outfd.h"
+#include "safeopen.h"
 #include "sanitize.h"
 #include "sink.h"
 #include "states.h"
 
 #define SINK_FILE_BUF (64 * 1024)
 
-/* Files get a buffer of their own: glibc sizes its default on st_blksize
- * (4 KiB), and one write(2) per 4 KiB is a syscall every ~20 CSV rows. */
+/* Files and piped stdout get a buffer of their own: glibc sizes its
+ * default on st_blksize (4 KiB), and one write(2) per 4 KiB is a syscall
+ * every ~20 CSV rows. The main loop flushes it when idle and at least once
+ * a second (outputs_flush_due), so records still reach the file promptly. */
 struct sink_buffered {
 	struct sink s; /* first: the struct sink * handed out is this object */
+	struct outfd ofd;
 	char buf[SINK_FILE_BUF];
 };
 
@@ -26,8 +31,7 @@ static int io_error(int saved_errno)
 	return saved_errno > 0 ? -saved_errno : -EIO;
 }
 
-static struct sink *sink_new(const struct sink_ops *ops, FILE *f, bool own,
-			     const struct sink_opts *o)
+static struct sink *sink_new(const struct sink_ops *ops, FILE *f, const struct sink_opts *o)
 {
 	struct sink *s;
 
@@ -35,17 +39,38 @@ static struct sink *sink_new(const struct sink_ops *ops, FILE *f, bool own,
 		errno = EINVAL;
 		return NULL;
 	}
-	s = calloc(1, own ? sizeof(struct sink_buffered) : sizeof(struct sink));
+	s = calloc(1, sizeof(struct sink));
 	if (!s)
 		return NULL;
 	s->ops = ops;
 	s->f = f;
-	s->own_file = own;
 	if (o)
 		s->o = *o;
-	if (own)
-		setvbuf(f, ((struct sink_buffered *)s)->buf, _IOFBF, SINK_FILE_BUF);
 	return s;
+}
+
+/* A sink writing to fd through the outfd write path (outfd.h). */
+static struct sink *sink_new_fd(const struct sink_ops *ops, int fd, bool own,
+				const struct sink_opts *o)
+{
+	struct sink_buffered *b = calloc(1, sizeof(*b));
+	int e;
+
+	if (!b)
+		return NULL;
+	b->s.f = outfd_stream(&b->ofd, fd, own, b->buf, sizeof(b->buf));
+	if (!b->s.f) {
+		e = errno;
+		free(b);
+		errno = e;
+		return NULL;
+	}
+	b->s.ops = ops;
+	b->s.own_file = true;
+	b->s.ofd = &b->ofd;
+	if (o)
+		b->s.o = *o;
+	return &b->s;
 }
 
 static int sink_begin(struct sink *s)
@@ -61,37 +86,57 @@ static int sink_begin(struct sink *s)
 	return 0;
 }
 
+/* Why the last sink_open refused its file, for sink_refused. */
+static const char *s_refused;
+
+const char *sink_refused(void)
+{
+	return s_refused;
+}
+
+/* "-": stdout, through the outfd path unless it is a terminal, where a
+ * person watching wants each line as it happens (line buffered) and the
+ * live view draws. */
+static struct sink *sink_new_path(const struct sink_ops *ops, const char *path,
+				  const struct sink_opts *o)
+{
+	struct sink *s;
+	int fd, e;
+
+	if (!strcmp(path, "-")) {
+		if (isatty(STDOUT_FILENO)) {
+			setvbuf(stdout, NULL, _IOLBF, 0);
+			return sink_new(ops, stdout, o);
+		}
+		return sink_new_fd(ops, STDOUT_FILENO, false, o);
+	}
+	fd = safe_open_output(path, &s_refused);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	s = sink_new_fd(ops, fd, true, o);
+	if (!s) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return s;
+}
+
 struct sink *sink_open(const struct sink_ops *ops, const char *path, const struct sink_opts *o)
 {
 	struct sink *s;
-	FILE *f;
-	bool own;
 	int rc;
 
-	if (!path) {
+	s_refused = NULL;
+	if (!path || !ops) {
 		errno = EINVAL;
 		return NULL;
 	}
-	own = strcmp(path, "-") != 0;
-	if (own) {
-		f = fopen(path, "w");
-		if (!f)
-			return NULL;
-	} else {
-		f = stdout;
-		/* A person watching wants each line as it happens; a pipe
-		 * keeps the default block buffering. */
-		if (isatty(fileno(stdout)))
-			setvbuf(stdout, NULL, _IOLBF, 0);
-	}
-	s = sink_new(ops, f, own, o);
-	if (!s) {
-		rc = errno;
-		if (own)
-			fclose(f);
-		errno = rc;
+	s = sink_new_path(ops, path, o);
+	if (!s)
 		return NULL;
-	}
 	rc = sink_begin(s);
 	if (rc) {
 		sink_close(s);
@@ -103,7 +148,7 @@ struct sink *sink_open(const struct sink_ops *ops, const char *path, const struc
 
 struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o)
 {
-	struct sink *s = sink_new(ops, f, false, o);
+	struct sink *s = sink_new(ops, f, o);
 	int rc;
 
 	if (!s)
@@ -136,8 +181,10 @@ int sink_conn(struct sink *s, const struct conn *c)
 		return -EINVAL;
 	if (!s->ops->conn)
 		return 0;
-	if (s->err)
+	if (s->err) {
+		s->skipped++;
 		return s->err;
+	}
 	errno = 0;
 	return sink_result(s, s->ops->conn(s, c));
 }
@@ -211,6 +258,30 @@ int sink_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
 	return rc == SINK_DONE ? rc : sink_result(s, rc);
 }
 
+int sink_flush(struct sink *s)
+{
+	if (!s)
+		return -EINVAL;
+	if (s->err)
+		return s->err;
+	errno = 0;
+	if (fflush(s->f))
+		s->err = io_error(errno);
+	else if (sink_stalled(s))
+		s->err = -ETIMEDOUT; /* what follows is dropped too */
+	return s->err;
+}
+
+uint64_t sink_lost(const struct sink *s)
+{
+	return s->skipped + (s->ofd ? s->ofd->lost_lines : 0);
+}
+
+bool sink_stalled(const struct sink *s)
+{
+	return s->ofd && s->ofd->gave_up;
+}
+
 const char *seen_from_name(const struct conn *c)
 {
 	return c->preexisting ? "preexisting" : "birth";
@@ -234,6 +305,8 @@ int sink_close(struct sink *s)
 		rc = io_error(errno);
 	if (ferror(s->f) && !rc)
 		rc = -EIO;
+	if (sink_stalled(s) && !rc)
+		rc = -ETIMEDOUT;
 	if (s->own_file) {
 		errno = 0;
 		if (fclose(s->f) != 0 && !rc)

@@ -13,6 +13,7 @@
 #include "timefmt.h"
 
 struct sink;
+struct outfd;
 struct conntab;
 struct view_stats;
 
@@ -55,10 +56,12 @@ struct sink_opts {
 struct sink {
 	const struct sink_ops *ops;
 	FILE *f;
-	bool own_file; /* fclose() on sink_close(); false for stdout */
+	bool own_file; /* fclose() on sink_close(); false for a terminal's stdout */
 	struct sink_opts o;
 	int err;       /* first write error as -errno, sticky */
 	void *priv;    /* the live and batch sinks' state */
+	struct outfd *ofd; /* the write path of a file or piped stdout, or NULL */
+	uint64_t skipped;  /* records not written because of an earlier error */
 };
 
 extern const struct sink_ops sink_text_ops;
@@ -72,6 +75,9 @@ extern const struct sink_ops sink_batch_ops; /* --batch: text snapshots */
 /* Open `path` ("-" = stdout) for writing and call ops->begin. Returns NULL
  * with errno set when the file cannot be opened or the header not written. */
 struct sink *sink_open(const struct sink_ops *ops, const char *path, const struct sink_opts *o);
+/* After sink_open failed: why the file was refused (a symlink, another
+ * user's file in /tmp; safeopen.h), or NULL when the system said no. */
+const char *sink_refused(void);
 /* Same, on an already open stream that the sink does not own (tests). */
 struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o);
 int sink_conn(struct sink *s, const struct conn *c);
@@ -80,6 +86,13 @@ int sink_summary(struct sink *s, const struct summary *sum);
 int sink_alert(struct sink *s, const struct cw_alert *a);
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
 int sink_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns);
+/* Push what is buffered to the output: 0 or the sink's (sticky) -errno. */
+int sink_flush(struct sink *s);
+/* Records (lines) that did not reach the output: dropped by a write error
+ * or a stalled reader, or not written after an error. */
+uint64_t sink_lost(const struct sink *s);
+/* True when writes were dropped because the reader stopped reading. */
+bool sink_stalled(const struct sink *s);
 /* Flush, close if owned, free. Returns the first write error (-errno) or 0.
  * Accepts NULL. */
 int sink_close(struct sink *s);

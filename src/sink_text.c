@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include "outputs.h"
 #include "sanitize.h"
 #include "sink.h"
 #include "states.h"
@@ -120,7 +121,7 @@ static int text_conn(struct sink *s, const struct conn *c)
 int sink_text_summary(struct sink *s, const struct summary *sum)
 {
 	uint64_t conns = sum->conns_closed + sum->conns_open;
-	bool lost = sum->rb_drops || sum->map_full || sum->stale || sum->bad_records || sum->missed;
+	bool lost = summary_lost(sum) || sum->not_written || sum->out_err;
 
 	fprintf(s->f, "# %" PRIu64 " connection%s (%" PRIu64 " still open), %" PRIu64
 		" records in %" PRIu64 ".%03" PRIu64 " s; unmatched SYN-ACK retransmits %" PRIu64,
@@ -134,10 +135,16 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 	/* A clean-looking table over lost records would mislead: any loss
 	 * turns the second line into a warning a reader cannot miss. */
 	fprintf(s->f, "# %s (ringbuf drops %" PRIu64 ", map full %" PRIu64
-		", stale sockets %" PRIu64 ", bad records %" PRIu64 ", missed events %" PRIu64 ")%s\n",
+		", stale sockets %" PRIu64 ", bad records %" PRIu64 ", missed events %" PRIu64,
 		lost ? "WARNING: data lost" : "no data lost",
-		sum->rb_drops, sum->map_full, sum->stale, sum->bad_records, sum->missed,
-		lost ? ": some connections are missing or incomplete" : "");
+		sum->rb_drops, sum->map_full, sum->stale, sum->bad_records, sum->missed);
+	/* Only when there are some: the line stays as it was for a clean run. */
+	if (sum->tw_unconfirmed)
+		fprintf(s->f, ", unconfirmed timewait sockets %" PRIu64, sum->tw_unconfirmed);
+	if (sum->not_written || sum->out_err)
+		fprintf(s->f, ", records not written %" PRIu64 ": %s", sum->not_written,
+			output_error_text(sum->out_err));
+	fprintf(s->f, ")%s\n", lost ? ": some connections are missing or incomplete" : "");
 	return ferror(s->f) ? -EIO : 0;
 }
 

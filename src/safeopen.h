@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Opening a --csv/--json file as root without being turned against the
+ * system: a symlink planted under the name (say in /tmp) would have us
+ * truncate whatever it points to, and a file another user left in a shared
+ * sticky directory is theirs to read.
+ */
+#ifndef TL_SAFEOPEN_H
+#define TL_SAFEOPEN_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* Open path for writing: never through a symlink (O_NOFOLLOW); a new file
+ * gets mode 0600 whatever the umask; an existing one is refused when
+ * safe_owner_ok says so, and truncated only once checked. Returns the fd,
+ * or -errno with *why set to a sentence when the file was refused (NULL
+ * when the system said no). */
+int safe_open_output(const char *path, const char **why);
+/* fs.protected_regular's rule: in a sticky, world-writable directory a file
+ * is ours to open only if we or the directory's owner own it. 0 or -EACCES. */
+int safe_owner_ok(const struct stat *dir, const struct stat *file, uid_t euid);
+
+#endif /* TL_SAFEOPEN_H */
