@@ -76,11 +76,12 @@ size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max);
  * tracepoints' clock, CLOCK_MONOTONIC): report each TIME_WAIT, FIN_WAIT2
  * and SYN_RECV sock it holds with conntab_watch_sock(), then call
  * conntab_watch_done() with the increase of the namespace's
- * TCPTimeWaitOverflow counter since the previous listing. */
+ * TCPTimeWaitOverflow counter since the previous listing; it returns the
+ * overflows no hand-over of this listing took. */
 void conntab_watch_begin(struct conntab *t, uint32_t netns, uint64_t start_ns);
 void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state,
 			bool timewait, uint32_t expires_ms);
-void conntab_watch_done(struct conntab *t, uint64_t tw_overflows);
+uint64_t conntab_watch_done(struct conntab *t, uint64_t tw_overflows);
 /* The namespace cannot be listed: settle its socks on inference alone. */
 void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns);
 

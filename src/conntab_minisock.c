@@ -572,7 +572,7 @@ void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t st
 	w->tw_due_ns = due;
 }
 
-void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
+uint64_t conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 {
 	size_t b;
 	struct hmap_node *n, *next;
@@ -617,6 +617,7 @@ void conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 		}
 	}
 	ct_expire_requests(t, t->w_start, true, t->w_netns, false);
+	return tw_overflows;
 }
 
 void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns)

@@ -256,6 +256,29 @@ static void test_tw_overflow(void **state)
 	conntab_free(t);
 }
 
+/* The counter, read after the dump, already holds the overflow of a
+ * hand-over the loader has not read: the listing gives it back, and the
+ * next one (sockwatch carries it) places it. */
+static void test_tw_overflow_carried(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+
+	(void)state;
+	conntab_watch_begin(t, NS, 50 * MS); /* began before the hand-over at 100 */
+	assert_int_equal(conntab_watch_done(t, 1), 1);
+	conntab_tick(t, 60 * MS);
+	assert_int_equal(b.n, 0);
+	conntab_watch_begin(t, NS, 900 * MS);
+	assert_int_equal(conntab_watch_done(t, 1 + 0), 0);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_TW_OVERFLOW);
+	assert_int_equal(b.out[0].end_ns, 100 * MS);
+	conntab_free(t);
+}
+
 /* tcp_tw_reuse: a new connect() on the same 4-tuple ends TIME_WAIT at once. */
 static void test_tw_reuse(void **state)
 {
@@ -1147,6 +1170,7 @@ int main(void)
 		cmocka_unit_test(test_fin_wait2_timeout),
 		cmocka_unit_test(test_substate_change_from_listing),
 		cmocka_unit_test(test_tw_overflow),
+		cmocka_unit_test(test_tw_overflow_carried),
 		cmocka_unit_test(test_tw_reuse),
 		cmocka_unit_test(test_tw_killed),
 		cmocka_unit_test(test_tw_unreachable),
