@@ -69,7 +69,7 @@ accel=${KMATRIX_ACCEL:-tcg,thread=single}
 modules_wanted="nf_tables tcp_diag veth"
 tools="bash ip nft nstat ss sysctl bpftool timeout awk sed grep date sort comm head tail cat
 	mkdir rm sleep id basename dirname tee wc tr cut env seq uname ls cp mv ln chmod
-	touch stat readlink mktemp xargs uniq tmux pgrep"
+	touch stat readlink mktemp xargs uniq tmux pgrep dd mkfifo chown"
 t_start=$SECONDS
 
 die() {
