@@ -140,6 +140,12 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) -lcmocka $(CURSES_LIBS) -o $@
 
+# sockdiag.o is not in LIB_OBJS (it opens netlink sockets): this test of its
+# parser links it, and libmnl, on its own.
+$(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl $(CURSES_LIBS) -o $@
+
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
