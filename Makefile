@@ -30,6 +30,9 @@ DEPS_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 LOAD_PKGS := stress-ng
 # Only `make kmatrix` needs these (qemu, the VM's busybox, .ko.xz modules).
 KMATRIX_PKGS := qemu-system-x86 busybox-static xz-utils
+# Only `make fuzz` needs it: the libFuzzer and sanitizer runtimes, which
+# clang merely recommends (deps installs without recommends).
+FUZZ_PKGS := libclang-rt-dev
 
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -56,8 +59,24 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
 BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), each linked with the product
+# sources it fuzzes, compiled with them under ASan and UBSan; UBSan aborts
+# so that libFuzzer counts its reports as crashes. FUZZ_SECS per target.
+FUZZ_SECS ?= 60
+FUZZ_NAMES := decode sockdiag cli sanitize
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf
+# -max_len: a record is 128 bytes (256 lets sizes around it be tried); a
+# few sock_diag messages with attributes; a command line; a comm and more.
+FUZZ_MAXLEN_decode := 256
+FUZZ_MAXLEN_sockdiag := 4096
+FUZZ_MAXLEN_cli := 512
+FUZZ_MAXLEN_sanitize := 512
+FUZZ_LIBS_sockdiag := -lmnl
+
 .DELETE_ON_ERROR:
-.PHONY: all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live
+.PHONY: all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -72,6 +91,7 @@ help:
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'sudo make test-loaded  the integration tests with every core busy (stress-ng)'
 	@echo 'sudo make kmatrix  integration tests on Debian 6.1/6.12 kernels in qemu, per hook tier'
+	@echo 'make fuzz          libFuzzer: decoder, sock_diag parser, CLI, sanitizers, FUZZ_SECS=$(FUZZ_SECS) s each'
 	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
 	@echo 'make install       install to $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 
@@ -90,7 +110,7 @@ deps:
 	apt-get -o DPkg::Lock::Timeout=600 update -qq && \
 	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $$missing >/dev/null
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/bench $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/tcplife.h $(VMLINUX) | $(OUTPUT)/bpf
@@ -119,6 +139,12 @@ $(OUTPUT)/tcplife-states: $(APP_OBJS)
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) -lcmocka $(CURSES_LIBS) -o $@
+
+# sockdiag.o is not in LIB_OBJS (it opens netlink sockets): this test of its
+# parser links it, and libmnl, on its own.
+$(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl $(CURSES_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -154,6 +180,25 @@ bench: deps
 bench-live: deps
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)bench/live.sh $(OUTPUT) $(or $(SOCKETS),100000)
+
+# The product sources each fuzz target links.
+$(OUTPUT)/fuzz/fuzz_decode: src/decode.c
+$(OUTPUT)/fuzz/fuzz_sockdiag: src/sockdiag.c
+$(OUTPUT)/fuzz/fuzz_cli: src/cli.c src/states.c
+$(OUTPUT)/fuzz/fuzz_sanitize: src/sanitize.c
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*.h) bpf/tcplife.h | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) $(FUZZ_LIBS_$*) -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+
+# Each target for FUZZ_SECS on a copy of tests/fuzz/corpus/NAME; fails on
+# any crash, leak or sanitizer report. CI runs it with the default 60 s.
+fuzz:
+	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(BUILD_PKGS) $(FUZZ_PKGS)"
+	$(Q)$(MAKE) --no-print-directory fuzz-bins
+	$(Q)tests/fuzz/run.sh $(OUTPUT)/fuzz $(FUZZ_SECS) $(foreach n,$(FUZZ_NAMES),$(n):$(FUZZ_MAXLEN_$(n)))
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp

@@ -73,34 +73,43 @@ static void copy_addr(uint8_t dst[16], const __be32 src[4], int family)
 	memcpy(dst, src, family == AF_INET ? 4 : 16);
 }
 
+int sockdiag_parse_msg(const struct nlmsghdr *nlh, struct sockdiag_sock *s)
+{
+	const struct inet_diag_msg *m;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return -EPROTO;
+	m = mnl_nlmsg_get_payload(nlh);
+	memset(s, 0, sizeof(*s));
+	s->tuple.family = m->idiag_family;
+	s->tuple.sport = ntohs(m->id.idiag_sport);
+	s->tuple.dport = ntohs(m->id.idiag_dport);
+	copy_addr(s->tuple.saddr, m->id.idiag_src, m->idiag_family);
+	copy_addr(s->tuple.daddr, m->id.idiag_dst, m->idiag_family);
+	/* For a timewait sock the kernel reports its substate (FIN_WAIT2 or
+	 * TIME_WAIT) here, and idiag_timer 3 with the time left. */
+	s->state = m->idiag_state;
+	s->timer = m->idiag_timer;
+	s->expires_ms = m->idiag_expires;
+	s->rqueue = m->idiag_rqueue;
+	s->wqueue = m->idiag_wqueue;
+	s->uid = m->idiag_uid;
+	s->inode = m->idiag_inode;
+	s->cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
+	return 0;
+}
+
 static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_ctx *ctx = data;
-	const struct inet_diag_msg *m;
-	struct sockdiag_sock s = { 0 };
+	struct sockdiag_sock s;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m)) {
+	if (sockdiag_parse_msg(nlh, &s)) {
 		errno = EPROTO;
 		return MNL_CB_ERROR;
 	}
-	m = mnl_nlmsg_get_payload(nlh);
-	if (m->idiag_family != ctx->family)
+	if (s.tuple.family != ctx->family)
 		return MNL_CB_OK;
-	s.tuple.family = m->idiag_family;
-	s.tuple.sport = ntohs(m->id.idiag_sport);
-	s.tuple.dport = ntohs(m->id.idiag_dport);
-	copy_addr(s.tuple.saddr, m->id.idiag_src, m->idiag_family);
-	copy_addr(s.tuple.daddr, m->id.idiag_dst, m->idiag_family);
-	/* For a timewait sock the kernel reports its substate (FIN_WAIT2 or
-	 * TIME_WAIT) here, and idiag_timer 3 with the time left. */
-	s.state = m->idiag_state;
-	s.timer = m->idiag_timer;
-	s.expires_ms = m->idiag_expires;
-	s.rqueue = m->idiag_rqueue;
-	s.wqueue = m->idiag_wqueue;
-	s.uid = m->idiag_uid;
-	s.inode = m->idiag_inode;
-	s.cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
 	ctx->count++;
 	if (ctx->cb(&s, ctx->arg)) {
 		ctx->stopped = true;

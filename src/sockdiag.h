@@ -34,6 +34,15 @@ struct sockdiag_sock {
 	uint64_t cookie;       /* the kernel's socket cookie */
 };
 
+struct nlmsghdr;
+
+/* Parse one SOCK_DIAG_BY_FAMILY reply: the inet_diag_msg at the start of
+ * its payload (attributes after it are not read) into *s. `nlh` must be a
+ * whole message, nlmsg_len bytes readable, as mnl_cb_run() hands it on.
+ * No socket involved: tests/fuzz/fuzz_sockdiag.c drives it. 0 or -EPROTO
+ * when the payload is shorter than an inet_diag_msg. */
+int sockdiag_parse_msg(const struct nlmsghdr *nlh, struct sockdiag_sock *s);
+
 /* Return 0 to continue the dump, non-zero to stop it. */
 typedef int (*sockdiag_cb)(const struct sockdiag_sock *s, void *arg);
 

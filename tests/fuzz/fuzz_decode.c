@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libFuzzer target: decode_record() on arbitrary bytes of arbitrary size,
+ * as a corrupt or hostile ring buffer could hand them over. libFuzzer's
+ * buffer is exactly `size` bytes, so ASan sees any read past the record.
+ * A record it accepts must hold only what its callers may index tables
+ * with; anything else is a bug, and abort() makes libFuzzer say so.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "decode.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tl_event out;
+	int rc = decode_record(data, size, &out);
+
+	if (rc != 0 && rc != -EINVAL)
+		abort();
+	if (decode_record(NULL, size, &out) != -EINVAL)
+		abort();
+	if (rc)
+		return 0;
+	if (size != sizeof(out) || memcmp(&out, data, size))
+		abort();
+	if (out.type == 0 || out.type >= TL_REC_MAX || out.oldstate >= TL_NSTATES ||
+	    out.newstate >= TL_NSTATES || (out.tuple.family != 2 && out.tuple.family != 10))
+		abort();
+	if (out.type != TL_REC_SYNACK && !out.skaddr)
+		abort();
+	return 0;
+}
