@@ -411,24 +411,31 @@ static void test_stream_lines(void **state)
 	free(out);
 }
 
+/* The text sink's summary of `sum`, after its header, is `want`. */
+static void text_summary_is(const struct summary *sum, const char *want)
+{
+	struct cap c;
+	char *out;
+
+	cap_open(&c, &sink_text_ops, false);
+	assert_int_equal(sink_summary(c.s, sum), 0);
+	out = cap_close(&c);
+	assert_string_equal(out, want);
+	free(out);
+}
+
 static void test_text_summary_loss(void **state)
 {
 	const struct summary sum = { .records = 10, .map_full = 3, .missed = 1, .conns_closed = 1,
 				     .unattributed = 2, .elapsed_ns = 999999999 };
-	struct cap c;
-	char *out;
 
 	(void)state;
-	cap_open(&c, &sink_text_ops, false);
-	assert_int_equal(sink_summary(c.s, &sum), 0);
-	out = cap_close(&c);
-	assert_string_equal(out, TEXT_HEADER
+	text_summary_is(&sum, TEXT_HEADER
 		"# 1 connection (0 still open), 10 records in 0.999 s; unmatched SYN-ACK retransmits 0; "
 		"2 not shown (owner never learnt under -p)\n"
 		"# WARNING: data lost (ringbuf drops 0, map full 3, stale sockets 0, bad records 0, "
 		"missed events 1): "
 		"some connections are missing or incomplete\n");
-	free(out);
 }
 
 /* An output that failed, or timewait socks not confirmed: never "no data
@@ -439,19 +446,13 @@ static void test_summary_output_error(void **state)
 				     .not_written = 2, .out_err = -ENOSPC, .elapsed_ns = 1000000 };
 	const struct summary clean = { .records = 10, .conns_closed = 3 };
 	char line[512];
-	struct cap c;
-	char *out;
 
 	(void)state;
-	cap_open(&c, &sink_text_ops, false);
-	assert_int_equal(sink_summary(c.s, &sum), 0);
-	out = cap_close(&c);
-	assert_string_equal(out, TEXT_HEADER
+	text_summary_is(&sum, TEXT_HEADER
 		"# 3 connections (0 still open), 10 records in 0.001 s; unmatched SYN-ACK retransmits 0\n"
 		"# WARNING: data lost (ringbuf drops 0, map full 0, stale sockets 0, bad records 0, "
 		"missed events 0, unconfirmed timewait sockets 1, records not written 2: "
 		"No space left on device): some connections are missing or incomplete\n");
-	free(out);
 	summary_line(&sum, line, sizeof(line));
 	assert_non_null(strstr(line, "3 connections recorded (0 still open) but 2 records NOT written (No space left on device)"));
 	assert_null(strstr(line, "connections written"));
@@ -460,7 +461,6 @@ static void test_summary_output_error(void **state)
 	assert_string_equal(output_error_text(-ETIMEDOUT), "the reader stopped reading");
 	assert_string_equal(output_error_text(-EPIPE), "Broken pipe");
 	assert_string_equal(output_error_text(0), "output error");
-	assert_non_null(strstr(line, "3 connections written (0 still open)"));
 }
 
 static const char *fit(uint64_t ns, size_t w)
