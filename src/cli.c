@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -142,6 +143,20 @@ int parse_tier(const char *s, enum tier_force *out)
 	return -EINVAL;
 }
 
+/* The option getopt stopped at. Inside a cluster ("-xv") optind still
+ * points at the cluster, so argv[optind - 1] is the argument before it:
+ * a short option is named by optopt. */
+static const char *opt_name(char **argv, char *buf, size_t n)
+{
+	const char *a = argv[optind - 1];
+
+	if (optopt > 0 && optopt < 128 && isprint(optopt) && strncmp(a, "--", 2)) {
+		snprintf(buf, n, "-%c", optopt);
+		return buf;
+	}
+	return a;
+}
+
 static int usage_error(FILE *err, const char *fmt, const char *arg)
 {
 	fputs("tcplife-states: ", err);
@@ -187,6 +202,7 @@ static bool file_to_stdout(const struct options *o)
 int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 {
 	uint32_t v;
+	char name[4];
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -308,9 +324,9 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 			fprintf(out, "tcplife-states %s\n", TL_VERSION);
 			return CLI_DONE;
 		case ':':
-			return usage_error(err, "option '%s' needs an argument", argv[optind - 1]);
+			return usage_error(err, "option '%s' needs an argument", opt_name(argv, name, sizeof(name)));
 		default:
-			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+			return usage_error(err, "unknown option '%s'", opt_name(argv, name, sizeof(name)));
 		}
 	}
 	if (optind < argc)

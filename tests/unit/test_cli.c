@@ -148,6 +148,25 @@ static void test_usage_errors(void **state)
 	}
 }
 
+/* The error names the option getopt stopped at, also inside a cluster. */
+static void test_usage_error_names_option(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "-xv", "unknown option '-x'" },
+		{ "-v -x", "unknown option '-x'" },
+		{ "--bogus", "unknown option '--bogus'" },
+		{ "-vL", "option '-L' needs an argument" },
+		{ "--csv", "option '--csv' needs an argument" },
+	};
+	struct options o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(&o, cases[i][0]), -EINVAL);
+		assert_non_null(strstr(errbuf, cases[i][1]));
+	}
+}
+
 /* Issue 5's options: owner filters, states, --once, --close-wait. */
 static void test_owner_options(void **state)
 {
@@ -174,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_outputs_and_control),
 		cmocka_unit_test(test_tier),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_usage_error_names_option),
 		cmocka_unit_test(test_owner_options),
 	};
 
