@@ -45,7 +45,9 @@
 # log, default 15), KMATRIX_CHURN (t_10's connections in the VM, default 2000).
 #
 # Logs: BUILD_DIR/kmatrix/logs/KERNEL.serial (everything, including the
-# last lines of every failed scenario's log).
+# last lines of every failed scenario's log). Every failure is printed
+# again at the very end, with KMATRIX_CI_TAIL (8) lines of its log, because
+# a CI page often keeps only the end of the output.
 
 set -u -o pipefail
 
@@ -468,7 +470,31 @@ report() {
 	echo
 	hook_table
 	echo
+	fail_details
 	echo "$passes passed, $fails failed, $skips skipped; $((SECONDS - t_start)) s in all"
+}
+
+fail_details() { # every FAIL again, last, with its log's tail: CI shows the end
+	local rel tier name r n=0
+	for rel in "${releases[@]}"; do
+		# run.sh's FAIL line and the indented tail after it, as the VM printed them
+		awk -v rel="$rel" -v tail="${KMATRIX_CI_TAIL:-8}" '
+			{ sub(/\r$/, "") }
+			/^KM-R tier=[^ ]+ FAIL / { on = 1; k = 0; sub(/^KM-R /, ""); print rel " " $0; next }
+			on && /^KM-R tier=[^ ]+     / { if (k++ < tail) { sub(/^KM-R tier=[^ ]+ /, ""); print } ; next }
+			{ on = 0 }' "$km/logs/$rel.serial" 2>/dev/null
+	done
+	for rel in "${releases[@]}"; do
+		for tier in $tiers; do
+			for name in "${scenarios[@]}"; do
+				r=${result[$rel|$tier|$name]:-}
+				[[ $r == FAIL* ]] || continue
+				echo "FAILED $rel $tier $name: ${r#FAIL }"
+				n=$((n + 1))
+			done
+		done
+	done
+	((n == 0)) || echo
 }
 
 # KMATRIX_REPEAT=N runs the whole matrix N times in a row, for proving a
