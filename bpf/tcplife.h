@@ -111,7 +111,8 @@ struct tl_event {
 	__u8 kind;     /* RETRANS: enum tl_retrans_kind; RESET: enum tl_reset_dir */
 	__u8 req_retrans; /* STATE SYN_RECV -> ESTABLISHED: tcp_sock.total_retrans, the
 			   * request's SYN-ACK retransmits (255 = 255 or more) */
-	__u8 _pad[2];
+	__u16 segs;    /* RETRANS: segments the retransmitted skb carried, tcp_skb_pcount()
+			* (a GSO/TSO skb carries many; TcpRetransSegs adds this); 0 = 1 */
 	__s32 sk_err;  /* STATE to CLOSE: sk->sk_err (ETIMEDOUT, ECONNRESET, ...) */
 	__u32 netns;   /* STATE (first of a life, and CLOSE), SYNACK, TW, REQ: network
 			* namespace inode */
