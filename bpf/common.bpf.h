@@ -229,6 +229,7 @@ static __always_inline void rec_fill(struct tl_event *e, __u8 type, __u64 skaddr
 	e->birth_ns = si->birth_ns;
 	e->entered_ns = si->entered_ns;
 	e->req_retrans = 0;
+	e->segs = 0;
 	e->netns = 0;
 	e->own.cgroup = si->cgroup;
 	e->own.fd = si->fd;
@@ -273,7 +274,7 @@ static __always_inline bool tuple_complete(const struct tl_tuple *t)
 
 /* Emit a non-state record (retransmit, reset, FIN, owner) for a tracked
  * socket; the tuple is read from the socket itself. */
-static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u8 kind)
+static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u8 kind, __u16 segs)
 {
 	__u64 key = (__u64)sk;
 	struct sk_info *si = bpf_map_lookup_elem(&socks, &key);
@@ -295,6 +296,7 @@ static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u
 	si->emitted = 1;
 	rec_fill(e, type, key, si, bpf_ktime_get_ns());
 	e->kind = kind;
+	e->segs = segs;
 	tuple_from_sk(sk, &e->tuple);
 	rec_submit(e);
 }

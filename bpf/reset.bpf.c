@@ -26,7 +26,7 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tl_send_reset_btf, const struct sock *sk)
 {
 	if (sk)
-		emit_sk_record(sk, TL_REC_RESET, TL_RST_SENT);
+		emit_sk_record(sk, TL_REC_RESET, TL_RST_SENT, 0);
 	return 0;
 }
 
@@ -34,7 +34,7 @@ SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tl_receive_reset_btf, struct sock *sk)
 {
 	if (sk)
-		emit_sk_record(sk, TL_REC_RESET, TL_RST_RECV);
+		emit_sk_record(sk, TL_REC_RESET, TL_RST_RECV, 0);
 	return 0;
 }
 
@@ -50,7 +50,7 @@ int tl_send_reset(void *ctx)
 	else
 		skaddr = BPF_CORE_READ((struct trace_event_raw_tcp_event_sk_skb___old *)ctx, skaddr);
 	if (skaddr)
-		emit_sk_record((const struct sock *)skaddr, TL_REC_RESET, TL_RST_SENT);
+		emit_sk_record((const struct sock *)skaddr, TL_REC_RESET, TL_RST_SENT, 0);
 	return 0;
 }
 
@@ -60,6 +60,6 @@ int tl_receive_reset(struct trace_event_raw_tcp_event_sk___tl *ctx)
 	const void *skaddr = ctx->skaddr;
 
 	if (skaddr)
-		emit_sk_record((const struct sock *)skaddr, TL_REC_RESET, TL_RST_RECV);
+		emit_sk_record((const struct sock *)skaddr, TL_REC_RESET, TL_RST_RECV, 0);
 	return 0;
 }

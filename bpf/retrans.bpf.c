@@ -54,6 +54,21 @@ static __always_inline __u8 skb_tcp_flags(const void *skb)
 	return flags;
 }
 
+/* tcp_skb_pcount(): the segments this skb goes out as. A retransmitted
+ * GSO/TSO skb over a NIC or veth carries many (loopback's rarely more than
+ * one), and __tcp_retransmit_skb() adds exactly this to TcpRetransSegs and
+ * to the socket's total_retrans. tcp_gso_segs sat in a union with
+ * tcp_tw_isn until 6.10; CO-RE finds it either way. */
+static __always_inline __u16 skb_tcp_segs(const void *skb)
+{
+	__u16 segs = 0;
+	const void *p = skb + bpf_core_field_offset(struct sk_buff, cb) +
+			bpf_core_field_offset(struct tcp_skb_cb, tcp_gso_segs);
+
+	bpf_probe_read_kernel(&segs, sizeof(segs), p);
+	return segs ? segs : 1;
+}
+
 static __always_inline void on_retransmit(const void *skaddr, const void *skb)
 {
 	__u8 flags, kind;
@@ -62,7 +77,7 @@ static __always_inline void on_retransmit(const void *skaddr, const void *skb)
 		return;
 	flags = skb_tcp_flags(skb);
 	kind = (flags & TCPHDR_SYN) ? TL_RT_SYN : (flags & TCPHDR_FIN) ? TL_RT_FIN : TL_RT_DATA;
-	emit_sk_record((const struct sock *)skaddr, TL_REC_RETRANS, kind);
+	emit_sk_record((const struct sock *)skaddr, TL_REC_RETRANS, kind, skb_tcp_segs(skb));
 }
 
 /* tp_btf, the better tier: a raw tracepoint is skipped only while this
@@ -205,13 +220,13 @@ int tl_synack_tp(struct trace_event_raw_tcp_retransmit_synack___tl *ctx)
 SEC("fentry/tcp_send_fin")
 int BPF_PROG(tl_fin_fentry, struct sock *sk)
 {
-	emit_sk_record(sk, TL_REC_FIN, 0);
+	emit_sk_record(sk, TL_REC_FIN, 0, 0);
 	return 0;
 }
 
 SEC("kprobe/tcp_send_fin")
 int BPF_KPROBE(tl_fin_kprobe, struct sock *sk)
 {
-	emit_sk_record(sk, TL_REC_FIN, 0);
+	emit_sk_record(sk, TL_REC_FIN, 0, 0);
 	return 0;
 }

@@ -512,6 +512,22 @@ static void apply_state(struct conntab *t, struct entry *en, const struct tl_eve
 		ct_peer_fin(t, en, ts);
 }
 
+/* Counted in segments, as TcpRetransSegs and the socket's total_retrans
+ * are: a retransmitted GSO skb is `segs` of them. A SYN or FIN skb that
+ * carries data too is one SYN/FIN retransmit and segs - 1 data ones. */
+static void count_retrans(struct conn *c, const struct tl_event *e)
+{
+	uint32_t segs = e->segs ? e->segs : 1;
+
+	if (e->kind == TL_RT_SYN)
+		c->syn_retrans++;
+	else if (e->kind == TL_RT_FIN)
+		c->fin_retrans++;
+	else
+		segs++; /* all of them data */
+	c->data_retrans += segs - 1;
+}
+
 void conntab_apply(struct conntab *t, const struct tl_event *e)
 {
 	struct entry *en;
@@ -554,12 +570,7 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		apply_state(t, en, e);
 		break;
 	case TL_REC_RETRANS:
-		if (e->kind == TL_RT_SYN)
-			en->c.syn_retrans++;
-		else if (e->kind == TL_RT_FIN)
-			en->c.fin_retrans++;
-		else
-			en->c.data_retrans++;
+		count_retrans(&en->c, e);
 		ct_notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_RESET:

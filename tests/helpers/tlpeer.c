@@ -46,6 +46,8 @@
  *   --go-file F       hold each connection's script until F exists
  * Client only:
  *   --bind-port P     bind the local port first (SO_REUSEADDR); -n 1 only
+ *   --bind-addr A     with --bind-port: bind that local address (same
+ *                     family as ADDR; default ADDR itself, for loopback)
  *   --connect-timeout MS  SO_SNDTIMEO on connect (default: the kernel's
  *                     SYN retries, a plain blocking connect)
  * Server only:
@@ -112,6 +114,8 @@ static struct {
 	bool allow_reset;
 	bool quiet;
 	int bind_port;
+	const char *bind_addr;
+	struct sockaddr_storage bind_ss; /* bind_addr, parsed */
 	long connect_timeout;
 	long timeout_ms;
 	const char *pidfile;
@@ -426,6 +430,8 @@ static void *client_worker(void *arg)
 			struct sockaddr_storage b = o.ss;
 
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (o.bind_addr)
+				b = o.bind_ss;
 			if (b.ss_family == AF_INET6)
 				((struct sockaddr_in6 *)&b)->sin6_port = htons(o.bind_port);
 			else
@@ -507,7 +513,7 @@ static void usage(FILE *f)
 	      "  [--send BYTES] [--send-at MS] [--shutdown-wr-at MS]\n"
 	      "  [--close-first | --close-after-eof | --wait-eof | --hold-close-wait MS |\n"
 	      "   --never-close | --close-at MS] [--linger0] [--allow-reset] [--quiet]\n"
-	      "  [--bind-port P] [--connect-timeout MS] [--timeout MS]\n"
+	      "  [--bind-port P] [--bind-addr A] [--connect-timeout MS] [--timeout MS]\n"
 	      "  [--pidfile F] [--ready-file F] [--backlog N] [--go-file F]\n"
 	      "tlpeer now\n"
 	      "(see the header of tests/helpers/tlpeer.c)\n",
@@ -531,7 +537,7 @@ static long num(const char *s, const char *what, long min, long max)
 enum {
 	O_SEND = 256, O_SEND_AT, O_SHUT_AT, O_CLOSE_FIRST, O_AFTER_EOF, O_HOLD, O_NEVER, O_CLOSE_AT,
 	O_LINGER0, O_ALLOW_RESET, O_QUIET, O_BIND_PORT, O_CONN_TMO, O_TIMEOUT, O_PIDFILE, O_READY,
-	O_BACKLOG, O_GO_FILE,
+	O_BACKLOG, O_GO_FILE, O_BIND_ADDR,
 };
 
 static void set_policy(enum policy p)
@@ -559,6 +565,7 @@ static void parse(int argc, char **argv)
 		{ "allow-reset", no_argument, NULL, O_ALLOW_RESET },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "bind-port", required_argument, NULL, O_BIND_PORT },
+		{ "bind-addr", required_argument, NULL, O_BIND_ADDR },
 		{ "connect-timeout", required_argument, NULL, O_CONN_TMO },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "pidfile", required_argument, NULL, O_PIDFILE },
@@ -613,6 +620,7 @@ static void parse(int argc, char **argv)
 		case O_ALLOW_RESET: o.allow_reset = true; break;
 		case O_QUIET: o.quiet = true; break;
 		case O_BIND_PORT: o.bind_port = (int)num(optarg, "--bind-port", 1, 65535); break;
+		case O_BIND_ADDR: o.bind_addr = optarg; break;
 		case O_CONN_TMO: o.connect_timeout = num(optarg, "--connect-timeout", 1, 86400000); break;
 		case O_TIMEOUT: o.timeout_ms = num(optarg, "--timeout", 0, 86400000); break;
 		case O_PIDFILE: o.pidfile = optarg; break;
@@ -656,6 +664,17 @@ static void parse(int argc, char **argv)
 	} else {
 		fprintf(stderr, "tlpeer: not a numeric address: %s\n", o.addr);
 		exit(64);
+	}
+	if (o.bind_addr) {
+		void *a = o.family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&o.bind_ss)->sin6_addr
+					       : (void *)&((struct sockaddr_in *)&o.bind_ss)->sin_addr;
+
+		o.bind_ss = o.ss;
+		if (!o.bind_port || inet_pton(o.family, o.bind_addr, a) != 1) {
+			fprintf(stderr, "tlpeer: --bind-addr needs --bind-port and an address of -a's family: %s\n",
+				o.bind_addr);
+			exit(64);
+		}
 	}
 	if (!o.conc) {
 		if (o.role == R_CLIENT)

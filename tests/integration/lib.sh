@@ -222,6 +222,18 @@ tl_netns_new() { # VAR: create a namespace with lo up, store its name in VAR
 	tl_log "netns $ns created"
 }
 
+tl_veth() { # NS1 ADDR1 NS2 ADDR2: a veth pair between two of the test's
+	# namespaces, ADDRs in one /30; offloads as the kernel sets them (TSO and
+	# GSO on: a segment sent or retransmitted may be many on the wire)
+	local dev=tlv$$${#TL_NETNS[@]}
+	ip link add "${dev}a" netns "$1" type veth peer name "${dev}b" netns "$3" ||
+		tl_die "veth pair $1 <-> $3"
+	ip -n "$1" addr add "$2/30" dev "${dev}a" && ip -n "$1" link set "${dev}a" up &&
+		ip -n "$3" addr add "$4/30" dev "${dev}b" && ip -n "$3" link set "${dev}b" up ||
+		tl_die "veth addresses $2, $4"
+	tl_log "veth ${dev}a ($1, $2) <-> ${dev}b ($3, $4): $(ip -n "$1" -d link show "${dev}a" | grep -o 'gso_max_segs [0-9]*\|tso_max_segs [0-9]*' | tr '\n' ' ')"
+}
+
 tl_ns() { # NS CMD...: run in the namespace
 	local ns=$1
 	shift

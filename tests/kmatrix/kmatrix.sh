@@ -20,7 +20,8 @@
 #     `make test` runs, so the BPF object is the same one (the CO-RE proof) -
 #     the tools the scenarios use (bash, ip, nft, nstat, ss, coreutils, ...),
 #     each with the shared libraries and loader `ldd` names, the kernel
-#     modules the scenarios need for each kernel (nf_tables, tcp_diag, veth
+#     modules the scenarios need for each kernel (nf_tables, nft_numgen,
+#     tcp_diag, veth
 #     and what they depend on), tests/integration and tests/kmatrix/init.
 #  3. Boots each kernel under qemu with TCG, one thread (KVM dies on these kernels with
 #     "emulation failure" and qemu then pauses instead of exiting), with a
@@ -68,7 +69,7 @@ idle_tmo=${KMATRIX_IDLE:-600}
 # of a static key while the other vCPU ran the old code: MTTCG and
 # cross-modifying code). Two vCPUs stay, for per-CPU maps and softirqs.
 accel=${KMATRIX_ACCEL:-tcg,thread=single}
-modules_wanted="nf_tables tcp_diag veth"
+modules_wanted="nf_tables nft_numgen tcp_diag veth"
 tools="bash ip nft nstat ss sysctl bpftool timeout awk sed grep date sort comm head tail cat
 	mkdir rm sleep id basename dirname tee wc tr cut env seq uname ls cp mv ln chmod
 	touch stat readlink mktemp xargs uniq tmux pgrep dd mkfifo chown"

@@ -879,16 +879,19 @@ static void test_retransmit_kinds_and_fin_hook(void **state)
 	conntab_apply(t, &r);
 	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 3010 * MS);
 	r.kind = TL_RT_DATA;
+	conntab_apply(t, &r); /* segs 0 (an older record): one segment */
+	r.segs = 44;          /* a GSO skb: 44 segments, as TcpRetransSegs counts */
 	conntab_apply(t, &r);
 	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 3010 * MS, 3020 * MS);
 	f.ts_ns = 3020 * MS;
 	conntab_apply(t, &f); /* hook tier: the FIN comes as its own record */
 	r.kind = TL_RT_FIN;
+	r.segs = 3; /* the FIN rode on the last of 3 segments: 1 FIN, 2 data */
 	conntab_apply(t, &r);
 	conntab_flush(t, 4000 * MS);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.out[0].syn_retrans, 2);
-	assert_int_equal(b.out[0].data_retrans, 1);
+	assert_int_equal(b.out[0].data_retrans, 1 + 44 + 2);
 	assert_int_equal(b.out[0].fin_retrans, 1);
 	assert_int_equal(b.out[0].fin_sent, 1);
 	assert_int_equal(b.out[0].state_ns[TL_SYN_SENT], 3000 * MS);
