@@ -21,8 +21,8 @@
 #     the tools the scenarios use (bash, ip, nft, nstat, ss, coreutils, ...),
 #     each with the shared libraries and loader `ldd` names, the kernel
 #     modules the scenarios need for each kernel (nf_tables, nft_numgen,
-#     tcp_diag, veth
-#     and what they depend on), tests/integration and tests/kmatrix/init.
+#     tcp_diag, veth and what they depend on), tests/integration and
+#     tests/kmatrix/init.
 #  3. Boots each kernel under qemu with TCG, one thread (KVM dies on these kernels with
 #     "emulation failure" and qemu then pauses instead of exiting), with a
 #     hard timeout and a watchdog on the serial log (panic, KVM error, no
