@@ -329,4 +329,15 @@ static __always_inline void emit_untracked(__u8 type, __u8 kind, __u8 state, __u
 	rec_submit(e);
 }
 
+/* A record about a timewait or request sock: its tuple and namespace read
+ * from the sock_common at its head. */
+static __always_inline void emit_minisock(const struct sock_common *c, __u64 addr, __u8 type,
+					  __u8 kind, __u8 sub, __u8 flags)
+{
+	struct tl_tuple t = {};
+
+	tuple_from_common(c, &t);
+	emit_untracked(type, kind, sub, flags, addr, BPF_CORE_READ(c, skc_net.net, ns.inum), &t);
+}
+
 #endif /* TCPLIFE_COMMON_BPF_H */

@@ -27,20 +27,11 @@
  */
 #include "common.bpf.h"
 
-static __always_inline void minisock_record(const struct sock_common *c, __u64 addr, __u8 type,
-					    __u8 kind, __u8 sub, __u8 flags)
-{
-	struct tl_tuple t = {};
-
-	tuple_from_common(c, &t);
-	emit_untracked(type, kind, sub, flags, addr, BPF_CORE_READ(c, skc_net.net, ns.inum), &t);
-}
-
 static __always_inline void tw_schedule(const struct inet_timewait_sock *tw, bool rearm)
 {
 	__u8 sub = BPF_CORE_READ(tw, tw_substate);
 
-	minisock_record(&tw->__tw_common, (__u64)tw, TL_REC_TW, rearm ? TL_TW_RESCHED : TL_TW_BEGIN,
+	emit_minisock(&tw->__tw_common, (__u64)tw, TL_REC_TW, rearm ? TL_TW_RESCHED : TL_TW_BEGIN,
 			sub, 0);
 }
 
@@ -51,13 +42,13 @@ static __always_inline void tw_kill(const struct inet_timewait_sock *tw)
 	__u64 expires = BPF_CORE_READ(tw, tw_timer.expires);
 	__u8 sub = BPF_CORE_READ(tw, tw_substate);
 
-	minisock_record(&tw->__tw_common, (__u64)tw, TL_REC_TW, TL_TW_END, sub,
+	emit_minisock(&tw->__tw_common, (__u64)tw, TL_REC_TW, TL_TW_END, sub,
 			bpf_jiffies64() >= expires ? TL_F_EXPIRED : 0);
 }
 
 static __always_inline void req_event(const struct request_sock *req, __u8 kind)
 {
-	minisock_record(&req->__req_common, (__u64)req, TL_REC_REQ, kind, TL_SYN_RECV, 0);
+	emit_minisock(&req->__req_common, (__u64)req, TL_REC_REQ, kind, TL_SYN_RECV, 0);
 }
 
 SEC("fentry/__inet_twsk_schedule")

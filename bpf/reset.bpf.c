@@ -18,6 +18,23 @@ struct trace_event_raw_tcp_event_sk___tl {
 	const void *skaddr;
 } __attribute__((preserve_access_index));
 
+/* A reset sent by a timewait sock: tcp_v4_rcv()/tcp_v6_rcv() answer a
+ * segment the sock must refuse (data reaching an orphaned FIN_WAIT2, the
+ * peer writing after our close) with TCP_TW_RST, then deschedule the sock.
+ * It is no full socket, so not in `socks`: the loader joins it to its
+ * connection by 4-tuple and namespace, as it does the sock's listings. */
+static __always_inline void on_send_reset(const struct sock *sk)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TL_TIME_WAIT) {
+		const struct inet_timewait_sock *tw = (const void *)sk;
+
+		emit_minisock(&tw->__tw_common, (__u64)tw, TL_REC_RESET, TL_RST_TW_SENT,
+			      BPF_CORE_READ(tw, tw_substate), 0);
+		return;
+	}
+	emit_sk_record(sk, TL_REC_RESET, TL_RST_SENT, 0);
+}
+
 /* tp_btf first, for the reason retrans.bpf.c gives: a classic tracepoint
  * program is skipped while any kprobe or tracepoint program runs on that
  * CPU, a raw tracepoint only while it runs itself. The first argument is
@@ -26,7 +43,7 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tl_send_reset_btf, const struct sock *sk)
 {
 	if (sk)
-		emit_sk_record(sk, TL_REC_RESET, TL_RST_SENT, 0);
+		on_send_reset(sk);
 	return 0;
 }
 
@@ -50,7 +67,7 @@ int tl_send_reset(void *ctx)
 	else
 		skaddr = BPF_CORE_READ((struct trace_event_raw_tcp_event_sk_skb___old *)ctx, skaddr);
 	if (skaddr)
-		emit_sk_record((const struct sock *)skaddr, TL_REC_RESET, TL_RST_SENT, 0);
+		on_send_reset((const struct sock *)skaddr);
 	return 0;
 }
 

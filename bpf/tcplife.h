@@ -62,7 +62,11 @@ enum tl_tw_kind { TL_TW_BEGIN = 0, TL_TW_RESCHED = 1, TL_TW_END = 2 };
 enum tl_req_kind { TL_REQ_BEGIN = 0, TL_REQ_END = 1 };
 
 enum tl_retrans_kind { TL_RT_SYN = 0, TL_RT_FIN = 1, TL_RT_DATA = 2 };
-enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1 };
+/* TW_SENT: sent by a timewait sock (TIME_WAIT, or an orphaned FIN_WAIT2: the
+ * substate is in oldstate), which the kernel then deschedules; the record
+ * names it by tuple and netns. (A reset a timewait sock receives has no
+ * tracepoint: tcp_receive_reset fires for full sockets only.) */
+enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1, TL_RST_TW_SENT = 2 };
 /* HOLDER: the process now named owner, or one more process holding the fd. */
 enum tl_holder_kind { TL_HOLDER_OWNER = 0, TL_HOLDER_OTHER = 1 };
 

@@ -546,6 +546,10 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		ct_apply_req(t, e);
 		return;
 	}
+	if (e->type == TL_REC_RESET && e->kind == TL_RST_TW_SENT) {
+		ct_apply_tw_reset(t, e);
+		return;
+	}
 	en = lookup(t, e);
 	if (!en)
 		return;

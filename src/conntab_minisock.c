@@ -204,6 +204,33 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 	tw_hook_end(t, w, e->ts_ns, e->flags & TL_F_EXPIRED);
 }
 
+/* A timewait sock sent a reset (TL_RST_TW_SENT): the peer's data or FIN
+ * reached an orphaned FIN_WAIT2 or a TIME_WAIT that must refuse it, and
+ * tcp_v4_rcv()/tcp_v6_rcv() deschedule the sock right after (TCP_TW_RST).
+ * Its connection ends here, exactly, whatever a listing guessed since. A
+ * sock we follow no connection for (filtered, or born before the tool)
+ * is not ours to count. */
+void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct entry *w;
+
+	ct_make_key(&e->tuple, false, &k);
+	w = hmap_get(&t->tw, &k);
+	if (!w || w->c.closed || (e->netns && w->c.netns && e->netns != w->c.netns))
+		return;
+	if (!w->tw_listed)
+		ct_tw_confirm(t, w);
+	if (w->tw_killed_ns) { /* a listing saw it gone; this says how */
+		w->tw_killed_ns = w->tw_gone_ns = 0;
+		w->tw_gone_twice = false;
+		t->tw_killed_n--;
+	}
+	w->c.rst_sent++;
+	ct_notify(t, TR_RESET, TL_RST_SENT, e->ts_ns, &w->c, w->c.state, w->c.state, 0, false);
+	tw_end(t, w, CAUSE_RST_SENT, e->ts_ns);
+}
+
 /* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
 void ct_apply_req(struct conntab *t, const struct tl_event *e)
 {

@@ -115,6 +115,7 @@ void ct_tw_confirm(struct conntab *t, struct entry *en);
 void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts);
 void ct_apply_tw(struct conntab *t, const struct tl_event *e);
 void ct_apply_req(struct conntab *t, const struct tl_event *e);
+void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e);
 void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts, bool active);
 uint64_t ct_request_start(const struct tl_event *e, const struct pending_synack *p, bool *inferred);
 void ct_set_request_start(struct conn *c, uint64_t syn, bool inferred);

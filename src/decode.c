@@ -12,7 +12,9 @@ static int check_kind(const struct tl_event *e)
 	case TL_REC_RETRANS:
 		return e->kind <= TL_RT_DATA ? 0 : -EINVAL;
 	case TL_REC_RESET:
-		return e->kind <= TL_RST_RECV ? 0 : -EINVAL;
+		return e->kind <= TL_RST_RECV ||
+		       (e->kind == TL_RST_TW_SENT &&
+			(e->oldstate == TL_FIN_WAIT2 || e->oldstate == TL_TIME_WAIT)) ? 0 : -EINVAL;
 	case TL_REC_TW:
 		return e->kind <= TL_TW_END &&
 		       (e->newstate == TL_FIN_WAIT2 || e->newstate == TL_TIME_WAIT) ? 0 : -EINVAL;

@@ -350,6 +350,43 @@ static void test_tw_killed(void **state)
 	conntab_free(t);
 }
 
+/* The peer wrote into the orphaned FIN_WAIT2: its timewait sock sent a
+ * reset and was descheduled. The record names the sock by tuple and
+ * namespace; the connection ends exactly then, even after a listing had
+ * found the sock gone and guessed a kill. A timewait sock of another
+ * namespace, or of no connection we follow, changes nothing. */
+static void test_tw_reset_sent(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, false);
+	struct listed l = { c, TL_FIN_WAIT2, 59800 };
+	struct tl_event r = rec(TL_REC_RESET, KSK(0x7e), 0, 0, 40000, 443);
+
+	(void)state;
+	r.kind = TL_RST_TW_SENT;
+	r.oldstate = r.newstate = TL_FIN_WAIT2;
+	r.netns = NS + 1;
+	r.ts_ns = 700 * MS;
+	listing(t, 300 * MS, &l, 1, 0);
+	conntab_apply(t, &r); /* another namespace's sock */
+	r.tuple.sport = 40001;
+	r.netns = NS;
+	conntab_apply(t, &r); /* another 4-tuple */
+	listing(t, 1300 * MS, NULL, 0, 0); /* gone: a kill, so far */
+	assert_int_equal(b.n, 0);
+	r.tuple.sport = 40000;
+	conntab_apply(t, &r);
+	conntab_tick(t, 10000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_RST_SENT);
+	assert_int_equal(b.out[0].rst_sent, 1);
+	assert_int_equal(b.out[0].end_ns, 700 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 700 * MS - 21 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 0);
+	conntab_free(t);
+}
+
 /* The namespace cannot be listed: the old inference, durations after the
  * hand-over unmeasured, counted in the summary. */
 static void test_tw_unreachable(void **state)
@@ -1200,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_seed_and_adoption),
 		cmocka_unit_test(test_comm_and_cgroup_filters),
 		cmocka_unit_test(test_close_wait_due),
+		cmocka_unit_test(test_tw_reset_sent),
 	};
 
 	return cmocka_run_group_tests_name("conntab", tests, NULL, NULL);

@@ -40,6 +40,11 @@ static void test_accepts_valid(void **state)
 	e.type = TL_REC_REQ;
 	e.kind = TL_REQ_BEGIN;
 	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
+	e = good();
+	e.type = TL_REC_RESET;
+	e.kind = TL_RST_TW_SENT;
+	e.oldstate = e.newstate = TL_FIN_WAIT2;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
 }
 
 static void test_rejects_bad_size(void **state)
@@ -77,6 +82,8 @@ static void test_rejects_out_of_range(void **state)
 	e = good();
 	e.type = TL_REC_RESET;
 	e.kind = 7;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e.kind = TL_RST_TW_SENT; /* a timewait sock is FIN_WAIT2 or TIME_WAIT */
 	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
 	e = good();
 	e.type = TL_REC_TW;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# A reset sent by a timewait sock. The client sends and closes; its socket
+# passes to a timewait sock in FIN_WAIT2 (orphaned). The server reads the
+# EOF and then writes: the data reaches the timewait sock, which answers
+# with a reset (TCP_TW_RST) and is descheduled at once. The reset comes
+# from no full socket, so it is joined to the client's connection by
+# 4-tuple and namespace:
+#   - client row: rst_sent 1 = the namespace's TcpOutRsts delta,
+#     close_cause rst_sent, FIN_WAIT2 ended at the reset (between the
+#     test's go and the server's close, never a listing's estimate);
+#   - server row: rst_recv 1, close_cause rst_recv (the reset reaches it
+#     in CLOSE_WAIT or, had it closed first, in LAST_ACK).
+source "$(dirname "$0")/lib.sh"
+tl_require
+
+tl_netns_new NS
+tl_ports SP CP
+CSV=$TL_WORK/trace.csv
+
+tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --go-file "$TL_GO" --send 100 --allow-reset
+tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
+tl_expect_exit cli 10
+tl_wait_for 30 "ss lists the client's FIN_WAIT2 timewait sock" \
+	eval '[[ $(tl_tw_listed "$NS" "$CP" "$SP") == "FIN-WAIT-2 timer:(timewait,"* ]]'
+echo "ss before the server writes: $(tl_tw_listed "$NS" "$CP" "$SP")"
+o0=$(tl_nstat "$NS" TcpOutRsts)
+t_go=$(tl_now)
+tl_go
+tl_expect_exit srv 30
+tl_wait_for 30 "the client's timewait sock gone" eval '[[ -z $(tl_tw_listed "$NS" "$CP" "$SP") ]]'
+t_gone=$(tl_now)
+o1=$(tl_nstat "$NS" TcpOutRsts)
+tl_settle "$NS"
+tl_tracer_stop tr
+
+tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+echo "TcpOutRsts delta $((o1 - o0))"
+
+c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
+s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
+assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
+assert_eq "$(c rst_sent)" 1 "client rst_sent"
+assert_eq "$(c rst_sent)" $((o1 - o0)) "client rst_sent == TcpOutRsts delta"
+assert_eq "$(c close_cause)" rst_sent "client close_cause"
+assert_eq "$(c closed)" true "client closed"
+assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>CLOSE$' "client path (no TIME_WAIT)"
+assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
+# The client's FIN_WAIT1 began in its close() and its FIN_WAIT2 ended at
+# the reset, which came after the go and before ss no longer listed the
+# timewait sock. A listing's estimate (the old way) lands up to half a
+# second off.
+kv() { tl_kv "$TL_WORK/$1.out" close "$2"; }
+closing=$(awk -v a="$(c fin_wait1_ms)" -v b="$(c fin_wait2_ms)" 'BEGIN { printf "%.3f", a + b }')
+assert_between "$closing" "$(tl_ms "$(kv cli t)" "$t_go")" "$(tl_ms "$(kv cli tcall)" "$t_gone")" \
+	"client fin_wait1_ms + fin_wait2_ms: close() to the reset"
+assert_eq "$(s rst_recv)" 1 "server rst_recv"
+assert_eq "$(s close_cause)" rst_recv "server close_cause"
+assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
+
+tl_finish
