@@ -620,6 +620,37 @@ uint64_t conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 	return tw_overflows;
 }
 
+/* The requests of a namespace no listing will see again: on their timer's
+ * schedule alone. */
+static void requests_unlisted(struct conntab *t, uint32_t netns)
+{
+	size_t b;
+	struct hmap_node *n;
+
+	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
+		if (((struct pending_synack *)n->value)->netns == netns)
+			((struct pending_synack *)n->value)->netns = 0;
+}
+
+void conntab_watch_gone(struct conntab *t, uint32_t netns, uint64_t now_ns)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	hmap_for_each_safe(&t->tw, n, next, b) {
+		struct entry *w = n->value;
+
+		/* One a listing already missed went before the namespace did:
+		 * ct_tw_settle_killed() decides it. */
+		if (w->c.netns != netns || w->c.closed || w->tw_killed_ns)
+			continue;
+		if (!w->tw_listed)
+			ct_tw_confirm(t, w);
+		tw_end(t, w, CAUSE_NETNS_GONE, now_ns);
+	}
+	requests_unlisted(t, netns);
+}
+
 void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns)
 {
 	size_t b;
@@ -631,7 +662,5 @@ void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_n
 		if (w->c.netns == netns)
 			tw_give_up(t, w, now_ns);
 	}
-	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
-		if (((struct pending_synack *)n->value)->netns == netns)
-			((struct pending_synack *)n->value)->netns = 0; /* schedule alone */
+	requests_unlisted(t, netns);
 }

@@ -370,6 +370,45 @@ static void test_tw_unreachable(void **state)
 	conntab_free(t);
 }
 
+/* The namespace was deleted: the kernel purged the timewait sock when the
+ * loader, its last holder, let go of it. TIME_WAIT ran till then, measured,
+ * listed or not; nothing is unconfirmed. */
+static void test_tw_netns_gone(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+	struct listed l = { c, TL_TIME_WAIT, 59800 };
+	struct summary sum = {};
+
+	(void)state;
+	listing(t, 300 * MS, &l, 1, 0);
+	conntab_watch_gone(t, NS + 1, 5000 * MS); /* another namespace's */
+	conntab_tick(t, 5000 * MS);
+	assert_int_equal(b.n, 0);
+	conntab_watch_gone(t, NS, 5000 * MS);
+	conntab_tick(t, 6000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_NETNS_GONE);
+	assert_int_equal(b.out[0].state, TL_CLOSE);
+	assert_int_equal(b.out[0].end_ns, 5000 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 4900 * MS);
+	assert_false(b.out[0].unmeasured & (1u << TL_TIME_WAIT));
+	assert_true(b.out[0].inferred);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.tw_unconfirmed, 0);
+	conntab_free(t);
+
+	/* Deleted before its first listing: the hand-over said TIME_WAIT. */
+	t = fin_wait2_handover(&b, &c, true);
+	conntab_watch_gone(t, NS, 900 * MS);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_NETNS_GONE);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 800 * MS);
+	conntab_free(t);
+}
+
 /* A request whose final ACK never came (tcp_synack_retries=1): one SYN-ACK
  * retransmit 1 s after the SYN, dropped when the timer fires 2 s later. */
 static void test_half_open(void **state)
@@ -1173,6 +1212,7 @@ int main(void)
 		cmocka_unit_test(test_tw_overflow_carried),
 		cmocka_unit_test(test_tw_reuse),
 		cmocka_unit_test(test_tw_killed),
+		cmocka_unit_test(test_tw_netns_gone),
 		cmocka_unit_test(test_tw_unreachable),
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_request_syn_recv),
