@@ -79,10 +79,13 @@ static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts, uin
  * hashes the timewait sock before tcp_done() reports the CLOSE, and another
  * CPU's connect() can reuse it in between, its records overtaking ours (seen
  * under TCG: two reuses TcpExtTWRecycled counted were read as kills). */
-/* Hooked: inet_twsk_kill() at `ts`, by its timer or early. */
-static void tw_hook_end(struct conntab *t, struct entry *w, uint64_t ts, bool expired)
+/* Hooked: inet_twsk_kill() at `ts`, by its timer, its namespace's
+ * teardown, or early. */
+static void tw_hook_end(struct conntab *t, struct entry *w, uint64_t ts, bool expired, bool gone)
 {
-	if (expired)
+	if (gone)
+		tw_end(t, w, CAUSE_NETNS_GONE, ts);
+	else if (expired)
 		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, ts);
 	else
 		tw_kill_pending(t, w, ts, 0);
@@ -130,7 +133,7 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 		ct_tw_confirm(t, en);
 		/* Ended before this CLOSE was read: as its TW_END would have. */
 		if (note->end_ns)
-			tw_hook_end(t, en, note->end_ns, note->end_expired);
+			tw_hook_end(t, en, note->end_ns, note->end_expired, note->end_gone);
 		free(note);
 		if (!en->c.closed)
 			tw_reborn(t, en, ts);
@@ -185,9 +188,10 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 			return;
 		if (e->kind == TL_TW_RESCHED && n->sub == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT)
 			n->sub = TL_TIME_WAIT;
-		else if (e->kind == TL_TW_END && !n->end_ns) {
+		else if (e->kind >= TL_TW_END && !n->end_ns) {
 			n->end_ns = e->ts_ns;
 			n->end_expired = e->flags & TL_F_EXPIRED;
+			n->end_gone = e->kind == TL_TW_GONE;
 		}
 		return;
 	}
@@ -201,7 +205,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 		}
 		return;
 	}
-	tw_hook_end(t, w, e->ts_ns, e->flags & TL_F_EXPIRED);
+	tw_hook_end(t, w, e->ts_ns, e->flags & TL_F_EXPIRED, e->kind == TL_TW_GONE);
 }
 
 /* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */

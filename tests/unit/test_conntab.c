@@ -745,6 +745,37 @@ static void test_tw_hooked_reuse(void **state)
 	conntab_free(t);
 }
 
+/* Hooked: inet_twsk_purge() killed the sock as its namespace was torn down
+ * (TL_TW_GONE): netns_gone at once, exact; also when the end came before
+ * the CLOSE was read (a note). */
+static void test_tw_hooked_netns_gone(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t;
+	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
+
+	(void)state;
+	c.netns = NS;
+	c.flags |= TL_F_PEER_FIN;
+	for (int early = 0; early < 2; early++) {
+		t = mk_hooked(&b);
+		up_to_fin_wait2(t, c);
+		tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
+		if (early)
+			tw_rec(t, &c, TL_TW_GONE, TL_TIME_WAIT, 0, 150 * MS);
+		st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+		if (!early)
+			tw_rec(t, &c, TL_TW_GONE, TL_TIME_WAIT, 0, 2500 * MS);
+		conntab_tick(t, 2600 * MS);
+		assert_int_equal(b.n, 1);
+		assert_int_equal(b.out[0].cause, CAUSE_NETNS_GONE);
+		assert_int_equal(b.out[0].end_ns, early ? 150 * MS : 2500 * MS);
+		assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], early ? 50 * MS : 2400 * MS);
+		assert_false(b.out[0].inferred);
+		conntab_free(t);
+	}
+}
+
 /* tcp_time_wait() hashes the timewait sock before the CLOSE is reported;
  * another CPU's connect() can reuse it in between, and its records can
  * overtake that CLOSE. The old life still ends tw_reuse, on both tiers. */
@@ -1213,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(test_tw_reuse),
 		cmocka_unit_test(test_tw_killed),
 		cmocka_unit_test(test_tw_netns_gone),
+		cmocka_unit_test(test_tw_hooked_netns_gone),
 		cmocka_unit_test(test_tw_unreachable),
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_request_syn_recv),
