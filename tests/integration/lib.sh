@@ -44,6 +44,10 @@
 #   tl_require [EXTRA...]       root, tracer, peer, tools (skip/fail)
 #   tl_ports VAR...             distinct random ports 20000..31999
 #   tl_netns_new VAR            namespace with lo up; removed at exit
+#   tl_netns_del NS             delete it now (ip netns del), unregistered
+#   tl_diag_socks NS PID        PID's sock_diag sockets made in NS (inodes)
+#   tl_holds_any PID INODE...   PID still holds one of those sockets
+#   tl_fd_links PID             readlink of each of PID's fds
 #   tl_ns NS CMD... / tl_sysctl NS key=value...
 #   tl_nft_drop NS VAR EXPR...  "EXPR counter drop" at INPUT (TL_NFT_CHAIN=output:
 #                               at OUTPUT); handle -> VAR
@@ -220,6 +224,33 @@ tl_netns_new() { # VAR: create a namespace with lo up, store its name in VAR
 	ip -n "$ns" link set lo up || tl_die "lo up in $ns"
 	printf -v "$1" %s "$ns"
 	tl_log "netns $ns created"
+}
+
+tl_netns_del() { # NS: delete a namespace tl_netns_new made (no longer removed at exit)
+	local i
+	ip netns del "$1" || tl_die "ip netns del $1"
+	for i in "${!TL_NETNS[@]}"; do
+		[[ ${TL_NETNS[$i]} == "$1" ]] && unset 'TL_NETNS[i]'
+	done
+	tl_log "netns $1 deleted"
+}
+
+tl_fd_links() { # PID: where each of PID's fds leads (socket:[INO], a path ...), one find
+	find /proc/"$1"/fd -mindepth 1 -printf '%l\n' 2>/dev/null
+}
+
+tl_diag_socks() { # NS PID: inodes of PID's NETLINK_SOCK_DIAG sockets made in NS
+	# (the namespace's /proc/net/netlink lists its netlink sockets: protocol 4)
+	local inos
+	inos=$(ip netns exec "$1" awk 'NR > 1 && $2 == 4 { print "socket:[" $10 "]" }' /proc/net/netlink)
+	[[ -n $inos ]] || return 0
+	tl_fd_links "$2" | grep -Fx -- "$inos" | sed 's/^socket:\[\(.*\)\]$/\1/'
+}
+
+tl_holds_any() { # PID INODE...: PID holds a socket of one of those inodes
+	local pid=$1
+	shift
+	tl_fd_links "$pid" | grep -Fxq -- "$(printf 'socket:[%s]\n' "$@")"
 }
 
 tl_ns() { # NS CMD...: run in the namespace
