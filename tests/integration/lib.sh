@@ -235,8 +235,10 @@ tl_netns_del() { # NS: delete a namespace tl_netns_new made (no longer removed a
 	tl_log "netns $1 deleted"
 }
 
-tl_fd_links() { # PID: where each of PID's fds leads (socket:[INO], a path ...), one find
-	find /proc/"$1"/fd -mindepth 1 -printf '%l\n' 2>/dev/null
+tl_fd_links() { # PID: where each of PID's fds leads (socket:[INO], a path ...)
+	# ls, not a readlink per fd (a tracer holds hundreds) nor find -printf
+	# (the kernel matrix's VMs have busybox's find)
+	ls -l /proc/"$1"/fd 2>/dev/null | sed -n 's/.* -> //p'
 }
 
 tl_diag_socks() { # NS PID: inodes of PID's NETLINK_SOCK_DIAG sockets made in NS
