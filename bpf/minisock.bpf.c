@@ -35,15 +35,37 @@ static __always_inline void tw_schedule(const struct inet_timewait_sock *tw, boo
 			sub, 0);
 }
 
-/* Expired: the timer's time had come (tw_timer_handler); else something
- * descheduled it first. */
+/* The namespace's reference count: ns_common.count until 6.17, __ns_ref
+ * since 6.18 (the namespace reference rework). */
+struct ns_common___old {
+	refcount_t count;
+} __attribute__((preserve_access_index));
+
+/* The namespace is being torn down: inet_twsk_purge() kills the timewait
+ * socks of a namespace with no reference left, the kernel's own test
+ * (refcount_read(&net->ns.count) on 6.1, check_net() since). */
+static __always_inline bool net_dying(const struct net *net)
+{
+	int refs;
+
+	if (bpf_core_field_exists(struct ns_common___old, count))
+		refs = BPF_CORE_READ((const struct ns_common___old *)&net->ns, count.refs.counter);
+	else
+		refs = BPF_CORE_READ(net, ns.__ns_ref.refs.counter);
+	return refs == 0;
+}
+
+/* Expired: the timer's time had come (tw_timer_handler); else its
+ * namespace went (GONE), or something descheduled it first. */
 static __always_inline void tw_kill(const struct inet_timewait_sock *tw)
 {
 	__u64 expires = BPF_CORE_READ(tw, tw_timer.expires);
 	__u8 sub = BPF_CORE_READ(tw, tw_substate);
+	bool expired = bpf_jiffies64() >= expires;
+	__u8 kind = !expired && net_dying(BPF_CORE_READ(tw, __tw_common.skc_net.net)) ? TL_TW_GONE
+										     : TL_TW_END;
 
-	emit_minisock(&tw->__tw_common, (__u64)tw, TL_REC_TW, TL_TW_END, sub,
-			bpf_jiffies64() >= expires ? TL_F_EXPIRED : 0);
+	emit_minisock(&tw->__tw_common, (__u64)tw, TL_REC_TW, kind, sub, expired ? TL_F_EXPIRED : 0);
 }
 
 static __always_inline void req_event(const struct request_sock *req, __u8 kind)

@@ -56,8 +56,10 @@ enum tl_rec_type {
 };
 
 /* TL_REC_TW kinds (fentry/kprobe tiers: __inet_twsk_schedule, inet_twsk_kill).
- * newstate is the substate, FIN_WAIT2 or TIME_WAIT. */
-enum tl_tw_kind { TL_TW_BEGIN = 0, TL_TW_RESCHED = 1, TL_TW_END = 2 };
+ * newstate is the substate, FIN_WAIT2 or TIME_WAIT. GONE: ended early by
+ * its namespace's teardown (inet_twsk_purge(): the namespace has no
+ * reference left), an END of its own kind as the flags byte is full. */
+enum tl_tw_kind { TL_TW_BEGIN = 0, TL_TW_RESCHED = 1, TL_TW_END = 2, TL_TW_GONE = 3 };
 /* TL_REC_REQ kinds (inet_csk_reqsk_queue_hash_add, inet_csk_reqsk_queue_drop). */
 enum tl_req_kind { TL_REQ_BEGIN = 0, TL_REQ_END = 1 };
 

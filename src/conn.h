@@ -27,6 +27,7 @@ enum close_cause {
 	CAUSE_TW_OVERFLOW, /* the kernel skipped TIME_WAIT: tcp_max_tw_buckets was full */
 	CAUSE_TW_KILLED,   /* the timewait sock went before its timer (an RST from the peer) */
 	CAUSE_SYNACK_TIMEOUT, /* half-open: the request's SYN-ACKs were never acknowledged */
+	CAUSE_NETNS_GONE,  /* the timewait sock went with its network namespace */
 	CAUSE_MAX,
 };
 

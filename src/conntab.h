@@ -82,6 +82,11 @@ void conntab_watch_begin(struct conntab *t, uint32_t netns, uint64_t start_ns);
 void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state,
 			bool timewait, uint32_t expires_ms);
 uint64_t conntab_watch_done(struct conntab *t, uint64_t tw_overflows);
+/* The namespace is deleted (nothing but the caller named it, and the caller
+ * let go of it at `now_ns`): the kernel purges its timewait socks as it
+ * tears it down, which ends them, netns_gone. Its requests are settled on
+ * their timer's schedule. */
+void conntab_watch_gone(struct conntab *t, uint32_t netns, uint64_t now_ns);
 /* The namespace cannot be listed: settle its socks on inference alone. */
 void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns);
 

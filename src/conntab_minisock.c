@@ -79,10 +79,13 @@ static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts, uin
  * hashes the timewait sock before tcp_done() reports the CLOSE, and another
  * CPU's connect() can reuse it in between, its records overtaking ours (seen
  * under TCG: two reuses TcpExtTWRecycled counted were read as kills). */
-/* Hooked: inet_twsk_kill() at `ts`, by its timer or early. */
-static void tw_hook_end(struct conntab *t, struct entry *w, uint64_t ts, bool expired)
+/* Hooked: inet_twsk_kill() at `ts`, by its timer, its namespace's
+ * teardown, or early. */
+static void tw_hook_end(struct conntab *t, struct entry *w, uint64_t ts, bool expired, bool gone)
 {
-	if (expired)
+	if (gone)
+		tw_end(t, w, CAUSE_NETNS_GONE, ts);
+	else if (expired)
 		tw_end(t, w, w->c.state == TL_FIN_WAIT2 ? CAUSE_FIN_WAIT2_TIMEOUT : CAUSE_FIN, ts);
 	else
 		tw_kill_pending(t, w, ts, 0);
@@ -130,7 +133,7 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 		ct_tw_confirm(t, en);
 		/* Ended before this CLOSE was read: as its TW_END would have. */
 		if (note->end_ns)
-			tw_hook_end(t, en, note->end_ns, note->end_expired);
+			tw_hook_end(t, en, note->end_ns, note->end_expired, note->end_gone);
 		free(note);
 		if (!en->c.closed)
 			tw_reborn(t, en, ts);
@@ -185,9 +188,10 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 			return;
 		if (e->kind == TL_TW_RESCHED && n->sub == TL_FIN_WAIT2 && e->newstate == TL_TIME_WAIT)
 			n->sub = TL_TIME_WAIT;
-		else if (e->kind == TL_TW_END && !n->end_ns) {
+		else if (e->kind >= TL_TW_END && !n->end_ns) {
 			n->end_ns = e->ts_ns;
 			n->end_expired = e->flags & TL_F_EXPIRED;
+			n->end_gone = e->kind == TL_TW_GONE;
 		}
 		return;
 	}
@@ -201,7 +205,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 		}
 		return;
 	}
-	tw_hook_end(t, w, e->ts_ns, e->flags & TL_F_EXPIRED);
+	tw_hook_end(t, w, e->ts_ns, e->flags & TL_F_EXPIRED, e->kind == TL_TW_GONE);
 }
 
 /* A timewait sock sent a reset (TL_RST_TW_SENT): the peer's data or FIN
@@ -647,6 +651,37 @@ uint64_t conntab_watch_done(struct conntab *t, uint64_t tw_overflows)
 	return tw_overflows;
 }
 
+/* The requests of a namespace no listing will see again: on their timer's
+ * schedule alone. */
+static void requests_unlisted(struct conntab *t, uint32_t netns)
+{
+	size_t b;
+	struct hmap_node *n;
+
+	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
+		if (((struct pending_synack *)n->value)->netns == netns)
+			((struct pending_synack *)n->value)->netns = 0;
+}
+
+void conntab_watch_gone(struct conntab *t, uint32_t netns, uint64_t now_ns)
+{
+	size_t b;
+	struct hmap_node *n, *next;
+
+	hmap_for_each_safe(&t->tw, n, next, b) {
+		struct entry *w = n->value;
+
+		/* One a listing already missed went before the namespace did:
+		 * ct_tw_settle_killed() decides it. */
+		if (w->c.netns != netns || w->c.closed || w->tw_killed_ns)
+			continue;
+		if (!w->tw_listed)
+			ct_tw_confirm(t, w);
+		tw_end(t, w, CAUSE_NETNS_GONE, now_ns);
+	}
+	requests_unlisted(t, netns);
+}
+
 void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_ns)
 {
 	size_t b;
@@ -658,7 +693,5 @@ void conntab_watch_unreachable(struct conntab *t, uint32_t netns, uint64_t now_n
 		if (w->c.netns == netns)
 			tw_give_up(t, w, now_ns);
 	}
-	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
-		if (((struct pending_synack *)n->value)->netns == netns)
-			((struct pending_synack *)n->value)->netns = 0; /* schedule alone */
+	requests_unlisted(t, netns);
 }

@@ -82,6 +82,7 @@ struct tw_note {
 	 * between tcp_time_wait()'s hashing and tcp_done()): */
 	uint64_t end_ns;           /* it ended (the peer's FIN, if first, is in sub) */
 	bool end_expired;
+	bool end_gone;             /* with its namespace (TL_TW_GONE) */
 };
 
 struct conntab {

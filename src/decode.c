@@ -16,7 +16,7 @@ static int check_kind(const struct tl_event *e)
 		       (e->kind == TL_RST_TW_SENT &&
 			(e->oldstate == TL_FIN_WAIT2 || e->oldstate == TL_TIME_WAIT)) ? 0 : -EINVAL;
 	case TL_REC_TW:
-		return e->kind <= TL_TW_END &&
+		return e->kind <= TL_TW_GONE &&
 		       (e->newstate == TL_FIN_WAIT2 || e->newstate == TL_TIME_WAIT) ? 0 : -EINVAL;
 	case TL_REC_REQ:
 		return e->kind <= TL_REQ_END ? 0 : -EINVAL;

@@ -33,6 +33,70 @@ uint64_t netns_id(int fd)
 	return fstat(fd, &st) ? 0 : (uint64_t)st.st_ino;
 }
 
+bool netns_names(const char *path, uint32_t inum)
+{
+	struct stat st;
+
+	return !stat(path, &st) && (uint32_t)st.st_ino == inum;
+}
+
+/* nsfs bind mounts: mountinfo's root field is "net:[INUM]" for them. A mount
+ * point with an escaped character (\040 ...) is passed over: stat() would
+ * not find it under its escaped name; a process in it may still name it. */
+static int find_mount(uint32_t inum, char *path, size_t size)
+{
+	char line[1024], root[64], mnt[512], want[32];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "net:[%u]", inum);
+	while (err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %63s %511s", root, mnt) != 2 || strcmp(root, want))
+			continue;
+		if (strlen(mnt) < size && netns_names(mnt, inum)) {
+			snprintf(path, size, "%s", mnt);
+			err = 0;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+static int find_process(uint32_t inum, char *path, size_t size)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	int err = -ENOENT;
+
+	if (!dir)
+		return -errno;
+	while (err && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, size, "/proc/%s/ns/net", d->d_name);
+		if (netns_names(path, inum))
+			err = 0;
+	}
+	closedir(dir);
+	return err;
+}
+
+int netns_find(uint32_t inum, char *path, size_t size)
+{
+	int err = find_mount(inum, path, size), perr;
+
+	if (!err)
+		return 0;
+	perr = find_process(inum, path, size);
+	/* Gone only if both looked everywhere: an unreadable mountinfo is no
+	 * proof that no bind mount holds it. */
+	if (!perr)
+		return 0;
+	return err == -ENOENT ? perr : err;
+}
+
 int netns_enter(int fd)
 {
 	return setns(fd, CLONE_NEWNET) ? -errno : 0;

@@ -8,6 +8,7 @@
 #ifndef TL_NETNS_H
 #define TL_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,13 @@ void netns_list_free(struct netns_list *l);
 int netns_open(uint32_t pid);
 /* The namespace's identity (its inode), 0 if unknown. */
 uint64_t netns_id(int fd);
+/* Whether `path` (a bind mount, /proc/PID/ns/net) names namespace `inum`. */
+bool netns_names(const char *path, uint32_t inum);
+/* A path naming namespace `inum` into `path`: a bind mount of it (`ip netns
+ * add`, found in /proc/self/mountinfo), else a process in it. 0, or -ENOENT
+ * when there is none: nothing but open fds and sockets keeps it alive (it is
+ * being torn down once the last goes). */
+int netns_find(uint32_t inum, char *path, size_t size);
 /* setns(fd, CLONE_NEWNET); 0 or -errno. */
 int netns_enter(int fd);
 /* fn(arg) inside namespace `fd`, then back to `home` (the caller's). Returns

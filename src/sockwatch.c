@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,6 +25,11 @@ struct nsh {
 	uint64_t carry;       /* overflows the last listing could not place */
 	uint64_t failed_ns;
 	bool used;            /* still waited on at this poll */
+	/* What names the namespace besides our own fds: a bind mount or a
+	 * process in it. Our netlink socket and netstat fd hold a reference
+	 * on it, and so would an nsfs fd: once nothing else names it, only
+	 * we keep it (and its timewait socks) alive. */
+	char witness[256];
 };
 
 struct sockwatch {
@@ -41,37 +45,6 @@ static uint32_t ns_inode(const char *path)
 	struct stat st;
 
 	return stat(path, &st) ? 0 : (uint32_t)st.st_ino;
-}
-
-/* A path to the namespace: `ip netns` names first, then any process in it. */
-static int open_netns(uint32_t inum)
-{
-	char path[300];
-	struct dirent *d;
-	DIR *dir;
-	int fd = -1;
-
-	if ((dir = opendir("/run/netns"))) {
-		while (fd < 0 && (d = readdir(dir))) {
-			snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
-			if (d->d_name[0] != '.' && ns_inode(path) == inum)
-				fd = open(path, O_RDONLY | O_CLOEXEC);
-		}
-		closedir(dir);
-	}
-	if (fd < 0 && (dir = opendir("/proc"))) {
-		while (fd < 0 && (d = readdir(dir))) {
-			if (d->d_name[0] < '1' || d->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
-			if (ns_inode(path) == inum)
-				fd = open(path, O_RDONLY | O_CLOEXEC);
-		}
-		closedir(dir);
-	}
-	if (fd < 0)
-		errno = ENOENT;
-	return fd;
 }
 
 /* TcpExt's TCPTimeWaitOverflow: the kernel counts each connection that
@@ -131,11 +104,18 @@ static int nsh_open(struct sockwatch *w, struct nsh *h)
 	h->carry = 0;
 	if (h->inum == w->self_inum)
 		return open_inside(h);
-	target = open_netns(h->inum);
+	err = netns_find(h->inum, h->witness, sizeof(h->witness));
+	if (err)
+		return err;
+	target = open(h->witness, O_RDONLY | O_CLOEXEC);
 	if (target < 0)
 		return -errno;
 	home = netns_open(0);
 	err = home < 0 ? home : netns_run(target, home, open_inside, h);
+	/* netns_run() says -ENOENT when setns() fails; but the namespace is
+	 * there (target holds it): not enterable, not gone. */
+	if (err == -ENOENT)
+		err = -EPERM;
 	close(target);
 	if (home >= 0)
 		close(home);
@@ -171,11 +151,34 @@ void sockwatch_free(struct sockwatch *w)
 	free(w);
 }
 
-static struct nsh *nsh_get(struct sockwatch *w, uint32_t inum, uint64_t now)
+/* Whether anything but us still names the namespace: the witness found at
+ * opening, else another (a process that joined it since). Not found: it is
+ * deleted, and our fds are all that keep it; let go of them, and the
+ * kernel tears it down, its timewait socks with it (inet_twsk_purge()). An
+ * fd or socket another process holds in it is not seen: then the namespace
+ * lives on unseen (see README, Limitations). */
+static bool nsh_named(struct sockwatch *w, struct nsh *h)
+{
+	int err;
+
+	if (h->inum == w->self_inum || netns_names(h->witness, h->inum))
+		return true;
+	err = netns_find(h->inum, h->witness, sizeof(h->witness));
+	if (err && err != -ENOENT)
+		log_debug("cannot tell whether network namespace %u is deleted: %s", h->inum,
+			  strerror(-err));
+	return err != -ENOENT;
+}
+
+/* The handle of namespace `inum`, opened if need be; NULL with *gone set if
+ * the namespace is deleted (nothing names it), else NULL if it cannot be
+ * listed now. */
+static struct nsh *nsh_get(struct sockwatch *w, uint32_t inum, uint64_t now, bool *gone)
 {
 	struct nsh *h = NULL;
 	int err;
 
+	*gone = false;
 	for (int i = 0; i < w->n; i++)
 		if (w->ns[i].inum == inum)
 			h = &w->ns[i];
@@ -188,11 +191,20 @@ static struct nsh *nsh_get(struct sockwatch *w, uint32_t inum, uint64_t now)
 		h->netstat_fd = -1;
 	}
 	h->used = true;
-	if (h->sd)
+	if (h->sd && nsh_named(w, h))
 		return h;
+	if (h->sd) {
+		nsh_close(h);
+		*gone = true;
+		return NULL;
+	}
 	if (h->failed_ns && now < h->failed_ns + RETRY_NS)
 		return NULL;
 	err = nsh_open(w, h);
+	if (err == -ENOENT) {
+		*gone = true;
+		return NULL;
+	}
 	if (err) {
 		log_debug("network namespace %u cannot be listed: %s", inum, strerror(-err));
 		nsh_close(h);
@@ -258,10 +270,13 @@ void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
 		w->ns[i].used = false;
 	n = conntab_watch_netns(ct, ids, MAX_NS);
 	for (size_t i = 0; i < n; i++) {
-		struct nsh *h = nsh_get(w, ids[i], now_ns);
+		bool gone;
+		struct nsh *h = nsh_get(w, ids[i], now_ns, &gone);
 
 		if (h)
 			list_ns(w, ct, h);
+		else if (gone)
+			conntab_watch_gone(ct, ids[i], now_ns);
 		else
 			conntab_watch_unreachable(ct, ids[i], now_ns);
 	}

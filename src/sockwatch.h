@@ -7,7 +7,9 @@
  * listing them with sock_diag in each network namespace conntab waits on,
  * about once a second. A namespace is entered with setns() only to open
  * its netlink socket and its /proc/net/netstat; both are closed as soon as
- * nothing waits there, so a deleted namespace is not kept alive.
+ * nothing waits there, or as soon as nothing but them names the namespace
+ * (deleted: they alone would keep it, and its timewait socks, alive; its
+ * timewait socks end netns_gone).
  */
 #include <stdint.h>
 #include "conntab.h"

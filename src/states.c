@@ -36,6 +36,7 @@ static const char *const cause_names[CAUSE_MAX] = {
 	[CAUSE_TW_OVERFLOW] = "tw_overflow",
 	[CAUSE_TW_KILLED] = "tw_killed",
 	[CAUSE_SYNACK_TIMEOUT] = "synack_timeout",
+	[CAUSE_NETNS_GONE] = "netns_gone",
 };
 
 static const char *const role_names[] = {

@@ -44,6 +44,10 @@
 #   tl_require [EXTRA...]       root, tracer, peer, tools (skip/fail)
 #   tl_ports VAR...             distinct random ports 20000..31999
 #   tl_netns_new VAR            namespace with lo up; removed at exit
+#   tl_netns_del NS             delete it now (ip netns del), unregistered
+#   tl_diag_socks NS PID        PID's sock_diag sockets made in NS (inodes)
+#   tl_holds_any PID INODE...   PID still holds one of those sockets
+#   tl_fd_links PID             readlink of each of PID's fds
 #   tl_ns NS CMD... / tl_sysctl NS key=value...
 #   tl_nft_drop NS VAR EXPR...  "EXPR counter drop" at INPUT (TL_NFT_CHAIN=output:
 #                               at OUTPUT); handle -> VAR
@@ -214,7 +218,9 @@ tl_ports() { # VAR... : distinct random ports
 # ---------------------------------------------------------------- netns
 
 tl_netns_new() { # VAR: create a namespace with lo up, store its name in VAR
-	local ns="tl-$TL_SHORT-$$-${#TL_NETNS[@]}"
+	# A sequence, not the array's length: tl_netns_del shortens that.
+	TL_NETNS_SEQ=$((${TL_NETNS_SEQ:-0} + 1))
+	local ns="tl-$TL_SHORT-$$-$TL_NETNS_SEQ"
 	ip netns add "$ns" || tl_die "ip netns add $ns"
 	TL_NETNS+=("$ns")
 	ip -n "$ns" link set lo up || tl_die "lo up in $ns"
@@ -225,13 +231,42 @@ tl_netns_new() { # VAR: create a namespace with lo up, store its name in VAR
 tl_veth() { # NS1 ADDR1 NS2 ADDR2: a veth pair between two of the test's
 	# namespaces, ADDRs in one /30; offloads as the kernel sets them (TSO and
 	# GSO on: a segment sent or retransmitted may be many on the wire)
-	local dev=tlv$$${#TL_NETNS[@]}
+	local dev=tlv$$-$TL_NETNS_SEQ
 	ip link add "${dev}a" netns "$1" type veth peer name "${dev}b" netns "$3" ||
 		tl_die "veth pair $1 <-> $3"
 	ip -n "$1" addr add "$2/30" dev "${dev}a" && ip -n "$1" link set "${dev}a" up &&
 		ip -n "$3" addr add "$4/30" dev "${dev}b" && ip -n "$3" link set "${dev}b" up ||
 		tl_die "veth addresses $2, $4"
 	tl_log "veth ${dev}a ($1, $2) <-> ${dev}b ($3, $4): $(ip -n "$1" -d link show "${dev}a" | grep -o 'gso_max_segs [0-9]*\|tso_max_segs [0-9]*' | tr '\n' ' ')"
+}
+
+tl_netns_del() { # NS: delete a namespace tl_netns_new made (no longer removed at exit)
+	local i
+	ip netns del "$1" || tl_die "ip netns del $1"
+	for i in "${!TL_NETNS[@]}"; do
+		[[ ${TL_NETNS[$i]} == "$1" ]] && unset 'TL_NETNS[i]'
+	done
+	tl_log "netns $1 deleted"
+}
+
+tl_fd_links() { # PID: where each of PID's fds leads (socket:[INO], a path ...)
+	# ls, not a readlink per fd (a tracer holds hundreds) nor find -printf
+	# (the kernel matrix's VMs have busybox's find)
+	ls -l /proc/"$1"/fd 2>/dev/null | sed -n 's/.* -> //p'
+}
+
+tl_diag_socks() { # NS PID: inodes of PID's NETLINK_SOCK_DIAG sockets made in NS
+	# (the namespace's /proc/net/netlink lists its netlink sockets: protocol 4)
+	local inos
+	inos=$(ip netns exec "$1" awk 'NR > 1 && $2 == 4 { print "socket:[" $10 "]" }' /proc/net/netlink)
+	[[ -n $inos ]] || return 0
+	tl_fd_links "$2" | grep -Fx -- "$inos" | sed 's/^socket:\[\(.*\)\]$/\1/'
+}
+
+tl_holds_any() { # PID INODE...: PID holds a socket of one of those inodes
+	local pid=$1
+	shift
+	tl_fd_links "$pid" | grep -Fxq -- "$(printf 'socket:[%s]\n' "$@")"
 }
 
 tl_ns() { # NS CMD...: run in the namespace

@@ -407,6 +407,45 @@ static void test_tw_unreachable(void **state)
 	conntab_free(t);
 }
 
+/* The namespace was deleted: the kernel purged the timewait sock when the
+ * loader, its last holder, let go of it. TIME_WAIT ran till then, measured,
+ * listed or not; nothing is unconfirmed. */
+static void test_tw_netns_gone(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+	struct listed l = { c, TL_TIME_WAIT, 59800 };
+	struct summary sum = {};
+
+	(void)state;
+	listing(t, 300 * MS, &l, 1, 0);
+	conntab_watch_gone(t, NS + 1, 5000 * MS); /* another namespace's */
+	conntab_tick(t, 5000 * MS);
+	assert_int_equal(b.n, 0);
+	conntab_watch_gone(t, NS, 5000 * MS);
+	conntab_tick(t, 6000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_NETNS_GONE);
+	assert_int_equal(b.out[0].state, TL_CLOSE);
+	assert_int_equal(b.out[0].end_ns, 5000 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 4900 * MS);
+	assert_false(b.out[0].unmeasured & (1u << TL_TIME_WAIT));
+	assert_true(b.out[0].inferred);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.tw_unconfirmed, 0);
+	conntab_free(t);
+
+	/* Deleted before its first listing: the hand-over said TIME_WAIT. */
+	t = fin_wait2_handover(&b, &c, true);
+	conntab_watch_gone(t, NS, 900 * MS);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_NETNS_GONE);
+	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 800 * MS);
+	conntab_free(t);
+}
+
 /* A request whose final ACK never came (tcp_synack_retries=1): one SYN-ACK
  * retransmit 1 s after the SYN, dropped when the timer fires 2 s later. */
 static void test_half_open(void **state)
@@ -741,6 +780,37 @@ static void test_tw_hooked_reuse(void **state)
 	assert_int_equal(b.out[0].cause, CAUSE_TW_KILLED);
 	assert_int_equal(b.out[0].end_ns, 4000 * MS);
 	conntab_free(t);
+}
+
+/* Hooked: inet_twsk_purge() killed the sock as its namespace was torn down
+ * (TL_TW_GONE): netns_gone at once, exact; also when the end came before
+ * the CLOSE was read (a note). */
+static void test_tw_hooked_netns_gone(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t;
+	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
+
+	(void)state;
+	c.netns = NS;
+	c.flags |= TL_F_PEER_FIN;
+	for (int early = 0; early < 2; early++) {
+		t = mk_hooked(&b);
+		up_to_fin_wait2(t, c);
+		tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
+		if (early)
+			tw_rec(t, &c, TL_TW_GONE, TL_TIME_WAIT, 0, 150 * MS);
+		st(t, c, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 100 * MS);
+		if (!early)
+			tw_rec(t, &c, TL_TW_GONE, TL_TIME_WAIT, 0, 2500 * MS);
+		conntab_tick(t, 2600 * MS);
+		assert_int_equal(b.n, 1);
+		assert_int_equal(b.out[0].cause, CAUSE_NETNS_GONE);
+		assert_int_equal(b.out[0].end_ns, early ? 150 * MS : 2500 * MS);
+		assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], early ? 50 * MS : 2400 * MS);
+		assert_false(b.out[0].inferred);
+		conntab_free(t);
+	}
 }
 
 /* tcp_time_wait() hashes the timewait sock before the CLOSE is reported;
@@ -1213,6 +1283,8 @@ int main(void)
 		cmocka_unit_test(test_tw_overflow_carried),
 		cmocka_unit_test(test_tw_reuse),
 		cmocka_unit_test(test_tw_killed),
+		cmocka_unit_test(test_tw_netns_gone),
+		cmocka_unit_test(test_tw_hooked_netns_gone),
 		cmocka_unit_test(test_tw_unreachable),
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_request_syn_recv),

@@ -37,6 +37,8 @@ static void test_accepts_valid(void **state)
 	e.kind = TL_TW_END;
 	e.newstate = TL_TIME_WAIT;
 	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
+	e.kind = TL_TW_GONE;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
 	e.type = TL_REC_REQ;
 	e.kind = TL_REQ_BEGIN;
 	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
@@ -87,7 +89,7 @@ static void test_rejects_out_of_range(void **state)
 	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
 	e = good();
 	e.type = TL_REC_TW;
-	e.kind = TL_TW_END + 1;
+	e.kind = TL_TW_GONE + 1;
 	e.newstate = TL_TIME_WAIT;
 	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
 	e.kind = TL_TW_BEGIN;

@@ -43,7 +43,7 @@ static void test_cause_role(void **state)
 	static const char *const causes[] = { "open", "fin", "rst_sent", "rst_recv", "refused",
 					      "timeout", "syn_timeout", "abort", "lost",
 					      "fin_wait2_timeout", "tw_reuse", "tw_overflow", "tw_killed",
-					      "synack_timeout" };
+					      "synack_timeout", "netns_gone" };
 
 	(void)state;
 	assert_int_equal(CAUSE_MAX, sizeof(causes) / sizeof(causes[0]));
