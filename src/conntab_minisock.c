@@ -491,6 +491,22 @@ static void half_open(struct conntab *t, struct pending_synack *p)
  * the others: reqsk_timer_handler() drops it through its own file's
  * inet_csk_reqsk_queue_drop(), which Debian's 6.1 inlines there (the
  * kernel matrix saw no end for a timed-out request). */
+/* How long a request that ended waits for the client's next SYN on its
+ * 4-tuple before it is written as a handshake of its own. The client's SYN
+ * retransmits back off from its first SYN (1, 3, 7, 15 s ...), so the next
+ * one comes about as long after a request's early end (6.1 drops one whose
+ * SYN-ACK retransmit failed) as the handshake has lasted so far. A fixed
+ * REQ_GRACE_NS split one handshake into two rows when the SYN-ACKs stayed
+ * blocked to a 4th SYN retransmit (7 s gap; kernel matrix under load, t_24). */
+static uint64_t retry_grace(const struct pending_synack *p, uint64_t end)
+{
+	uint64_t begun = p->begin_ns ? p->begin_ns : p->first_ns;
+	uint64_t lasted = begun && end > begun ? end - begun : 0;
+	uint64_t g = lasted + lasted / 2 + SEC; /* with room for late timers */
+
+	return g > REQ_GRACE_NS ? g : REQ_GRACE_NS;
+}
+
 void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns,
 			bool final)
 {
@@ -500,15 +516,16 @@ void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, ui
 	hmap_for_each_safe(&t->synacks, n, next, b) {
 		struct pending_synack *p = n->value;
 
-		/* A request that ended is written REQ_GRACE_NS later: the
-		 * client's retransmitted SYN makes a new request on the same
-		 * 4-tuple (6.1 drops one whose SYN-ACK could not be sent), and
-		 * that is the same handshake going on. At exit (`final`) no
-		 * more can come. */
+		/* A request that ended is written a grace later: the client's
+		 * retransmitted SYN makes a new request on the same 4-tuple (6.1
+		 * drops one whose SYN-ACK could not be sent), and that is the
+		 * same handshake going on. At exit (`final`) no more can come. */
 		uint64_t grace = final ? 0 : REQ_GRACE_NS;
 
 		if (p->end_ns) {
 			/* Hooked: ended when unhashed, unless its child came. */
+			if (!final)
+				grace = retry_grace(p, p->end_ns);
 			if (listed_only || p->end_ns + t->cfg.linger_ns + grace > now_ns)
 				continue;
 		} else if (final) {

@@ -350,6 +350,42 @@ static void test_tw_killed(void **state)
 	conntab_free(t);
 }
 
+/* 6.1 drops a request whose SYN-ACK retransmit fails; the client's next
+ * SYN, on its backoff (1, 3, 7, 15 s), makes another. Blocked SYN-ACKs
+ * until the 4th SYN retransmit: a 7 s gap, still one handshake, one row,
+ * its SYN_RECV from the first SYN. */
+static void test_req_dropped_and_retried(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event rq = rec(TL_REC_REQ, 0x7e9, 0, 0, 80, 40000);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 15110 * MS, PASSIVE, 80, 40000);
+	const uint64_t syn[] = { 100, 1100, 3100, 7100 }; /* each request dropped 1 s later */
+
+	(void)state;
+	rq.netns = NS;
+	for (int i = 0; i < 4; i++) {
+		rq.kind = TL_REQ_BEGIN;
+		rq.ts_ns = syn[i] * MS;
+		conntab_apply(t, &rq);
+		rq.kind = TL_REQ_END;
+		rq.ts_ns = (syn[i] + 1000) * MS;
+		conntab_apply(t, &rq);
+		for (uint64_t at = syn[i] + 1000; at < (i < 3 ? syn[i + 1] : 15100); at += 250)
+			conntab_tick(t, at * MS);
+	}
+	assert_int_equal(b.n, 0);
+	rq.kind = TL_REQ_BEGIN;
+	rq.ts_ns = 15100 * MS;
+	conntab_apply(t, &rq);
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 15110 * MS, 15111 * MS);
+	conntab_flush(t, 16000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_OPEN);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 15111 * MS - 100 * MS); /* from the first SYN */
+	conntab_free(t);
+}
+
 /* The peer wrote into the orphaned FIN_WAIT2: its timewait sock sent a
  * reset and was descheduled. The record names the sock by tuple and
  * namespace; the connection ends exactly then, even after a listing had
@@ -905,12 +941,16 @@ static void test_req_hooked(void **state)
 	conntab_apply(t, &rq2);
 	conntab_tick(t, 4550 * MS);
 	assert_int_equal(b.n, 0); /* lingering: a child or a retried SYN could still show up */
-	conntab_tick(t, 7700 * MS);
+	/* The client's next SYN comes about as long after the end as the
+	 * handshake lasted (3 s): it waits 1.5 x that + 1 s, past the linger. */
+	conntab_tick(t, 10050 * MS);
+	assert_int_equal(b.n, 0);
+	conntab_tick(t, 10150 * MS);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.out[0].cause, CAUSE_SYNACK_TIMEOUT);
 	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3000 * MS);
 	assert_false(b.out[0].inferred);
-	conntab_flush(t, 8000 * MS);
+	conntab_flush(t, 10200 * MS);
 	assert_int_equal(b.n, 2);
 	assert_int_equal(b.out[1].synack_retrans, 1);
 	assert_int_equal(b.out[1].state_ns[TL_SYN_RECV], 2200 * MS + 5000); /* from the SYN */
@@ -1310,6 +1350,7 @@ int main(void)
 		cmocka_unit_test(test_comm_and_cgroup_filters),
 		cmocka_unit_test(test_close_wait_due),
 		cmocka_unit_test(test_tw_reset_sent),
+		cmocka_unit_test(test_req_dropped_and_retried),
 	};
 
 	return cmocka_run_group_tests_name("conntab", tests, NULL, NULL);
