@@ -37,7 +37,8 @@
 # Environment: KMATRIX_SERIES, KMATRIX_TIERS (default
 # "fentry kprobe tracepoint"), KMATRIX_TESTS, KMATRIX_TEST_TIMEOUT (per
 # scenario in the VM, default 300 s), KMATRIX_BOOT_TIMEOUT (per boot,
-# default 2400 s), KMATRIX_IDLE (default 600 s), KMATRIX_SMP (2),
+# default 3600 s: a backstop, KMATRIX_IDLE catches a hang), KMATRIX_IDLE
+# (default 600 s), KMATRIX_SMP (2),
 # KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_JOBS (kernels
 # booted at once, default nproc), KMATRIX_MD=FILE (also write the tables as Markdown),
 # KMATRIX_REPEAT=N (the whole matrix N times in a row; any scenario that
@@ -62,7 +63,7 @@ km=$build/kmatrix
 series=${KMATRIX_SERIES:-6.1 6.12}
 tiers=${KMATRIX_TIERS:-fentry kprobe tracepoint}
 test_tmo=${KMATRIX_TEST_TIMEOUT:-300}
-boot_tmo=${KMATRIX_BOOT_TIMEOUT:-2400}
+boot_tmo=${KMATRIX_BOOT_TIMEOUT:-3600}
 idle_tmo=${KMATRIX_IDLE:-600}
 # One host thread for both vCPUs: with thread=multi, 6.12 died once in six
 # runs with "Oops: int3" in syscall_exit_to_user_mode_prepare (a text_poke_bp
