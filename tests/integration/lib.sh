@@ -269,6 +269,12 @@ tl_holds_any() { # PID INODE...: PID holds a socket of one of those inodes
 	tl_fd_links "$pid" | grep -Fxq -- "$(printf 'socket:[%s]\n' "$@")"
 }
 
+tl_kernel_ge() { # MAJOR.MINOR: the running kernel is that version or newer
+	local want=$1 have
+	have=$(uname -r | grep -o '^[0-9]*\.[0-9]*')
+	[[ $(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n 1) == "$want" ]]
+}
+
 tl_ns() { # NS CMD...: run in the namespace
 	local ns=$1
 	shift
