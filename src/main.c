@@ -28,11 +28,14 @@
 #define WATCH_NS 1000000000ULL
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t reopen; /* SIGUSR1: logrotate moved the files */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		reopen = 1;
+	else
+		stop = 1;
 }
 
 struct run {
@@ -191,6 +194,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Handled before the outputs exist: a rotation signalled early must
+	 * not kill the run (SIGUSR1's default action). */
+	sigaction(SIGUSR1, &sa, NULL);
 	outfd_watch(&stop); /* a write blocked on a stalled reader sees a stop */
 	signal(SIGPIPE, SIG_IGN);     /* a closed pipe shows up as EPIPE */
 	timeconv_init(&tc);
@@ -232,6 +238,10 @@ int main(int argc, char **argv)
 		if (err < 0 && err != -EINTR) {
 			log_err("reading the ring buffer failed: %s", strerror(-err));
 			goto cleanup;
+		}
+		if (reopen) {
+			reopen = 0;
+			outputs_reopen(&out);
 		}
 		conntab_tick(r.ct, mono_now_ns());
 		sockwatch_poll(sw, r.ct, mono_now_ns());
