@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 	struct tl_stats st;
 	struct alerts al = {};
 	struct seed_result sr;
-	uint64_t start, deadline;
+	uint64_t start, deadline, end;
 	char line[512];
 	int rc = 1, err, done;
 
@@ -266,13 +266,18 @@ int main(int argc, char **argv)
 	}
 	r.sum.missed = tracer_missed(tr);
 	sockwatch_final(sw, r.ct, mono_now_ns());
-	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
+	/* What is known now is as of this instant: the per-process CLOSE_WAIT
+	 * summary and the records of the open connections both count up to
+	 * it, not to two clocks read either side of the detach (~0.4 s apart:
+	 * OLDEST_MS was that much less than the same socket's row). */
+	end = mono_now_ns();
+	alerts_collect(&al, end); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */
 	tracer_free(tr);
 	tr = NULL;
 	al.tr = NULL;
 	r.tr = NULL;
-	conntab_flush(r.ct, mono_now_ns());
+	conntab_flush(r.ct, end);
 	if (o.once || o.close_wait_s)
 		alerts_write_summary(&al);
 	conntab_summary(r.ct, &r.sum);

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include "conntab.h"
 #include "outputs.h"
 #include "sanitize.h"
 #include "sink.h"
@@ -176,7 +177,8 @@ static int once_conn(struct sink *s, const struct conn *c)
 	if (c->owner_known && c->fd >= 0)
 		snprintf(fd, sizeof(fd), "%d", c->fd);
 	if (conn_measured(c, c->state) && c->state < TL_NSTATES) {
-		fmt_ms_fit(c->state_ns[c->state], INSTATE_W - 3, ms, sizeof(ms));
+		/* end_ns: the time the open connection was written as of. */
+		fmt_ms_fit(conn_in_state_ns(c, c->end_ns), INSTATE_W - 3, ms, sizeof(ms));
 		snprintf(in, sizeof(in), "%s%s", c->preexisting ? ">=" : "", ms);
 	}
 	fit_end(state_name(c->state), END_W, st);
