@@ -87,10 +87,13 @@ reap() {
 }
 
 cycle() { # N: one namespace's churn
-	local ns o SP=$((19000 + ncycles % 900))
+	local ns=tl-soak-$$-$ncycles o SP=$((19000 + ncycles % 900))
 	ncycles=$((ncycles + 1))
-	tl_netns_new SOAK_NS # (tl_netns_new's own local is called ns)
-	ns=$SOAK_NS
+	# Named here, not by tl_netns_new (numbered by how many are alive,
+	# which goes down too); registered for the EXIT trap all the same.
+	ip netns add "$ns" || tl_die "ip netns add $ns"
+	TL_NETNS+=("$ns")
+	ip -n "$ns" link set lo up || tl_die "lo up in $ns"
 	tl_peer_server srv "$ns" -a 127.0.0.1 -p "$SP" -n "$CONNS" -c 4 --quiet
 	tl_peer_client cli "$ns" -a 127.0.0.1 -p "$SP" -n "$CONNS" -c 4 --quiet
 	tl_wait_exit cli 120 || tl_die "client in $ns failed: $(tail -n 3 "$TL_WORK/cli.err")"
