@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 	struct alerts al = {};
 	struct seed_result sr;
 	uint64_t start, deadline, end;
-	char line[512];
+	char line[768];
 	int rc = 1, err, done;
 
 	err = cli_parse(argc, argv, &o, stdout, stderr);
@@ -265,6 +265,7 @@ int main(int argc, char **argv)
 		r.sum.stale = st.v[TL_STAT_STALE];
 	}
 	r.sum.missed = tracer_missed(tr);
+	r.sum.owners_lost = tracer_owners_lost(tr);
 	sockwatch_final(sw, r.ct, mono_now_ns());
 	/* What is known now is as of this instant: the per-process CLOSE_WAIT
 	 * summary and the records of the open connections both count up to

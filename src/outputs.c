@@ -269,8 +269,9 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 		 ", stale %" PRIu64 ", missed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
-		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)",
+		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)%s",
 		 written, s->records, s->rb_drops, s->map_full,
 		 s->bad_records, s->stale, s->missed, s->synack_orphans, s->unattributed, s->tw_unconfirmed,
-		 s->seeded, s->seed_ms);
+		 s->seeded, s->seed_ms,
+		 s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
 }

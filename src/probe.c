@@ -130,16 +130,58 @@ int probe_kprobe(const char *func, char *why, size_t n)
 	return 0;
 }
 
-int probe_tracepoint(const char *cat, const char *name, char *why, size_t n)
+/* Why tracefs at `root` cannot be read: its mode and owner, and what this
+ * process lacks. Debian mounts it 0700 root: a non-root process with
+ * CAP_BPF and CAP_PERFMON loads and attaches programs, yet cannot read a
+ * tracepoint's id without CAP_DAC_READ_SEARCH (or DAC_OVERRIDE). */
+static void tracefs_denied(const char *root, char *why, size_t n)
 {
-	char path[256];
+	struct stat st;
+
+	if (stat(root, &st)) {
+		snprintf(why, n, "tracefs %s is not readable by this process (uid %u): %s", root,
+			 (unsigned int)geteuid(), strerror(errno));
+		return;
+	}
+	snprintf(why, n, "tracefs %s is not readable by this process (mode %04o, owner uid %u; "
+		 "this process: uid %u without CAP_DAC_READ_SEARCH)", root,
+		 (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid, (unsigned int)geteuid());
+}
+
+/* The first tracefs root that is mounted (has events/), or NULL. A root
+ * that cannot be searched counts as mounted: the caller says why. */
+static const char *tracefs_root(void)
+{
+	char p[128];
+	struct stat st;
 
 	for (size_t i = 0; i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs_roots[i], cat, name);
-		if (!access(path, R_OK))
-			return 0;
+		snprintf(p, sizeof(p), "%s/events", tracefs_roots[i]);
+		if (!stat(p, &st) || errno == EACCES)
+			return tracefs_roots[i];
 	}
-	snprintf(why, n, "tracepoint %s:%s not found in tracefs", cat, name);
+	return NULL;
+}
+
+int probe_tracepoint(const char *cat, const char *name, char *why, size_t n)
+{
+	const char *root = tracefs_root();
+	char path[256];
+
+	if (!root) {
+		snprintf(why, n, "tracefs is not mounted (neither %s nor %s) and could not be mounted",
+			 tracefs_roots[0], tracefs_roots[1]);
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", root, cat, name);
+	if (!access(path, R_OK))
+		return 0;
+	if (errno == EACCES || errno == EPERM) {
+		tracefs_denied(root, why, n);
+		return -EACCES;
+	}
+	snprintf(why, n, "tracepoint %s:%s not found in tracefs (%s: %s)", cat, name, path,
+		 strerror(errno));
 	return -ENOENT;
 }
 

@@ -146,6 +146,9 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 		fprintf(s->f, ", records not written %" PRIu64 ": %s", sum->not_written,
 			output_error_text(sum->out_err));
 	fprintf(s->f, ")%s\n", lost ? ": some connections are missing or incomplete" : "");
+	if (sum->owners_lost)
+		fputs("# owners of accepted connections unavailable: no owner hook (see the warning "
+		      "at the start)\n", s->f);
 	return ferror(s->f) ? -EIO : 0;
 }
 
