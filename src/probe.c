@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <linux/capability.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <time.h>
@@ -134,6 +136,16 @@ int probe_kprobe(const char *func, char *why, size_t n)
  * process lacks. Debian mounts it 0700 root: a non-root process with
  * CAP_BPF and CAP_PERFMON loads and attaches programs, yet cannot read a
  * tracepoint's id without CAP_DAC_READ_SEARCH (or DAC_OVERRIDE). */
+static bool may_read_search(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[0].effective & ((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
+}
+
 static void tracefs_denied(const char *root, char *why, size_t n)
 {
 	struct stat st;
@@ -144,8 +156,10 @@ static void tracefs_denied(const char *root, char *why, size_t n)
 		return;
 	}
 	snprintf(why, n, "tracefs %s is not readable by this process (mode %04o, owner uid %u; "
-		 "this process: uid %u without CAP_DAC_READ_SEARCH)", root,
-		 (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid, (unsigned int)geteuid());
+		 "this process: uid %u %s)", root,
+		 (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid, (unsigned int)geteuid(),
+		 may_read_search() ? "with CAP_DAC_READ_SEARCH, refused even so: a security module?" :
+		 "without CAP_DAC_READ_SEARCH");
 }
 
 /* The first tracefs root that is mounted (has events/), or NULL. A root
@@ -167,6 +181,7 @@ int probe_tracepoint(const char *cat, const char *name, char *why, size_t n)
 {
 	const char *root = tracefs_root();
 	char path[256];
+	int fd;
 
 	if (!root) {
 		snprintf(why, n, "tracefs is not mounted (neither %s nor %s) and could not be mounted",
@@ -174,8 +189,13 @@ int probe_tracepoint(const char *cat, const char *name, char *why, size_t n)
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/events/%s/%s/id", root, cat, name);
-	if (!access(path, R_OK))
+	/* Opened as libbpf will, not access(): that checks the real uid with
+	 * no capabilities, so CAP_DAC_READ_SEARCH would not count. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
 		return 0;
+	}
 	if (errno == EACCES || errno == EPERM) {
 		tracefs_denied(root, why, n);
 		return -EACCES;
