@@ -463,6 +463,35 @@ static void test_summary_output_error(void **state)
 	assert_string_equal(output_error_text(0), "output error");
 }
 
+/* No owner hook (an unreadable tracefs): every summary says the owners of
+ * accepted connections are unavailable, and only then; it is not a loss. */
+static void test_summary_owners_lost(void **state)
+{
+	const struct summary sum = { .records = 4, .conns_closed = 2, .owners_lost = true };
+	const struct summary clean = { .records = 4, .conns_closed = 2 };
+	struct cap c;
+	char line[768], *out;
+
+	(void)state;
+	text_summary_is(&sum, TEXT_HEADER
+		"# 2 connections (0 still open), 4 records in 0.000 s; unmatched SYN-ACK retransmits 0\n"
+		"# no data lost (ringbuf drops 0, map full 0, stale sockets 0, bad records 0, "
+		"missed events 0)\n"
+		"# owners of accepted connections unavailable: no owner hook (see the warning at the start)\n");
+	summary_line(&sum, line, sizeof(line));
+	assert_non_null(strstr(line, "; owners of accepted connections: unavailable (no owner hook)"));
+	summary_line(&clean, line, sizeof(line));
+	assert_null(strstr(line, "owners"));
+	cap_open(&c, &sink_json_ops, false);
+	assert_int_equal(sink_summary(c.s, &sum), 0);
+	assert_int_equal(sink_summary(c.s, &clean), 0);
+	out = cap_close(&c);
+	assert_non_null(strstr(out, "\"elapsed_ms\":0.000,\"owners_unavailable\":true}\n{"));
+	assert_null(strstr(strchr(out, '\n') + 1, "owners"));
+	free(out);
+	assert_int_equal(run_status(&sum, false), TL_EXIT_OK);
+}
+
 static const char *fit(uint64_t ns, size_t w)
 {
 	static char buf[32];
@@ -748,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_fit_helpers),
 		cmocka_unit_test(test_endpoint_path),
 		cmocka_unit_test(test_summary_output_error),
+		cmocka_unit_test(test_summary_owners_lost),
 		cmocka_unit_test(test_dev_full),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_file_and_stdout),
