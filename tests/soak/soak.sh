@@ -7,8 +7,8 @@
 # --csv file every ROTATE_SECS (default 30). Not part of `make test` or CI.
 #
 # Each cycle makes a namespace, runs CONNS (default 200) connections in it
-# (client closes first: its side waits in TIME_WAIT), reads the
-# namespace's TcpActiveOpens + TcpPassiveOpens, and puts it aside; a
+# (the server closes first: its side, the traced one, waits in TIME_WAIT),
+# reads the namespace's TcpPassiveOpens, and puts it aside; a
 # namespace is deleted once `ss` lists no socket in it, so the run holds
 # no assumption about what the tracer writes for a timewait sock whose
 # namespace was deleted under it. At the end the tracer is stopped first,
@@ -43,13 +43,14 @@ FD_SLACK=${FD_SLACK:-4}
 # keeps ~30 namespaces alive, under the 64 the tracer lists at once
 # (sockwatch.c MAX_NS; beyond, their timewait socks are not confirmed).
 CYCLE_SECS=${CYCLE_SECS:-2}
-# Each namespace gets its own server port, 19000-19899: below the
-# integration tests' 20000-31999 and the ephemeral range, so the rows are
-# this run's even with tests running beside it. Not one port for all: a
-# fresh namespace hands out the same ephemeral ports, and the tracer keys
-# a timewait sock by its 4-tuple, settling the older of two namespaces'
-# identical ones unconfirmed (a lost record, exit 3).
-PORT_RE='^19[0-8][0-9][0-9]$'
+# One server port for the run, 19000-19899: below the integration tests'
+# 20000-31999 and the ephemeral range, and -L PORT keeps other tests'
+# traffic (and their deleted namespaces) out of this tracer's table. Each
+# namespace's server gets its own loopback address (127.A.B.1, lo holds
+# 127/8): a fresh namespace hands out the same ephemeral ports, and the
+# tracer keys a timewait sock by its 4-tuple, settling the older of two
+# namespaces' identical ones unconfirmed (a lost record, exit 3).
+SP=$((19000 + RANDOM % 900))
 ncycles=0
 CSV=$TL_WORK/soak.csv
 LOG=$TL_WORK/soak.log
@@ -57,7 +58,7 @@ LOG=$TL_WORK/soak.log
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
-declare -A NS_OPENS=() # namespace -> ActiveOpens + PassiveOpens
+declare -A NS_OPENS=() # namespace -> PassiveOpens
 DRAINING=()
 opens_sum=0
 rotations=0
@@ -87,19 +88,21 @@ reap() {
 }
 
 cycle() { # N: one namespace's churn
-	local ns=tl-soak-$$-$ncycles o SP=$((19000 + ncycles % 900))
+	local ns=tl-soak-$$-$ncycles o a
+	a=127.$((ncycles / 250 % 250 + 1)).$((ncycles % 250 + 1)).1
 	ncycles=$((ncycles + 1))
 	# Named here, not by tl_netns_new (numbered by how many are alive,
 	# which goes down too); registered for the EXIT trap all the same.
 	ip netns add "$ns" || tl_die "ip netns add $ns"
 	TL_NETNS+=("$ns")
 	ip -n "$ns" link set lo up || tl_die "lo up in $ns"
-	tl_peer_server srv "$ns" -a 127.0.0.1 -p "$SP" -n "$CONNS" -c 4 --quiet
-	tl_peer_client cli "$ns" -a 127.0.0.1 -p "$SP" -n "$CONNS" -c 4 --quiet
+	tl_peer_server srv "$ns" -a "$a" -p "$SP" -n "$CONNS" -c 4 --quiet --send 16 --close-first
+	tl_peer_client cli "$ns" -a "$a" -p "$SP" -n "$CONNS" -c 4 --quiet --send 0 --wait-eof
 	tl_wait_exit cli 120 || tl_die "client in $ns failed: $(tail -n 3 "$TL_WORK/cli.err")"
 	tl_wait_exit srv 60 || tl_die "server in $ns failed: $(tail -n 3 "$TL_WORK/srv.err")"
 	TL_BG_PIDS=() # both reaped: a later process may get their pids
-	o=$(($(tl_nstat "$ns" TcpActiveOpens) + $(tl_nstat "$ns" TcpPassiveOpens)))
+	o=$(tl_nstat "$ns" TcpPassiveOpens)
+	(($(tl_nstat "$ns" TcpActiveOpens) == o)) || tl_die "$ns: ActiveOpens != PassiveOpens"
 	NS_OPENS[$ns]=$o
 	opens_sum=$((opens_sum + o))
 	DRAINING+=("$ns")
@@ -113,13 +116,13 @@ rotate() {
 		bash -c "(( \$(grep -c 'reopened csv output' '$TL_WORK/tr.stderr') >= $rotations ))"
 }
 
-tl_tracer_start tr --csv "$CSV"
+tl_tracer_start tr -L "$SP" --csv "$CSV"
 pid=${TL_TRACER[tr]}
 t0=$SECONDS
 next_rot=$ROTATE_SECS
 next_sample=0
 : >"$LOG"
-echo "soak: ${SOAK_SECS}s, ports 19000-19899, a namespace every ${CYCLE_SECS}s, $CONNS connections per namespace, rotation every ${ROTATE_SECS}s, tracer pid $pid"
+echo "soak: ${SOAK_SECS}s, port $SP, a namespace every ${CYCLE_SECS}s, $CONNS connections per namespace, rotation every ${ROTATE_SECS}s, tracer pid $pid"
 while ((SECONDS - t0 < SOAK_SECS)); do
 	c0=$(tl_now)
 	cycle
@@ -155,12 +158,12 @@ shopt -s nullglob
 rows=0
 hdr=$(head -n 1 "$CSV.1" 2>/dev/null)
 for f in "$CSV".* "$CSV"; do
-	n=$(($(tl_csv_count "$f" lport~"$PORT_RE") + $(tl_csv_count "$f" rport~"$PORT_RE")))
+	n=$(tl_csv_count "$f" lport="$SP" role=passive)
 	rows=$((rows + n))
 	[[ $(head -n 1 "$f") == "$hdr" ]] || tl_check_fail "$(basename "$f") does not start with the header"
 done
 echo "namespaces: ${#NS_OPENS[@]}, rotations: $rotations, files: $((rotations + 1))"
-assert_eq "$rows" "$opens_sum" "rows of all rotated files == the namespaces' TcpActiveOpens + TcpPassiveOpens"
+assert_eq "$rows" "$opens_sum" "rows of all rotated files == the namespaces' TcpPassiveOpens"
 assert_ge "$rotations" $((SOAK_SECS / ROTATE_SECS - 1)) "a rotation every ${ROTATE_SECS}s"
 awk -v from="$FLAT_FROM" -v warm="$WARM_SECS" -v slack="$RSS_SLACK_KB" '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } t = v["t"] + 0 }
