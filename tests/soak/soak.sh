@@ -26,6 +26,7 @@
 #   - rows of all the rotated files == the namespaces' opens, each file
 #     starting with the CSV header;
 #   - the tracer exits 0 (nothing lost).
+# SOAK_TRACER_ARGS: more tracer options (-v: its debug lines in tr.stderr).
 # Its output and files: $BUILD_DIR/test-logs/soak.d/ (soak.log: the samples).
 TL_BUILD=${1:-${TL_BUILD:-build}}
 source "$(dirname "$0")/../integration/lib.sh"
@@ -116,7 +117,8 @@ rotate() {
 		bash -c "(( \$(grep -c 'reopened csv output' '$TL_WORK/tr.stderr') >= $rotations ))"
 }
 
-tl_tracer_start tr -L "$SP" --csv "$CSV"
+# shellcheck disable=SC2086 # SOAK_TRACER_ARGS: extra options, e.g. -v
+tl_tracer_start tr -L "$SP" --csv "$CSV" ${SOAK_TRACER_ARGS:-}
 pid=${TL_TRACER[tr]}
 t0=$SECONDS
 next_rot=$ROTATE_SECS
