@@ -492,6 +492,64 @@ static void test_summary_owners_lost(void **state)
 	assert_int_equal(run_status(&sum, false), TL_EXIT_OK);
 }
 
+static size_t file_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	int ch;
+
+	assert_non_null(f);
+	while ((ch = getc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+/* SIGUSR1's reopen: the row written before goes to the renamed file, the
+ * one after to a new file with its own header; the same file is kept;
+ * a symlink planted under the name is refused and the old sink is left
+ * as it was. */
+static void test_sink_reopen(void **state)
+{
+	const struct sink_opts o = { .tc = &tc };
+	char dir[64] = "/tmp/tl-reopen-XXXXXX", path[96], moved[112], moved2[112];
+	struct sink *s, *n;
+	struct conn c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(moved, sizeof(moved), "%s/t.csv.1", dir);
+	snprintf(moved2, sizeof(moved2), "%s/t.csv.2", dir);
+	conn_closed_v4(&c);
+	s = sink_open(&sink_csv_ops, path, &o);
+	assert_non_null(s);
+	assert_int_equal(sink_conn(s, &c), 0);
+	assert_int_equal(sink_reopen(s, path, &n), 0);
+	assert_null(n); /* nothing was rotated */
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(sink_reopen(s, path, &n), 0);
+	assert_non_null(n);
+	assert_int_equal(sink_close(s), 0);
+	assert_int_equal(sink_conn(n, &c), 0);
+	assert_int_equal(sink_conn(n, &c), 0);
+	assert_int_equal(sink_flush(n), 0);
+	assert_int_equal(file_lines(moved), 2);
+	assert_int_equal(file_lines(path), 3);
+	assert_int_equal(rename(path, moved2), 0);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(sink_reopen(n, path, &s), -ELOOP);
+	assert_null(s);
+	assert_non_null(sink_refused());
+	assert_int_equal(sink_conn(n, &c), 0); /* the old file takes it */
+	assert_int_equal(sink_close(n), 0);
+	assert_int_equal(file_lines(moved2), 4);
+	unlink(path);
+	unlink(moved);
+	unlink(moved2);
+	rmdir(dir);
+}
+
 static const char *fit(uint64_t ns, size_t w)
 {
 	static char buf[32];
@@ -778,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_endpoint_path),
 		cmocka_unit_test(test_summary_output_error),
 		cmocka_unit_test(test_summary_owners_lost),
+		cmocka_unit_test(test_sink_reopen),
 		cmocka_unit_test(test_dev_full),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_file_and_stdout),
