@@ -52,6 +52,15 @@ static void dir_remove(struct dir *d)
 	rmdir(d->path);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
 static void test_new_file_0600(void **state)
 {
 	const char *why;
@@ -88,10 +97,7 @@ static void test_existing_truncated(void **state)
 
 	(void)state;
 	dir_make(&d);
-	fd = open(d.file, O_WRONLY | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "old\n", 4), 4);
-	close(fd);
+	write_file(d.file, "old\n");
 	fd = safe_open_output(d.file, &why);
 	assert_true(fd >= 0);
 	assert_null(why);
@@ -142,10 +148,7 @@ static void test_append_kept(void **state)
 
 	(void)state;
 	dir_make(&d);
-	fd = open(d.file, O_WRONLY | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "old\n", 4), 4);
-	close(fd);
+	write_file(d.file, "old\n");
 	fd = safe_open_append(d.file, &why);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "new\n", 4), 4);
