@@ -76,7 +76,7 @@ FUZZ_MAXLEN_sanitize := 512
 FUZZ_LIBS_sockdiag := -lmnl
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
+.PHONY: soak all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -90,6 +90,7 @@ help:
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'sudo make test-loaded  the integration tests with every core busy (stress-ng)'
+	@echo 'sudo make soak     10 min of churn, namespaces, SIGUSR1 rotations: RSS/fds flat, rows = opens (SOAK_SECS)'
 	@echo 'sudo make kmatrix  integration tests on Debian 6.1/6.12 kernels in qemu, per hook tier'
 	@echo 'make fuzz          libFuzzer: decoder, sock_diag parser, CLI, sanitizers, FUZZ_SECS=$(FUZZ_SECS) s each'
 	@echo 'make vmlinux       regenerate $(VMLINUX) from /sys/kernel/btf/vmlinux'
@@ -235,6 +236,13 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory docs-check
 	$(Q)$(MAKE) --no-print-directory integration
+
+# Not in `make test` or CI: SOAK_SECS (default 600) of churn in namespaces
+# created and deleted, the --csv file rotated (mv, SIGUSR1) every 30 s;
+# fails unless RSS and fds stay flat and rows == the namespaces' opens.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all helpers
+	$(Q)SOAK_SECS=$(or $(SOAK_SECS),600) tests/soak/soak.sh $(OUTPUT)
 
 # The integration scenarios on Debian's kernels under qemu (TCG), once per
 # hook tier, with the binaries built here; downloads cached in $(OUTPUT)/kmatrix.

@@ -159,7 +159,7 @@ static void check_one(void *ctx, struct conn *c)
 
 	if (!conntab_cw_due(c, t->now, t->a->threshold_ns))
 		return;
-	al.close_wait_ns = t->now - c->state_entered_ns;
+	al.close_wait_ns = conn_in_state_ns(c, t->now);
 	al.unread_bytes = unread_bytes(t->a, c);
 	outputs_alert(t->a->out, &al);
 }
@@ -189,7 +189,7 @@ static void sum_one(void *ctx, struct conn *c)
 	struct sum_ctx *s = ctx;
 	struct cw_proc *p = NULL;
 	uint32_t pid = c->owner_known ? c->owner.pid : 0;
-	uint64_t age = s->now > c->state_entered_ns ? s->now - c->state_entered_ns : 0;
+	uint64_t age = conn_in_state_ns(c, s->now);
 	int64_t unread;
 
 	if (c->state != TL_CLOSE_WAIT || s->err)

@@ -83,6 +83,7 @@ void cli_usage(FILE *f)
 	      "  -w, --wide              wide columns (IPv6 addresses, every state)\n"
 	      "      --csv FILE          write connection records as CSV ('-' = stdout)\n"
 	      "      --json FILE         write connection records as JSON lines ('-' = stdout)\n"
+	      "                          (SIGUSR1 reopens both files, for log rotation)\n"
 	      "      --once              print the connections open now (with their owners) and exit\n"
 	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
 	      "                          closed ones that went through it (text, --once)\n"

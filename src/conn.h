@@ -121,6 +121,7 @@ struct summary {
 	uint64_t not_written;    /* records (lines) that did not reach an output */
 	int out_err;             /* the first output error, -errno; 0 = none */
 	uint64_t seed_ms;        /* how long seeding took */
+	bool owners_lost;        /* no owner hook: accepted connections have no owner */
 	uint64_t elapsed_ns;
 };
 

@@ -135,6 +135,13 @@ void ct_path_add(struct conn *c, uint8_t state)
 	c->path[c->path_len++] = state;
 }
 
+uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns)
+{
+	uint64_t settled = c->state < TL_NSTATES ? c->state_ns[c->state] : 0;
+
+	return settled + (now_ns > c->state_entered_ns ? now_ns - c->state_entered_ns : 0);
+}
+
 /* Account the time since the current state was entered, up to `ts`. */
 void ct_settle(struct conn *c, uint64_t ts)
 {
@@ -695,7 +702,7 @@ bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns)
 
 	if (c->closed || c->state != TL_CLOSE_WAIT || now_ns < c->state_entered_ns)
 		return false;
-	if (c->cw_alerts == 0 ? now_ns - c->state_entered_ns < threshold_ns : now_ns < c->cw_next_ns)
+	if (c->cw_alerts == 0 ? conn_in_state_ns(c, now_ns) < threshold_ns : now_ns < c->cw_next_ns)
 		return false;
 	gap = threshold_ns;
 	for (uint32_t i = 0; i < c->cw_alerts && gap < cap; i++)

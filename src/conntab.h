@@ -67,6 +67,13 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
  * previous interval (threshold, 2x, 4x ... capped at an hour), so a leak
  * that lasts is not repeated every second. Records the alert when due. */
 bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns);
+/* The time c has spent in its current state up to now_ns: what was settled
+ * into state_ns plus what has passed since. The one answer for every
+ * reader -- the live view's IN_STATE, the CLOSE_WAIT alerts and per-process
+ * OLDEST_MS, the record written at exit -- before or after the connection
+ * is settled at now_ns; for a connection open before the start, a lower
+ * bound from the entry time the seed estimated. */
+uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns);
 
 /* Namespaces holding timewait or request socks that wait for a listing,
  * at most `max` of them; returns how many were written to `ns`. */

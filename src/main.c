@@ -28,11 +28,14 @@
 #define WATCH_NS 1000000000ULL
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t reopen; /* SIGUSR1: logrotate moved the files */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		reopen = 1;
+	else
+		stop = 1;
 }
 
 struct run {
@@ -168,8 +171,8 @@ int main(int argc, char **argv)
 	struct tl_stats st;
 	struct alerts al = {};
 	struct seed_result sr;
-	uint64_t start, deadline;
-	char line[512];
+	uint64_t start, deadline, end;
+	char line[768];
 	int rc = 1, err, done;
 
 	err = cli_parse(argc, argv, &o, stdout, stderr);
@@ -191,6 +194,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Handled before the outputs exist: a rotation signalled early must
+	 * not kill the run (SIGUSR1's default action). */
+	sigaction(SIGUSR1, &sa, NULL);
 	outfd_watch(&stop); /* a write blocked on a stalled reader sees a stop */
 	signal(SIGPIPE, SIG_IGN);     /* a closed pipe shows up as EPIPE */
 	timeconv_init(&tc);
@@ -233,6 +239,10 @@ int main(int argc, char **argv)
 			log_err("reading the ring buffer failed: %s", strerror(-err));
 			goto cleanup;
 		}
+		if (reopen) {
+			reopen = 0;
+			outputs_reopen(&out);
+		}
 		conntab_tick(r.ct, mono_now_ns());
 		sockwatch_poll(sw, r.ct, mono_now_ns());
 		alerts_tick(&al, mono_now_ns());
@@ -255,14 +265,20 @@ int main(int argc, char **argv)
 		r.sum.stale = st.v[TL_STAT_STALE];
 	}
 	r.sum.missed = tracer_missed(tr);
+	r.sum.owners_lost = tracer_owners_lost(tr);
 	sockwatch_final(sw, r.ct, mono_now_ns());
-	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
+	/* What is known now is as of this instant: the per-process CLOSE_WAIT
+	 * summary and the records of the open connections both count up to
+	 * it, not to two clocks read either side of the detach (~0.4 s apart:
+	 * OLDEST_MS was that much less than the same socket's row). */
+	end = mono_now_ns();
+	alerts_collect(&al, end); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */
 	tracer_free(tr);
 	tr = NULL;
 	al.tr = NULL;
 	r.tr = NULL;
-	conntab_flush(r.ct, mono_now_ns());
+	conntab_flush(r.ct, end);
 	if (o.once || o.close_wait_s)
 		alerts_write_summary(&al);
 	conntab_summary(r.ct, &r.sum);

@@ -26,6 +26,7 @@ static int add(struct outputs *out, const struct sink_ops *ops, const char *path
 	/* The live view and --batch apply --state themselves: their totals
 	 * count every connection. */
 	out->by_state[out->n] = out->once || ops == &sink_text_ops || ops == &sink_stream_ops;
+	out->paths[out->n] = path;
 	out->sinks[out->n++] = s;
 	return 0;
 }
@@ -148,6 +149,42 @@ int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns
 	return done;
 }
 
+/* The old sink's records are all out (or counted lost) before it goes. */
+static void retire(struct outputs *out, struct sink *old)
+{
+	note(out, sink_flush(old));
+	out->lost += sink_lost(old);
+	note(out, sink_close(old));
+}
+
+int outputs_reopen(struct outputs *out)
+{
+	struct sink *n;
+	int failed = 0, rc;
+
+	for (int i = 0; i < out->n; i++) {
+		if (!strcmp(out->paths[i], "-"))
+			continue;
+		rc = sink_reopen(out->sinks[i], out->paths[i], &n);
+		if (rc) {
+			log_err("cannot reopen %s output '%s': %s; still writing to the file opened before",
+				out->sinks[i]->ops->name, out->paths[i],
+				sink_refused() ? sink_refused() : strerror(-rc));
+			failed++;
+			continue;
+		}
+		if (!n) {
+			log_info("%s output '%s' is still the file being written: not reopened",
+				 out->sinks[i]->ops->name, out->paths[i]);
+			continue;
+		}
+		retire(out, out->sinks[i]);
+		out->sinks[i] = n;
+		log_info("reopened %s output '%s'", n->ops->name, out->paths[i]);
+	}
+	return failed;
+}
+
 void outputs_flush(struct outputs *out)
 {
 	for (int i = 0; i < out->n; i++)
@@ -232,8 +269,9 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 		 ", stale %" PRIu64 ", missed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
-		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)",
+		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)%s",
 		 written, s->records, s->rb_drops, s->map_full,
 		 s->bad_records, s->stale, s->missed, s->synack_orphans, s->unattributed, s->tw_unconfirmed,
-		 s->seeded, s->seed_ms);
+		 s->seeded, s->seed_ms,
+		 s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
 }

@@ -13,6 +13,7 @@
 
 struct outputs {
 	struct sink *sinks[MAX_SINKS];
+	const char *paths[MAX_SINKS]; /* as given; "-" = stdout */
 	bool by_state[MAX_SINKS]; /* --state applies to this sink */
 	int n;
 	int err; /* first write error, -errno */
@@ -43,6 +44,13 @@ int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns
  * record reaches its file (and a tail -f) within a second. */
 #define OUTPUTS_FLUSH_NS 500000000ULL
 void outputs_flush_due(struct outputs *out, uint64_t now_ns, bool idle);
+/* SIGUSR1: every file sink moves to a new file of the same name (sink_reopen),
+ * after writing all it had to the old one, so that a rotation loses and
+ * repeats no record; the timed flush then applies to the new file. A file
+ * that cannot be opened: one error line, and that sink keeps writing the
+ * file it had (as nginx does: a full disk or a bad permission at 3 a.m.
+ * must not cost the records). Returns how many sinks were not reopened. */
+int outputs_reopen(struct outputs *out);
 /* Flush all now; errors go to out->err. */
 void outputs_flush(struct outputs *out);
 /* Flush, then put in s what did not reach an output so far (not_written,

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <linux/capability.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <time.h>
@@ -130,16 +132,76 @@ int probe_kprobe(const char *func, char *why, size_t n)
 	return 0;
 }
 
-int probe_tracepoint(const char *cat, const char *name, char *why, size_t n)
+/* Why tracefs at `root` cannot be read: its mode and owner, and what this
+ * process lacks. Debian mounts it 0700 root: a non-root process with
+ * CAP_BPF and CAP_PERFMON loads and attaches programs, yet cannot read a
+ * tracepoint's id without CAP_DAC_READ_SEARCH (or DAC_OVERRIDE). */
+static bool may_read_search(void)
 {
-	char path[256];
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[0].effective & ((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
+}
+
+static void tracefs_denied(const char *root, char *why, size_t n)
+{
+	struct stat st;
+
+	if (stat(root, &st)) {
+		snprintf(why, n, "tracefs %s is not readable by this process (uid %u): %s", root,
+			 (unsigned int)geteuid(), strerror(errno));
+		return;
+	}
+	snprintf(why, n, "tracefs %s is not readable by this process (mode %04o, owner uid %u; "
+		 "this process: uid %u %s)", root,
+		 (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid, (unsigned int)geteuid(),
+		 may_read_search() ? "with CAP_DAC_READ_SEARCH, refused even so: a security module?" :
+		 "without CAP_DAC_READ_SEARCH");
+}
+
+/* The first tracefs root that is mounted (has events/), or NULL. A root
+ * that cannot be searched counts as mounted: the caller says why. */
+static const char *tracefs_root(void)
+{
+	char p[128];
+	struct stat st;
 
 	for (size_t i = 0; i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs_roots[i], cat, name);
-		if (!access(path, R_OK))
-			return 0;
+		snprintf(p, sizeof(p), "%s/events", tracefs_roots[i]);
+		if (!stat(p, &st) || errno == EACCES)
+			return tracefs_roots[i];
 	}
-	snprintf(why, n, "tracepoint %s:%s not found in tracefs", cat, name);
+	return NULL;
+}
+
+int probe_tracepoint(const char *cat, const char *name, char *why, size_t n)
+{
+	const char *root = tracefs_root();
+	char path[256];
+	int fd;
+
+	if (!root) {
+		snprintf(why, n, "tracefs is not mounted (neither %s nor %s) and could not be mounted",
+			 tracefs_roots[0], tracefs_roots[1]);
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", root, cat, name);
+	/* Opened as libbpf will, not access(): that checks the real uid with
+	 * no capabilities, so CAP_DAC_READ_SEARCH would not count. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EACCES || errno == EPERM) {
+		tracefs_denied(root, why, n);
+		return -EACCES;
+	}
+	snprintf(why, n, "tracepoint %s:%s not found in tracefs (%s: %s)", cat, name, path,
+		 strerror(errno));
 	return -ENOENT;
 }
 

@@ -14,6 +14,9 @@
 int probe_fentry(const char *func, int fexit, char *why, size_t n);  /* 5.5+, BPF trampoline */
 int probe_kprobe(const char *func, char *why, size_t n);             /* perf kprobe PMU, 4.17+ */
 int probe_tp_btf(const char *tp, char *why, size_t n);               /* 5.5+ */
+/* -EACCES when tracefs is there but this process may not read it (the
+ * sentence names its mode and owner), -ENOENT when it is not mounted or
+ * the kernel has no such tracepoint. */
 int probe_tracepoint(const char *cat, const char *name, char *why, size_t n);
 /* The kernel's CONFIG_HZ (jiffies per second), or 0 if it cannot be told. */
 unsigned int kernel_hz(void);

@@ -42,12 +42,12 @@ static int open_parent(const char *path, const char **base)
 
 /* An existing file: opened without O_CREAT (so without the kernel's own
  * protected_regular check) and without O_TRUNC, checked, then truncated. */
-static int open_existing(int dfd, const char *base, const char **why)
+static int open_existing(int dfd, const char *base, int flags, const char **why)
 {
 	struct stat dst, fst;
 	int fd, e;
 
-	fd = openat(dfd, base, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	fd = openat(dfd, base, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | flags);
 	if (fd < 0) {
 		e = errno;
 		if (e == ELOOP)
@@ -65,7 +65,7 @@ static int open_existing(int dfd, const char *base, const char **why)
 		close(fd);
 		return -EACCES;
 	}
-	if (S_ISREG(fst.st_mode) && ftruncate(fd, 0)) {
+	if (!(flags & O_APPEND) && S_ISREG(fst.st_mode) && ftruncate(fd, 0)) {
 		e = errno;
 		close(fd);
 		return -e;
@@ -73,7 +73,7 @@ static int open_existing(int dfd, const char *base, const char **why)
 	return fd;
 }
 
-int safe_open_output(const char *path, const char **why)
+static int safe_open(const char *path, int flags, const char **why)
 {
 	const char *base;
 	int dfd, fd = -ENOENT;
@@ -89,7 +89,8 @@ int safe_open_output(const char *path, const char **why)
 	/* O_EXCL: a new file is ours (and a dangling symlink is EEXIST). A
 	 * file removed between the two opens is retried, a few times. */
 	for (int i = 0; i < 3 && fd == -ENOENT; i++) {
-		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, NEW_MODE);
+		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | flags,
+			    NEW_MODE);
 		if (fd >= 0) {
 			/* The umask may have taken bits away from 0600, not added. */
 			fchmod(fd, NEW_MODE);
@@ -97,8 +98,18 @@ int safe_open_output(const char *path, const char **why)
 		}
 		fd = -errno;
 		if (fd == -EEXIST)
-			fd = open_existing(dfd, base, why);
+			fd = open_existing(dfd, base, flags, why);
 	}
 	close(dfd);
 	return fd;
+}
+
+int safe_open_output(const char *path, const char **why)
+{
+	return safe_open(path, 0, why);
+}
+
+int safe_open_append(const char *path, const char **why)
+{
+	return safe_open(path, O_APPEND, why);
 }

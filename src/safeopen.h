@@ -17,6 +17,11 @@
  * or -errno with *why set to a sentence when the file was refused (NULL
  * when the system said no). */
 int safe_open_output(const char *path, const char **why);
+/* The same rules, but an existing file is appended to (O_APPEND), never
+ * truncated: the reopen after a rotation (SIGUSR1), where the name may
+ * still be the file being written (no rotation happened) or an empty one
+ * logrotate's `create` made. */
+int safe_open_append(const char *path, const char **why);
 /* fs.protected_regular's rule: in a sticky, world-writable directory a file
  * is ours to open only if we or the directory's owner own it. 0 or -EACCES. */
 int safe_owner_ok(const struct stat *dir, const struct stat *file, uid_t euid);

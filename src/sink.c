@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "outfd.h"
 #include "safeopen.h"
@@ -160,6 +161,59 @@ struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct si
 		return NULL;
 	}
 	return s;
+}
+
+/* The new file, unless it is old's own (same device and inode). */
+static int reopen_fd(const struct sink *old, const char *path, struct stat *st)
+{
+	struct stat was;
+	int fd, e;
+
+	fd = safe_open_append(path, &s_refused);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) || fstat(old->ofd->fd, &was)) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	if (st->st_dev == was.st_dev && st->st_ino == was.st_ino) {
+		close(fd);
+		return -EEXIST;
+	}
+	return fd;
+}
+
+int sink_reopen(const struct sink *old, const char *path, struct sink **out)
+{
+	struct stat st;
+	struct sink *s;
+	int fd, rc;
+
+	s_refused = NULL;
+	*out = NULL;
+	if (!old || !path || !old->ofd || !old->ofd->own)
+		return -EINVAL;
+	fd = reopen_fd(old, path, &st);
+	if (fd == -EEXIST)
+		return 0;
+	if (fd < 0)
+		return fd;
+	s = sink_new_fd(old->ops, fd, true, &old->o);
+	if (!s) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	/* A file appended to already has its header (or is not ours to
+	 * give one). */
+	rc = st.st_size ? 0 : sink_begin(s);
+	if (rc) {
+		sink_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
 }
 
 /* errno must have been cleared before the op ran. */

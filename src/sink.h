@@ -88,6 +88,15 @@ int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
 int sink_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns);
 /* Push what is buffered to the output: 0 or the sink's (sticky) -errno. */
 int sink_flush(struct sink *s);
+/* SIGUSR1 (logrotate's postrotate): a new sink like `old` writing to
+ * `path`, opened by the same rules (safe_open_append: appended to, never
+ * truncated), with the header when the file is empty. 0 with *out set, or
+ * *out NULL when `path` still names old's file (nothing was rotated: keep
+ * writing it). -errno when the file cannot be opened, sink_refused() saying
+ * why when it was refused; -EINVAL for a sink that is not a file the tool
+ * opened (stdout, a terminal). `old` is untouched: the caller flushes and
+ * closes it once it has the new one. */
+int sink_reopen(const struct sink *old, const char *path, struct sink **out);
 /* Records (lines) that did not reach the output: dropped by a write error
  * or a stalled reader, or not written after an error. */
 uint64_t sink_lost(const struct sink *s);

@@ -151,11 +151,12 @@ static int json_summary(struct sink *s, const struct summary *sum)
 		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"missed\":%" PRIu64
 		",\"conns_closed\":%" PRIu64 ",\"conns_open\":%" PRIu64
 		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64
-		",\"tw_unconfirmed\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"not_written\":%" PRIu64 ",\"elapsed_ms\":%s}\n",
+		",\"tw_unconfirmed\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"not_written\":%" PRIu64 ",\"elapsed_ms\":%s%s}\n",
 		sum->records, sum->bad_records, sum->rb_drops, sum->map_full,
 		sum->stale, sum->missed, sum->conns_closed, sum->conns_open,
 		sum->synack_orphans, sum->unattributed, sum->tw_unconfirmed,
-		summary_lost(sum), sum->not_written, ms);
+		summary_lost(sum), sum->not_written, ms,
+		sum->owners_lost ? ",\"owners_unavailable\":true" : "");
 	return ferror(s->f) ? -EIO : 0;
 }
 

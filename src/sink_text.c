@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include "conntab.h"
 #include "outputs.h"
 #include "sanitize.h"
 #include "sink.h"
@@ -145,6 +146,9 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 		fprintf(s->f, ", records not written %" PRIu64 ": %s", sum->not_written,
 			output_error_text(sum->out_err));
 	fprintf(s->f, ")%s\n", lost ? ": some connections are missing or incomplete" : "");
+	if (sum->owners_lost)
+		fputs("# owners of accepted connections unavailable: no owner hook (see the warning "
+		      "at the start)\n", s->f);
 	return ferror(s->f) ? -EIO : 0;
 }
 
@@ -176,7 +180,8 @@ static int once_conn(struct sink *s, const struct conn *c)
 	if (c->owner_known && c->fd >= 0)
 		snprintf(fd, sizeof(fd), "%d", c->fd);
 	if (conn_measured(c, c->state) && c->state < TL_NSTATES) {
-		fmt_ms_fit(c->state_ns[c->state], INSTATE_W - 3, ms, sizeof(ms));
+		/* end_ns: the time the open connection was written as of. */
+		fmt_ms_fit(conn_in_state_ns(c, c->end_ns), INSTATE_W - 3, ms, sizeof(ms));
 		snprintf(in, sizeof(in), "%s%s", c->preexisting ? ">=" : "", ms);
 	}
 	fit_end(state_name(c->state), END_W, st);

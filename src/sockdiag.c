@@ -118,6 +118,21 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* One read of the dump. A signal (SIGUSR1's rotation, a stop) interrupts
+ * the wait with EINTR, the tool's handlers having no SA_RESTART so that
+ * its poll returns: the replies stay queued, so read again. Failing the
+ * listing instead made the namespace look unreachable, and its timewait
+ * socks were settled unconfirmed (seen in make soak). */
+static ssize_t dump_recv(struct sockdiag *sd)
+{
+	ssize_t n;
+
+	do
+		n = mnl_socket_recvfrom(sd->nl, sd->buf, SD_BUF_SIZE);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb cb, void *arg)
 {
 	struct dump_ctx ctx = { .family = family, .cb = cb, .arg = arg };
@@ -138,10 +153,11 @@ int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb 
 	 * timewait socks and a filter for LISTEN only, nothing is copied. */
 	req->idiag_states = states;
 
+	/* A netlink send does not block: no EINTR to retry. */
 	if (mnl_socket_sendto(sd->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		n = mnl_socket_recvfrom(sd->nl, sd->buf, SD_BUF_SIZE);
+		n = dump_recv(sd);
 		if (n < 0)
 			return -errno;
 		errno = 0;
@@ -155,7 +171,7 @@ int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb 
 		/* The rest of the dump is still queued on the socket: drain it so
 		 * the next request's replies start clean. */
 		do {
-			n = mnl_socket_recvfrom(sd->nl, sd->buf, SD_BUF_SIZE);
+			n = dump_recv(sd);
 			if (n < 0)
 				return -errno;
 			ret = mnl_cb_run(sd->buf, n, seq, sd->portid, NULL, NULL);

@@ -114,6 +114,7 @@ struct tracer {
 	int chosen[HOOK_MAX];               /* index into hooks[h].c, -1 = none */
 	bool refused[HOOK_MAX][MAX_CANDS];
 	char why[HOOK_MAX][MAX_CANDS][WHY_LEN];
+	int err[HOOK_MAX][MAX_CANDS];       /* the probe's -errno behind why */
 };
 
 const char *tier_name(enum tier t)
@@ -264,7 +265,8 @@ static int choose_hook(struct tracer *tr, int h)
 			snprintf(tr->why[h][i], WHY_LEN, "not tried (--tier %s)", tier_name(tr->force));
 			continue;
 		}
-		if (probe_cand(&hooks[h].c[i], tr->why[h][i], WHY_LEN)) {
+		tr->err[h][i] = probe_cand(&hooks[h].c[i], tr->why[h][i], WHY_LEN);
+		if (tr->err[h][i]) {
 			tr->refused[h][i] = true;
 			continue;
 		}
@@ -333,6 +335,43 @@ struct tracer *tracer_probe(enum tier_force force)
 	return tr;
 }
 
+/* Hooks left with no tier at all. Those lost to a tracefs this process may
+ * not read are named in one line with that one cause: each on its own
+ * said "not found in tracefs ... no hook on this kernel", which sent users
+ * looking for a kernel option when tracefs was mode 0700 and the process
+ * had CAP_BPF and CAP_PERFMON but no CAP_DAC_READ_SEARCH. */
+static void warn_lost(const struct tracer *tr)
+{
+	char names[512] = "";
+	const char *why = NULL;
+	size_t off = 0;
+
+	for (int h = 0; h < HOOK_MAX; h++) {
+		int last = hooks[h].n - 1;
+
+		if (tr->chosen[h] >= 0)
+			continue;
+		if (tr->err[h][last] != -EACCES) {
+			log_warn("%s: no hook on this kernel (%s)", hooks[h].what, tr->why[h][last]);
+			continue;
+		}
+		why = tr->why[h][last];
+		if (off < sizeof(names))
+			off += snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
+					hooks[h].what);
+	}
+	if (why)
+		log_warn("%s: its tracepoints cannot be used; hooks lost: %s%s (run as root, or add "
+			 "CAP_DAC_READ_SEARCH)", why, names,
+			 tracer_tier(tr, HOOK_OWNER) == TIER_NONE ?
+			 "; accepted connections will have no owner" : "");
+}
+
+bool tracer_owners_lost(const struct tracer *tr)
+{
+	return tracer_tier(tr, HOOK_OWNER) == TIER_NONE;
+}
+
 void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n)
 {
 	size_t off = 0;
@@ -344,6 +383,8 @@ void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n)
 		off += snprintf(buf + off, n - off, "%s%s: %s", off ? ", " : "", hooks[h].name,
 				tier_name(tracer_tier(tr, h)));
 	}
+	if (off < n && tracer_owners_lost(tr))
+		snprintf(buf + off, n - off, "; no owners for accepted connections");
 }
 
 void tracer_print_probes(const struct tracer *tr, FILE *f)
@@ -527,9 +568,7 @@ struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx)
 			err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
 		goto fail;
 	}
-	for (int h = 0; h < HOOK_MAX; h++)
-		if (tr->chosen[h] < 0)
-			log_warn("%s: no hook on this kernel (%s)", hooks[h].what, tr->why[h][hooks[h].n - 1]);
+	warn_lost(tr);
 	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), fn, ctx, NULL);
 	if (!tr->rb) {
 		err = -errno;

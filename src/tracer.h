@@ -69,7 +69,11 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out);
  * event is lost, and only the kernel's counter knows. */
 uint64_t tracer_missed(struct tracer *tr);
 enum tier tracer_tier(const struct tracer *tr, enum hook h);
-/* "state: tp_btf, synack: tracepoint, ..." */
+/* No hook names the owner of an accepted connection (tracefs not readable,
+ * say): those connections are written without pid and comm. */
+bool tracer_owners_lost(const struct tracer *tr);
+/* "state: tp_btf, synack: tracepoint, ...", and "; no owners for accepted
+ * connections" when tracer_owners_lost. */
 void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n);
 /* The --list-probes table: every hook, its tier, why better ones were refused. */
 void tracer_print_probes(const struct tracer *tr, FILE *f);

@@ -84,11 +84,6 @@ void view_closed(struct view *v, const struct conn *c)
 
 /* ------------------------------------------------------------ ordering */
 
-static uint64_t in_state_ns(const struct conn *c, uint64_t now)
-{
-	return now > c->state_entered_ns ? now - c->state_entered_ns : 0;
-}
-
 static uint64_t age_ns(const struct conn *c, uint64_t now)
 {
 	return now > c->start_ns ? now - c->start_ns : 0;
@@ -143,7 +138,7 @@ static int row_cmp(const struct view *v, const struct conn *a, const struct conn
 		r = cmp_u64(a->state, b->state);
 		break;
 	case VCOL_INSTATE:
-		r = cmp_u64(in_state_ns(a, v->now_ns), in_state_ns(b, v->now_ns));
+		r = cmp_u64(conn_in_state_ns(a, v->now_ns), conn_in_state_ns(b, v->now_ns));
 		break;
 	case VCOL_AGE:
 		r = cmp_u64(age_ns(a, v->now_ns), age_ns(b, v->now_ns));
@@ -454,7 +449,7 @@ void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r
 	else
 		snprintf(r->fd, sizeof(r->fd), "-");
 	fit_end(state_name(c->state), STATE_W, r->state);
-	view_dur(in_state_ns(c, v->now_ns), d, sizeof(d));
+	view_dur(conn_in_state_ns(c, v->now_ns), d, sizeof(d));
 	snprintf(r->instate, sizeof(r->instate), "%s%s", at_least ? ">=" : "", d);
 	view_dur(age_ns(c, v->now_ns), d, sizeof(d));
 	snprintf(r->age, sizeof(r->age), "%s%s", c->start_exact ? "" : ">=", d);

@@ -1293,6 +1293,47 @@ static void test_comm_and_cgroup_filters(void **state)
 	conntab_free(t);
 }
 
+static void in_state_at_6s(void *ctx, struct conn *c)
+{
+	*(uint64_t *)ctx = conn_in_state_ns(c, 6000 * MS);
+}
+
+/* A socket open before the start, in CLOSE_WAIT since an estimated 1.5 s
+ * (the seed's entry time), first seen at 2 s: the per-process OLDEST_MS
+ * (read from the open table) and the record written at exit (settled)
+ * tell the same time in state when asked as of the same instant. Before,
+ * one was now - entered and the other the settled state_ns, read ~0.4 s
+ * apart. */
+static void test_in_state_one_answer(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event sd = rec(TL_REC_SEED, 0xffff888000000300ULL, 0, 0, 80, 40000);
+	uint64_t open_view = 0;
+
+	(void)state;
+	sd.oldstate = sd.newstate = TL_CLOSE_WAIT;
+	sd.entered_ns = 1500 * MS;
+	sd.ts_ns = 2000 * MS;
+	sd.own.fd = -1;
+	conntab_apply(t, &sd);
+	conntab_foreach_open(t, in_state_at_6s, &open_view);
+	assert_int_equal(open_view, 4500 * MS);
+	conntab_flush(t, 6000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_true(b.out[0].preexisting);
+	assert_int_equal(b.out[0].end_ns, 6000 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_CLOSE_WAIT], 4500 * MS);
+	assert_int_equal(conn_in_state_ns(&b.out[0], b.out[0].end_ns), open_view);
+	/* Settled time and the time since both count: a state entered,
+	 * settled at 3 s (say by a lost record), then still running. */
+	b.out[0].state_entered_ns = 5000 * MS;
+	assert_int_equal(conn_in_state_ns(&b.out[0], 7000 * MS), 6500 * MS);
+	/* A clock read before the entry (another CPU's record) adds nothing. */
+	assert_int_equal(conn_in_state_ns(&b.out[0], 4000 * MS), 4500 * MS);
+	conntab_free(t);
+}
+
 /* Alerts: at the threshold, then after 2x, 4x ... the previous interval. */
 static void test_close_wait_due(void **state)
 {
@@ -1317,6 +1358,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_close_first_with_local_peer),
+		cmocka_unit_test(test_in_state_one_answer),
 		cmocka_unit_test(test_fin_wait2_timeout),
 		cmocka_unit_test(test_substate_change_from_listing),
 		cmocka_unit_test(test_tw_overflow),

@@ -52,6 +52,15 @@ static void dir_remove(struct dir *d)
 	rmdir(d->path);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
 static void test_new_file_0600(void **state)
 {
 	const char *why;
@@ -88,10 +97,7 @@ static void test_existing_truncated(void **state)
 
 	(void)state;
 	dir_make(&d);
-	fd = open(d.file, O_WRONLY | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "old\n", 4), 4);
-	close(fd);
+	write_file(d.file, "old\n");
 	fd = safe_open_output(d.file, &why);
 	assert_true(fd >= 0);
 	assert_null(why);
@@ -131,6 +137,34 @@ static void test_symlink_refused(void **state)
 	dir_remove(&d);
 }
 
+/* The reopen after a rotation: appended to, never truncated (the name may
+ * still be the file being written), by the same symlink rule. */
+static void test_append_kept(void **state)
+{
+	const char *why;
+	char target[128], buf[16] = "";
+	struct dir d;
+	int fd;
+
+	(void)state;
+	dir_make(&d);
+	write_file(d.file, "old\n");
+	fd = safe_open_append(d.file, &why);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "new\n", 4), 4);
+	close(fd);
+	fd = open(d.file, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 8);
+	close(fd);
+	assert_string_equal(buf, "old\nnew\n");
+	unlink(d.file);
+	snprintf(target, sizeof(target), "%s/target", d.path);
+	assert_int_equal(symlink(target, d.file), 0);
+	assert_int_equal(safe_open_append(d.file, &why), -ELOOP);
+	assert_non_null(why);
+	dir_remove(&d);
+}
+
 static void test_no_such_dir(void **state)
 {
 	const char *why;
@@ -148,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_new_file_0600),
 		cmocka_unit_test(test_existing_truncated),
 		cmocka_unit_test(test_symlink_refused),
+		cmocka_unit_test(test_append_kept),
 		cmocka_unit_test(test_no_such_dir),
 	};
 

@@ -438,6 +438,15 @@ static void test_text_summary_loss(void **state)
 		"some connections are missing or incomplete\n");
 }
 
+/* Does the stderr summary line of sum contain want? */
+static bool line_has(const struct summary *sum, const char *want)
+{
+	char line[768];
+
+	summary_line(sum, line, sizeof(line));
+	return strstr(line, want) != NULL;
+}
+
 /* An output that failed, or timewait socks not confirmed: never "no data
  * lost", and the stderr line does not say "written" for what was not. */
 static void test_summary_output_error(void **state)
@@ -445,7 +454,6 @@ static void test_summary_output_error(void **state)
 	const struct summary sum = { .records = 10, .conns_closed = 3, .tw_unconfirmed = 1,
 				     .not_written = 2, .out_err = -ENOSPC, .elapsed_ns = 1000000 };
 	const struct summary clean = { .records = 10, .conns_closed = 3 };
-	char line[512];
 
 	(void)state;
 	text_summary_is(&sum, TEXT_HEADER
@@ -453,14 +461,97 @@ static void test_summary_output_error(void **state)
 		"# WARNING: data lost (ringbuf drops 0, map full 0, stale sockets 0, bad records 0, "
 		"missed events 0, unconfirmed timewait sockets 1, records not written 2: "
 		"No space left on device): some connections are missing or incomplete\n");
-	summary_line(&sum, line, sizeof(line));
-	assert_non_null(strstr(line, "3 connections recorded (0 still open) but 2 records NOT written (No space left on device)"));
-	assert_null(strstr(line, "connections written"));
-	summary_line(&clean, line, sizeof(line));
-	assert_non_null(strstr(line, "3 connections written (0 still open)"));
+	assert_true(line_has(&sum, "3 connections recorded (0 still open) but 2 records NOT written (No space left on device)"));
+	assert_false(line_has(&sum, "connections written"));
+	assert_true(line_has(&clean, "3 connections written (0 still open)"));
 	assert_string_equal(output_error_text(-ETIMEDOUT), "the reader stopped reading");
 	assert_string_equal(output_error_text(-EPIPE), "Broken pipe");
 	assert_string_equal(output_error_text(0), "output error");
+}
+
+/* No owner hook (an unreadable tracefs): every summary says the owners of
+ * accepted connections are unavailable, and only then; it is not a loss. */
+static void test_summary_owners_lost(void **state)
+{
+	const struct summary sum = { .records = 4, .conns_closed = 2, .owners_lost = true };
+	const struct summary clean = { .records = 4, .conns_closed = 2 };
+	struct cap c;
+	char *out;
+
+	(void)state;
+	text_summary_is(&sum, TEXT_HEADER
+		"# 2 connections (0 still open), 4 records in 0.000 s; unmatched SYN-ACK retransmits 0\n"
+		"# no data lost (ringbuf drops 0, map full 0, stale sockets 0, bad records 0, "
+		"missed events 0)\n"
+		"# owners of accepted connections unavailable: no owner hook (see the warning at the start)\n");
+	assert_true(line_has(&sum, "; owners of accepted connections: unavailable (no owner hook)"));
+	assert_false(line_has(&clean, "owners"));
+	cap_open(&c, &sink_json_ops, false);
+	assert_int_equal(sink_summary(c.s, &sum), 0);
+	assert_int_equal(sink_summary(c.s, &clean), 0);
+	out = cap_close(&c);
+	assert_non_null(strstr(out, "\"elapsed_ms\":0.000,\"owners_unavailable\":true}\n{"));
+	assert_null(strstr(strchr(out, '\n') + 1, "owners"));
+	free(out);
+	assert_int_equal(run_status(&sum, false), TL_EXIT_OK);
+}
+
+static size_t file_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	int ch;
+
+	assert_non_null(f);
+	while ((ch = getc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+/* SIGUSR1's reopen: the row written before goes to the renamed file, the
+ * one after to a new file with its own header; the same file is kept;
+ * a symlink planted under the name is refused and the old sink is left
+ * as it was. */
+static void test_sink_reopen(void **state)
+{
+	const struct sink_opts o = { .tc = &tc };
+	char dir[64] = "/tmp/tl-reopen-XXXXXX", path[96], moved[112], moved2[112];
+	struct sink *s, *n;
+	struct conn c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(moved, sizeof(moved), "%s/t.csv.1", dir);
+	snprintf(moved2, sizeof(moved2), "%s/t.csv.2", dir);
+	conn_closed_v4(&c);
+	s = sink_open(&sink_csv_ops, path, &o);
+	assert_non_null(s);
+	assert_int_equal(sink_conn(s, &c), 0);
+	assert_int_equal(sink_reopen(s, path, &n), 0);
+	assert_null(n); /* nothing was rotated */
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(sink_reopen(s, path, &n), 0);
+	assert_non_null(n);
+	assert_int_equal(sink_close(s), 0);
+	assert_int_equal(sink_conn(n, &c), 0);
+	assert_int_equal(sink_conn(n, &c), 0);
+	assert_int_equal(sink_flush(n), 0);
+	assert_int_equal(file_lines(moved), 2);
+	assert_int_equal(file_lines(path), 3);
+	assert_int_equal(rename(path, moved2), 0);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(sink_reopen(n, path, &s), -ELOOP);
+	assert_null(s);
+	assert_non_null(sink_refused());
+	assert_int_equal(sink_conn(n, &c), 0); /* the old file takes it */
+	assert_int_equal(sink_close(n), 0);
+	assert_int_equal(file_lines(moved2), 4);
+	unlink(path);
+	unlink(moved);
+	unlink(moved2);
+	rmdir(dir);
 }
 
 static const char *fit(uint64_t ns, size_t w)
@@ -748,6 +839,8 @@ int main(void)
 		cmocka_unit_test(test_fit_helpers),
 		cmocka_unit_test(test_endpoint_path),
 		cmocka_unit_test(test_summary_output_error),
+		cmocka_unit_test(test_summary_owners_lost),
+		cmocka_unit_test(test_sink_reopen),
 		cmocka_unit_test(test_dev_full),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_file_and_stdout),
