@@ -52,7 +52,8 @@
  *   --ready-file F    written (atomically, "pid=PID port=PORT") once
  *                     listening
  *   --backlog N       listen() backlog (default 4096)
- *   --no-accept       server: listen and never accept (children stay queued)
+ *   --no-accept       server: listen and never accept (children stay queued);
+ *                     with --go-file F, accept once F exists
  *
  * Output (stdout, one line per event, key=value, flushed at once; t is
  * CLOCK_MONOTONIC seconds, the clock bpf_ktime_get_ns() reads):
@@ -469,8 +470,13 @@ static void *client_worker(void *arg)
 static void *server_worker(void *arg)
 {
 	(void)arg;
-	while (o.no_accept)
-		pause(); /* until killed or --timeout */
+	/* Until killed or --timeout; or until the go. */
+	while (o.no_accept && !(o.gofile && access(o.gofile, F_OK) == 0)) {
+		if (o.gofile)
+			usleep(20000);
+		else
+			pause();
+	}
 	for (;;) {
 		long id = atomic_fetch_add(&next_id, 1);
 
