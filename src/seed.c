@@ -86,7 +86,7 @@ struct fallback {
 	record_fn fn;
 	void *ctx;
 	const struct procfd *pf;
-	const struct listeners *ls;
+	struct listeners *ls;     /* listeners older than the tool, NULL until read */
 	uint32_t netns; /* of the namespace being listed */
 	uint64_t now;
 	uint64_t records;
@@ -244,7 +244,7 @@ static int dump_requests(struct fallback *fb, struct sockdiag *sd)
 
 static int add_listeners(struct fallback *fb, struct sockdiag *sd)
 {
-	int n = listeners_add_ns((struct listeners *)fb->ls, sd, fb->netns, fb->pf);
+	int n = listeners_add_ns(fb->ls, sd, fb->netns, fb->pf);
 
 	return n < 0 ? n : 0;
 }
