@@ -15,7 +15,9 @@
 #       half-open (SYN-RECV) while the SYN-ACK retransmits;
 #   c2: the request queue is full, a syncookie handshake makes the child.
 # The clients never send nor close (they wait for a go that never comes):
-# a FIN from c3 would complete its handshake.
+# a FIN from c3 would complete its handshake. No peer times out (--timeout
+# 0): under the kernel matrix's TCG the test outlasts tlpeer's default 120 s,
+# and a listener that exits aborts its queued children.
 # Two live tracers: tr1 started before listen() (the kernel side learns the
 # listener at listen()), tr2 with --pid after it (the loader enters the
 # listener from sock_diag and /proc).
@@ -29,18 +31,18 @@ CSV2=$TL_WORK/live-pid.csv
 tl_sysctl "$NS" net.ipv4.tcp_syncookies=1 net.ipv4.tcp_synack_retries=6
 
 tl_tracer_start tr1 -L "$SP" --csv "$CSV1"
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --backlog 1 --no-accept
+tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --backlog 1 --no-accept --timeout 0
 SRV=${TL_PID[srv]}
 tl_tracer_start tr2 --pid "$SRV" --csv "$CSV2"
 tl_nft_drop "$NS" H tcp sport "$CP3" tcp dport "$SP" 'tcp flags & (syn | ack | fin | rst | psh) == ack'
 
 queued() { [[ $(ip netns exec "$NS" ss -tanH state established "( sport = :$SP )" | wc -l) -ge $1 ]]; }
 requests() { ip netns exec "$NS" ss -tanH state syn-recv "( sport = :$SP )"; }
-tl_peer_client c1 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP1" --send 0 --go-file "$TL_GO"
+tl_peer_client c1 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP1" --send 0 --go-file "$TL_GO" --timeout 0
 tl_wait_for 10 "c1's child queued" queued 1
-tl_peer_client c3 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP3" --send 0 --go-file "$TL_GO"
+tl_peer_client c3 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP3" --send 0 --go-file "$TL_GO" --timeout 0
 tl_wait_for 10 "c3's request half-open (ss state syn-recv)" eval '[[ -n $(requests) ]]'
-tl_peer_client c2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP2" --send 0 --go-file "$TL_GO"
+tl_peer_client c2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP2" --send 0 --go-file "$TL_GO" --timeout 0
 tl_wait_for 10 "c2's child queued" queued 2
 tl_settle "$NS" "$CP1" "$CP2"
 echo "ss -tanpe in $NS:"

@@ -16,11 +16,11 @@ tl_netns_new NS
 tl_ports SP CP1 CP2
 CSV=$TL_WORK/live.csv
 tl_tracer_start tr -L "$SP" --csv "$CSV"
-tl_peer_server srv "$NS" -a 0.0.0.0 -p "$SP" --backlog 1 --no-accept --go-file "$TL_GO" -n 2 --never-close
+tl_peer_server srv "$NS" -a 0.0.0.0 -p "$SP" --backlog 1 --no-accept --go-file "$TL_GO" -n 2 --never-close --timeout 0
 SRV=${TL_PID[srv]}
 queued() { [[ $(ip netns exec "$NS" ss -tanH state established "( sport = :$SP )" | wc -l) -ge 2 ]]; }
-tl_peer_client c1 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP1" --send 0 --never-close
-tl_peer_client c2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP2" --send 0 --never-close
+tl_peer_client c1 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP1" --send 0 --never-close --timeout 0
+tl_peer_client c2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP2" --send 0 --never-close --timeout 0
 tl_wait_for 10 "both children queued" queued
 for method in iter sock_diag; do
 	TCPLIFE_SEED=$method timeout 300 "$TL_BIN" --once -L "$SP" --csv - \
