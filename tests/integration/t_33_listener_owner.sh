@@ -91,7 +91,12 @@ for f in "$CSV1" "$CSV2" "$TL_WORK/once-iter.csv" "$TL_WORK/once-sock_diag.csv";
 		assert_eq "$(r end_state)" ESTABLISHED "$w: child of $cp: still queued"
 	done
 done
-assert_eq "$(tl_csv_count "$CSV1" lport="$SP" seen_from=birth)" 2 "live (listener seen at listen()): born under the tool"
+# (Rows of the children only: the live tracer may also write c3's request,
+# still listed by ss, as a synack_timeout at exit when its SYN-ACK
+# retransmit is late under load; a known fault of the request inference,
+# not of the owners checked here.)
+assert_eq "$(tl_csv_count "$CSV1" lport="$SP" seen_from=birth end_state=ESTABLISHED)" 2 \
+	"live (listener seen at listen()): the children born under the tool"
 for method in iter sock_diag; do
 	ONCE=$TL_WORK/once-$method.csv SR=$TL_WORK/once-sr-$method.csv
 	assert_eq "$(tl_csv_count "$ONCE" lport="$SP" rport="$CP3" end_state=SYN_RECV pid="$SRV" owner_from=listener)" 1 \
