@@ -80,7 +80,26 @@ struct stats_map {
 	__type(value, struct tl_stats);
 };
 
+/* Listening sockets by local end (listener.bpf.h), and the key each one was
+ * entered under, by its address, so its close finds it whatever its port
+ * reads by then. */
+struct listeners_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tl_listen_key);
+	__type(value, struct tl_listen_val);
+};
+
+struct listener_keys_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct tl_listen_key);
+};
+
 extern struct socks_map socks SEC(".maps");
+extern struct listeners_map listeners SEC(".maps");
+extern struct listener_keys_map listener_keys SEC(".maps");
 extern struct events_map events SEC(".maps");
 extern struct stats_map stats SEC(".maps");
 

@@ -17,6 +17,8 @@ const volatile __u32 cfg_hz = 0;
 
 /* Sized at start-up with bpf_map__set_max_entries(). */
 struct socks_map socks SEC(".maps");
+struct listeners_map listeners SEC(".maps");
+struct listener_keys_map listener_keys SEC(".maps");
 struct events_map events SEC(".maps");
 struct stats_map stats SEC(".maps");
 

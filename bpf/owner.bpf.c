@@ -25,6 +25,7 @@
  *    sockets; both write records to the iterator's seq_file.
  */
 #include "common.bpf.h"
+#include "listener.bpf.h"
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -321,6 +322,12 @@ int tl_seed_tcp(struct bpf_iter__tcp *ctx)
 		if (state == TL_CLOSE_WAIT)
 			fresh.entered_ns = close_wait_since(tp, now);
 		tuple_from_sk((const struct sock *)tp, &e.tuple);
+		/* Until the holder scan names an fd's owner: a child still in
+		 * its listener's accept queue has none (the loader entered the
+		 * listeners before this walk; see src/listeners.c). Orphans
+		 * (FIN_WAIT1 and after: closed by their owner) are nobody's. */
+		if (state == TL_ESTABLISHED || state == TL_SYN_RECV || state == TL_CLOSE_WAIT)
+			listener_owner_to(&fresh, sk_netns((const struct sock *)tp), &e.tuple);
 		decide(&fresh, &e.tuple);
 		if (fresh.verdict == V_FILTERED)
 			return 0;
@@ -335,6 +342,7 @@ int tl_seed_tcp(struct bpf_iter__tcp *ctx)
 		si = &fresh;
 	}
 	rec_fill(&e, TL_REC_SEED, key, si, now);
+	e.kind = owner_kind(si);
 	tuple_from_sk((const struct sock *)tp, &e.tuple);
 	bpf_seq_write(seq, &e, sizeof(e));
 	return 0;

@@ -5,6 +5,7 @@
  * loader. Both feed on_state(), so the tiers cannot drift apart.
  */
 #include "common.bpf.h"
+#include "listener.bpf.h"
 
 /* The classic record; the ___tl flavour lets CO-RE match it by name
  * (trace_event_raw_inet_sock_set_state, stable since 4.16) and relocate
@@ -134,9 +135,17 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 	struct tl_event *e;
 	bool born, was_traced;
 
-	/* A listener's own life is not a connection; its children are. */
-	if (new == TL_LISTEN || (old == TL_LISTEN && new == TL_CLOSE))
+	/* A listener's own life is not a connection; its children are, and
+	 * they get its owner until one of them is accepted. */
+	if (new == TL_LISTEN) {
+		if (old == TL_CLOSE)
+			listener_up(sk, t);
 		return 0;
+	}
+	if (old == TL_LISTEN && new == TL_CLOSE) {
+		listener_down(sk, t);
+		return 0;
+	}
 
 	now = bpf_ktime_get_ns();
 	born = (old == TL_CLOSE && new == TL_SYN_SENT) || (old == TL_LISTEN && new == TL_SYN_RECV);
@@ -156,6 +165,13 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 		}
 		si = &fresh;
 	}
+	/* The one extra lookup on the hot path, at a passive birth only. */
+	if (born && old == TL_LISTEN)
+		listener_owner_to(&fresh, sk_netns(sk), t);
+	/* Else clang selects between the map value and &fresh before the
+	 * NULL test, and the verifier refuses arithmetic on a maybe-NULL
+	 * map value (6.18). */
+	barrier_var(si);
 
 	was_traced = si->verdict == V_TRACE;
 	if (!(si->flags & TL_F_OWNER_KNOWN) && in_owner_context(old, new))
@@ -171,6 +187,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			e->oldstate = old;
 			e->newstate = new;
 			e->tuple = *t;
+			e->kind = owner_kind(si);
 			/* The namespace lets the loader find the timewait sock
 			 * (sock_diag is per namespace) and match a 4-tuple's reuse. */
 			if (new == TL_CLOSE || !si->emitted)

@@ -82,6 +82,10 @@ enum tl_holder_kind { TL_HOLDER_OWNER = 0, TL_HOLDER_OTHER = 1 };
 #define TL_F_HOLDERS 0x40     /* kernel side: the next holder scan names the owner */
 #define TL_F_EXPIRED 0x80     /* TW_END: the sock's timer had run out (else killed early) */
 
+/* tl_event.kind of STATE and SEED records (the flags byte is full). */
+#define TL_K_LISTENER_OWNER 0x01 /* owner is the listening socket's: the child was
+				  * never accepted (no TL_F_OWNER_KNOWN) */
+
 /* Drop and loss counters, one slot each, kept per CPU in the `stats` map. */
 enum tl_stat {
 	TL_STAT_RB_FULL = 0,     /* bpf_ringbuf_reserve failed: record lost */
@@ -114,7 +118,8 @@ struct tl_event {
 	__u8 flags;    /* TL_F_* */
 	__u8 oldstate; /* STATE: state left. RETRANS/RESET/FIN: state at the time */
 	__u8 newstate; /* STATE: state entered */
-	__u8 kind;     /* RETRANS: enum tl_retrans_kind; RESET: enum tl_reset_dir */
+	__u8 kind;     /* RETRANS: enum tl_retrans_kind; RESET: enum tl_reset_dir;
+			* STATE, SEED: TL_K_* bits */
 	__u8 req_retrans; /* STATE SYN_RECV -> ESTABLISHED: tcp_sock.total_retrans, the
 			   * request's SYN-ACK retransmits (255 = 255 or more) */
 	__u16 segs;    /* RETRANS: segments the retransmitted skb carried, tcp_skb_pcount()
@@ -148,6 +153,24 @@ struct tl_event {
 	struct tl_owner owner;
 };
 
+/* The `listeners` map: a listening socket's local end, per namespace, and
+ * its owner. Filled by the kernel side at listen() (process context) and by
+ * the loader for listeners older than the tool; read at a child's birth. */
+struct tl_listen_key {
+	__u32 netns;  /* network namespace inode */
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 port;   /* local port, host order */
+	__u8 addr[16]; /* local address (IPv4: first 4 bytes); all zero = wildcard */
+};
+
+struct tl_listen_val {
+	struct tl_owner owner;
+	__u64 cgroup; /* owner's cgroup v2 id; 0 = unknown */
+	__u64 skaddr; /* the listener; 0 = entered by the loader (address unknown) */
+};
+
+_Static_assert(sizeof(struct tl_listen_key) == 24, "tl_listen_key ABI");
+_Static_assert(sizeof(struct tl_listen_val) == 40, "tl_listen_val ABI");
 _Static_assert(sizeof(struct tl_tuple) == 40, "tl_tuple ABI");
 _Static_assert(sizeof(struct tl_owner) == 24, "tl_owner ABI");
 _Static_assert(sizeof(struct tl_event) == 128, "tl_event ABI");

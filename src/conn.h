@@ -55,6 +55,8 @@ struct conn {
 	struct tl_owner owner; /* raw: sanitize before printing */
 	bool owner_known;
 	bool owner_released;   /* the owner closed its fd; others hold it, not yet named */
+	bool owner_listener;   /* with owner_known: the owner is the listening socket's,
+				* nobody accepted this one (owner_from=listener) */
 	int32_t fd;            /* the owner's fd; -1 unknown */
 	uint64_t cgroup;       /* the owner's cgroup v2 id; 0 unknown */
 	bool preexisting;      /* open before the tool started (seen_from=preexisting) */

@@ -381,16 +381,34 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 
 /* Every record carries the owner the kernel side holds at that moment, so
  * the latest one wins: a hand-over at close() or a holder scan changes it. */
+/* A child nobody accepted yet carries its listener's owner (STATE and SEED
+ * records, TL_K_LISTENER_OWNER): shown until a process takes it. */
+static void set_listener_owner(struct conn *c, const struct tl_event *e)
+{
+	if ((e->type != TL_REC_STATE && e->type != TL_REC_SEED) ||
+	    !(e->kind & TL_K_LISTENER_OWNER) || (c->owner_known && !c->owner_listener))
+		return;
+	c->owner = e->owner;
+	c->owner_known = true;
+	c->owner_listener = true;
+	c->fd = -1; /* the listener's fd is not this socket's */
+	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE)
+		c->cgroup = e->own.cgroup;
+}
+
 static void set_owner(struct entry *en, const struct tl_event *e)
 {
 	struct conn *c = &en->c;
 
-	if (!(e->flags & TL_F_OWNER_KNOWN))
+	if (!(e->flags & TL_F_OWNER_KNOWN)) {
+		set_listener_owner(c, e);
 		return;
+	}
 	if (!c->owner_known || c->owner.pid != e->owner.pid)
 		c->n_others = 0, c->others_truncated = false;
 	c->owner = e->owner;
 	c->owner_known = true;
+	c->owner_listener = false;
 	c->owner_released = e->flags & TL_F_RELEASED;
 	/* A STATE record to CLOSE carries byte counts in place of fd/cgroup. */
 	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE) {
@@ -572,7 +590,10 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	if (e->type == TL_REC_HOLDER)
 		en->c.n_others = 0, en->c.others_truncated = false; /* a new scan */
 	set_owner(en, e);
-	if (en->c.owner_known && filtering(t) && !owner_wanted(t, &en->c)) {
+	/* A listener's owner that is not one of -p: the child may still be
+	 * accepted by one that is (a pre-forked worker); decided at the end. */
+	if (en->c.owner_known && !en->c.owner_listener && filtering(t) &&
+	    !owner_wanted(t, &en->c)) {
 		drop(t, en);
 		return;
 	}

@@ -69,6 +69,7 @@ struct pending_synack {
 	uint32_t count;
 	uint64_t first_ns, last_ns;
 	uint64_t gen;              /* the last listing that held the request */
+	uint64_t listed_ns;        /* when that listing began */
 	uint64_t begin_ns, end_ns; /* hooked (TL_REC_REQ): hashed, unhashed; 0 = not seen */
 };
 

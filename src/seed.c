@@ -11,9 +11,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "hmap.h"
+#include "listeners.h"
 #include "log.h"
 #include "netns.h"
+#include "procfd.h"
 #include "seed.h"
 #include "sockdiag.h"
 
@@ -79,150 +80,60 @@ static int seed_iter(struct tracer *tr, record_fn fn, void *ctx, struct seed_res
 
 /* ---- the sock_diag + /proc tier ---- */
 
-struct fdref {
-	uint32_t pid;
-	int32_t fd;
-};
-
-struct holders {
-	size_t n, cap;
-	struct fdref *v;
-};
-
+/* What a pass over the namespaces' sock_diag listings works with. */
 struct fallback {
 	const struct options *o;
 	record_fn fn;
 	void *ctx;
-	struct hmap by_inode; /* socket inode -> struct holders */
-	char cg_root[256];    /* cgroup2 mount point, "" if none */
+	const struct procfd *pf;
+	struct listeners *ls;     /* listeners older than the tool, NULL until read */
+	uint32_t netns; /* of the namespace being listed */
 	uint64_t now;
 	uint64_t records;
 };
 
-static int holders_add(struct hmap *m, uint64_t ino, uint32_t pid, int32_t fd)
+/* fn(fb, sd) in every namespace, with fb->netns set. 0 or -errno. */
+static int each_ns(const struct netns_list *nsl, struct fallback *fb, uint32_t *visited,
+		   int (*fn)(struct fallback *fb, struct sockdiag *sd))
 {
-	struct holders *h = hmap_get(m, &ino);
-	struct fdref *grown;
-
-	if (!h) {
-		h = calloc(1, sizeof(*h));
-		if (!h || hmap_put(m, &ino, h)) {
-			free(h);
-			return -ENOMEM;
-		}
-	}
-	if (h->n == h->cap) {
-		h->cap = h->cap ? 2 * h->cap : 2;
-		grown = realloc(h->v, h->cap * sizeof(*h->v));
-		if (!grown)
-			return -ENOMEM;
-		h->v = grown;
-	}
-	h->v[h->n++] = (struct fdref){ pid, fd };
-	return 0;
-}
-
-/* Every socket fd of every process: /proc/PID/fd/N -> "socket:[INODE]".
- * Processes are visited in pid order, so the first holder is the oldest. */
-static int scan_proc_fds(struct hmap *m)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
 	int err = 0;
 
-	if (!proc)
-		return -errno;
-	while (!err && (p = readdir(proc))) {
-		char path[64], link[64], *end;
-		unsigned long pid = strtoul(p->d_name, &end, 10);
-		struct dirent *f;
-		DIR *fds;
+	for (size_t i = 0; !err && i < nsl->n; i++) {
+		struct sockdiag *sd = NULL;
 
-		if (!isdigit((unsigned char)p->d_name[0]) || *end)
+		/* The netlink socket answers for the namespace it is made in. */
+		if (i)
+			netns_run(nsl->fds[i], nsl->fds[0], sockdiag__new_into, &sd);
+		else
+			sockdiag__new_into(&sd);
+		if (!sd)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%lu/fd", pid);
-		fds = opendir(path);
-		if (!fds)
-			continue; /* gone */
-		while (!err && (f = readdir(fds))) {
-			unsigned long long ino;
-			ssize_t len;
-			long fd = strtol(f->d_name, &end, 10);
-
-			if (!isdigit((unsigned char)f->d_name[0]) || *end)
-				continue;
-			len = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
-			if (len <= 0)
-				continue;
-			link[len] = '\0';
-			if (sscanf(link, "socket:[%llu]", &ino) == 1)
-				err = holders_add(m, ino, (uint32_t)pid, (int32_t)fd);
-		}
-		closedir(fds);
+		if (visited)
+			(*visited)++;
+		fb->netns = (uint32_t)netns_id(nsl->fds[i]);
+		err = fn(fb, sd);
+		sockdiag__free(sd);
 	}
-	closedir(proc);
 	return err;
 }
 
-static void cgroup_root(char *buf, size_t n)
+/* Where a socket has no holder: still in its listener's accept queue (or a
+ * request sock), it is shown with the listener's owner. Orphans (closed by
+ * their owner, FIN_WAIT1 and after) are not: nobody owns them any more. */
+static void listener_owner(const struct fallback *fb, const struct sockdiag_sock *s,
+			   struct tl_event *e)
 {
-	char dev[64], dir[256], type[32];
-	FILE *f = fopen("/proc/self/mounts", "re");
+	const struct listener *l;
 
-	buf[0] = '\0';
-	if (!f)
+	if (s->state != TL_ESTABLISHED && s->state != TL_SYN_RECV && s->state != TL_CLOSE_WAIT)
 		return;
-	while (fscanf(f, "%63s %255s %31s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, n, "%s", dir);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-/* The process's cgroup v2 id: the inode of its directory ("0::/path"). */
-static uint64_t pid_cgroup(const struct fallback *fb, uint32_t pid)
-{
-	char path[64], line[512], full[800];
-	uint64_t id = 0;
-	struct stat st;
-	FILE *f;
-
-	if (!fb->cg_root[0])
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(full, sizeof(full), "%s%s", fb->cg_root, line + 3);
-		if (!stat(full, &st))
-			id = st.st_ino;
-		break;
-	}
-	fclose(f);
-	return id;
-}
-
-static void pid_comm(uint32_t pid, char comm[TL_COMM_LEN])
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	memset(comm, 0, TL_COMM_LEN);
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	l = fb->ls ? listeners_find(fb->ls, fb->netns, &s->tuple) : NULL;
+	if (!l)
 		return;
-	n = read(fd, comm, TL_COMM_LEN - 1);
-	close(fd);
-	if (n > 0 && comm[n - 1] == '\n')
-		comm[n - 1] = '\0';
+	e->owner = l->val.owner;
+	e->own.cgroup = l->val.cgroup;
+	e->kind = TL_K_LISTENER_OWNER;
+	e->flags |= TL_F_PASSIVE;
 }
 
 static bool port_in(const uint16_t *ports, uint32_t n, uint16_t p)
@@ -241,80 +152,129 @@ static bool tuple_wanted(const struct options *o, const struct tl_tuple *t)
 	       (!o->n_rports || port_in(o->rports, o->n_rports, t->dport));
 }
 
+/* A SEED record for a socket sock_diag lists: its cookie stands in for
+ * the kernel address (CONN_SYNTHETIC_SK). */
+static void diag_seed(const struct fallback *fb, const struct sockdiag_sock *s, struct tl_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = TL_REC_SEED;
+	e->oldstate = e->newstate = s->state;
+	e->ts_ns = fb->now;
+	e->skaddr = s->cookie & ~(1ULL << 63);
+	if (!e->skaddr)
+		e->skaddr = 1;
+	e->tuple = s->tuple;
+	e->netns = fb->netns;
+	e->own.fd = -1;
+}
+
 static int on_diag(const struct sockdiag_sock *s, void *arg)
 {
 	struct fallback *fb = arg;
-	struct tl_event e = { 0 };
-	struct holders *h;
+	const struct holders *h;
+	struct tl_event e;
 
 	/* Timewait socks report their substate (FIN_WAIT2 or TIME_WAIT): they
 	 * are not full sockets, as iter/tcp's skc_state says. */
 	if (s->timer == SD_TIMER_TIMEWAIT || !tuple_wanted(fb->o, &s->tuple))
 		return 0;
-	e.type = TL_REC_SEED;
-	e.oldstate = e.newstate = s->state;
-	e.ts_ns = fb->now;
-	e.skaddr = s->cookie & ~(1ULL << 63);
-	if (!e.skaddr)
-		e.skaddr = 1;
-	e.tuple = s->tuple;
-	e.own.fd = -1;
+	diag_seed(fb, s, &e);
+	h = procfd_holders(fb->pf, s->inode);
+	if (!h)
+		listener_owner(fb, s, &e);
 	fb->fn(fb->ctx, &e, sizeof(e));
 	fb->records++;
-	h = s->inode ? hmap_get(&fb->by_inode, &s->inode) : NULL;
 	for (size_t i = 0; h && i < h->n; i++) {
 		e.type = TL_REC_HOLDER;
 		e.kind = i ? TL_HOLDER_OTHER : TL_HOLDER_OWNER;
 		e.flags = TL_F_OWNER_KNOWN;
 		e.owner.pid = e.owner.tid = h->v[i].pid;
-		pid_comm(h->v[i].pid, e.owner.comm);
+		procfd_comm(h->v[i].pid, e.owner.comm);
 		e.own.fd = h->v[i].fd;
-		e.own.cgroup = pid_cgroup(fb, h->v[i].pid);
+		e.own.cgroup = procfd_cgroup(fb->pf, h->v[i].pid);
 		fb->fn(fb->ctx, &e, sizeof(e));
 		fb->records++;
 	}
 	return 0;
 }
 
-static int seed_netlink(const struct options *o, record_fn fn, void *ctx, struct seed_result *res)
+static int dump_full(struct fallback *fb, struct sockdiag *sd)
 {
-	struct fallback fb = { .o = o, .fn = fn, .ctx = ctx, .now = mono_ns() };
-	struct netns_list nsl = { 0 };
+	for (int fam = 0; fam < 2; fam++) {
+		int n = sockdiag_dump(sd, fam ? AF_INET6 : AF_INET, SEED_STATES, on_diag, fb);
+
+		if (n < 0)
+			return n;
+	}
+	return 0;
+}
+
+/* Request socks (half-open: the SYN came, the handshake did not finish;
+ * `ss` state SYN-RECV, the kernel's TCP_NEW_SYN_RECV). inet_diag lists them
+ * when the SYN_RECV bit is asked for, reporting state SYN_RECV and no
+ * inode; the full sockets it lists beside them (a child between its birth
+ * and the final ACK's processing, microseconds) have an inode or come from
+ * the full-socket seed. For --once only: live, they are followed as they
+ * come and go (conntab_minisock.c). */
+static int on_request(const struct sockdiag_sock *s, void *arg)
+{
+	struct fallback *fb = arg;
+	struct tl_event e;
+
+	if (s->inode || !tuple_wanted(fb->o, &s->tuple))
+		return 0;
+	diag_seed(fb, s, &e);
+	e.flags = TL_F_PASSIVE;
+	listener_owner(fb, s, &e);
+	fb->fn(fb->ctx, &e, sizeof(e));
+	fb->records++;
+	return 0;
+}
+
+static int dump_requests(struct fallback *fb, struct sockdiag *sd)
+{
+	for (int fam = 0; fam < 2; fam++) {
+		int n = sockdiag_dump(sd, fam ? AF_INET6 : AF_INET, 1u << TL_SYN_RECV, on_request, fb);
+
+		if (n < 0)
+			return n;
+	}
+	return 0;
+}
+
+static int add_listeners(struct fallback *fb, struct sockdiag *sd)
+{
+	int n = listeners_add_ns(fb->ls, sd, fb->netns, fb->pf);
+
+	return n < 0 ? n : 0;
+}
+
+/* The listeners older than the tool, with their owners, into `ls` and the
+ * kernel side's map (before iter/tcp, which reads it). */
+static int seed_listeners(struct tracer *tr, struct fallback *fb, const struct netns_list *nsl,
+			  struct listeners *ls)
+{
+	struct hmap_node *n;
 	size_t b;
 	int err;
 
-	if (hmap_init(&fb.by_inode, sizeof(uint64_t)))
-		return -ENOMEM;
-	cgroup_root(fb.cg_root, sizeof(fb.cg_root));
-	err = scan_proc_fds(&fb.by_inode);
-	if (!err)
-		err = netns_list_all(&nsl);
-	for (size_t i = 0; !err && i < nsl.n; i++) {
-		struct sockdiag *sd = NULL;
+	fb->ls = ls;
+	err = each_ns(nsl, fb, NULL, add_listeners);
+	for (n = hmap_first(&ls->by_key, &b); !err && n; n = hmap_next(&ls->by_key, n, &b)) {
+		const struct listener *l = n->value;
 
-		/* The netlink socket answers for the namespace it is made in. */
-		if (i)
-			netns_run(nsl.fds[i], nsl.fds[0], sockdiag__new_into, &sd);
-		else
-			sockdiag__new_into(&sd);
-		if (!sd)
-			continue;
-		res->netns++;
-		for (int fam = 0; fam < 2 && !err; fam++) {
-			int n = sockdiag_dump(sd, fam ? AF_INET6 : AF_INET, SEED_STATES,
-					      on_diag, &fb);
+		err = tracer_add_listener(tr, &l->key, &l->val);
+	}
+	return err;
+}
 
-			err = n < 0 ? n : 0;
-		}
-		sockdiag__free(sd);
-	}
-	netns_list_free(&nsl);
-	for (struct hmap_node *n = hmap_first(&fb.by_inode, &b); n; n = hmap_next(&fb.by_inode, n, &b)) {
-		free(((struct holders *)n->value)->v);
-		free(n->value);
-	}
-	hmap_fini(&fb.by_inode);
-	res->records += fb.records;
+static int seed_netlink(struct fallback *fb, const struct netns_list *nsl, int scan_err,
+			struct seed_result *res)
+{
+	uint64_t before = fb->records;
+	int err = scan_err ? scan_err : each_ns(nsl, fb, &res->netns, dump_full);
+
+	res->records += fb->records - before;
 	return err;
 }
 
@@ -322,10 +282,24 @@ int seed_run(struct tracer *tr, const struct options *o, record_fn fn, void *ctx
 	     struct seed_result *res)
 {
 	const char *force = getenv("TCPLIFE_SEED");
-	uint64_t t0 = mono_ns();
-	int err;
+	struct fallback fb = { .o = o, .fn = fn, .ctx = ctx, .now = mono_ns() };
+	struct netns_list nsl = { 0 };
+	struct procfd pf = { 0 };
+	struct listeners ls = { 0 };
+	uint64_t t0 = mono_ns(), before;
+	int err, scan_err;
 
 	memset(res, 0, sizeof(*res));
+	fb.pf = &pf;
+	scan_err = procfd_scan(&pf);
+	if (!scan_err)
+		scan_err = netns_list_all(&nsl);
+	err = scan_err ? scan_err : listeners_init(&ls);
+	if (!err)
+		err = seed_listeners(tr, &fb, &nsl, &ls);
+	if (err)
+		log_warn("could not read who owns the listening sockets (%s): children not "
+			 "accepted yet show no owner", strerror(-err));
 	if (tracer_tier(tr, HOOK_SEED) == TIER_ITER && !(force && !strcmp(force, "sock_diag"))) {
 		res->method = "iter";
 		err = seed_iter(tr, fn, ctx, res);
@@ -338,15 +312,24 @@ int seed_run(struct tracer *tr, const struct options *o, record_fn fn, void *ctx
 	if (err) {
 		memset(res, 0, sizeof(*res));
 		res->method = "sock_diag";
-		err = seed_netlink(o, fn, ctx, res);
+		err = seed_netlink(&fb, &nsl, scan_err, res);
+	}
+	if (!err && !scan_err && o->once) {
+		before = fb.records;
+		err = each_ns(&nsl, &fb, NULL, dump_requests);
+		res->records += fb.records - before;
 	}
 	res->ns_ms = (mono_ns() - t0) / 1000000;
 	if (err)
 		log_warn("could not read the connections open before the start: %s", strerror(-err));
 	else
 		log_info("read the sockets open before the start in %" PRIu64 " ms (%s, %u network "
-			 "namespace%s, %" PRIu64 " records)", res->ns_ms, res->method, res->netns,
-			 res->netns == 1 ? "" : "s", res->records);
+			 "namespace%s, %" PRIu64 " records, %" PRIu64 " listeners with an owner)",
+			 res->ns_ms, res->method, res->netns, res->netns == 1 ? "" : "s",
+			 res->records, ls.owned);
+	listeners_free(&ls);
+	netns_list_free(&nsl);
+	procfd_free(&pf);
 	return err;
 }
 

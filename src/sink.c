@@ -341,6 +341,13 @@ const char *seen_from_name(const struct conn *c)
 	return c->preexisting ? "preexisting" : "birth";
 }
 
+const char *owner_from_name(const struct conn *c)
+{
+	if (!c->owner_known)
+		return NULL;
+	return c->owner_listener ? "listener" : "socket";
+}
+
 int sink_close(struct sink *s)
 {
 	int rc;

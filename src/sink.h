@@ -156,5 +156,9 @@ int sink_text_alert(struct sink *s, const struct cw_alert *a);
 int sink_text_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
 /* "preexisting" or "birth". */
 const char *seen_from_name(const struct conn *c);
+/* Where the owner comes from: "socket" (the process holds or held the
+ * socket's own fd), "listener" (nobody accepted it: the listening socket's
+ * owner), NULL when no owner is known. */
+const char *owner_from_name(const struct conn *c);
 
 #endif /* TL_SINK_H */

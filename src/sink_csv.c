@@ -15,7 +15,7 @@ static int csv_begin(struct sink *s)
 		fprintf(s->f, ",%s", state_columns[i].name);
 	fputs(",syn_retrans,synack_retrans,fin_sent,fin_retrans,data_retrans,"
 	      "rst_sent,rst_recv,bytes_acked,bytes_received,path,closed,timing,"
-	      "tid,fd,cgroup,seen_from\n", s->f);
+	      "tid,fd,cgroup,seen_from,owner_from\n", s->f);
 	return ferror(s->f) ? -EIO : 0;
 }
 
@@ -71,7 +71,7 @@ static int csv_conn(struct sink *s, const struct conn *c)
 	putc(',', f);
 	if (c->owner_known && c->cgroup)
 		fprintf(f, "%" PRIu64, c->cgroup);
-	fprintf(f, ",%s\n", seen_from_name(c));
+	fprintf(f, ",%s,%s\n", seen_from_name(c), owner_from_name(c) ? owner_from_name(c) : "");
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -79,7 +79,12 @@ static int json_conn(struct sink *s, const struct conn *c)
 	fprintf(f, ",\"path\":\"%s\",\"closed\":%s,\"timing\":\"%s\"", path,
 		c->closed ? "true" : "false", timing_name(c));
 	json_owner_ids(f, c);
-	fprintf(f, ",\"seen_from\":\"%s\",\"other_holders\":[", seen_from_name(c));
+	fprintf(f, ",\"seen_from\":\"%s\"", seen_from_name(c));
+	if (owner_from_name(c))
+		fprintf(f, ",\"owner_from\":\"%s\"", owner_from_name(c));
+	else
+		fputs(",\"owner_from\":null", f);
+	fputs(",\"other_holders\":[", f);
 	for (unsigned int i = 0; i < c->n_others; i++) {
 		char hc[SINK_COMM_LEN];
 

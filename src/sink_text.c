@@ -155,7 +155,8 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 /* --once: one line per open connection, what `ss -tanp` would show plus the
  * owner's fd and the time in the current state (">=" when the connection
  * was open before the tool started: a lower bound; "-" when unknown).
- *   PID COMM FD LOCAL REMOTE STATE IN_STATE_MS SEEN
+ *   PID COMM FD LOCAL REMOTE STATE IN_STATE_MS SEEN OWNER_FROM
+ * (OWNER_FROM "listener": nobody accepted it, PID is the listener's owner).
  */
 #define FD_W 5
 #define INSTATE_W 12
@@ -164,9 +165,9 @@ static int once_begin(struct sink *s)
 {
 	size_t addr_w = s->o.wide ? WADDR_W : ADDR_W;
 
-	fprintf(s->f, "%-*s %-*s %*s %-*s %-*s %-*s %*s %s\n", PID_W, "PID", COMM_W, "COMM", FD_W,
-		"FD", (int)addr_w, "LOCAL", (int)addr_w, "REMOTE", END_W, "STATE", INSTATE_W,
-		"IN_STATE_MS", "SEEN");
+	fprintf(s->f, "%-*s %-*s %*s %-*s %-*s %-*s %*s %-11s %s\n", PID_W, "PID", COMM_W, "COMM",
+		FD_W, "FD", (int)addr_w, "LOCAL", (int)addr_w, "REMOTE", END_W, "STATE", INSTATE_W,
+		"IN_STATE_MS", "SEEN", "OWNER_FROM");
 	return ferror(s->f) ? -EIO : 0;
 }
 
@@ -185,9 +186,9 @@ static int once_conn(struct sink *s, const struct conn *c)
 		snprintf(in, sizeof(in), "%s%s", c->preexisting ? ">=" : "", ms);
 	}
 	fit_end(state_name(c->state), END_W, st);
-	fprintf(s->f, "%-*s %-*s %*s %-*s %-*s %-*s %*s %s\n", PID_W, id.pid, COMM_W, id.comm,
+	fprintf(s->f, "%-*s %-*s %*s %-*s %-*s %-*s %*s %-11s %s\n", PID_W, id.pid, COMM_W, id.comm,
 		FD_W, fd, (int)addr_w, id.local, (int)addr_w, id.remote, END_W, st, INSTATE_W, in,
-		seen_from_name(c));
+		seen_from_name(c), owner_from_name(c) ? owner_from_name(c) : "-");
 	return ferror(s->f) ? -EIO : 0;
 }
 

@@ -637,6 +637,16 @@ int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *c
 	return err ? err : n;
 }
 
+int tracer_add_listener(struct tracer *tr, const struct tl_listen_key *k,
+			const struct tl_listen_val *v)
+{
+	/* BPF_NOEXIST: a listen() seen live since attach knows its socket. */
+	if (bpf_map_update_elem(bpf_map__fd(tr->skel->maps.listeners), k, v, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int tracer_stats(struct tracer *tr, struct tl_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus();

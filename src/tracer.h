@@ -61,6 +61,10 @@ int tracer_drain(struct tracer *tr);
  * (see owner.bpf.c). Returns the number of records or -errno; -ENOTSUP when
  * the seed hook did not get the iterator tier. */
 int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx);
+/* Enter a listener older than the tool into the kernel side's map, unless
+ * the kernel side has one there already. 0 or -errno. */
+int tracer_add_listener(struct tracer *tr, const struct tl_listen_key *k,
+			const struct tl_listen_val *v);
 /* Sum the per-CPU counters. */
 int tracer_stats(struct tracer *tr, struct tl_stats *out);
 /* Runs of our programs the kernel skipped (bpf_prog_info.recursion_misses,

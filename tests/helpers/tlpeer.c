@@ -54,6 +54,8 @@
  *   --ready-file F    written (atomically, "pid=PID port=PORT") once
  *                     listening
  *   --backlog N       listen() backlog (default 4096)
+ *   --no-accept       server: listen and never accept (children stay queued);
+ *                     with --go-file F, accept once F exists
  *
  * Output (stdout, one line per event, key=value, flushed at once; t is
  * CLOCK_MONOTONIC seconds, the clock bpf_ktime_get_ns() reads):
@@ -122,6 +124,7 @@ static struct {
 	const char *readyfile;
 	const char *gofile;
 	int backlog;
+	bool no_accept;
 } o = {
 	.n = 1,
 	.conc = 0,
@@ -473,6 +476,13 @@ static void *client_worker(void *arg)
 static void *server_worker(void *arg)
 {
 	(void)arg;
+	/* Until killed or --timeout; or until the go. */
+	while (o.no_accept && !(o.gofile && access(o.gofile, F_OK) == 0)) {
+		if (o.gofile)
+			usleep(20000);
+		else
+			pause();
+	}
 	for (;;) {
 		long id = atomic_fetch_add(&next_id, 1);
 
@@ -514,7 +524,7 @@ static void usage(FILE *f)
 	      "  [--close-first | --close-after-eof | --wait-eof | --hold-close-wait MS |\n"
 	      "   --never-close | --close-at MS] [--linger0] [--allow-reset] [--quiet]\n"
 	      "  [--bind-port P] [--bind-addr A] [--connect-timeout MS] [--timeout MS]\n"
-	      "  [--pidfile F] [--ready-file F] [--backlog N] [--go-file F]\n"
+	      "  [--pidfile F] [--ready-file F] [--backlog N] [--no-accept] [--go-file F]\n"
 	      "tlpeer now\n"
 	      "(see the header of tests/helpers/tlpeer.c)\n",
 	      f);
@@ -537,7 +547,7 @@ static long num(const char *s, const char *what, long min, long max)
 enum {
 	O_SEND = 256, O_SEND_AT, O_SHUT_AT, O_CLOSE_FIRST, O_AFTER_EOF, O_HOLD, O_NEVER, O_CLOSE_AT,
 	O_LINGER0, O_ALLOW_RESET, O_QUIET, O_BIND_PORT, O_CONN_TMO, O_TIMEOUT, O_PIDFILE, O_READY,
-	O_BACKLOG, O_GO_FILE, O_BIND_ADDR,
+	O_BACKLOG, O_GO_FILE, O_BIND_ADDR, O_NO_ACCEPT,
 };
 
 static void set_policy(enum policy p)
@@ -571,6 +581,7 @@ static void parse(int argc, char **argv)
 		{ "pidfile", required_argument, NULL, O_PIDFILE },
 		{ "ready-file", required_argument, NULL, O_READY },
 		{ "backlog", required_argument, NULL, O_BACKLOG },
+		{ "no-accept", no_argument, NULL, O_NO_ACCEPT },
 		{ "go-file", required_argument, NULL, O_GO_FILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -626,6 +637,7 @@ static void parse(int argc, char **argv)
 		case O_PIDFILE: o.pidfile = optarg; break;
 		case O_READY: o.readyfile = optarg; break;
 		case O_BACKLOG: o.backlog = (int)num(optarg, "--backlog", 1, 65535); break;
+		case O_NO_ACCEPT: o.no_accept = true; break;
 		case O_GO_FILE: o.gofile = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(64);

@@ -1076,6 +1076,87 @@ static void test_pid_filter(void **state)
 	conntab_free(t);
 }
 
+/* A child nobody accepted carries its listener's owner (TL_K_LISTENER_OWNER
+ * on STATE records, no TL_F_OWNER_KNOWN): shown, matched by -p, and
+ * replaced by the accepting process. */
+static void listener_child(struct conntab *t, uint64_t sk, uint16_t rport, uint32_t lpid)
+{
+	struct tl_event s = rec(TL_REC_STATE, sk, 10 * MS, PASSIVE, 80, rport);
+
+	s.kind = TL_K_LISTENER_OWNER;
+	s.owner.pid = s.owner.tid = lpid;
+	strcpy(s.owner.comm, "server");
+	s.own.cgroup = 7;
+	st(t, s, TL_LISTEN, TL_SYN_RECV, 0, 10 * MS);
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 10 * MS, 11 * MS);
+}
+
+static void test_listener_owner(void **state)
+{
+	static const uint32_t pids[] = { 300 };
+	struct tl_event o = rec(TL_REC_OWNER, 0xa2, 10 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40001);
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+
+	(void)state;
+	listener_child(t, 0xa1, 40000, 300); /* never accepted */
+	listener_child(t, 0xa2, 40001, 300); /* accepted by pid 100 */
+	o.oldstate = o.newstate = TL_ESTABLISHED;
+	o.own.fd = 5;
+	o.ts_ns = 12 * MS;
+	conntab_apply(t, &o);
+	conntab_flush(t, 100 * MS);
+	assert_int_equal(b.n, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct conn *c = &b.out[i];
+
+		assert_true(c->owner_known);
+		if (c->tuple.dport == 40000) {
+			assert_true(c->owner_listener);
+			assert_int_equal(c->owner.pid, 300);
+			assert_int_equal(c->fd, -1);
+			assert_int_equal(c->cgroup, 7);
+		} else {
+			assert_false(c->owner_listener);
+			assert_int_equal(c->owner.pid, 100);
+			assert_int_equal(c->fd, 5);
+		}
+	}
+	conntab_free(t);
+
+	/* -p LISTENER_OWNER: the never-accepted child is shown, the one
+	 * accepted by another process is not. */
+	t = mk(&b, pids, 1);
+	listener_child(t, 0xa1, 40000, 300);
+	listener_child(t, 0xa2, 40001, 300);
+	conntab_apply(t, &o);
+	conntab_flush(t, 100 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].tuple.dport, 40000);
+	assert_true(b.out[0].owner_listener);
+	conntab_free(t);
+}
+
+/* At exit, a request the exit's own listing still holds past its due time
+ * is alive (its next SYN-ACK only late), not half-open. */
+static void test_request_listed_at_exit(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e3, 0, 0, 80, 40000);
+
+	(void)state;
+	sa.netns = NS;
+	sa.ts_ns = 5000 * MS; /* SYN at 4000, next SYN-ACK due at 7000 */
+	conntab_apply(t, &sa);
+	conntab_watch_begin(t, NS, 7050 * MS);
+	conntab_watch_sock(t, &sa.tuple, TL_SYN_RECV, false, 0);
+	conntab_watch_done(t, 0);
+	conntab_flush(t, 7100 * MS);
+	assert_int_equal(b.n, 0);
+	conntab_free(t);
+}
+
 /* Socket addresses are reused: a new birth ends the old life as "lost". */
 static void test_address_reuse(void **state)
 {
@@ -1393,6 +1474,8 @@ int main(void)
 		cmocka_unit_test(test_close_wait_due),
 		cmocka_unit_test(test_tw_reset_sent),
 		cmocka_unit_test(test_req_dropped_and_retried),
+		cmocka_unit_test(test_listener_owner),
+		cmocka_unit_test(test_request_listed_at_exit),
 	};
 
 	return cmocka_run_group_tests_name("conntab", tests, NULL, NULL);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Who holds which socket, from /proc: every /proc/PID/fd/N that reads
+ * "socket:[INODE]", and the holder's comm and cgroup v2 id. Used where no
+ * BPF iterator names the holders: the sock_diag seed fallback, and the
+ * owners of listening sockets older than the tool.
+ */
+#ifndef TL_PROCFD_H
+#define TL_PROCFD_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "hmap.h"
+#include "tcplife.h"
+
+struct fdref {
+	uint32_t pid;
+	int32_t fd;
+};
+
+struct holders {
+	size_t n, cap;
+	struct fdref *v; /* in pid order: the first is the oldest process */
+};
+
+struct procfd {
+	struct hmap by_inode; /* socket inode -> struct holders */
+	char cg_root[256];    /* cgroup2 mount point, "" if none */
+};
+
+/* Scan every process's fds. 0 or -errno; procfd_free() in either case. */
+int procfd_scan(struct procfd *p);
+void procfd_free(struct procfd *p);
+/* The holders of socket `inode`, NULL if none. */
+const struct holders *procfd_holders(const struct procfd *p, uint64_t inode);
+/* The process's cgroup v2 id (the inode of its directory), 0 if unknown. */
+uint64_t procfd_cgroup(const struct procfd *p, uint32_t pid);
+/* The process's comm, zero-filled; all zero if it is gone. */
+void procfd_comm(uint32_t pid, char comm[TL_COMM_LEN]);
+
+#endif /* TL_PROCFD_H */
