@@ -97,6 +97,7 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->synack_orphans = t->synack_orphans;
 	s->unattributed = t->unattributed;
 	s->tw_unconfirmed = t->tw_unconfirmed;
+	s->healed = t->healed;
 	s->seeded = t->seeded;
 }
 
@@ -462,7 +463,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 	ct_end_conn(t, en, cause, ts);
 }
 
-static void apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
 {
 	struct conn *c = &en->c;
 	uint8_t old = e->oldstate, new = e->newstate;
@@ -530,6 +531,10 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		ct_apply_req(t, e);
 		return;
 	}
+	if (e->type == TL_REC_DESTROY) {
+		ct_apply_destroy(t, e);
+		return;
+	}
 	en = lookup(t, e);
 	if (!en)
 		return;
@@ -551,7 +556,7 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	}
 	switch (e->type) {
 	case TL_REC_STATE:
-		apply_state(t, en, e);
+		ct_apply_state(t, en, e);
 		break;
 	case TL_REC_RETRANS:
 		if (e->kind == TL_RT_SYN)

@@ -98,6 +98,7 @@ struct conntab {
 	uint64_t w_start, w_gen;
 	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
 	uint64_t tw_killed_n;  /* entries with tw_killed_ns set */
+	uint64_t healed;       /* rows completed from a DESTROY record (conntab_heal.c) */
 };
 
 /* conntab.c */
@@ -109,6 +110,10 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 		   const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known);
 void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts);
 void ct_finish(struct conntab *t, struct entry *en);
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e);
+
+/* conntab_heal.c */
+void ct_apply_destroy(struct conntab *t, const struct tl_event *e);
 
 /* conntab_minisock.c */
 void ct_tw_confirm(struct conntab *t, struct entry *en);

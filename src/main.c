@@ -79,6 +79,7 @@ static void feed_stats(void *ctx, struct view_stats *vs)
 	vs->records = r->sum.records;
 	vs->bad_records = r->sum.bad_records;
 	vs->synack_orphans = sum.synack_orphans;
+	vs->healed = sum.healed;
 	vs->start_ns = r->start_ns;
 	vs->tiers = r->tiers;
 	if (r->tr && !tracer_stats(r->tr, &st)) {
