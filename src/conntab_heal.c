@@ -58,3 +58,46 @@ void ct_apply_destroy(struct conntab *t, const struct tl_event *e)
 	close.entered_ns = 0;
 	ct_apply_state(t, en, &close);
 }
+
+/* A sock_diag listing holds the row's 4-tuple in a timewait sock, in its
+ * namespace, while the row is still open in FIN_WAIT1, FIN_WAIT2 or
+ * CLOSING: the full socket went to that timewait sock and the tracker saw
+ * neither the hand-over nor the socket's end (both skipped, or lost on the
+ * way). Healed at the second listing that holds it: tcp_time_wait() hashes
+ * the timewait sock before tcp_done() sets CLOSE, so the first listing can
+ * come before that record, but the ring buffer is drained between two
+ * listings. The hand-over is placed by the TIME_WAIT timer (60 s before it
+ * is due), else at the first listing. True if the row now waits in `tw`. */
+bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due)
+{
+	struct entry *en = hmap_get(&t->by_tuple, k);
+	struct conn *c = en ? &en->c : NULL;
+	uint64_t at;
+	uint8_t via;
+
+	if (!c || c->closed || en->tw || c->netns != t->w_netns || c->state_entered_ns > t->w_start ||
+	    (c->state != TL_FIN_WAIT1 && c->state != TL_FIN_WAIT2 && c->state != TL_CLOSING))
+		return false;
+	if (!en->heal_gen) {
+		en->heal_gen = t->w_gen;
+		en->heal_seen_ns = t->w_start;
+		return false;
+	}
+	if (en->heal_gen == t->w_gen)
+		return false;
+	at = sub == TL_TIME_WAIT && due > TW_LEN_NS ? due - TW_LEN_NS : en->heal_seen_ns;
+	if (at > en->heal_seen_ns)
+		at = en->heal_seen_ns;
+	if (at < c->state_entered_ns)
+		at = c->state_entered_ns;
+	via = c->state == TL_FIN_WAIT1 ? TL_FIN_WAIT2 : c->state;
+	t->healed++;
+	c->inferred = true;
+	c->unmeasured |= BIT(c->state) | BIT(via);
+	if (via != c->state) {
+		ct_enter(c, via, at);
+		c->unmeasured |= BIT(via); /* ct_enter() clears it for a row seen mid-life */
+	}
+	ct_tw_begin(t, en, via, sub, at);
+	return en->tw;
+}

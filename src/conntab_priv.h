@@ -59,6 +59,8 @@ struct entry {
 	bool tw_gone_twice;        /* listings: a later one missed it too */
 	bool seeded;               /* a SEED record was applied (counted once) */
 	uint64_t reborn_ns;        /* a new connection on this 4-tuple began while this was open */
+	uint64_t heal_gen;         /* the listing that first held its 4-tuple in a timewait sock ... */
+	uint64_t heal_seen_ns;     /* ... and when it began (conntab_heal.c) */
 	struct tkey key;
 };
 
@@ -114,6 +116,7 @@ void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *
 
 /* conntab_heal.c */
 void ct_apply_destroy(struct conntab *t, const struct tl_event *e);
+bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due);
 
 /* conntab_minisock.c */
 void ct_tw_confirm(struct conntab *t, struct entry *en);

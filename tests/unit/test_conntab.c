@@ -1065,6 +1065,49 @@ static void test_heal_last_ack(void **state)
 	conntab_free(t);
 }
 
+/* Neither the hand-over nor the socket's end reached the loader: the row
+ * sits in FIN_WAIT1 while the namespace's listings hold its 4-tuple in
+ * TIME_WAIT. The first listing may precede the CLOSE record (the timewait
+ * sock is hashed first): only the second heals, placing the hand-over by
+ * the TIME_WAIT timer; the row then ends when a listing no longer has it. */
+static void test_heal_listed(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct listed tw = { c, TL_TIME_WAIT, 59500 };
+	static const uint8_t want[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2,
+					TL_TIME_WAIT, TL_CLOSE };
+	struct summary sum = {};
+	int open = 0;
+
+	(void)state;
+	c.netns = NS;
+	st(t, c, TL_CLOSE, TL_SYN_SENT, 0, 10 * MS);
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	listing(t, 1000 * MS, &tw, 1, 0);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.healed, 0); /* not yet: its CLOSE may be on its way */
+	tw.expires_ms = 58500;
+	listing(t, 2000 * MS, &tw, 1, 0);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.healed, 1);
+	conntab_foreach_open(t, count_open, &open);
+	assert_int_equal(open, 1);
+	listing(t, 3000 * MS, NULL, 0, 0);
+	listing(t, 4000 * MS, NULL, 0, 0);
+	conntab_flush(t, 5000 * MS);
+	assert_int_equal(b.n, 1);
+	path_is(&b.out[0], want, 6);
+	assert_true(b.out[0].inferred);
+	assert_true(b.out[0].unmeasured & (1u << TL_FIN_WAIT1));
+	assert_true(b.out[0].unmeasured & (1u << TL_FIN_WAIT2));
+	/* Due 60 s after the hand-over: 1000 + 59500 - 60000 = 500 ms. */
+	assert_true(b.out[0].state_ns[TL_TIME_WAIT] >= 2000 * MS);
+	conntab_free(t);
+}
+
 /* The owner a record carries wins: accept names the forking parent, its
  * close() (other holders left) marks it released, a holder scan names the
  * child and another holder; fd and cgroup come with the owner. */
@@ -1263,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_missed_transition),
 		cmocka_unit_test(test_heal_time_wait),
 		cmocka_unit_test(test_heal_last_ack),
+		cmocka_unit_test(test_heal_listed),
 		cmocka_unit_test(test_seen_mid_life),
 		cmocka_unit_test(test_owner_handover_and_holders),
 		cmocka_unit_test(test_close_keeps_fd),
