@@ -256,6 +256,7 @@ int main(int argc, char **argv)
 		r.sum.stale = st.v[TL_STAT_STALE];
 	}
 	r.sum.missed = tracer_missed(tr);
+	tracer_log_missed(tr);
 	sockwatch_final(sw, r.ct, mono_now_ns());
 	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -622,20 +624,44 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out)
 	return err;
 }
 
+static uint64_t prog_missed(const struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.recursion_misses : 0;
+}
+
 uint64_t tracer_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
 	uint64_t n = 0;
 
-	bpf_object__for_each_program(p, tr->skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			n += info.recursion_misses;
-	}
+	bpf_object__for_each_program(p, tr->skel->obj)
+		n += prog_missed(p);
 	return n;
+}
+
+void tracer_log_missed(struct tracer *tr)
+{
+	struct bpf_program *p;
+	char buf[512];
+	size_t o = 0;
+
+	buf[0] = 0;
+	bpf_object__for_each_program(p, tr->skel->obj) {
+		uint64_t m = prog_missed(p);
+		int w;
+
+		if (!m || o >= sizeof(buf))
+			continue;
+		w = snprintf(buf + o, sizeof(buf) - o, "%s%s %" PRIu64, o ? ", " : "",
+			     bpf_program__name(p), m);
+		o += w > 0 ? (size_t)w : 0;
+	}
+	if (o)
+		log_warn("runs the kernel skipped, by program: %s", buf);
 }
 
 void tracer_free(struct tracer *tr)

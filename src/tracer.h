@@ -68,6 +68,9 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out);
  * hook, e.g. a softirq's state change inside a process-context one. The
  * event is lost, and only the kernel's counter knows. */
 uint64_t tracer_missed(struct tracer *tr);
+/* Name the programs behind a non-zero tracer_missed() on stderr: which
+ * hook lost events (a state change, a socket's end, an owner). */
+void tracer_log_missed(struct tracer *tr);
 enum tier tracer_tier(const struct tracer *tr, enum hook h);
 /* "state: tp_btf, synack: tracepoint, ..." */
 void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n);
