@@ -3,8 +3,8 @@
 #
 # Issue 13, item 3: no transition lost without a count. Three tracers at
 # once (-L the server port, -D it, no filter), a client holding N
-# connections killed with SIGKILL, TL_ROUNDS rounds (3 here; the slow
-# suite's t_36 runs 10). The server closes each end on EOF, so every client
+# connections killed with SIGKILL, TL_ROUNDS rounds (3 here, 1 under TCG;
+# the slow suite's t_36 runs 10). The server closes each end on EOF, so every client
 # end goes FIN_WAIT1 -> FIN_WAIT2 -> TIME_WAIT and every server end
 # CLOSE_WAIT -> LAST_ACK -> CLOSE, a thousand at once, while the other
 # tracers' programs run on the same CPUs.
@@ -22,7 +22,10 @@ source "$(dirname "$0")/lib.sh"
 tl_require
 
 N=${TL_CONNS:-1000}
-ROUNDS=${TL_ROUNDS:-3}
+# Under TCG (TL_SLOW, the kernel matrix) one round: a tracer takes tens of
+# seconds to attach there, and nine of them would outlast the scenario's
+# timeout.
+ROUNDS=${TL_ROUNDS:-$([[ ${TL_SLOW:-0} == 1 ]] && echo 1 || echo 3)}
 tl_netns_new NS
 tl_sysctl "$NS" net.ipv4.tcp_tw_reuse=0
 tl_ports SP
@@ -57,14 +60,17 @@ ss_states() { # KEYCOL FILTER PORTS_FILE
 
 # The tracer's final state per end, "PEERPORT STATE", for ends born this round.
 csv_states() { # CSV KEYCOL(lport|rport) SIDECOND
-	{
-		tl_csv "$1" "$2" "$3" seen_from=birth
-	} >/dev/null # header check: tl_csv fails on a missing file
-	paste -d' ' <(tl_csv "$1" "$2" "$3" seen_from=birth) <(tl_csv "$1" end_state "$3" seen_from=birth) | sort
+	tl_csv "$1" @ "$3" seen_from=birth |
+		awk -v k="$2" '{ p = s = ""
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ "^" k "=") p = substr($i, length(k) + 2)
+				if ($i ~ /^end_state=/) s = substr($i, 11)
+			}
+			if (p != "") print p, s }' | sort
 }
 
 differ() { # WANT GOT: how many ends of WANT are not in GOT with the same state
-	join -a 1 -e MISSING -o 0,1.2,2.2 "$1" "$2" | awk '$2 != $3 { n++ } END { print n + 0 }'
+	awk 'NR == FNR { got[$1] = $2; next } !($1 in got) || got[$1] != $2 { n++ } END { print n + 0 }' "$2" "$1"
 }
 
 healed_total=0
