@@ -73,6 +73,20 @@ differ() { # WANT GOT: how many ends of WANT are not in GOT with the same state
 	awk 'NR == FNR { got[$1] = $2; next } !($1 in got) || got[$1] != $2 { n++ } END { print n + 0 }' "$2" "$1"
 }
 
+# Each tracer's ends of one side against ss: no more may differ than it
+# counts lost.
+check_ends() { # SIDE KEYCOL SIDECOND SS_FILE TRACER...
+	local side=$1 key=$2 cond=$3 want=$4 t d lost
+	shift 4
+	for t in "$@"; do
+		csv_states "$TL_WORK/$t.csv" "$key" "$cond" >"$TL_WORK/$t.$side-states"
+		d=$(differ "$want" "$TL_WORK/$t.$side-states")
+		lost=$(lost_of "$t")
+		echo "round $r, tracer $t: $side ends differing from ss $d; lost $lost, healed $(healed_of "$t")"
+		assert_le "$d" "$lost" "round $r, tracer $t: every $side end as ss lists it (gone = CLOSE), or counted lost"
+	done
+}
+
 healed_total=0
 for ((r = 1; r <= ROUNDS; r++)); do
 	tl_tracer_start srv$r -L "$SP" --csv "$TL_WORK/srv$r.csv"
@@ -95,20 +109,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for t in srv$r cli$r all$r; do
 		tl_tracer_stop "$t"
 	done
-	for t in cli$r all$r; do
-		csv_states "$TL_WORK/$t.csv" lport rport="$SP" >"$TL_WORK/$t.cli-states"
-		d=$(differ "$TL_WORK/ss-cli$r" "$TL_WORK/$t.cli-states")
-		lost=$(lost_of "$t")
-		echo "round $r, tracer $t: client ends differing from ss $d; lost $lost, healed $(healed_of "$t")"
-		assert_le "$d" "$lost" "round $r, tracer $t: every client end as ss lists it, or counted lost"
-	done
-	for t in srv$r all$r; do
-		csv_states "$TL_WORK/$t.csv" rport lport="$SP" >"$TL_WORK/$t.srv-states"
-		d=$(differ "$TL_WORK/ss-srv$r" "$TL_WORK/$t.srv-states")
-		lost=$(lost_of "$t")
-		echo "round $r, tracer $t: server ends differing from ss $d; lost $lost, healed $(healed_of "$t")"
-		assert_le "$d" "$lost" "round $r, tracer $t: every server end closed as ss says, or counted lost"
-	done
+	check_ends client lport rport="$SP" "$TL_WORK/ss-cli$r" cli$r all$r
+	check_ends server rport lport="$SP" "$TL_WORK/ss-srv$r" srv$r all$r
 	for t in srv$r cli$r all$r; do
 		healed_total=$((healed_total + $(healed_of "$t")))
 	done
