@@ -101,3 +101,38 @@ bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64
 	ct_tw_begin(t, en, via, sub, at);
 	return en->tw;
 }
+
+size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_t skaddr), void *ctx)
+{
+	struct hmap_node *n;
+	size_t b, marked = 0;
+
+	for (n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
+		struct entry *en = n->value;
+
+		/* A sock_diag seed has no kernel address to look up. */
+		if (en->c.closed || en->tw || CONN_SYNTHETIC_SK(en->c.skaddr) ||
+		    tracked(ctx, en->c.skaddr))
+			continue;
+		en->unseen = true;
+		marked++;
+	}
+	return marked;
+}
+
+void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
+{
+	struct hmap_node *n, *next;
+	size_t b;
+
+	hmap_for_each_safe(&t->by_sk, n, next, b) {
+		struct entry *en = n->value;
+
+		if (!en->unseen || en->c.closed || en->tw)
+			continue;
+		t->unseen++;
+		en->c.unmeasured |= BIT(en->c.state); /* it ended some time before */
+		ct_settle(&en->c, now_ns);
+		ct_end_conn(t, en, CAUSE_LOST, now_ns);
+	}
+}

@@ -61,6 +61,7 @@ struct entry {
 	uint64_t reborn_ns;        /* a new connection on this 4-tuple began while this was open */
 	uint64_t heal_gen;         /* the listing that first held its 4-tuple in a timewait sock ... */
 	uint64_t heal_seen_ns;     /* ... and when it began (conntab_heal.c) */
+	bool unseen;               /* open, and its socket is gone (conntab_mark_unseen) */
 	struct tkey key;
 };
 
@@ -101,6 +102,7 @@ struct conntab {
 	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
 	uint64_t tw_killed_n;  /* entries with tw_killed_ns set */
 	uint64_t healed;       /* rows completed from a DESTROY record (conntab_heal.c) */
+	uint64_t unseen;       /* rows whose socket went without an end read */
 };
 
 /* conntab.c */

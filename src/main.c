@@ -257,6 +257,11 @@ int main(int argc, char **argv)
 	}
 	r.sum.missed = tracer_missed(tr);
 	tracer_log_missed(tr);
+	/* Rows open whose socket is gone: a second drain reads a CLOSE that
+	 * was committed just before its socket's entry went. */
+	if (!o.once && conntab_mark_unseen(r.ct, tracer_sk_tracked, tr))
+		tracer_drain(tr);
+	conntab_end_unseen(r.ct, mono_now_ns());
 	sockwatch_final(sw, r.ct, mono_now_ns());
 	alerts_collect(&al, mono_now_ns()); /* also names owners handed over at close() */
 	/* Detach before writing the open connections: nothing changes under us. */

@@ -633,6 +633,19 @@ static uint64_t prog_missed(const struct bpf_program *p)
 	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.recursion_misses : 0;
 }
 
+bool tracer_sk_tracked(void *ctx, uint64_t skaddr)
+{
+	struct tracer *tr = ctx;
+	struct sk_info_shadow {
+		__u8 b[256];
+	} v; /* struct sk_info is BPF-side; the map's value size bounds it */
+	__u64 key = skaddr;
+
+	if (bpf_map__value_size(tr->skel->maps.socks) > sizeof(v))
+		return true;
+	return !bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.socks), &key, &v) || errno != ENOENT;
+}
+
 uint64_t tracer_missed(struct tracer *tr)
 {
 	struct bpf_program *p;

@@ -1108,6 +1108,47 @@ static void test_heal_listed(void **state)
 	conntab_free(t);
 }
 
+static bool tracked_none_but_5e(void *ctx, uint64_t skaddr)
+{
+	(void)ctx;
+	return skaddr == KSK(0x5e);
+}
+
+/* At exit a row still open whose socket the kernel side no longer tracks
+ * lost its end, however: written as lost and counted, never left open;
+ * one whose socket is still tracked stays open. */
+static void test_unseen_end(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 80);
+	struct tl_event s = rec(TL_REC_STATE, KSK(0x5e), 10 * MS, PASSIVE, 80, 40000);
+	struct summary sum = {};
+
+	(void)state;
+	st(t, c, TL_CLOSE, TL_SYN_SENT, 0, 10 * MS);
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, s, TL_LISTEN, TL_SYN_RECV, 0, 10 * MS);
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	assert_int_equal(conntab_mark_unseen(t, tracked_none_but_5e, NULL), 1);
+	conntab_end_unseen(t, 50 * MS);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.unseen, 1);
+	conntab_flush(t, 100 * MS);
+	assert_int_equal(b.n, 2);
+	for (int i = 0; i < 2; i++) {
+		if (b.out[i].tuple.sport == 40000) {
+			assert_int_equal(b.out[i].cause, CAUSE_LOST);
+			assert_true(b.out[i].closed);
+			assert_true(b.out[i].unmeasured & (1u << TL_FIN_WAIT1));
+		} else {
+			assert_false(b.out[i].closed);
+		}
+	}
+	conntab_free(t);
+}
+
 /* The owner a record carries wins: accept names the forking parent, its
  * close() (other holders left) marks it released, a holder scan names the
  * child and another holder; fd and cgroup come with the owner. */
@@ -1307,6 +1348,7 @@ int main(void)
 		cmocka_unit_test(test_heal_time_wait),
 		cmocka_unit_test(test_heal_last_ack),
 		cmocka_unit_test(test_heal_listed),
+		cmocka_unit_test(test_unseen_end),
 		cmocka_unit_test(test_seen_mid_life),
 		cmocka_unit_test(test_owner_handover_and_holders),
 		cmocka_unit_test(test_close_keeps_fd),
