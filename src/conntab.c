@@ -364,6 +364,7 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 		if (e->birth_ns && en->c.birth_ns > e->birth_ns)
 			return NULL; /* a trailing record of an older life */
 		if (!en->c.closed) {
+			t->unseen++; /* its end never came (also BPF's stale, if it missed the destroy) */
 			en->c.cause = CAUSE_LOST;
 			en->c.closed = true;
 			en->c.end_ns = e->ts_ns;

@@ -933,6 +933,7 @@ static void test_address_reuse(void **state)
 	struct conntab *t = mk(&b, NULL, 0);
 	struct tl_event a = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
 	struct tl_event n = rec(TL_REC_STATE, 0xc1, 500 * MS, ACTIVE, 40001, 80);
+	struct summary sum = {};
 
 	(void)state;
 	st(t, a, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
@@ -941,6 +942,8 @@ static void test_address_reuse(void **state)
 	assert_int_equal(b.out[0].cause, CAUSE_LOST);
 	assert_int_equal(b.out[0].tuple.sport, 40000);
 	assert_int_equal(conntab_count(t), 1);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.unseen, 1); /* counted, not only written "lost" */
 	conntab_free(t);
 }
 
