@@ -18,7 +18,7 @@
 # `healed`, not lost. Tracers start afresh each round, so each round's rows
 # are its own (seen_from=birth); tcp_tw_reuse=0 keeps every TIME_WAIT of
 # the earlier rounds from being reused by a later one.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # also when t_36 sources this
 tl_require
 
 N=${TL_CONNS:-1000}
