@@ -305,15 +305,47 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 	return on_state(sk, old, new, &t, &cv);
 }
 
+/* The socket's end. Its entry normally shows CLOSE: that record went out.
+ * Anything else means a state change was never traced: a classic
+ * tracepoint skips every program attached to it while another kprobe or
+ * tracepoint program holds bpf_prog_active on the CPU (a softirq that
+ * interrupted one, of any tracer), and a tp_btf program skips its own
+ * recursion. One record then carries the final state, the peer's FIN and
+ * the byte counts, from which the loader completes the row. Only then:
+ * this runs for every socket, and a record per connection is a cost. */
+static __always_inline void on_destroy(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sk_info *si = bpf_map_lookup_elem(&socks, &key);
+	struct close_vals cv = {};
+	struct tl_event *e;
+
+	if (si && si->state != TL_CLOSE && si->verdict == V_TRACE && si->emitted) {
+		e = rec_reserve();
+		if (e) {
+			rec_fill(e, TL_REC_DESTROY, key, si, bpf_ktime_get_ns());
+			close_vals_probed(sk, &cv);
+			e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
+			e->sk_err = cv.sk_err;
+			if (cv.peer_fin)
+				e->flags |= TL_F_PEER_FIN;
+			e->bytes_acked = cv.bytes_acked;
+			e->bytes_received = cv.bytes_received;
+			e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+			tuple_from_sk(sk, &e->tuple);
+			rec_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&socks, &key);
+}
+
 /* The entry outlives CLOSE so that an RST sent just after it (tcp_disconnect()
  * sets CLOSE, then sends the reset) still finds the connection; it goes when
  * the kernel destroys the socket. */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tl_destroy_btf, struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-
-	bpf_map_delete_elem(&socks, &key);
+	on_destroy(sk);
 	return 0;
 }
 
@@ -322,8 +354,6 @@ int BPF_PROG(tl_destroy_btf, struct sock *sk)
 SEC("tracepoint/tcp/tcp_destroy_sock")
 int tl_destroy(struct trace_event_raw_tcp_event_sk___tl *ctx)
 {
-	__u64 key = (__u64)ctx->skaddr;
-
-	bpf_map_delete_elem(&socks, &key);
+	on_destroy((const struct sock *)ctx->skaddr);
 	return 0;
 }

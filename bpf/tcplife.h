@@ -50,6 +50,9 @@ enum tl_rec_type {
 	TL_REC_OWNER = 6,   /* owner learnt in process context (accept, connect) */
 	TL_REC_TW = 7,      /* a timewait sock: kind says begun / rescheduled / ended */
 	TL_REC_REQ = 8,     /* a request sock: kind says hashed (SYN in) / unhashed */
+	TL_REC_DESTROY = 9, /* tcp_destroy_sock of a socket whose CLOSE record never went
+			     * out: oldstate = the last state tracked, newstate = sk_state;
+			     * carries sk_err, TL_F_PEER_FIN and the bytes as a CLOSE does */
 	TL_REC_SEED = 12,   /* a socket that existed before the tool started */
 	TL_REC_HOLDER = 13, /* a process holding a socket fd (kind: enum tl_holder_kind) */
 	TL_REC_MAX = 14,
@@ -131,7 +134,7 @@ struct tl_event {
 	__u64 skaddr;  /* kernel address of the socket (listener for SYNACK) */
 	__u64 birth_ns;   /* identity with skaddr; 0 = birth not seen */
 	__u64 entered_ns; /* STATE: when oldstate was entered; 0 = unknown */
-	/* A STATE record to CLOSE carries the byte counters; every other
+	/* A STATE record to CLOSE (and a DESTROY) carries the byte counters; every other
 	 * record the owner's cgroup v2 id and fd, which keeps the record at
 	 * 128 bytes (a CLOSE has no use for an fd: the socket is going). */
 	union {

@@ -103,7 +103,8 @@ void cli_usage(FILE *f)
 	      "Exit status: 0 when every record was accounted for, 1 on a runtime error (an\n"
 	      "output that could not be written included), 2 on a usage error, 3 when the run\n"
 	      "finished but records were lost (ring buffer drops, map full, stale or bad\n"
-	      "records, missed program runs, unconfirmed timewait sockets: see the summary).\n"
+	      "records, missed program runs, ends not seen, unconfirmed timewait sockets: see\n"
+	      "the summary; rows healed at the socket's end are not lost).\n"
 	      "See tcplife-states(8) for the CSV and JSON schemas.\n",
 	      f);
 }

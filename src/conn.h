@@ -118,6 +118,9 @@ struct summary {
 	uint64_t conns_open;     /* records written at exit for connections still open */
 	uint64_t synack_orphans; /* SYN-ACK retransmits never joined to a connection */
 	uint64_t tw_unconfirmed; /* timewait socks whose namespace could not be listed */
+	uint64_t unseen;         /* rows still open at exit whose socket was gone: end lost */
+	uint64_t healed;         /* rows whose end was never traced, completed at the socket's
+				  * destruction (timing inferred): not lost */
 	uint64_t unattributed;   /* -p given, owner never learnt: not written */
 	uint64_t seeded;         /* connections open before the start (seen_from=preexisting) */
 	uint64_t not_written;    /* records (lines) that did not reach an output */

@@ -97,6 +97,8 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->synack_orphans = t->synack_orphans;
 	s->unattributed = t->unattributed;
 	s->tw_unconfirmed = t->tw_unconfirmed;
+	s->healed = t->healed;
+	s->unseen = t->unseen;
 	s->seeded = t->seeded;
 }
 
@@ -369,6 +371,7 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
 		if (e->birth_ns && en->c.birth_ns > e->birth_ns)
 			return NULL; /* a trailing record of an older life */
 		if (!en->c.closed) {
+			t->unseen++; /* its end never came (also BPF's stale, if it missed the destroy) */
 			en->c.cause = CAUSE_LOST;
 			en->c.closed = true;
 			en->c.end_ns = e->ts_ns;
@@ -487,7 +490,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 	ct_end_conn(t, en, cause, ts);
 }
 
-static void apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
 {
 	struct conn *c = &en->c;
 	uint8_t old = e->oldstate, new = e->newstate;
@@ -575,6 +578,10 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 		ct_apply_tw_reset(t, e);
 		return;
 	}
+	if (e->type == TL_REC_DESTROY) {
+		ct_apply_destroy(t, e);
+		return;
+	}
 	en = lookup(t, e);
 	if (!en)
 		return;
@@ -599,7 +606,7 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	}
 	switch (e->type) {
 	case TL_REC_STATE:
-		apply_state(t, en, e);
+		ct_apply_state(t, en, e);
 		break;
 	case TL_REC_RETRANS:
 		count_retrans(&en->c, e);

@@ -55,6 +55,14 @@ void conntab_apply(struct conntab *t, const struct tl_event *e);
 void conntab_tick(struct conntab *t, uint64_t now_ns);
 /* At exit: write everything, open connections with closed = false. */
 void conntab_flush(struct conntab *t, uint64_t now_ns);
+/* At exit, once the ring buffer is drained: mark the rows still open whose
+ * socket the kernel side no longer tracks (its entry goes at
+ * tcp_destroy_sock, after the socket's last record): their end was never
+ * read, however it was lost. Returns how many; drain again (a CLOSE
+ * committed just before its entry went is then read), then
+ * conntab_end_unseen() writes those still open as lost and counts them. */
+size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_t skaddr), void *ctx);
+void conntab_end_unseen(struct conntab *t, uint64_t now_ns);
 /* Fill the table's share of the summary. */
 void conntab_summary(const struct conntab *t, struct summary *s);
 size_t conntab_count(const struct conntab *t);

@@ -597,6 +597,8 @@ void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t st
 		return;
 	}
 	w = timewait ? hmap_get(&t->tw, &k) : NULL;
+	if (!w && timewait && ct_heal_listed(t, &k, state, due))
+		w = hmap_get(&t->tw, &k);
 	if (!w || w->c.closed || w->c.netns != t->w_netns || w->tw_since > t->w_start)
 		return;
 	if (w->tw_gone_ns) {

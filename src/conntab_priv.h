@@ -59,6 +59,9 @@ struct entry {
 	bool tw_gone_twice;        /* listings: a later one missed it too */
 	bool seeded;               /* a SEED record was applied (counted once) */
 	uint64_t reborn_ns;        /* a new connection on this 4-tuple began while this was open */
+	uint64_t heal_gen;         /* the listing that first held its 4-tuple in a timewait sock ... */
+	uint64_t heal_seen_ns;     /* ... and when it began (conntab_heal.c) */
+	bool unseen;               /* open, and its socket is gone (conntab_mark_unseen) */
 	struct tkey key;
 };
 
@@ -100,6 +103,8 @@ struct conntab {
 	uint64_t w_start, w_gen;
 	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
 	uint64_t tw_killed_n;  /* entries with tw_killed_ns set */
+	uint64_t healed;       /* rows completed from a DESTROY record (conntab_heal.c) */
+	uint64_t unseen;       /* rows whose socket went without an end read */
 };
 
 /* conntab.c */
@@ -111,6 +116,11 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 		   const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known);
 void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts);
 void ct_finish(struct conntab *t, struct entry *en);
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e);
+
+/* conntab_heal.c */
+void ct_apply_destroy(struct conntab *t, const struct tl_event *e);
+bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due);
 
 /* conntab_minisock.c */
 void ct_tw_confirm(struct conntab *t, struct entry *en);

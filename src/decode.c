@@ -25,6 +25,7 @@ static int check_kind(const struct tl_event *e)
 	case TL_REC_FIN:
 	case TL_REC_OWNER:
 	case TL_REC_SEED:
+	case TL_REC_DESTROY:
 		return 0;
 	case TL_REC_HOLDER:
 		return e->kind <= TL_HOLDER_OTHER ? 0 : -EINVAL;

@@ -82,6 +82,7 @@ static void feed_stats(void *ctx, struct view_stats *vs)
 	vs->records = r->sum.records;
 	vs->bad_records = r->sum.bad_records;
 	vs->synack_orphans = sum.synack_orphans;
+	vs->healed = sum.healed;
 	vs->start_ns = r->start_ns;
 	vs->tiers = r->tiers;
 	if (r->tr && !tracer_stats(r->tr, &st)) {
@@ -266,6 +267,12 @@ int main(int argc, char **argv)
 	}
 	r.sum.missed = tracer_missed(tr);
 	r.sum.owners_lost = tracer_owners_lost(tr);
+	tracer_log_missed(tr);
+	/* Rows open whose socket is gone: a second drain reads a CLOSE that
+	 * was committed just before its socket's entry went. */
+	if (!o.once && conntab_mark_unseen(r.ct, tracer_sk_tracked, tr))
+		tracer_drain(tr);
+	conntab_end_unseen(r.ct, mono_now_ns());
 	sockwatch_final(sw, r.ct, mono_now_ns());
 	/* What is known now is as of this instant: the per-process CLOSE_WAIT
 	 * summary and the records of the open connections both count up to

@@ -142,6 +142,11 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 	/* Only when there are some: the line stays as it was for a clean run. */
 	if (sum->tw_unconfirmed)
 		fprintf(s->f, ", unconfirmed timewait sockets %" PRIu64, sum->tw_unconfirmed);
+	if (sum->unseen)
+		fprintf(s->f, ", ends not seen %" PRIu64, sum->unseen);
+	/* Healed rows are complete (their timing inferred), not lost. */
+	if (sum->healed)
+		fprintf(s->f, ", healed at the socket's end %" PRIu64, sum->healed);
 	if (sum->not_written || sum->out_err)
 		fprintf(s->f, ", records not written %" PRIu64 ": %s", sum->not_written,
 			output_error_text(sum->out_err));

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -671,20 +673,57 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out)
 	return err;
 }
 
+static uint64_t prog_missed(const struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.recursion_misses : 0;
+}
+
+bool tracer_sk_tracked(void *ctx, uint64_t skaddr)
+{
+	struct tracer *tr = ctx;
+	struct sk_info_shadow {
+		__u8 b[256];
+	} v; /* struct sk_info is BPF-side; the map's value size bounds it */
+	__u64 key = skaddr;
+
+	if (bpf_map__value_size(tr->skel->maps.socks) > sizeof(v))
+		return true;
+	return !bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.socks), &key, &v) || errno != ENOENT;
+}
+
 uint64_t tracer_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
 	uint64_t n = 0;
 
-	bpf_object__for_each_program(p, tr->skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			n += info.recursion_misses;
-	}
+	bpf_object__for_each_program(p, tr->skel->obj)
+		n += prog_missed(p);
 	return n;
+}
+
+void tracer_log_missed(struct tracer *tr)
+{
+	struct bpf_program *p;
+	char buf[512];
+	size_t o = 0;
+
+	buf[0] = 0;
+	bpf_object__for_each_program(p, tr->skel->obj) {
+		uint64_t m = prog_missed(p);
+		int w;
+
+		if (!m || o >= sizeof(buf))
+			continue;
+		w = snprintf(buf + o, sizeof(buf) - o, "%s%s %" PRIu64, o ? ", " : "",
+			     bpf_program__name(p), m);
+		o += w > 0 ? (size_t)w : 0;
+	}
+	if (o)
+		log_warn("runs the kernel skipped, by program: %s", buf);
 }
 
 void tracer_free(struct tracer *tr)

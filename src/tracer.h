@@ -72,6 +72,13 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out);
  * hook, e.g. a softirq's state change inside a process-context one. The
  * event is lost, and only the kernel's counter knows. */
 uint64_t tracer_missed(struct tracer *tr);
+/* Does the kernel side still track the socket at `skaddr`? Its entry goes
+ * at tcp_destroy_sock. True when the lookup fails for another reason: no
+ * loss is claimed on a guess. */
+bool tracer_sk_tracked(void *tr, uint64_t skaddr);
+/* Name the programs behind a non-zero tracer_missed() on stderr: which
+ * hook lost events (a state change, a socket's end, an owner). */
+void tracer_log_missed(struct tracer *tr);
 enum tier tracer_tier(const struct tracer *tr, enum hook h);
 /* No hook names the owner of an accepted connection (tracefs not readable,
  * say): those connections are written without pid and comm. */

@@ -522,8 +522,9 @@ bool view_hdr_drops(const struct view_stats *st, char *buf, size_t n)
 	bool lost = st->rb_drops || st->map_full || st->bad_records || st->stale || st->missed;
 
 	snprintf(buf, n, "%s ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
-		 ", stale %" PRIu64 ", missed %" PRIu64 "%s", lost ? "DROPS:" : "drops: none;",
-		 st->rb_drops, st->map_full, st->bad_records, st->stale, st->missed,
+		 ", stale %" PRIu64 ", missed %" PRIu64 ", healed %" PRIu64 "%s",
+		 lost ? "DROPS:" : "drops: none;", st->rb_drops, st->map_full, st->bad_records,
+		 st->stale, st->missed, st->healed,
 		 lost ? " - some connections are missing or incomplete" : "");
 	return lost;
 }

@@ -524,14 +524,14 @@ tl_tracer_start() { # NAME ARGS...: start the tracer, wait until it is attached
 
 tl_status_for() { # STDERR_FILE: the status a finished run must exit with: 3 when
 	# the summary line there counts lost records (drops, map full, bad, stale,
-	# missed, timewait socks not listable), else 0. "missed" counts every
+	# missed, ends not seen, timewait socks not listable), else 0. "missed" counts every
 	# program run the kernel skipped, whatever the filters: other traffic on
 	# a loaded machine can make it move, so tests derive the status from it
 	# rather than expect 0.
 	awk '/ records; drops: / {
 		found = 1
 		s = $0
-		while (match(s, /(ringbuf|map full|bad records|stale|missed|not listable:) [0-9]+/)) {
+		while (match(s, /(ringbuf|map full|bad records|stale|missed|ends not seen|not listable:) [0-9]+/)) {
 			v = substr(s, RSTART, RLENGTH)
 			sub(/.* /, "", v)
 			n += v
@@ -641,7 +641,7 @@ tl_tracer_tier() { # NAME HOOK: the tier the tracer's start-up line names for HO
 
 tl_tracer_missed() { # NAME: the events the kernel skipped the stopped tracer's programs for
 	local v
-	v=$(sed -n 's/.*drops: .*, missed \([0-9][0-9]*\);.*/\1/p' "$TL_WORK/$1.stderr" | head -n 1)
+	v=$(sed -n 's/.*drops: .*, missed \([0-9][0-9]*\)[;,].*/\1/p' "$TL_WORK/$1.stderr" | head -n 1)
 	echo "${v:-0}"
 }
 

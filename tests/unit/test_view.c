@@ -275,15 +275,20 @@ static void test_drops_line(void **st)
 
 	(void)st;
 	assert_false(view_hdr_drops(&vs, line, sizeof(line)));
-	assert_string_equal(line, "drops: none; ringbuf 0, map full 0, bad records 0, stale 0, missed 0");
+	assert_string_equal(line, "drops: none; ringbuf 0, map full 0, bad records 0, stale 0, missed 0, healed 0");
 	vs.rb_drops = 3;
 	assert_true(view_hdr_drops(&vs, line, sizeof(line)));
-	assert_string_equal(line, "DROPS: ringbuf 3, map full 0, bad records 0, stale 0, missed 0 - "
+	assert_string_equal(line, "DROPS: ringbuf 3, map full 0, bad records 0, stale 0, missed 0, healed 0 - "
 				  "some connections are missing or incomplete");
 	/* A skipped program run alone is a loss too. */
 	vs.rb_drops = 0;
 	vs.missed = 2;
 	assert_true(view_hdr_drops(&vs, line, sizeof(line)));
+	/* Healed rows are complete: said, not a loss. */
+	vs.missed = 0;
+	vs.healed = 4;
+	assert_false(view_hdr_drops(&vs, line, sizeof(line)));
+	assert_string_equal(line, "drops: none; ringbuf 0, map full 0, bad records 0, stale 0, missed 0, healed 4");
 }
 
 /* A refresh that took more than a tenth of the interval puts the next one

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Self-healing: a row whose end the state tracepoint never showed. On a
+ * classic tracepoint every attached program is skipped while another
+ * kprobe/tracepoint program (of any tracer) holds bpf_prog_active on the
+ * CPU, which a softirq interrupting one does; a tp_btf program skips its own
+ * recursion. The kernel side then sends, at tcp_destroy_sock, a DESTROY
+ * record: the last state it tracked, the socket's final state, whether the
+ * peer's FIN had come (SOCK_DONE), sk_err and the byte counts. From these
+ * the row is completed as its CLOSE record would have done, with the time
+ * in the states between unmeasured (`timing` inferred), and counted healed.
+ */
+#include "conntab_priv.h"
+
+/* The state the socket left last, as far as its end tells: the CLOSE the
+ * tracker missed came from there. FIN_WAIT1 with the peer's FIN in went on
+ * through FIN_WAIT2 (or, on a simultaneous close, CLOSING: both end in a
+ * TIME_WAIT sock, which is what the row must show); without it, the
+ * timewait sock took over in FIN_WAIT2. CLOSE_WAIT ended through LAST_ACK.
+ * An error or a reset decides the cause by itself (on_close). */
+static uint8_t left_last(uint8_t known, bool peer_fin, int err)
+{
+	(void)peer_fin;
+	if (err)
+		return known;
+	switch (known) {
+	case TL_FIN_WAIT1:
+		return TL_FIN_WAIT2;
+	case TL_CLOSE_WAIT:
+		return TL_LAST_ACK;
+	default:
+		return known;
+	}
+}
+
+void ct_apply_destroy(struct conntab *t, const struct tl_event *e)
+{
+	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
+	struct tl_event close;
+	struct conn *c;
+	uint8_t via;
+
+	/* No live row for this life: the CLOSE came after all (the kernel
+	 * side only sends this when its entry lacks one), or the row went. */
+	if (!en || en->c.birth_ns != e->birth_ns || en->c.closed || en->tw)
+		return;
+	c = &en->c;
+	via = left_last(c->state, e->flags & TL_F_PEER_FIN, e->sk_err);
+	t->healed++;
+	c->inferred = true;
+	/* When the known state ended, and how long the one after lasted, no
+	 * hook measured. */
+	c->unmeasured |= BIT(c->state) | BIT(via);
+	close = *e;
+	close.type = TL_REC_STATE;
+	close.oldstate = via;
+	close.newstate = TL_CLOSE;
+	close.entered_ns = 0;
+	ct_apply_state(t, en, &close);
+}
+
+/* A sock_diag listing holds the row's 4-tuple in a timewait sock, in its
+ * namespace, while the row is still open in FIN_WAIT1, FIN_WAIT2 or
+ * CLOSING: the full socket went to that timewait sock and the tracker saw
+ * neither the hand-over nor the socket's end (both skipped, or lost on the
+ * way). Healed at the second listing that holds it: tcp_time_wait() hashes
+ * the timewait sock before tcp_done() sets CLOSE, so the first listing can
+ * come before that record, but the ring buffer is drained between two
+ * listings. The hand-over is placed by the TIME_WAIT timer (60 s before it
+ * is due), else at the first listing. True if the row now waits in `tw`. */
+bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due)
+{
+	struct entry *en = hmap_get(&t->by_tuple, k);
+	struct conn *c = en ? &en->c : NULL;
+	uint64_t at;
+	uint8_t via;
+
+	if (!c || c->closed || en->tw || c->netns != t->w_netns || c->state_entered_ns > t->w_start ||
+	    (c->state != TL_FIN_WAIT1 && c->state != TL_FIN_WAIT2 && c->state != TL_CLOSING))
+		return false;
+	if (!en->heal_gen) {
+		en->heal_gen = t->w_gen;
+		en->heal_seen_ns = t->w_start;
+		return false;
+	}
+	if (en->heal_gen == t->w_gen)
+		return false;
+	at = sub == TL_TIME_WAIT && due > TW_LEN_NS ? due - TW_LEN_NS : en->heal_seen_ns;
+	if (at > en->heal_seen_ns)
+		at = en->heal_seen_ns;
+	if (at < c->state_entered_ns)
+		at = c->state_entered_ns;
+	via = c->state == TL_FIN_WAIT1 ? TL_FIN_WAIT2 : c->state;
+	t->healed++;
+	c->inferred = true;
+	c->unmeasured |= BIT(c->state) | BIT(via);
+	if (via != c->state) {
+		ct_enter(c, via, at);
+		c->unmeasured |= BIT(via); /* ct_enter() clears it for a row seen mid-life */
+	}
+	ct_tw_begin(t, en, via, sub, at);
+	return en->tw;
+}
+
+size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_t skaddr), void *ctx)
+{
+	struct hmap_node *n;
+	size_t b, marked = 0;
+
+	for (n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
+		struct entry *en = n->value;
+
+		/* A sock_diag seed has no kernel address to look up. */
+		if (en->c.closed || en->tw || CONN_SYNTHETIC_SK(en->c.skaddr) ||
+		    tracked(ctx, en->c.skaddr))
+			continue;
+		en->unseen = true;
+		marked++;
+	}
+	return marked;
+}
+
+void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
+{
+	struct hmap_node *n, *next;
+	size_t b;
+
+	hmap_for_each_safe(&t->by_sk, n, next, b) {
+		struct entry *en = n->value;
+
+		if (!en->unseen || en->c.closed || en->tw)
+			continue;
+		t->unseen++;
+		en->c.unmeasured |= BIT(en->c.state); /* it ended some time before */
+		ct_settle(&en->c, now_ns);
+		ct_end_conn(t, en, CAUSE_LOST, now_ns);
+	}
+}
