@@ -386,6 +386,31 @@ static struct entry *tw_partner(struct conntab *t, const struct entry *peer)
 	return w && w->c.state == TL_FIN_WAIT2 ? w : NULL;
 }
 
+/* A listing placed the sock's TIME_WAIT from its timer (to a jiffy or so)
+ * before the peer's exact FIN was read: the record, read later, wins. The
+ * listing and the record race by up to a second (t_08 saw TIME_WAIT begin
+ * 0.4 ms before the peer's close() was even called). */
+static void tw_refine(struct conntab *t, const struct entry *peer, uint64_t ts)
+{
+	struct tkey k;
+	struct entry *w;
+	struct conn *c;
+
+	ct_make_key(&peer->c.tuple, true, &k);
+	w = hmap_get(&t->tw, &k);
+	if (!w || !w->tw_estimated || w->c.closed || w->c.state != TL_TIME_WAIT)
+		return;
+	c = &w->c;
+	w->tw_estimated = false;
+	if (ts > c->state_entered_ns)
+		c->state_ns[TL_FIN_WAIT2] += ts - c->state_entered_ns;
+	else if (c->state_ns[TL_FIN_WAIT2] >= c->state_entered_ns - ts)
+		c->state_ns[TL_FIN_WAIT2] -= c->state_entered_ns - ts;
+	else
+		return;
+	c->state_entered_ns = ts;
+}
+
 /* A FIN_WAIT2 timewait sock's local peer sent its FIN: the sock moves to
  * TIME_WAIT when it arrives (same host: microseconds later). This time is
  * exact; a listing would only bound it. */
@@ -393,8 +418,10 @@ void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
 {
 	struct entry *w = tw_partner(t, peer);
 
-	if (!w)
+	if (!w) {
+		tw_refine(t, peer, ts);
 		return;
+	}
 	if (!w->tw_listed) {
 		w->tw_peer_fin = ts; /* applied when the hand-over is confirmed */
 		return;
@@ -620,6 +647,7 @@ void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t st
 		if (at > t->w_start)
 			at = t->w_start;
 		ct_enter(&w->c, TL_TIME_WAIT, at);
+		w->tw_estimated = true;
 		ct_notify(t, TR_INFERRED, 0, at, &w->c, TL_FIN_WAIT2, TL_TIME_WAIT,
 		       w->c.state_ns[TL_FIN_WAIT2], true);
 	}

@@ -51,6 +51,7 @@ struct entry {
 	uint8_t tw_sub;            /* inferred substate at the hand-over */
 	uint64_t tw_since;         /* the hand-over (the CLOSE record) */
 	uint64_t tw_peer_fin;      /* a traced peer's FIN left before the first listing */
+	bool tw_estimated;         /* its TIME_WAIT began where a listing's timer placed it */
 	uint64_t tw_gen;           /* the last listing that held it */
 	uint64_t tw_seen_ns;       /* when that listing began */
 	uint64_t tw_due_ns;        /* when its timer is due (listing + idiag_expires) */

@@ -350,6 +350,38 @@ static void test_tw_killed(void **state)
 	conntab_free(t);
 }
 
+/* The listing saw the client's timewait sock in TIME_WAIT before the
+ * server's LAST_ACK record was read: the timer placed TIME_WAIT's start a
+ * jiffy off; the server's FIN, read next, is exact and wins (t_08). */
+static void test_tw_listing_then_peer_fin(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 1001 * MS, PASSIVE, 80, 40000);
+	struct listed fw2 = { c, TL_FIN_WAIT2, 58600 }, tw = { c, TL_TIME_WAIT, 59996 };
+
+	(void)state;
+	c.netns = s.netns = NS;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 1001 * MS, 1001 * MS + 10);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 1001 * MS, 1101 * MS);
+	st(t, s, TL_ESTABLISHED, TL_CLOSE_WAIT, 1001 * MS + 10, 1101 * MS);
+	st(t, c, TL_FIN_WAIT1, TL_FIN_WAIT2, 1101 * MS, 1102 * MS);
+	st(t, c, TL_FIN_WAIT2, TL_CLOSE, 1102 * MS, 1102 * MS);
+	listing(t, 1500 * MS, &fw2, 1, 0);
+	listing(t, 3100 * MS, &tw, 1, 0); /* places TIME_WAIT at 3096 */
+	st(t, s, TL_CLOSE_WAIT, TL_LAST_ACK, 1101 * MS, 3099 * MS); /* the FIN: 3099 */
+	conntab_flush(t, 5000 * MS);
+
+	const struct conn *cc = b.out[0].role == ROLE_ACTIVE ? &b.out[0] : &b.out[1];
+
+	assert_int_equal(cc->state, TL_TIME_WAIT);
+	assert_int_equal(cc->state_ns[TL_FIN_WAIT2], 3099 * MS - 1102 * MS);
+	assert_int_equal(cc->state_ns[TL_TIME_WAIT], 5000 * MS - 3099 * MS);
+	conntab_free(t);
+}
+
 /* 6.1 drops a request whose SYN-ACK retransmit fails; the client's next
  * SYN, on its backoff (1, 3, 7, 15 s), makes another. Blocked SYN-ACKs
  * until the 4th SYN retransmit: a 7 s gap, still one handshake, one row,
@@ -1635,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(test_close_wait_due),
 		cmocka_unit_test(test_tw_reset_sent),
 		cmocka_unit_test(test_req_dropped_and_retried),
+		cmocka_unit_test(test_tw_listing_then_peer_fin),
 		cmocka_unit_test(test_listener_owner),
 		cmocka_unit_test(test_request_listed_at_exit),
 	};
