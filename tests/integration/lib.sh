@@ -44,6 +44,9 @@
 #   tl_require [EXTRA...]       root, tracer, peer, tools (skip/fail)
 #   tl_ports VAR...             distinct random ports 20000..31999
 #   tl_netns_new VAR            namespace with lo up; removed at exit
+#   tl_pair_traced [ARGS...]    NS, SP, CP, CSV and tracer tr on both ports
+#   tl_veth NS1 A1 NS2 A2       a veth pair (offloads on) between two of them
+#   tl_kernel_ge X.Y            the running kernel is X.Y or newer
 #   tl_netns_del NS             delete it now (ip netns del), unregistered
 #   tl_diag_socks NS PID        PID's sock_diag sockets made in NS (inodes)
 #   tl_holds_any PID INODE...   PID still holds one of those sockets
@@ -427,6 +430,15 @@ tl_wait_pid() { # PID TIMEOUT_S: wait for our child PID to exit; its status, or 
 	done
 	tl_alive "$pid" && return 124
 	wait "$pid"
+}
+
+tl_pair_traced() { # [ARGS...]: the common opening: namespace NS, ports SP
+	# (server) and CP (client), CSV=$TL_WORK/trace.csv, and tracer tr on both
+	# ports (-L SP -L CP --csv CSV ARGS...)
+	tl_netns_new NS
+	tl_ports SP CP
+	CSV=$TL_WORK/trace.csv
+	tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV" "$@"
 }
 
 tl_tracer_wait() { # NAME TIMEOUT_S WHAT: wait for tracer NAME to exit by itself

@@ -10,11 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_pair_traced
 r0=$(tl_nstat "$NS" TcpRetransSegs)
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16

@@ -12,11 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_pair_traced
 # Each side's script waits for its go: the client closes once the rule is
 # in place, the server (reading to EOF meanwhile) once the rule is gone.
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --go-file "$TL_WORK/go.srv"

@@ -10,11 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV" --stream
+tl_pair_traced --stream
 # Both shut down at the go, once the rule below is in place.
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at 0 --go-file "$TL_GO"
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at 0 --go-file "$TL_GO"

@@ -9,11 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_pair_traced
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --hold-close-wait 2000
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP"
 tl_expect_exit cli 10

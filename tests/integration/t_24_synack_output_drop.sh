@@ -17,11 +17,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_pair_traced
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 TL_NFT_CHAIN=output tl_nft_drop "$NS" H tcp sport "$SP" 'tcp flags & (syn | ack) == syn | ack'

@@ -10,11 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_pair_traced
 tl_loopback_conn "$NS" "$SP" "$CP"
 
 # The condition, not a time bound: without a timed flush the row never

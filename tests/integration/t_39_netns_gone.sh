@@ -22,11 +22,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV"
+tl_pair_traced
 TR=${TL_TRACER[tr]}
 TIER=$(tl_tracer_tier tr timewait)
 tl_loopback_conn "$NS" "$SP" "$CP"
