@@ -37,7 +37,7 @@
 # Environment: KMATRIX_SERIES, KMATRIX_TIERS (default
 # "fentry kprobe tracepoint"), KMATRIX_TESTS, KMATRIX_TEST_TIMEOUT (per
 # scenario in the VM, default 300 s), KMATRIX_BOOT_TIMEOUT (per boot,
-# default 3600 s: a backstop, KMATRIX_IDLE catches a hang), KMATRIX_IDLE
+# default 5400 s: a backstop, KMATRIX_IDLE catches a hang), KMATRIX_IDLE
 # (default 600 s), KMATRIX_SMP (2),
 # KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_JOBS (kernels
 # booted at once, default nproc), KMATRIX_MD=FILE (also write the tables as Markdown),
@@ -45,6 +45,10 @@
 # failed in any round is listed, and the run fails: nothing is retried),
 # KMATRIX_FAIL_TAIL (lines of a failed scenario's log copied to the serial
 # log, default 15), KMATRIX_CHURN (t_10's connections in the VM, default 2000).
+#
+# tests/kmatrix/skip.list names scenarios the VM cannot run; one-tier.list
+# those whose subject does not depend on the hook tier (the outputs, the
+# signals, the live view): they run in the first tier only, on both kernels.
 #
 # Logs: BUILD_DIR/kmatrix/logs/KERNEL.serial (everything, including the
 # last lines of every failed scenario's log). Every failure is printed
@@ -63,7 +67,7 @@ km=$build/kmatrix
 series=${KMATRIX_SERIES:-6.1 6.12}
 tiers=${KMATRIX_TIERS:-fentry kprobe tracepoint}
 test_tmo=${KMATRIX_TEST_TIMEOUT:-300}
-boot_tmo=${KMATRIX_BOOT_TIMEOUT:-3600}
+boot_tmo=${KMATRIX_BOOT_TIMEOUT:-5400}
 idle_tmo=${KMATRIX_IDLE:-600}
 # One host thread for both vCPUs: with thread=multi, 6.12 died once in six
 # runs with "Oops: int3" in syscall_exit_to_user_mode_prepare (a text_poke_bp
@@ -235,6 +239,13 @@ while read -r name reason; do
 	[[ -z $name || $name == \#* ]] && continue
 	skip_reason[$name]=$reason
 done <"$here/skip.list"
+# Tier-independent scenarios: run in the first tier only (one-tier.list).
+declare -A one_tier=()
+while read -r name reason; do
+	[[ -z $name || $name == \#* ]] && continue
+	one_tier[$name]=$reason
+done <"$here/one-tier.list"
+first_tier=${tiers%% *}
 scenarios=()
 run_list=()
 for t in "$root"/tests/integration/t_*.sh; do
@@ -252,6 +263,9 @@ done
 # The scenarios to run, one a line (not on the kernel command line: it is
 # at most 2048 bytes, and the list grows with tests/integration).
 printf '%s\n' "${run_list[@]}" >"$rootfs/km/tests.list"
+for name in "${run_list[@]}"; do
+	[[ -n ${one_tier[$name]:-} ]] && echo "$name"
+done >"$rootfs/km/one-tier.list"
 
 initrd=$km/initrd.gz
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$initrd.tmp" &&
@@ -347,6 +361,10 @@ collect() { # RELEASE: fill result[], hooktier[] and boot_note[] from its log
 	done <"$serial"
 	for name in "${run_list[@]}"; do
 		for tier in $tiers; do
+			if [[ $tier != "$first_tier" && -n ${one_tier[$name]:-} ]]; then
+				result[$rel|$tier|$name]="SKIP one tier: $first_tier (${one_tier[$name]})"
+				continue
+			fi
 			[[ -n ${result[$rel|$tier|$name]:-} ]] ||
 				result[$rel|$tier|$name]="FAIL no result (${why:-see $serial})"
 		done
