@@ -18,9 +18,8 @@
  * TIME_WAIT sock, which is what the row must show); without it, the
  * timewait sock took over in FIN_WAIT2. CLOSE_WAIT ended through LAST_ACK.
  * An error or a reset decides the cause by itself (on_close). */
-static uint8_t left_last(uint8_t known, bool peer_fin, int err)
+static uint8_t left_last(uint8_t known, int err)
 {
-	(void)peer_fin;
 	if (err)
 		return known;
 	switch (known) {
@@ -45,7 +44,7 @@ void ct_apply_destroy(struct conntab *t, const struct tl_event *e)
 	if (!en || en->c.birth_ns != e->birth_ns || en->c.closed || en->tw)
 		return;
 	c = &en->c;
-	via = left_last(c->state, e->flags & TL_F_PEER_FIN, e->sk_err);
+	via = left_last(c->state, e->sk_err);
 	t->healed++;
 	c->inferred = true;
 	/* When the known state ended, and how long the one after lasted, no
@@ -93,11 +92,10 @@ bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64
 	via = c->state == TL_FIN_WAIT1 ? TL_FIN_WAIT2 : c->state;
 	t->healed++;
 	c->inferred = true;
-	c->unmeasured |= BIT(c->state) | BIT(via);
-	if (via != c->state) {
+	c->unmeasured |= BIT(c->state);
+	if (via != c->state)
 		ct_enter(c, via, at);
-		c->unmeasured |= BIT(via); /* ct_enter() clears it for a row seen mid-life */
-	}
+	c->unmeasured |= BIT(via); /* after ct_enter(), which clears it for a row seen mid-life */
 	ct_tw_begin(t, en, via, sub, at);
 	return en->tw;
 }

@@ -75,6 +75,26 @@ static void tw_kill_pending(struct conntab *t, struct entry *w, uint64_t ts, uin
 	t->tw_killed_n++;
 }
 
+/* Not killed after all, or its end is now known: no longer a pending kill. */
+static void tw_unkill(struct conntab *t, struct entry *w)
+{
+	w->tw_killed_ns = w->tw_gone_ns = 0;
+	w->tw_gone_twice = false;
+	t->tw_killed_n--;
+}
+
+/* The connection still waiting in the timewait sock of this 4-tuple, in
+ * `netns` (0: any). An ended one lingers in `tw`: a record about the
+ * 4-tuple is then about another sock. */
+static struct entry *tw_live(struct conntab *t, const struct tkey *k, uint32_t netns)
+{
+	struct entry *w = hmap_get(&t->tw, k);
+
+	if (!w || w->c.closed || (netns && w->c.netns && netns != w->c.netns))
+		return NULL;
+	return w;
+}
+
 /* The 4-tuple lived again before this hand-over was read: tcp_time_wait()
  * hashes the timewait sock before tcp_done() reports the CLOSE, and another
  * CPU's connect() can reuse it in between, its records overtaking ours (seen
@@ -174,10 +194,8 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
 		n->end_ns = 0;
 		return;
 	}
-	w = hmap_get(&t->tw, &k);
-	if (w && w->c.closed)
-		w = NULL; /* ended, lingering: this is about another sock */
-	if (!w || (e->netns && w->c.netns && e->netns != w->c.netns)) {
+	w = tw_live(t, &k, e->netns);
+	if (!w) {
 		/* Its CLOSE is still behind in the ring buffer: the sock is
 		 * hashed before tcp_done() reports it, and another CPU's
 		 * segment or connect() can get to it first (kernel matrix,
@@ -220,16 +238,13 @@ void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e)
 	struct entry *w;
 
 	ct_make_key(&e->tuple, false, &k);
-	w = hmap_get(&t->tw, &k);
-	if (!w || w->c.closed || (e->netns && w->c.netns && e->netns != w->c.netns))
+	w = tw_live(t, &k, e->netns);
+	if (!w)
 		return;
 	if (!w->tw_listed)
 		ct_tw_confirm(t, w);
-	if (w->tw_killed_ns) { /* a listing saw it gone; this says how */
-		w->tw_killed_ns = w->tw_gone_ns = 0;
-		w->tw_gone_twice = false;
-		t->tw_killed_n--;
-	}
+	if (w->tw_killed_ns) /* a listing saw it gone; this says how */
+		tw_unkill(t, w);
 	w->c.rst_sent++;
 	ct_notify(t, TR_RESET, TL_RST_SENT, e->ts_ns, &w->c, w->c.state, w->c.state, 0, false);
 	tw_end(t, w, CAUSE_RST_SENT, e->ts_ns);
@@ -271,9 +286,9 @@ void ct_apply_req(struct conntab *t, const struct tl_event *e)
  * TIME_WAIT). */
 void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts, bool active)
 {
-	struct entry *w = hmap_get(&t->tw, k);
+	struct entry *w = tw_live(t, k, netns);
 
-	if (!w || w->c.closed || (netns && w->c.netns && netns != w->c.netns))
+	if (!w)
 		return;
 	if (!w->tw_listed)
 		ct_tw_confirm(t, w);
@@ -376,13 +391,19 @@ void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event 
 
 /* The connection in a FIN_WAIT2 timewait sock whose peer is `peer`, if the
  * peer is local and traced. */
-static struct entry *tw_partner(struct conntab *t, const struct entry *peer)
+/* The timewait sock of a traced local peer's other end. */
+static struct entry *tw_of_peer(struct conntab *t, const struct entry *peer)
 {
 	struct tkey k;
-	struct entry *w;
 
 	ct_make_key(&peer->c.tuple, true, &k);
-	w = hmap_get(&t->tw, &k);
+	return hmap_get(&t->tw, &k);
+}
+
+static struct entry *tw_partner(struct conntab *t, const struct entry *peer)
+{
+	struct entry *w = tw_of_peer(t, peer);
+
 	return w && w->c.state == TL_FIN_WAIT2 ? w : NULL;
 }
 
@@ -390,17 +411,12 @@ static struct entry *tw_partner(struct conntab *t, const struct entry *peer)
  * before the peer's exact FIN was read: the record, read later, wins. The
  * listing and the record race by up to a second (t_08 saw TIME_WAIT begin
  * 0.4 ms before the peer's close() was even called). */
-static void tw_refine(struct conntab *t, const struct entry *peer, uint64_t ts)
+static void tw_refine(struct entry *w, uint64_t ts)
 {
-	struct tkey k;
-	struct entry *w;
-	struct conn *c;
+	struct conn *c = &w->c;
 
-	ct_make_key(&peer->c.tuple, true, &k);
-	w = hmap_get(&t->tw, &k);
-	if (!w || !w->tw_estimated || w->c.closed || w->c.state != TL_TIME_WAIT)
+	if (!w->tw_estimated || c->closed || c->state != TL_TIME_WAIT)
 		return;
-	c = &w->c;
 	w->tw_estimated = false;
 	if (ts > c->state_entered_ns)
 		c->state_ns[TL_FIN_WAIT2] += ts - c->state_entered_ns;
@@ -416,10 +432,12 @@ static void tw_refine(struct conntab *t, const struct entry *peer, uint64_t ts)
  * exact; a listing would only bound it. */
 void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
 {
-	struct entry *w = tw_partner(t, peer);
+	struct entry *w = tw_of_peer(t, peer);
 
-	if (!w) {
-		tw_refine(t, peer, ts);
+	if (!w)
+		return;
+	if (w->c.state != TL_FIN_WAIT2) {
+		tw_refine(w, ts);
 		return;
 	}
 	if (!w->tw_listed) {
@@ -632,9 +650,7 @@ void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t st
 		/* Listed again after a listing missed it: a dump walks the
 		 * hash table in batches while socks come and go, and can skip
 		 * one (suspected in the kernel matrix, 6.1, t_10). Alive. */
-		w->tw_killed_ns = w->tw_gone_ns = 0;
-		w->tw_gone_twice = false;
-		t->tw_killed_n--;
+		tw_unkill(t, w);
 	}
 	if (!w->tw_listed)
 		ct_tw_confirm(t, w);
