@@ -273,6 +273,12 @@ static __always_inline void tuple_from_common(const struct sock_common *c, struc
 	}
 }
 
+/* The socket's network namespace (inode number, as /proc/PID/ns/net). */
+static __always_inline __u32 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
 /* Full sockets: the local port from inet_sport, as the tracepoint does.
  * skc_num is zeroed by inet_put_port() when tcp_set_state(CLOSE) unhashes
  * the socket, which (6.x) happens before the state-change tracepoint. */

@@ -19,11 +19,6 @@
 
 #include "common.bpf.h"
 
-static __always_inline __u32 sk_netns(const struct sock *sk)
-{
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-}
-
 static __always_inline void listen_key(struct tl_listen_key *k, __u32 netns,
 				       const struct tl_tuple *t, __u16 port)
 {

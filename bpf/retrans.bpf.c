@@ -130,7 +130,7 @@ int tl_retransmit_skb(void *ctx)
  * to tell a half-open request from one still retrying. */
 static __always_inline void emit_synack(__u64 listener, const struct tl_tuple *t)
 {
-	__u32 netns = BPF_CORE_READ((const struct sock *)listener, __sk_common.skc_net.net, ns.inum);
+	__u32 netns = sk_netns((const struct sock *)listener);
 
 	emit_untracked(TL_REC_SYNACK, 0, TL_SYN_RECV, 0, listener, netns, t);
 }

@@ -191,7 +191,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			/* The namespace lets the loader find the timewait sock
 			 * (sock_diag is per namespace) and match a 4-tuple's reuse. */
 			if (new == TL_CLOSE || !si->emitted)
-				e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+				e->netns = sk_netns(sk);
 			if (new == TL_CLOSE) {
 				e->sk_err = cv->sk_err;
 				if (cv->peer_fin)
@@ -331,7 +331,7 @@ static __always_inline void on_destroy(const struct sock *sk)
 				e->flags |= TL_F_PEER_FIN;
 			e->bytes_acked = cv.bytes_acked;
 			e->bytes_received = cv.bytes_received;
-			e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+			e->netns = sk_netns(sk);
 			tuple_from_sk(sk, &e->tuple);
 			rec_submit(e);
 		}
