@@ -74,6 +74,7 @@ struct pending_synack {
 	uint64_t first_ns, last_ns;
 	uint64_t gen;              /* the last listing that held the request */
 	uint64_t listed_ns;        /* when that listing began */
+	uint64_t missed_ns;        /* when a later listing of its namespace began without it */
 	uint64_t begin_ns, end_ns; /* hooked (TL_REC_REQ): hashed, unhashed; 0 = not seen */
 };
 

@@ -1187,6 +1187,25 @@ static void test_request_listed_at_exit(void **state)
 	conntab_flush(t, 7100 * MS);
 	assert_int_equal(b.n, 0);
 	conntab_free(t);
+
+	/* Listed late once, then a later listing of its namespace missed it:
+	 * dropped, and written at exit (CI, 6.18, t_21: the request had no
+	 * row and its SYN-ACK retransmit was counted unjoined). It lived at
+	 * least until the listing that saw it. */
+	t = mk(&b, NULL, 0);
+	b.n = 0;
+	conntab_apply(t, &sa);
+	conntab_watch_begin(t, NS, 7050 * MS);
+	conntab_watch_sock(t, &sa.tuple, TL_SYN_RECV, false, 0);
+	conntab_watch_done(t, 0);
+	listing(t, 8050 * MS, NULL, 0, 0);
+	assert_int_equal(b.n, 0); /* a retried SYN could still continue it */
+	conntab_flush(t, 8500 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].cause, CAUSE_SYNACK_TIMEOUT);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3050 * MS);
+	assert_int_equal(b.out[0].synack_retrans, 1);
+	conntab_free(t);
 }
 
 /* Socket addresses are reused: a new birth ends the old life as "lost". */
