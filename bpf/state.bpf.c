@@ -165,6 +165,14 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 		}
 		si = &fresh;
 	}
+	/* A state change the kernel ran none of our programs for shows in the
+	 * next one: it starts from a state we never saw it enter. The kernel
+	 * counts such skips (recursion_misses) only from 6.7 for a classic
+	 * tracepoint (trace_call_bpf() skips every attached program while any
+	 * kprobe or tracepoint program holds bpf_prog_active on the CPU) and
+	 * from 6.2 for tp_btf; this count holds on every kernel. */
+	if (si && si->state != old && si->verdict == V_TRACE)
+		stat_inc(TL_STAT_GAPS);
 	/* The one extra lookup on the hot path, at a passive birth only. */
 	if (born && old == TL_LISTEN)
 		listener_owner_to(&fresh, sk_netns(sk), t);

@@ -94,7 +94,8 @@ enum tl_stat {
 	TL_STAT_RB_FULL = 0,     /* bpf_ringbuf_reserve failed: record lost */
 	TL_STAT_MAP_FULL = 1,    /* per-socket map insert failed: socket untracked */
 	TL_STAT_STALE = 2,       /* a tracked socket was reborn without a CLOSE seen */
-	TL_STAT_MAX = 3,
+	TL_STAT_GAPS = 3,        /* a traced socket's state change ran no program of ours */
+	TL_STAT_MAX = 4,
 };
 
 struct tl_stats {

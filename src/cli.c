@@ -103,8 +103,9 @@ void cli_usage(FILE *f)
 	      "Exit status: 0 when every record was accounted for, 1 on a runtime error (an\n"
 	      "output that could not be written included), 2 on a usage error, 3 when the run\n"
 	      "finished but records were lost (ring buffer drops, map full, stale or bad\n"
-	      "records, missed program runs, ends not seen, unconfirmed timewait sockets: see\n"
-	      "the summary; rows healed at the socket's end are not lost).\n"
+	      "records, missed program runs, state changes not seen (gaps), ends not seen,\n"
+	      "unconfirmed timewait sockets: see the summary; rows healed at the socket's end\n"
+	      "are not lost).\n"
 	      "See tcplife-states(8) for the CSV and JSON schemas.\n",
 	      f);
 }

@@ -113,6 +113,7 @@ struct summary {
 	uint64_t rb_drops;       /* bpf_ringbuf_reserve() failures in the kernel */
 	uint64_t map_full;       /* per-socket map inserts that failed (socket untracked) */
 	uint64_t stale;          /* sockets reborn before their end was seen */
+	uint64_t gaps;           /* state changes of traced sockets no program of ours saw */
 	uint64_t missed;         /* program runs the kernel skipped (recursion) */
 	uint64_t conns_closed;   /* records written for connections that ended */
 	uint64_t conns_open;     /* records written at exit for connections still open */

@@ -502,7 +502,13 @@ void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *
 		return;
 	}
 	if (c->state != old) {
-		/* A record was lost in between: close out what we had. */
+		/* A record was lost in between: close out what we had. A ringbuf
+		 * drop: the kernel side saw the state begin (entered_ns). A gap
+		 * (no program of ours ran for the change, counted there): its
+		 * entered_ns is still the earlier state's, and when the missed
+		 * state began is not known, so neither is how long it lasted. */
+		if (!e->entered_ns || e->entered_ns <= c->state_entered_ns)
+			c->inferred = true;
 		ct_settle(c, e->entered_ns && e->entered_ns < ts ? e->entered_ns : ts);
 		c->state = old;
 		ct_path_add(c, old);

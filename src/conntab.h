@@ -63,6 +63,16 @@ void conntab_flush(struct conntab *t, uint64_t now_ns);
  * conntab_end_unseen() writes those still open as lost and counts them. */
 size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_t skaddr), void *ctx);
 void conntab_end_unseen(struct conntab *t, uint64_t now_ns);
+/* The exit's census (conntab_heal.c): the namespaces of the rows still open,
+ * then, for each that can be listed, every socket in it (any state) between
+ * _begin and _done. _done marks the rows whose socket was not listed, as
+ * conntab_mark_unseen() does, and returns how many; one whose 4-tuple is in
+ * a timewait sock goes on into it. Then drain, then conntab_end_unseen(). */
+size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max);
+void conntab_census_begin(struct conntab *t, uint32_t netns, uint64_t start_ns);
+void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state, bool timewait,
+			 uint32_t expires_ms);
+size_t conntab_census_done(struct conntab *t);
 /* Fill the table's share of the summary. */
 void conntab_summary(const struct conntab *t, struct summary *s);
 size_t conntab_count(const struct conntab *t);

@@ -63,6 +63,7 @@ struct entry {
 	uint64_t heal_gen;         /* the listing that first held its 4-tuple in a timewait sock ... */
 	uint64_t heal_seen_ns;     /* ... and when it began (conntab_heal.c) */
 	bool unseen;               /* open, and its socket is gone (conntab_mark_unseen) */
+	uint64_t census_gen;       /* the exit's census that listed its socket */
 	struct tkey key;
 };
 
@@ -107,6 +108,9 @@ struct conntab {
 	uint64_t tw_killed_n;  /* entries with tw_killed_ns set */
 	uint64_t healed;       /* rows completed from a DESTROY record (conntab_heal.c) */
 	uint64_t unseen;       /* rows whose socket went without an end read */
+	/* The exit's census in progress (conntab_census_begin .. _done). */
+	uint32_t c_netns;
+	uint64_t c_start, c_gen;
 };
 
 /* conntab.c */

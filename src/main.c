@@ -89,6 +89,7 @@ static void feed_stats(void *ctx, struct view_stats *vs)
 		vs->rb_drops = st.v[TL_STAT_RB_FULL];
 		vs->map_full = st.v[TL_STAT_MAP_FULL];
 		vs->stale = st.v[TL_STAT_STALE];
+		vs->gaps = st.v[TL_STAT_GAPS];
 		vs->missed = tracer_missed(r->tr);
 	}
 }
@@ -264,13 +265,16 @@ int main(int argc, char **argv)
 		r.sum.rb_drops = st.v[TL_STAT_RB_FULL];
 		r.sum.map_full = st.v[TL_STAT_MAP_FULL];
 		r.sum.stale = st.v[TL_STAT_STALE];
+		r.sum.gaps = st.v[TL_STAT_GAPS];
 	}
 	r.sum.missed = tracer_missed(tr);
 	r.sum.owners_lost = tracer_owners_lost(tr);
 	tracer_log_missed(tr);
-	/* Rows open whose socket is gone: a second drain reads a CLOSE that
-	 * was committed just before its socket's entry went. */
-	if (!o.once && conntab_mark_unseen(r.ct, tracer_sk_tracked, tr))
+	/* Rows open whose socket is gone: its kernel-side entry went, or a
+	 * census of the namespaces does not list it (both its programs were
+	 * skipped). A second drain reads a CLOSE committed just before. */
+	if (!o.once && (conntab_mark_unseen(r.ct, tracer_sk_tracked, tr) +
+			sockwatch_census(sw, r.ct, mono_now_ns())))
 		tracer_drain(tr);
 	conntab_end_unseen(r.ct, mono_now_ns());
 	sockwatch_final(sw, r.ct, mono_now_ns());

@@ -223,8 +223,8 @@ int outputs_close(struct outputs *out)
 
 uint64_t summary_lost(const struct summary *s)
 {
-	return s->rb_drops + s->map_full + s->stale + s->bad_records + s->missed + s->unseen +
-	       s->tw_unconfirmed;
+	return s->rb_drops + s->map_full + s->stale + s->bad_records + s->missed + s->gaps +
+	       s->unseen + s->tw_unconfirmed;
 }
 
 int run_status(const struct summary *s, bool error)
@@ -266,12 +266,12 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 	snprintf(buf, n,
 		 "%s, %" PRIu64 " records; "
 		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
-		 ", stale %" PRIu64 ", missed %" PRIu64 ", ends not seen %" PRIu64 "; healed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
+		 ", stale %" PRIu64 ", missed %" PRIu64 ", gaps %" PRIu64 ", ends not seen %" PRIu64 "; healed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
 		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)%s",
 		 written, s->records, s->rb_drops, s->map_full,
-		 s->bad_records, s->stale, s->missed, s->unseen, s->healed, s->synack_orphans, s->unattributed,
+		 s->bad_records, s->stale, s->missed, s->gaps, s->unseen, s->healed, s->synack_orphans, s->unattributed,
 		 s->tw_unconfirmed, s->seeded, s->seed_ms,
 		 s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
 }

@@ -68,7 +68,9 @@ enum {
 	TL_EXIT_LOST = 3,  /* the run finished but records were lost */
 };
 /* Records the tracing lost: ring-buffer drops, failed map inserts, stale
- * sockets, bad records, program runs the kernel skipped, timewait socks
+ * sockets, bad records, program runs the kernel skipped, state changes no
+ * program of ours saw (gaps: also where the kernel did not count the skip),
+ * ends not seen, timewait socks
  * whose end could not be confirmed. */
 uint64_t summary_lost(const struct summary *s);
 /* The exit status of a run that got as far as its summary. */

@@ -153,12 +153,12 @@ static int json_summary(struct sink *s, const struct summary *sum)
 	fmt_ms(sum->elapsed_ns, ms, sizeof(ms));
 	fprintf(s->f, "{\"event\":\"summary\",\"records\":%" PRIu64
 		",\"bad_records\":%" PRIu64 ",\"rb_drops\":%" PRIu64
-		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"unseen\":%" PRIu64 ",\"healed\":%" PRIu64
+		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"unseen\":%" PRIu64 ",\"healed\":%" PRIu64
 		",\"conns_closed\":%" PRIu64 ",\"conns_open\":%" PRIu64
 		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64
 		",\"tw_unconfirmed\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"not_written\":%" PRIu64 ",\"elapsed_ms\":%s%s}\n",
 		sum->records, sum->bad_records, sum->rb_drops, sum->map_full,
-		sum->stale, sum->missed, sum->unseen, sum->healed, sum->conns_closed, sum->conns_open,
+		sum->stale, sum->missed, sum->gaps, sum->unseen, sum->healed, sum->conns_closed, sum->conns_open,
 		sum->synack_orphans, sum->unattributed, sum->tw_unconfirmed,
 		summary_lost(sum), sum->not_written, ms,
 		sum->owners_lost ? ",\"owners_unavailable\":true" : "");

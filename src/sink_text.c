@@ -142,6 +142,8 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
 	/* Only when there are some: the line stays as it was for a clean run. */
 	if (sum->tw_unconfirmed)
 		fprintf(s->f, ", unconfirmed timewait sockets %" PRIu64, sum->tw_unconfirmed);
+	if (sum->gaps)
+		fprintf(s->f, ", state changes not seen %" PRIu64, sum->gaps);
 	if (sum->unseen)
 		fprintf(s->f, ", ends not seen %" PRIu64, sum->unseen);
 	/* Healed rows are complete (their timing inferred), not lost. */

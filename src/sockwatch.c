@@ -296,6 +296,42 @@ void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
 	}
 }
 
+static int on_census(const struct sockdiag_sock *s, void *arg)
+{
+	struct conntab *ct = arg;
+
+	conntab_census_sock(ct, &s->tuple, s->state, s->timer == SD_TIMER_TIMEWAIT, s->expires_ms);
+	return 0;
+}
+
+/* Every state but LISTEN: a listener is never a row. */
+#define CENSUS_STATES (((1u << TL_NSTATES) - 1) & ~(1u << TL_LISTEN))
+
+size_t sockwatch_census(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
+{
+	uint32_t ids[MAX_NS];
+	size_t n = conntab_census_netns(ct, ids, MAX_NS), marked = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool gone;
+		struct nsh *h = nsh_get(w, ids[i], now_ns, &gone);
+		int n4, n6;
+
+		if (!h)
+			continue; /* not listable: its rows are left as they are */
+		conntab_census_begin(ct, ids[i], mono_now_ns());
+		n4 = sockdiag_dump(h->sd, AF_INET, CENSUS_STATES, on_census, ct);
+		n6 = sockdiag_dump(h->sd, AF_INET6, CENSUS_STATES, on_census, ct);
+		/* An incomplete listing would end rows whose socket is there. */
+		if (n4 < 0 || n6 < 0) {
+			log_debug("census of namespace %u failed: %s", ids[i], strerror(-(n4 < 0 ? n4 : n6)));
+			continue;
+		}
+		marked += conntab_census_done(ct);
+	}
+	return marked;
+}
+
 void sockwatch_final(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
 {
 	w->next_ns = 0;

@@ -519,12 +519,17 @@ size_t view_hdr_top(const struct view *v, const struct view_stats *st, char *buf
 
 bool view_hdr_drops(const struct view_stats *st, char *buf, size_t n)
 {
-	bool lost = st->rb_drops || st->map_full || st->bad_records || st->stale || st->missed;
+	bool lost = st->rb_drops || st->map_full || st->bad_records || st->stale || st->missed ||
+		    st->gaps;
+	char gaps[40] = "";
 
+	/* Shown once there are some: the line of a clean run stays short. */
+	if (st->gaps)
+		snprintf(gaps, sizeof(gaps), ", gaps %" PRIu64, st->gaps);
 	snprintf(buf, n, "%s ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
-		 ", stale %" PRIu64 ", missed %" PRIu64 ", healed %" PRIu64 "%s",
+		 ", stale %" PRIu64 ", missed %" PRIu64 "%s, healed %" PRIu64 "%s",
 		 lost ? "DROPS:" : "drops: none;", st->rb_drops, st->map_full, st->bad_records,
-		 st->stale, st->missed, st->healed,
+		 st->stale, st->missed, gaps, st->healed,
 		 lost ? " - some connections are missing or incomplete" : "");
 	return lost;
 }

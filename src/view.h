@@ -36,7 +36,7 @@ enum view_col {
 /* What only the caller knows (tracer counters), read once per refresh. */
 struct view_stats {
 	uint64_t records;        /* ring-buffer records so far */
-	uint64_t rb_drops, map_full, bad_records, stale, missed;
+	uint64_t rb_drops, map_full, bad_records, stale, missed, gaps;
 	uint64_t healed; /* rows completed at the socket's end: not lost, said */
 	uint64_t synack_orphans; /* SYN-ACK retransmits not joined to a connection */
 	uint64_t start_ns;       /* when tracing began (CLOCK_MONOTONIC) */

@@ -543,7 +543,7 @@ tl_status_for() { # STDERR_FILE: the status a finished run must exit with: 3 whe
 	awk '/ records; drops: / {
 		found = 1
 		s = $0
-		while (match(s, /(ringbuf|map full|bad records|stale|missed|ends not seen|not listable:) [0-9]+/)) {
+		while (match(s, /(ringbuf|map full|bad records|stale|missed|gaps|ends not seen|not listable:) [0-9]+/)) {
 			v = substr(s, RSTART, RLENGTH)
 			sub(/.* /, "", v)
 			n += v

@@ -35,7 +35,7 @@ tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" -n 0 -c $((N + 16)) --quiet --tim
 lost_of() { # NAME: the sum of the loss counters in the stopped tracer's summary
 	awk '/ records; drops: / {
 		s = $0
-		while (match(s, /(ringbuf|map full|bad records|stale|missed|ends not seen|not listable:) [0-9]+/)) {
+		while (match(s, /(ringbuf|map full|bad records|stale|missed|gaps|ends not seen|not listable:) [0-9]+/)) {
 			v = substr(s, RSTART, RLENGTH); sub(/.* /, "", v); n += v
 			s = substr(s, RSTART + RLENGTH)
 		}

@@ -24,7 +24,7 @@ static void test_each_loss(void **state)
 		offsetof(struct summary, rb_drops), offsetof(struct summary, map_full),
 		offsetof(struct summary, stale), offsetof(struct summary, bad_records),
 		offsetof(struct summary, missed), offsetof(struct summary, tw_unconfirmed),
-		offsetof(struct summary, unseen),
+		offsetof(struct summary, unseen), offsetof(struct summary, gaps),
 	};
 
 	(void)state;

@@ -289,6 +289,11 @@ static void test_drops_line(void **st)
 	vs.healed = 4;
 	assert_false(view_hdr_drops(&vs, line, sizeof(line)));
 	assert_string_equal(line, "drops: none; ringbuf 0, map full 0, bad records 0, stale 0, missed 0, healed 4");
+	/* A state change no program saw (uncounted by the kernel before 6.7). */
+	vs.gaps = 5;
+	assert_true(view_hdr_drops(&vs, line, sizeof(line)));
+	assert_string_equal(line, "DROPS: ringbuf 0, map full 0, bad records 0, stale 0, missed 0, gaps 5, healed 4 - "
+				  "some connections are missing or incomplete");
 }
 
 /* A refresh that took more than a tenth of the interval puts the next one
