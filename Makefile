@@ -151,7 +151,16 @@ $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
 
-helpers: $(HELPER_BINS)
+# Another tool's BPF program (t_42): a loader and its object.
+$(OUTPUT)/tests/tlspin: tests/helpers/tlspin.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lbpf -o $@
+
+$(OUTPUT)/tests/tlspin.bpf.o: tests/helpers/bpf/tlspin.bpf.c $(VMLINUX) | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+helpers: $(HELPER_BINS) $(OUTPUT)/tests/tlspin.bpf.o
 
 $(OUTPUT)/bench/churn: bench/churn.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)

@@ -56,6 +56,8 @@ for t in "$suite"/t_*.sh; do
 	0)
 		pass=$((pass + 1))
 		echo "PASS $name (${secs}s)"
+		# What it measured, where a matrix run's log keeps it.
+		grep '^MEASURED: ' "$log" | sed 's/^/    /'
 		;;
 	77)
 		skip=$((skip + 1))

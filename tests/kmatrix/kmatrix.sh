@@ -174,6 +174,7 @@ for src in "$root"/tests/helpers/*.c; do
 	[[ -x $b ]] || die "$b missing (make helpers)"
 	copy_with_libs "$b" "/km/build/tests/${b##*/}"
 done
+cp "$build/tests/tlspin.bpf.o" "$rootfs/km/build/tests/" || die "$build/tests/tlspin.bpf.o missing (make helpers)"
 cp -r "$root/tests/integration" "$rootfs/km/tests/"
 install -m 0755 "$here/init" "$rootfs/init"
 # t_25 drives the live view in tmux: the terminfo entries tmux panes use
