@@ -61,7 +61,17 @@ assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" role=passive)" "$dp
 assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" role=active)" "$da" "client-side rows are active"
 assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" pid="${TL_PID[srv]}")" "$dp" "server-side rows owned by the server"
 assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" pid="${TL_PID[cli]}")" "$da" "client-side rows owned by the client"
-assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" close_cause!=fin)" 0 "server-side rows not closed by FIN"
+# A row whose end no program saw is written lost and counted (ends not
+# seen): the only exception allowed, and only as many as the tracer owns
+# up to. Seen once in a loaded run on 6.18, tp_btf, both tracers: one
+# connection's ends lost their last transitions and their destruction
+# (stale 2, ends not seen 1, missed 0), found when the addresses were reused.
+unseen_of() { sed -n 's/.* ends not seen \([0-9]*\);.*/\1/p' "$TL_WORK/$1.stderr" | head -n 1; }
+lost_srv=$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" close_cause=lost)
+lost_cli=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=lost)
+assert_le "$lost_srv" "$(unseen_of trL)" "server-side rows written lost <= the ends not seen trL counted"
+assert_le "$lost_cli" "$(unseen_of trD)" "client-side rows written lost <= the ends not seen trD counted"
+assert_eq "$(($(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" close_cause!=fin) - lost_srv))" 0 "server-side rows not closed by FIN (but counted lost)"
 # The clients close first: each is in its timewait sock when the tracer
 # stops (written open, in TIME_WAIT), or its TIME_WAIT ran out (closed,
 # ...>TIME_WAIT>CLOSE, fin), or a later connect() reused its 4-tuple
@@ -83,9 +93,9 @@ ended_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=fin closed
 reused_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=tw_reuse closed=true path~'(TIME_WAIT|FIN_WAIT2)>CLOSE$')
 killed_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=tw_killed closed=true path~'(TIME_WAIT|FIN_WAIT2)>CLOSE$')
 echo "client rows still in TIME_WAIT: $open_tw (ss: $tw0 before the stop, $tw1 after); TIME_WAIT over: $ended_tw; reused: $reused_tw (TcpExtTWRecycled delta $recycled); killed early: $killed_tw (TcpOutRsts delta $resets)"
-assert_eq "$((open_tw + ended_tw + reused_tw + killed_tw))" "$da" "client-side rows: in TIME_WAIT, through it, reused or killed"
+assert_eq "$((open_tw + ended_tw + reused_tw + killed_tw + lost_cli))" "$da" "client-side rows: in TIME_WAIT, through it, reused or killed (or counted lost)"
 assert_le "$killed_tw" "$resets" "client rows ended by tw_killed <= TcpOutRsts delta (only an RST ends a TIME_WAIT early)"
-assert_between "$open_tw" "$tw1" "$tw0" "client rows still in TIME_WAIT, between ss's counts around the stop"
+assert_between "$open_tw" "$((tw1 - lost_cli))" "$tw0" "client rows still in TIME_WAIT, between ss's counts around the stop (less those counted lost)"
 assert_eq "$reused_tw" "$recycled" "rows ended by tw_reuse == TcpExtTWRecycled delta"
 echo "server-side close causes / paths:"
 tl_csv "$TL_WORK/passive.csv" path lport="$SP" | sort | uniq -c
