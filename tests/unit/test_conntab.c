@@ -1229,40 +1229,43 @@ static void test_address_reuse(void **state)
 	conntab_free(t);
 }
 
+/* A passive connection whose ESTABLISHED -> CLOSE_WAIT record never came:
+ * the next record says CLOSE_WAIT began at `cw_entered`. Its one row. */
+static struct conn close_wait_unseen(struct sinkbuf *b, uint64_t cw_entered)
+{
+	struct conntab *t = mk(b, NULL, 0);
+	struct tl_event s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
+	static const uint8_t want[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_CLOSE_WAIT, TL_LAST_ACK, TL_CLOSE };
+	struct conn c;
+
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, s, TL_CLOSE_WAIT, TL_LAST_ACK, cw_entered, 30 * MS);
+	st(t, s, TL_LAST_ACK, TL_CLOSE, 30 * MS, 31 * MS);
+	conntab_flush(t, 100 * MS);
+	assert_int_equal(b->n, 1);
+	path_is(&b->out[0], want, 5);
+	c = b->out[0];
+	conntab_free(t);
+	return c;
+}
+
 /* A record lost in between: time goes to the state we knew, path notes it. */
 static void test_missed_transition(void **state)
 {
 	struct sinkbuf b;
-	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
-	static const uint8_t want[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_CLOSE_WAIT, TL_LAST_ACK, TL_CLOSE };
+	struct conn c;
 
 	(void)state;
-	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	/* ESTABLISHED -> CLOSE_WAIT was dropped */
-	st(t, s, TL_CLOSE_WAIT, TL_LAST_ACK, 20 * MS, 30 * MS);
-	st(t, s, TL_LAST_ACK, TL_CLOSE, 30 * MS, 31 * MS);
-	conntab_flush(t, 100 * MS);
-	assert_int_equal(b.n, 1);
-	path_is(&b.out[0], want, 5);
-	assert_int_equal(b.out[0].state_ns[TL_ESTABLISHED], 9 * MS);
-	assert_int_equal(b.out[0].state_ns[TL_CLOSE_WAIT], 10 * MS);
-	assert_false(b.out[0].inferred); /* the kernel side saw CLOSE_WAIT begin */
-	conntab_free(t);
-
+	/* A ringbuf drop: the kernel side saw CLOSE_WAIT begin (at 20 ms). */
+	c = close_wait_unseen(&b, 20 * MS);
+	assert_int_equal(c.state_ns[TL_ESTABLISHED], 9 * MS);
+	assert_int_equal(c.state_ns[TL_CLOSE_WAIT], 10 * MS);
+	assert_false(c.inferred);
 	/* A gap: no program ran for ESTABLISHED -> CLOSE_WAIT (a classic
 	 * tracepoint skipped, 6.1), so the next record still carries when
 	 * ESTABLISHED began: CLOSE_WAIT's start is unknown, the row inferred. */
-	t = mk(&b, NULL, 0);
-	b.n = 0;
-	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 10 * MS, 11 * MS);
-	st(t, s, TL_CLOSE_WAIT, TL_LAST_ACK, 11 * MS, 30 * MS);
-	st(t, s, TL_LAST_ACK, TL_CLOSE, 30 * MS, 31 * MS);
-	conntab_flush(t, 100 * MS);
-	assert_int_equal(b.n, 1);
-	path_is(&b.out[0], want, 5);
-	assert_true(b.out[0].inferred);
-	conntab_free(t);
+	c = close_wait_unseen(&b, 11 * MS);
+	assert_true(c.inferred);
 }
 
 /* The tool started after the connection was born: what came before first
