@@ -66,13 +66,17 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns);
 /* The exit's census (conntab_heal.c): the namespaces of the rows still open,
  * then, for each that can be listed, every socket in it (any state) between
  * _begin and _done. _done marks the rows whose socket was not listed, as
- * conntab_mark_unseen() does, and returns how many; one whose 4-tuple is in
- * a timewait sock goes on into it. Then drain, then conntab_end_unseen(). */
+ * conntab_mark_unseen() does, and returns how many rows wait on a last drain
+ * (those, and those found in a timewait sock). Then drain, then
+ * conntab_census_heal() (a row still open in FIN_WAIT1, FIN_WAIT2 or CLOSING
+ * whose 4-tuple was in a timewait sock goes on into it), then
+ * conntab_end_unseen(). */
 size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max);
 void conntab_census_begin(struct conntab *t, uint32_t netns, uint64_t start_ns);
 void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state, bool timewait,
 			 uint32_t expires_ms);
 size_t conntab_census_done(struct conntab *t);
+void conntab_census_heal(struct conntab *t);
 /* Fill the table's share of the summary. */
 void conntab_summary(const struct conntab *t, struct summary *s);
 size_t conntab_count(const struct conntab *t);

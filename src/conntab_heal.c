@@ -196,9 +196,32 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 	if (!en || !census_candidate(en) || en->c.netns != t->c_netns)
 		return;
 	en->census_gen = t->c_gen;
+	/* Healed only after one more drain (conntab_census_heal): the CLOSE
+	 * of a hand-over that came after the last one can still be queued
+	 * (tcp_time_wait() hashes the timewait sock before it sets CLOSE). */
 	if (timewait && (en->c.state == TL_FIN_WAIT1 || en->c.state == TL_FIN_WAIT2 ||
-			 en->c.state == TL_CLOSING))
-		heal_into_tw(t, en, state, t->c_start + expires_ms * MS, t->c_start);
+			 en->c.state == TL_CLOSING)) {
+		en->census_tw_sub = state;
+		en->census_tw_due = t->c_start + expires_ms * MS;
+		en->census_tw_seen = t->c_start;
+		t->c_tw_pending++;
+	}
+}
+
+void conntab_census_heal(struct conntab *t)
+{
+	struct hmap_node *n, *next;
+	size_t b;
+
+	hmap_for_each_safe(&t->by_sk, n, next, b) {
+		struct entry *en = n->value;
+		uint8_t s = en->c.state;
+
+		if (!en->census_tw_sub || en->c.closed || en->tw ||
+		    (s != TL_FIN_WAIT1 && s != TL_FIN_WAIT2 && s != TL_CLOSING))
+			continue;
+		heal_into_tw(t, en, en->census_tw_sub, en->census_tw_due, en->census_tw_seen);
+	}
 }
 
 size_t conntab_census_done(struct conntab *t)
@@ -214,5 +237,7 @@ size_t conntab_census_done(struct conntab *t)
 		en->unseen = true;
 		marked++;
 	}
+	marked += t->c_tw_pending;
+	t->c_tw_pending = 0;
 	return marked;
 }

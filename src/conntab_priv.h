@@ -63,7 +63,9 @@ struct entry {
 	uint64_t heal_gen;         /* the listing that first held its 4-tuple in a timewait sock ... */
 	uint64_t heal_seen_ns;     /* ... and when it began (conntab_heal.c) */
 	bool unseen;               /* open, and its socket is gone (conntab_mark_unseen) */
-	uint64_t census_gen;       /* the exit's census that listed its socket */
+	uint64_t census_gen;       /* the exit's census that listed its socket ... */
+	uint8_t census_tw_sub;     /* ... in a timewait sock of this substate (0: not) */
+	uint64_t census_tw_due, census_tw_seen; /* its timer's due time; the listing's start */
 	struct tkey key;
 };
 
@@ -111,6 +113,7 @@ struct conntab {
 	/* The exit's census in progress (conntab_census_begin .. _done). */
 	uint32_t c_netns;
 	uint64_t c_start, c_gen;
+	size_t c_tw_pending;   /* rows the census found in a timewait sock, to heal after a drain */
 };
 
 /* conntab.c */

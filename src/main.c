@@ -276,6 +276,7 @@ int main(int argc, char **argv)
 	if (!o.once && (conntab_mark_unseen(r.ct, tracer_sk_tracked, tr) +
 			sockwatch_census(sw, r.ct, mono_now_ns())))
 		tracer_drain(tr);
+	conntab_census_heal(r.ct);
 	conntab_end_unseen(r.ct, mono_now_ns());
 	sockwatch_final(sw, r.ct, mono_now_ns());
 	/* What is known now is as of this instant: the per-process CLOSE_WAIT

@@ -1411,6 +1411,80 @@ static void test_heal_listed(void **state)
 	conntab_free(t);
 }
 
+/* The exit's census (issue 13, case 3): a row left open because both its
+ * state and tcp_destroy_sock programs were skipped. */
+static void test_census(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_event d = rec(TL_REC_STATE, 0xd1, 10 * MS, ACTIVE, 40001, 80);
+	struct tl_event e = rec(TL_REC_STATE, 0xe1, 10 * MS, ACTIVE, 40002, 80);
+	struct summary sum = {};
+	uint32_t ns[4];
+
+	(void)state;
+	c.netns = d.netns = e.netns = NS;
+	/* c: gone from the listing; d: still there, ESTABLISHED; e: in a
+	 * timewait sock, its CLOSE still queued when the census ran. */
+	st(t, c, TL_CLOSE, TL_SYN_SENT, 0, 10 * MS);
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, d, TL_CLOSE, TL_SYN_SENT, 0, 10 * MS);
+	st(t, d, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, e, TL_CLOSE, TL_SYN_SENT, 0, 10 * MS);
+	st(t, e, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, e, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	st(t, e, TL_FIN_WAIT1, TL_FIN_WAIT2, 20 * MS, 21 * MS);
+	assert_int_equal(conntab_census_netns(t, ns, 4), 1);
+	assert_int_equal(ns[0], NS);
+	conntab_census_begin(t, NS, 1000 * MS);
+	conntab_census_sock(t, &d.tuple, TL_ESTABLISHED, false, 0);
+	conntab_census_sock(t, &e.tuple, TL_TIME_WAIT, true, 59000);
+	/* c to be ended unseen, e to be looked at again after the drain */
+	assert_int_equal(conntab_census_done(t), 2);
+	e.flags |= TL_F_PEER_FIN;
+	st(t, e, TL_FIN_WAIT2, TL_CLOSE, 21 * MS, 22 * MS); /* the drain */
+	conntab_census_heal(t);
+	conntab_end_unseen(t, 1100 * MS);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.unseen, 1);
+	assert_int_equal(sum.healed, 0); /* e's own CLOSE came: not healed twice */
+	conntab_flush(t, 1200 * MS);
+	assert_int_equal(b.n, 3);
+	for (int i = 0; i < 3; i++) {
+		const struct conn *r = &b.out[i];
+
+		if (r->tuple.sport == 40000) /* c: lost */
+			assert_true(r->cause == CAUSE_LOST && r->closed);
+		else if (r->tuple.sport == 40001) /* d: open */
+			assert_true(r->state == TL_ESTABLISHED && !r->closed);
+		else /* e: its own CLOSE, open in TIME_WAIT */
+			assert_true(r->state == TL_TIME_WAIT && !r->closed);
+	}
+	conntab_free(t);
+
+	/* e's CLOSE never comes: healed into its timewait sock. */
+	t = mk(&b, NULL, 0);
+	b.n = 0;
+	st(t, e, TL_CLOSE, TL_SYN_SENT, 0, 10 * MS);
+	st(t, e, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
+	st(t, e, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
+	conntab_census_begin(t, NS, 1000 * MS);
+	conntab_census_sock(t, &e.tuple, TL_TIME_WAIT, true, 59000);
+	assert_int_equal(conntab_census_done(t), 1);
+	conntab_census_heal(t);
+	conntab_end_unseen(t, 1100 * MS);
+	conntab_summary(t, &sum);
+	assert_int_equal(sum.healed, 1);
+	assert_int_equal(sum.unseen, 0);
+	conntab_flush(t, 1200 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].state, TL_TIME_WAIT);
+	assert_true(b.out[0].inferred);
+	conntab_free(t);
+}
+
 static bool tracked_none_but_5e(void *ctx, uint64_t skaddr)
 {
 	(void)ctx;
@@ -1695,6 +1769,7 @@ int main(void)
 		cmocka_unit_test(test_heal_time_wait),
 		cmocka_unit_test(test_heal_last_ack),
 		cmocka_unit_test(test_heal_listed),
+		cmocka_unit_test(test_census),
 		cmocka_unit_test(test_unseen_end),
 		cmocka_unit_test(test_seen_mid_life),
 		cmocka_unit_test(test_owner_handover_and_holders),
