@@ -119,8 +119,12 @@ tracer_stop() {
 	wait "$TR_PID"
 	rc=$?
 	forget_pid "$TR_PID"
-	((rc == 0)) || { cat "$WORK/$name.err" >&2; die "tracer $name exited $rc"; }
+	# 3: the run finished but records were lost, counted (under churn the
+	# kernel skips some nested runs of the state program: `missed`, healed
+	# at the socket's end). A measurement, not a failure: said, and kept.
+	((rc == 0 || rc == 3)) || { cat "$WORK/$name.err" >&2; die "tracer $name exited $rc"; }
 	line=$(grep -m1 'drops:' "$WORK/$name.err") || die "tracer $name: no summary line"
+	((rc == 0)) || log "tracer $name exited 3 (records lost, counted): ${line#*drops: }"
 	TR_RECORDS=$(sed -n 's/.* \([0-9][0-9]*\) records;.*/\1/p' <<<"$line")
 	TR_DROPS=$(($(sed -n 's/.*ringbuf \([0-9][0-9]*\),.*/\1/p' <<<"$line") + \
 		$(sed -n 's/.*map full \([0-9][0-9]*\),.*/\1/p' <<<"$line")))
