@@ -126,6 +126,16 @@ static void update_tuple(struct conn *c, const struct tl_tuple *tu)
 		c->tuple = *tu;
 }
 
+void ct_ns_add(uint32_t *ns, size_t *n, size_t max, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < *n && ns[i] != id; i++)
+		;
+	if (i == *n && *n < max && id)
+		ns[(*n)++] = id;
+}
+
 void ct_path_add(struct conn *c, uint8_t state)
 {
 	if (c->path_len && c->path[c->path_len - 1] == state)

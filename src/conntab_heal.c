@@ -97,7 +97,7 @@ bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64
 	struct conn *c = en ? &en->c : NULL;
 
 	if (!c || c->closed || en->tw || c->netns != t->w_netns || c->state_entered_ns > t->w_start ||
-	    (c->state != TL_FIN_WAIT1 && c->state != TL_FIN_WAIT2 && c->state != TL_CLOSING))
+	    !ct_before_tw(c->state))
 		return false;
 	if (!en->heal_gen) {
 		en->heal_gen = t->w_gen;
@@ -166,14 +166,9 @@ size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max)
 
 	for (n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
 		const struct entry *en = n->value;
-		size_t i;
 
-		if (!census_candidate(en))
-			continue;
-		for (i = 0; i < k && ns[i] != en->c.netns; i++)
-			;
-		if (i == k && k < max)
-			ns[k++] = en->c.netns;
+		if (census_candidate(en))
+			ct_ns_add(ns, &k, max, en->c.netns);
 	}
 	return k;
 }
@@ -199,8 +194,7 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 	/* Healed only after one more drain (conntab_census_heal): the CLOSE
 	 * of a hand-over that came after the last one can still be queued
 	 * (tcp_time_wait() hashes the timewait sock before it sets CLOSE). */
-	if (timewait && (en->c.state == TL_FIN_WAIT1 || en->c.state == TL_FIN_WAIT2 ||
-			 en->c.state == TL_CLOSING)) {
+	if (timewait && ct_before_tw(en->c.state)) {
 		en->census_tw_sub = state;
 		en->census_tw_due = t->c_start + expires_ms * MS;
 		en->census_tw_seen = t->c_start;
@@ -215,10 +209,7 @@ void conntab_census_heal(struct conntab *t)
 
 	hmap_for_each_safe(&t->by_sk, n, next, b) {
 		struct entry *en = n->value;
-		uint8_t s = en->c.state;
-
-		if (!en->census_tw_sub || en->c.closed || en->tw ||
-		    (s != TL_FIN_WAIT1 && s != TL_FIN_WAIT2 && s != TL_CLOSING))
+		if (!en->census_tw_sub || en->c.closed || en->tw || !ct_before_tw(en->c.state))
 			continue;
 		heal_into_tw(t, en, en->census_tw_sub, en->census_tw_due, en->census_tw_seen);
 	}

@@ -614,15 +614,10 @@ size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
 		for (h = hmap_first(map, &b); h; h = hmap_next(map, h, &b)) {
 			uint32_t id = m ? ((struct pending_synack *)h->value)->netns
 					: ((struct entry *)h->value)->c.netns;
-			size_t i;
 
 			if (m && ((struct pending_synack *)h->value)->end_ns)
 				continue;
-
-			for (i = 0; i < n && ns[i] != id; i++)
-				;
-			if (i == n && n < max && id)
-				ns[n++] = id;
+			ct_ns_add(ns, &n, max, id);
 		}
 	}
 	return n;

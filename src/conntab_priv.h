@@ -117,6 +117,16 @@ struct conntab {
 };
 
 /* conntab.c */
+/* Add namespace `id` (not 0) to ns[0..*n) unless there, while *n < max. */
+void ct_ns_add(uint32_t *ns, size_t *n, size_t max, uint32_t id);
+/* The states a full socket leaves for a timewait sock (tcp_time_wait() from
+ * FIN_WAIT2 or CLOSING), or passes through on its way there (FIN_WAIT1): a
+ * row still in one of them may be healed into a timewait sock a listing
+ * holds. */
+static inline bool ct_before_tw(uint8_t state)
+{
+	return state == TL_FIN_WAIT1 || state == TL_FIN_WAIT2 || state == TL_CLOSING;
+}
 void ct_make_key(const struct tl_tuple *tu, bool swap, struct tkey *k);
 void ct_path_add(struct conn *c, uint8_t state);
 void ct_settle(struct conn *c, uint64_t ts);

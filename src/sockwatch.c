@@ -225,17 +225,29 @@ static int on_sock(const struct sockdiag_sock *s, void *arg)
 /* Timewait socks report their substate; request socks show as SYN_RECV. */
 #define WATCH_STATES ((1u << TL_TIME_WAIT) | (1u << TL_FIN_WAIT2) | (1u << TL_SYN_RECV))
 
+/* Both families of the namespace, in `states`: the socks listed, or the
+ * first -errno (an incomplete listing must not be taken for a whole one:
+ * it would end socks that are still there). */
+static int dump_ns(struct nsh *h, uint32_t states, sockdiag_cb cb, struct conntab *ct, const char *what)
+{
+	int n4 = sockdiag_dump(h->sd, AF_INET, states, cb, ct);
+	int n6 = sockdiag_dump(h->sd, AF_INET6, states, cb, ct);
+
+	if (n4 < 0 || n6 < 0) {
+		log_debug("%s of namespace %u failed: %s", what, h->inum, strerror(-(n4 < 0 ? n4 : n6)));
+		return n4 < 0 ? n4 : n6;
+	}
+	return n4 + n6;
+}
+
 static void list_ns(struct sockwatch *w, struct conntab *ct, struct nsh *h)
 {
 	uint64_t t0 = mono_now_ns(), ov = 0, delta = 0, left;
-	int n4, n6;
+	int n;
 
 	conntab_watch_begin(ct, h->inum, t0);
-	n4 = sockdiag_dump(h->sd, AF_INET, WATCH_STATES, on_sock, ct);
-	n6 = sockdiag_dump(h->sd, AF_INET6, WATCH_STATES, on_sock, ct);
-	if (n4 < 0 || n6 < 0) {
-		/* An incomplete listing would end socks that are still there. */
-		log_debug("listing namespace %u failed: %s", h->inum, strerror(-(n4 < 0 ? n4 : n6)));
+	n = dump_ns(h, WATCH_STATES, on_sock, ct, "listing");
+	if (n < 0) {
 		nsh_close(h);
 		h->failed_ns = t0;
 		return;
@@ -253,7 +265,7 @@ static void list_ns(struct sockwatch *w, struct conntab *ct, struct nsh *h)
 	left = conntab_watch_done(ct, h->carry + delta);
 	h->carry = left < delta ? left : delta;
 	w->listings++;
-	w->socks += (uint64_t)n4 + (uint64_t)n6;
+	w->socks += (uint64_t)n;
 	w->cost_ns += mono_now_ns() - t0;
 }
 
@@ -315,19 +327,12 @@ size_t sockwatch_census(struct sockwatch *w, struct conntab *ct, uint64_t now_ns
 	for (size_t i = 0; i < n; i++) {
 		bool gone;
 		struct nsh *h = nsh_get(w, ids[i], now_ns, &gone);
-		int n4, n6;
 
 		if (!h)
 			continue; /* not listable: its rows are left as they are */
 		conntab_census_begin(ct, ids[i], mono_now_ns());
-		n4 = sockdiag_dump(h->sd, AF_INET, CENSUS_STATES, on_census, ct);
-		n6 = sockdiag_dump(h->sd, AF_INET6, CENSUS_STATES, on_census, ct);
-		/* An incomplete listing would end rows whose socket is there. */
-		if (n4 < 0 || n6 < 0) {
-			log_debug("census of namespace %u failed: %s", ids[i], strerror(-(n4 < 0 ? n4 : n6)));
-			continue;
-		}
-		marked += conntab_census_done(ct);
+		if (dump_ns(h, CENSUS_STATES, on_census, ct, "census") >= 0)
+			marked += conntab_census_done(ct);
 	}
 	return marked;
 }
