@@ -540,8 +540,11 @@ tl_status_for() { # STDERR_FILE: the status a finished run must exit with: 3 whe
 	# program run the kernel skipped, whatever the filters: other traffic on
 	# a loaded machine can make it move, so tests derive the status from it
 	# rather than expect 0.
+	if (($(tl_summary_lost "$1") > 0)); then echo 3; else echo 0; fi
+}
+
+tl_summary_lost() { # STDERR_FILE: the sum of the loss counters on its summary line (0 if none)
 	awk '/ records; drops: / {
-		found = 1
 		s = $0
 		while (match(s, /(ringbuf|map full|bad records|stale|missed|gaps|ends not seen|not listable:) [0-9]+/)) {
 			v = substr(s, RSTART, RLENGTH)
@@ -549,7 +552,15 @@ tl_status_for() { # STDERR_FILE: the status a finished run must exit with: 3 whe
 			n += v
 			s = substr(s, RSTART + RLENGTH)
 		}
-	} END { print (found && n > 0) ? 3 : 0 }' "$1"
+		exit
+	} END { print n + 0 }' "$1"
+}
+
+tl_tracer_count() { # NAME COUNTER: one counter of the stopped tracer's summary line
+	# ("ringbuf", "missed", "gaps", "ends not seen", "healed" ...), 0 if absent
+	local v
+	v=$(sed -n "/ records; drops: /{s/.*[:;,] $2 \([0-9][0-9]*\)[;,].*/\1/p;q}" "$TL_WORK/$1.stderr")
+	echo "${v:-0}"
 }
 
 tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0 (3 if it lost records)
@@ -652,9 +663,7 @@ tl_tracer_tier() { # NAME HOOK: the tier the tracer's start-up line names for HO
 }
 
 tl_tracer_missed() { # NAME: the events the kernel skipped the stopped tracer's programs for
-	local v
-	v=$(sed -n 's/.*drops: .*, missed \([0-9][0-9]*\)[;,].*/\1/p' "$TL_WORK/$1.stderr" | head -n 1)
-	echo "${v:-0}"
+	tl_tracer_count "$1" missed
 }
 
 assert_eq_or_missed() { # GOT WANT MISSED MSG: GOT == WANT, or, when the kernel

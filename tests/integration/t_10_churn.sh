@@ -66,11 +66,10 @@ assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" pid="${TL_PID[cli]}"
 # up to. Seen once in a loaded run on 6.18, tp_btf, both tracers: one
 # connection's ends lost their last transitions and their destruction
 # (stale 2, ends not seen 1, missed 0), found when the addresses were reused.
-unseen_of() { sed -n 's/.* ends not seen \([0-9]*\);.*/\1/p' "$TL_WORK/$1.stderr" | head -n 1; }
 lost_srv=$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" close_cause=lost)
 lost_cli=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=lost)
-assert_le "$lost_srv" "$(unseen_of trL)" "server-side rows written lost <= the ends not seen trL counted"
-assert_le "$lost_cli" "$(unseen_of trD)" "client-side rows written lost <= the ends not seen trD counted"
+assert_le "$lost_srv" "$(tl_tracer_count trL "ends not seen")" "server-side rows written lost <= the ends not seen trL counted"
+assert_le "$lost_cli" "$(tl_tracer_count trD "ends not seen")" "client-side rows written lost <= the ends not seen trD counted"
 assert_eq "$(($(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" close_cause!=fin) - lost_srv))" 0 "server-side rows not closed by FIN (but counted lost)"
 # The clients close first: each is in its timewait sock when the tracer
 # stops (written open, in TIME_WAIT), or its TIME_WAIT ran out (closed,

@@ -32,20 +32,6 @@ tl_ports SP
 # One handler thread per connection: every end closes at its EOF at once.
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" -n 0 -c $((N + 16)) --quiet --timeout 0
 
-lost_of() { # NAME: the sum of the loss counters in the stopped tracer's summary
-	awk '/ records; drops: / {
-		s = $0
-		while (match(s, /(ringbuf|map full|bad records|stale|missed|gaps|ends not seen|not listable:) [0-9]+/)) {
-			v = substr(s, RSTART, RLENGTH); sub(/.* /, "", v); n += v
-			s = substr(s, RSTART + RLENGTH)
-		}
-	} END { print n + 0 }' "$TL_WORK/$1.stderr"
-}
-
-healed_of() { # NAME
-	sed -n 's/.* records; drops: .*; healed \([0-9]*\);.*/\1/p' "$TL_WORK/$1.stderr" | head -n 1
-}
-
 # ss's state of each end of the round, "PEERPORT STATE", with gone ends
 # (closed) as CLOSE: KEYCOL is 4 (client ends: local port) or 5 (server ends:
 # the peer's port); PORTS the round's client ports.
@@ -81,8 +67,8 @@ check_ends() { # SIDE KEYCOL SIDECOND SS_FILE TRACER...
 	for t in "$@"; do
 		csv_states "$TL_WORK/$t.csv" "$key" "$cond" >"$TL_WORK/$t.$side-states"
 		d=$(differ "$want" "$TL_WORK/$t.$side-states")
-		lost=$(lost_of "$t")
-		echo "round $r, tracer $t: $side ends differing from ss $d; lost $lost, healed $(healed_of "$t")"
+		lost=$(tl_summary_lost "$TL_WORK/$t.stderr")
+		echo "round $r, tracer $t: $side ends differing from ss $d; lost $lost, healed $(tl_tracer_count "$t" healed)"
 		assert_le "$d" "$lost" "round $r, tracer $t: every $side end as ss lists it (gone = CLOSE), or counted lost"
 	done
 }
@@ -112,7 +98,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	check_ends client lport rport="$SP" "$TL_WORK/ss-cli$r" cli$r all$r
 	check_ends server rport lport="$SP" "$TL_WORK/ss-srv$r" srv$r all$r
 	for t in srv$r cli$r all$r; do
-		healed_total=$((healed_total + $(healed_of "$t")))
+		healed_total=$((healed_total + $(tl_tracer_count "$t" healed)))
 	done
 done
 echo "MEASURED: $ROUNDS rounds of $N connections killed under three tracers: $healed_total rows healed"

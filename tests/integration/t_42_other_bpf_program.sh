@@ -87,8 +87,8 @@ tier=$(tl_tracer_tier a state)
 counts=""
 for t in a b c; do
 	csv=$TL_WORK/$t.csv
-	healed=$(sed -n 's/.* records; drops: .*; healed \([0-9]*\);.*/\1/p' "$TL_WORK/$t.stderr" | head -n 1)
-	unseen=$(sed -n 's/.* ends not seen \([0-9]*\);.*/\1/p' "$TL_WORK/$t.stderr" | head -n 1)
+	healed=$(tl_tracer_count "$t" healed)
+	unseen=$(tl_tracer_count "$t" "ends not seen")
 	missed=$(tl_tracer_missed "$t")
 	syn=$(tl_csv "$csv" syn_retrans role=active | awk '{ n += $1 } END { print n + 0 }')
 	echo "MEASURED: tracer $t ($tier, $(uname -r)): healed $healed, ends not seen $unseen, missed $missed, syn_retrans $syn of $((s1 - s0)); $(grep -o 'runs the kernel skipped, by program: .*' "$TL_WORK/$t.stderr" | head -n 1)"

@@ -189,6 +189,15 @@ static struct conntab *fin_wait2_handover(struct sinkbuf *b, struct tl_event *c,
 	return t;
 }
 
+/* The one row of a fin_wait2_handover(): FIN_WAIT2 from 21 ms until
+ * `fw2_until`, then `tw_ns` in TIME_WAIT. */
+static void handover_row_is(const struct sinkbuf *b, uint64_t fw2_until, uint64_t tw_ns)
+{
+	assert_int_equal(b->n, 1);
+	assert_int_equal(b->out[0].state_ns[TL_FIN_WAIT2], fw2_until - 21 * MS);
+	assert_int_equal(b->out[0].state_ns[TL_TIME_WAIT], tw_ns);
+}
+
 /* tcp_fin_timeout=3: the FIN_WAIT2 timewait sock is due 3 s after the
  * hand-over and goes without a FIN. */
 static void test_fin_wait2_timeout(void **state)
@@ -204,11 +213,9 @@ static void test_fin_wait2_timeout(void **state)
 	listing(t, 3000 * MS, &l, 1, 0);
 	listing(t, 3300 * MS, NULL, 0, 0); /* gone between 3100 and 3300 */
 	conntab_tick(t, 4000 * MS);
-	assert_int_equal(b.n, 1);
+	handover_row_is(&b, 3200 * MS, 0);
 	assert_int_equal(b.out[0].cause, CAUSE_FIN_WAIT2_TIMEOUT);
 	assert_int_equal(b.out[0].state, TL_CLOSE);
-	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 3200 * MS - 21 * MS);
-	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 0);
 	assert_int_equal(b.out[0].path[b.out[0].path_len - 2], TL_FIN_WAIT2);
 	conntab_free(t);
 }
@@ -228,11 +235,9 @@ static void test_substate_change_from_listing(void **state)
 	l.expires_ms = 59500; /* listed at 2000: TIME_WAIT since 1500 */
 	listing(t, 2000 * MS, &l, 1, 0);
 	conntab_flush(t, 10000 * MS);
-	assert_int_equal(b.n, 1);
+	handover_row_is(&b, 1500 * MS, 8500 * MS);
 	assert_false(b.out[0].closed); /* the timewait sock is still there */
 	assert_int_equal(b.out[0].state, TL_TIME_WAIT);
-	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 1500 * MS - 21 * MS);
-	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 8500 * MS);
 	conntab_free(t);
 }
 
@@ -446,12 +451,10 @@ static void test_tw_reset_sent(void **state)
 	r.tuple.sport = 40000;
 	conntab_apply(t, &r);
 	conntab_tick(t, 10000 * MS);
-	assert_int_equal(b.n, 1);
+	handover_row_is(&b, 700 * MS, 0);
 	assert_int_equal(b.out[0].cause, CAUSE_RST_SENT);
 	assert_int_equal(b.out[0].rst_sent, 1);
 	assert_int_equal(b.out[0].end_ns, 700 * MS);
-	assert_int_equal(b.out[0].state_ns[TL_FIN_WAIT2], 700 * MS - 21 * MS);
-	assert_int_equal(b.out[0].state_ns[TL_TIME_WAIT], 0);
 	conntab_free(t);
 }
 
