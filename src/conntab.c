@@ -1,757 +1,79 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
+/*
+ * The connection table's entry points: records dispatched by type, time
+ * passing, the exit's flush, and the socks a listing holds. The layers
+ * they call are in conntab_priv.h.
+ */
 #include "conntab_priv.h"
-
-static bool is_v4mapped(const uint8_t *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return !memcmp(a, pfx, sizeof(pfx));
-}
-
-void ct_make_key(const struct tl_tuple *tu, bool swap, struct tkey *k)
-{
-	const uint8_t *l = swap ? tu->daddr : tu->saddr, *r = swap ? tu->saddr : tu->daddr;
-
-	memset(k, 0, sizeof(*k));
-	k->lport = swap ? tu->dport : tu->sport;
-	k->rport = swap ? tu->sport : tu->dport;
-	if (tu->family == AF_INET6_ && !(is_v4mapped(l) && is_v4mapped(r))) {
-		k->family = AF_INET6_;
-		memcpy(k->laddr, l, 16);
-		memcpy(k->raddr, r, 16);
-	} else {
-		k->family = AF_INET_;
-		memcpy(k->laddr, tu->family == AF_INET6_ ? l + 12 : l, 4);
-		memcpy(k->raddr, tu->family == AF_INET6_ ? r + 12 : r, 4);
-	}
-}
-
-struct conntab *conntab_new(const struct conntab_cfg *cfg)
-{
-	struct conntab *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	t->cfg = *cfg;
-	if (!t->cfg.linger_ns)
-		t->cfg.linger_ns = 100 * 1000000ULL;
-	if (!t->cfg.watch_slack_ns)
-		t->cfg.watch_slack_ns = 500 * MS;
-	if (hmap_init(&t->by_sk, sizeof(uint64_t)) || hmap_init(&t->by_tuple, sizeof(struct tkey)) ||
-	    hmap_init(&t->tw, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey)) ||
-	    hmap_init(&t->tw_notes, sizeof(struct tkey))) {
-		conntab_free(t);
-		errno = ENOMEM;
-		return NULL;
-	}
-	return t;
-}
-
-static void free_all_values(struct hmap *m)
-{
-	size_t b;
-
-	for (struct hmap_node *n = hmap_first(m, &b); n; n = hmap_next(m, n, &b))
-		free(n->value);
-}
-
-void conntab_free(struct conntab *t)
-{
-	if (!t)
-		return;
-	if (t->by_sk.buckets)
-		free_all_values(&t->by_sk);
-	/* Timewait entries, and lingering ones after them, left by_sk when
-	 * their socket went. */
-	for (struct entry *en = t->lhead, *next; en; en = next) {
-		next = en->next;
-		if (hmap_get(&t->by_sk, &en->c.skaddr) != en)
-			free(en);
-	}
-	if (t->tw.buckets)
-		free_all_values(&t->tw);
-	if (t->synacks.buckets)
-		free_all_values(&t->synacks);
-	if (t->tw_notes.buckets)
-		free_all_values(&t->tw_notes);
-	hmap_fini(&t->by_sk);
-	hmap_fini(&t->by_tuple);
-	hmap_fini(&t->tw);
-	hmap_fini(&t->synacks);
-	hmap_fini(&t->tw_notes);
-	free(t);
-}
-
-size_t conntab_count(const struct conntab *t)
-{
-	return t->by_sk.count + t->tw.count;
-}
-
-void conntab_summary(const struct conntab *t, struct summary *s)
-{
-	s->conns_closed = t->closed;
-	s->conns_open = t->open;
-	s->synack_orphans = t->synack_orphans;
-	s->unattributed = t->unattributed;
-	s->tw_unconfirmed = t->tw_unconfirmed;
-	s->healed = t->healed;
-	s->unseen = t->unseen;
-	s->seeded = t->seeded;
-}
-
-static bool filtering(const struct conntab *t)
-{
-	return t->cfg.n_pids || t->cfg.n_comms || t->cfg.cgroup;
-}
-
-/* -p, -c and --cgroup, on the recorded owner (known or not: callers ask). */
-static bool owner_wanted(const struct conntab *t, const struct conn *c)
-{
-	bool pid_ok = !t->cfg.n_pids, comm_ok = !t->cfg.n_comms;
-
-	for (uint32_t i = 0; i < t->cfg.n_pids; i++)
-		pid_ok |= t->cfg.pids[i] == c->owner.pid;
-	for (uint32_t i = 0; i < t->cfg.n_comms; i++)
-		comm_ok |= !strncmp(t->cfg.comms[i], c->owner.comm, TL_COMM_LEN);
-	return pid_ok && comm_ok && (!t->cfg.cgroup || t->cfg.cgroup == c->cgroup);
-}
-
-/* A socket being torn down can report port 0 (unhashed); keep what we had. */
-static void update_tuple(struct conn *c, const struct tl_tuple *tu)
-{
-	if (tu->sport && tu->dport)
-		c->tuple = *tu;
-}
-
-void ct_ns_add(uint32_t *ns, size_t *n, size_t max, uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < *n && ns[i] != id; i++)
-		;
-	if (i == *n && *n < max && id)
-		ns[(*n)++] = id;
-}
-
-void ct_path_add(struct conn *c, uint8_t state)
-{
-	if (c->path_len && c->path[c->path_len - 1] == state)
-		return;
-	if (c->path_len >= CONN_PATH_MAX) {
-		c->path_truncated = true;
-		return;
-	}
-	c->path[c->path_len++] = state;
-}
-
-uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns)
-{
-	uint64_t settled = c->state < TL_NSTATES ? c->state_ns[c->state] : 0;
-
-	return settled + (now_ns > c->state_entered_ns ? now_ns - c->state_entered_ns : 0);
-}
-
-/* Account the time since the current state was entered, up to `ts`. */
-void ct_settle(struct conn *c, uint64_t ts)
-{
-	if (c->state < TL_NSTATES && ts > c->state_entered_ns)
-		c->state_ns[c->state] += ts - c->state_entered_ns;
-	c->state_entered_ns = ts;
-}
-
-void ct_enter(struct conn *c, uint8_t state, uint64_t ts)
-{
-	ct_settle(c, ts);
-	c->state = state;
-	ct_path_add(c, state);
-	if (!c->start_exact)
-		c->unmeasured &= ~BIT(state); /* seen mid-life: this one we measure */
-}
-
-void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
-		   const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known)
-{
-	struct transition tr = {
-		.kind = kind, .detail = detail, .ts_ns = ts, .c = c,
-		.oldstate = old, .newstate = new, .old_ns = old_ns, .old_known = old_known,
-	};
-
-	/* Under -p nothing is shown before the owner is known to match. */
-	if (filtering(t) && (!c->owner_known || !owner_wanted(t, c)))
-		return;
-	if (t->cfg.transition)
-		t->cfg.transition(t->cfg.ctx, &tr);
-}
-
-/* Take the entry out of every index and list; the caller frees it. */
-static void unlink_entry(struct conntab *t, struct entry *en)
-{
-	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
-		hmap_del(&t->by_sk, &en->c.skaddr);
-	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
-		hmap_del(&t->by_tuple, &en->key);
-	if (en->tw && hmap_get(&t->tw, &en->key) == en)
-		hmap_del(&t->tw, &en->key);
-	if (en->linger_until) {
-		if (en->prev)
-			en->prev->next = en->next;
-		else
-			t->lhead = en->next;
-		if (en->next)
-			en->next->prev = en->prev;
-		else
-			t->ltail = en->prev;
-	}
-}
-
-/* Write the connection (if the owner filter lets it) and free it. */
-void ct_finish(struct conntab *t, struct entry *en)
-{
-	struct conn *c = &en->c;
-
-	unlink_entry(t, en);
-	if (filtering(t) && !c->owner_known) {
-		t->unattributed++; /* -p given, owner never seen: cannot attribute */
-	} else if (!filtering(t) || owner_wanted(t, c)) {
-		if (c->closed)
-			t->closed++;
-		else
-			t->open++;
-		t->cfg.emit(t->cfg.ctx, c);
-	}
-	free(en);
-}
-
-static void drop(struct conntab *t, struct entry *en)
-{
-	unlink_entry(t, en);
-	free(en);
-}
-
-/* Closed: keep it briefly for records that trail the CLOSE. */
-static void start_linger(struct conntab *t, struct entry *en, uint64_t ts)
-{
-	if (en->tw && hmap_get(&t->tw, &en->key) == en)
-		hmap_del(&t->tw, &en->key);
-	en->tw = false;
-	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
-		hmap_del(&t->by_tuple, &en->key);
-	en->indexed = false;
-	en->linger_until = ts + t->cfg.linger_ns;
-	if (!en->linger_until)
-		en->linger_until = 1;
-	en->prev = t->ltail;
-	en->next = NULL;
-	if (t->ltail)
-		t->ltail->next = en;
-	else
-		t->lhead = en;
-	t->ltail = en;
-}
-
-void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts)
-{
-	en->c.cause = cause;
-	en->c.closed = true;
-	en->c.end_ns = ts;
-	start_linger(t, en, ts);
-}
-
-static struct entry *create(struct conntab *t, const struct tl_event *e)
-{
-	struct entry *en = calloc(1, sizeof(*en));
-	struct conn *c;
-	bool born = e->flags & TL_F_BIRTH_SEEN;
-	bool passive = e->flags & TL_F_PASSIVE;
-	uint8_t s = e->oldstate;
-
-	if (!en)
-		return NULL;
-	c = &en->c;
-	c->skaddr = e->skaddr;
-	c->birth_ns = e->birth_ns;
-	c->tuple = e->tuple;
-	c->role = passive ? ROLE_PASSIVE : born ? ROLE_ACTIVE : ROLE_UNKNOWN;
-	c->start_exact = born && e->birth_ns;
-	c->preexisting = !born;
-	c->fd = -1;
-	c->cause = CAUSE_OPEN;
-	if (e->type == TL_REC_STATE && (s == TL_CLOSE || s == TL_LISTEN)) {
-		/* The birth transition itself. */
-		c->start_ns = e->ts_ns;
-		c->state = e->newstate;
-		c->state_entered_ns = e->ts_ns;
-		ct_path_add(c, e->newstate);
-	} else if (c->start_exact) {
-		/* The birth record was held back (tuple incomplete at birth: the
-		 * local port of a connect(), the addresses of a fresh child). The
-		 * first state is certain; its duration is when only one step
-		 * separates it from the state this record reports. */
-		uint8_t first = passive ? TL_SYN_RECV : TL_SYN_SENT;
-		uint64_t entered = e->entered_ns ? e->entered_ns : e->ts_ns;
-
-		c->start_ns = e->birth_ns;
-		c->state = first;
-		c->state_entered_ns = e->birth_ns;
-		ct_path_add(c, first);
-		if (s != first) {
-			if (s == TL_ESTABLISHED && entered >= e->birth_ns)
-				ct_settle(c, entered);
-			else
-				c->unmeasured |= BIT(first) | BIT(s);
-			c->state = s;
-			c->state_entered_ns = entered;
-			ct_path_add(c, s);
-		}
-	} else {
-		/* Seen mid-life: the tool started after it was born. What came
-		 * before is unknown; the first state counts from first sight. */
-		c->start_ns = e->entered_ns ? e->entered_ns : e->ts_ns;
-		c->unmeasured = e->entered_ns ? ~BIT(s) : ~0u;
-		c->state = s;
-		c->state_entered_ns = c->start_ns;
-		ct_path_add(c, s);
-	}
-	if (hmap_put(&t->by_sk, &c->skaddr, en)) {
-		free(en);
-		return NULL;
-	}
-	c->netns = e->netns;
-	ct_make_key(&c->tuple, false, &en->key);
-	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact)) {
-		struct entry *prev = hmap_get(&t->by_tuple, &en->key);
-
-		ct_tw_reused(t, &en->key, e->netns, c->start_ns, c->role == ROLE_ACTIVE);
-		/* Its previous life still open: that CLOSE is behind this in
-		 * the ring buffer (see tw_reborn()). */
-		if (prev && !prev->c.closed && !prev->tw &&
-		    (!e->netns || !prev->c.netns || e->netns == prev->c.netns))
-			prev->reborn_ns = c->start_ns;
-	}
-	if (!hmap_put(&t->by_tuple, &en->key, en))
-		en->indexed = true;
-	if (passive)
-		ct_join_request(t, en, e);
-	return en;
-}
-
-/* A socket seeded from sock_diag, keyed by its cookie, gets the kernel
- * address its first BPF record brings; a seed record for a socket already
- * known by address joins that entry. Matched by tuple. */
-static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e)
-{
-	struct tkey k;
-	struct entry *en;
-
-	ct_make_key(&e->tuple, false, &k);
-	en = hmap_get(&t->by_tuple, &k);
-	if (!en || en->c.closed)
-		return NULL;
-	if (CONN_SYNTHETIC_SK(e->skaddr))
-		return en; /* a seed record for a socket already seen live */
-	if (!CONN_SYNTHETIC_SK(en->c.skaddr))
-		return NULL;
-	hmap_del(&t->by_sk, &en->c.skaddr);
-	en->c.skaddr = e->skaddr;
-	en->c.birth_ns = e->birth_ns;
-	if (hmap_put(&t->by_sk, &en->c.skaddr, en)) {
-		drop(t, en);
-		return NULL;
-	}
-	return en;
-}
-
-/* The record's socket: the live entry for skaddr, or a new one. A record
- * with another birth time means the address was reused: the old life ended
- * without its end being seen (or is lingering) and is written now. */
-static struct entry *lookup(struct conntab *t, const struct tl_event *e)
-{
-	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
-	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
-
-	if (!en && !birth_rec) {
-		en = adopt_synthetic(t, e);
-		if (en)
-			return en;
-	}
-	if (en && (en->c.birth_ns != e->birth_ns || birth_rec)) {
-		if (e->birth_ns && en->c.birth_ns > e->birth_ns)
-			return NULL; /* a trailing record of an older life */
-		if (!en->c.closed) {
-			t->unseen++; /* its end never came (also BPF's stale, if it missed the destroy) */
-			en->c.cause = CAUSE_LOST;
-			en->c.closed = true;
-			en->c.end_ns = e->ts_ns;
-		}
-		ct_finish(t, en);
-		en = NULL;
-	}
-	return en ? en : create(t, e);
-}
-
-/* Every record carries the owner the kernel side holds at that moment, so
- * the latest one wins: a hand-over at close() or a holder scan changes it. */
-/* A child nobody accepted yet carries its listener's owner (STATE and SEED
- * records, TL_K_LISTENER_OWNER): shown until a process takes it. */
-static void set_listener_owner(struct conn *c, const struct tl_event *e)
-{
-	if ((e->type != TL_REC_STATE && e->type != TL_REC_SEED) ||
-	    !(e->kind & TL_K_LISTENER_OWNER) || (c->owner_known && !c->owner_listener))
-		return;
-	c->owner = e->owner;
-	c->owner_known = true;
-	c->owner_listener = true;
-	c->fd = -1; /* the listener's fd is not this socket's */
-	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE)
-		c->cgroup = e->own.cgroup;
-}
-
-static void set_owner(struct entry *en, const struct tl_event *e)
-{
-	struct conn *c = &en->c;
-
-	if (!(e->flags & TL_F_OWNER_KNOWN)) {
-		set_listener_owner(c, e);
-		return;
-	}
-	if (!c->owner_known || c->owner.pid != e->owner.pid)
-		c->n_others = 0, c->others_truncated = false;
-	c->owner = e->owner;
-	c->owner_known = true;
-	c->owner_listener = false;
-	c->owner_released = e->flags & TL_F_RELEASED;
-	/* A STATE record to CLOSE carries byte counts in place of fd/cgroup. */
-	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE) {
-		c->fd = e->own.fd;
-		c->cgroup = e->own.cgroup;
-	}
-}
-
-static void add_holder(struct conn *c, const struct tl_event *e)
-{
-	struct holder *h;
-
-	for (unsigned int i = 0; i < c->n_others; i++)
-		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->own.fd)
-			return; /* the same one again (an iterator's retried record) */
-	if (c->n_others >= CONN_MAX_OTHERS) {
-		c->others_truncated = true;
-		return;
-	}
-	h = &c->others[c->n_others++];
-	h->pid = e->owner.pid;
-	h->fd = e->own.fd;
-	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
-}
-
-/* The FINs that leave in the owner's close()/shutdown(): tcp_close_state()
- * sets these states and tcp_send_fin() follows. */
-static bool sends_fin(uint8_t old, uint8_t new)
-{
-	return (new == TL_FIN_WAIT1 && (old == TL_ESTABLISHED || old == TL_SYN_RECV)) ||
-	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
-}
-
-/* The stream sees the CLOSE only when it is one: a hand-over shows as the
- * inferred step into TIME_WAIT instead. */
-static void on_close(struct conntab *t, struct entry *en, const struct tl_event *e,
-		     uint64_t old_ns, bool old_known)
-{
-	struct conn *c = &en->c;
-	uint8_t old = e->oldstate;
-	int err = e->sk_err;
-	uint64_t ts = e->ts_ns;
-	enum close_cause cause;
-
-	c->bytes_acked = e->bytes_acked;
-	c->bytes_received = e->bytes_received;
-	c->bytes_known = true;
-	ct_settle(c, ts);
-
-	if (err == ECONNREFUSED || (old == TL_SYN_SENT && (c->rst_recv || err == ECONNRESET)))
-		cause = CAUSE_REFUSED;
-	else if (c->rst_recv || err == ECONNRESET || err == EPIPE)
-		cause = CAUSE_RST_RECV;
-	else if (err == ETIMEDOUT)
-		cause = old == TL_SYN_SENT ? CAUSE_SYN_TIMEOUT : CAUSE_TIMEOUT;
-	else if (c->rst_sent)
-		cause = CAUSE_RST_SENT;
-	else if (old == TL_CLOSING || old == TL_FIN_WAIT2) {
-		/* tcp_time_wait(): a timewait sock takes over, in TIME_WAIT if the
-		 * peer's FIN is in (SOCK_DONE, or CLOSING), else in FIN_WAIT2 until
-		 * it comes. The sock may also never exist (tcp_max_tw_buckets):
-		 * the listings tell. */
-		if (e->netns)
-			c->netns = e->netns;
-		ct_tw_begin(t, en,  old,
-			 old == TL_CLOSING || (e->flags & TL_F_PEER_FIN) ? TL_TIME_WAIT : TL_FIN_WAIT2, ts);
-		return;
-	} else if (old == TL_LAST_ACK) {
-		cause = CAUSE_FIN;
-	} else {
-		cause = CAUSE_ABORT;
-	}
-	ct_enter(c, TL_CLOSE, ts);
-	ct_notify(t, TR_STATE, 0, ts, c, old, TL_CLOSE, old_ns, old_known);
-	ct_peer_gone(t, en, ts);
-	ct_end_conn(t, en, cause, ts);
-}
-
-void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
-{
-	struct conn *c = &en->c;
-	uint8_t old = e->oldstate, new = e->newstate;
-	uint64_t ts = e->ts_ns, old_ns = 0;
-	bool old_known = false, fin = sends_fin(old, new);
-
-	if (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN) {
-		ct_notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */
-		return;
-	}
-	if (c->state != old) {
-		/* A record was lost in between: close out what we had. A ringbuf
-		 * drop: the kernel side saw the state begin (entered_ns). A gap
-		 * (no program of ours ran for the change, counted there): its
-		 * entered_ns is still the earlier state's, and when the missed
-		 * state began is not known, so neither is how long it lasted. */
-		if (!e->entered_ns || e->entered_ns <= c->state_entered_ns)
-			c->inferred = true;
-		ct_settle(c, e->entered_ns && e->entered_ns < ts ? e->entered_ns : ts);
-		c->state = old;
-		ct_path_add(c, old);
-		if (e->entered_ns)
-			c->state_entered_ns = e->entered_ns;
-	}
-	if (e->entered_ns && ts >= e->entered_ns) {
-		old_ns = ts - e->entered_ns;
-		old_known = true;
-	}
-	update_tuple(c, &e->tuple);
-	if (old == TL_SYN_RECV && new == TL_ESTABLISHED && c->role == ROLE_PASSIVE) {
-		/* What the child inherited from its request is the kernel's own
-		 * count and, on 6.7+, its own clock: it overrides our inference. */
-		bool inferred;
-		uint64_t syn = ct_request_start(e, NULL, &inferred);
-
-		if (syn && syn < e->ts_ns)
-			ct_set_request_start(c, syn, inferred);
-		if (e->req_retrans > c->synack_retrans)
-			c->synack_retrans = e->req_retrans;
-	}
-	if (fin) {
-		en->sent_fin = true;
-		if (t->cfg.fin_inferred)
-			c->fin_sent++;
-	}
-	if (new == TL_CLOSE) {
-		on_close(t, en, e, old_ns, old_known);
-		return;
-	}
-	ct_enter(c, new, ts);
-	ct_notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
-	if (fin)
-		ct_peer_fin(t, en, ts);
-}
-
-/* Counted in segments, as TcpRetransSegs and the socket's total_retrans
- * are: a retransmitted GSO skb is `segs` of them. A SYN or FIN skb that
- * carries data too is one SYN/FIN retransmit and segs - 1 data ones. */
-static void count_retrans(struct conn *c, const struct tl_event *e)
-{
-	uint32_t segs = e->segs ? e->segs : 1;
-
-	if (e->kind == TL_RT_SYN)
-		c->syn_retrans++;
-	else if (e->kind == TL_RT_FIN)
-		c->fin_retrans++;
-	else
-		segs++; /* all of them data */
-	c->data_retrans += segs - 1;
-}
 
 void conntab_apply(struct conntab *t, const struct tl_event *e)
 {
-	struct entry *en;
-
 	if (e->ts_ns > t->last_ts)
 		t->last_ts = e->ts_ns;
-	if (e->type == TL_REC_SYNACK) {
+	if (e->type == TL_REC_SYNACK)
 		ct_apply_synack(t, e);
-		return;
-	}
-	if (e->type == TL_REC_TW) {
+	else if (e->type == TL_REC_TW)
 		ct_apply_tw(t, e);
-		return;
-	}
-	if (e->type == TL_REC_REQ) {
+	else if (e->type == TL_REC_REQ)
 		ct_apply_req(t, e);
-		return;
-	}
-	if (e->type == TL_REC_RESET && e->kind == TL_RST_TW_SENT) {
+	else if (e->type == TL_REC_RESET && e->kind == TL_RST_TW_SENT)
 		ct_apply_tw_reset(t, e);
-		return;
-	}
-	if (e->type == TL_REC_DESTROY) {
+	else if (e->type == TL_REC_DESTROY)
 		ct_apply_destroy(t, e);
-		return;
-	}
-	en = lookup(t, e);
-	if (!en)
-		return;
-	if ((e->type == TL_REC_OWNER || e->type == TL_REC_HOLDER) && (e->flags & TL_F_FILTERED)) {
-		/* The owner is known now and is not one of -p. */
-		drop(t, en);
-		return;
-	}
-	if (e->type == TL_REC_HOLDER && e->kind == TL_HOLDER_OTHER) {
-		add_holder(&en->c, e);
-		return;
-	}
-	if (e->type == TL_REC_HOLDER)
-		en->c.n_others = 0, en->c.others_truncated = false; /* a new scan */
-	set_owner(en, e);
-	/* A listener's owner that is not one of -p: the child may still be
-	 * accepted by one that is (a pre-forked worker); decided at the end. */
-	if (en->c.owner_known && !en->c.owner_listener && filtering(t) &&
-	    !owner_wanted(t, &en->c)) {
-		drop(t, en);
-		return;
-	}
-	switch (e->type) {
-	case TL_REC_STATE:
-		ct_apply_state(t, en, e);
-		break;
-	case TL_REC_RETRANS:
-		count_retrans(&en->c, e);
-		ct_notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
-		break;
-	case TL_REC_RESET:
-		if (e->kind == TL_RST_SENT) {
-			en->c.rst_sent++;
-			/* tcp_disconnect()/tcp_close() set CLOSE, then send the RST. */
-			if (en->c.closed && en->c.cause == CAUSE_ABORT)
-				en->c.cause = CAUSE_RST_SENT;
-		} else {
-			en->c.rst_recv++;
-		}
-		ct_notify(t, TR_RESET, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
-		break;
-	case TL_REC_FIN:
-		if (!t->cfg.fin_inferred)
-			en->c.fin_sent++;
-		ct_notify(t, TR_FIN, 0, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
-		break;
-	case TL_REC_OWNER:
-	case TL_REC_HOLDER:
-		update_tuple(&en->c, &e->tuple);
-		break;
-	case TL_REC_SEED:
-		en->c.preexisting = true;
-		if (!en->seeded)
-			t->seeded++;
-		en->seeded = true;
-		break;
-	default:
-		break;
-	}
+	else
+		ct_apply_record(t, e);
 }
 
 void conntab_tick(struct conntab *t, uint64_t now_ns)
 {
-	size_t b;
-	struct hmap_node *n, *next;
+	struct req_when w = { .kind = REQ_TICK, .now = now_ns, .linger_ns = t->cfg.linger_ns,
+			      .slack_ns = t->cfg.watch_slack_ns };
 
 	ct_tw_settle_killed(t, false);
 	while (t->lhead && t->lhead->linger_until <= now_ns)
 		ct_finish(t, t->lhead);
-	ct_expire_requests(t, now_ns, false, 0, false);
-	/* A timewait sock whose connection's CLOSE never came (a record
-	 * lost, or a connection we did not follow): forget it. Timed by the
-	 * records, not the clock: a loader that lags behind (10 000 hand-overs
-	 * under qemu) must not drop notes whose CLOSE is still queued. */
-	hmap_for_each_safe(&t->tw_notes, n, next, b) {
-		if (((struct tw_note *)n->value)->ts + 10 * SEC < t->last_ts)
-			free(hmap_del(&t->tw_notes, n->key));
-	}
+	ct_expire_requests(t, &w, 0);
+	ct_tw_notes_expire(t);
 }
 
 void conntab_flush(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
 	struct hmap_node *n, *next;
+	struct req_when w = { .kind = REQ_FINAL, .now = now_ns, .linger_ns = t->cfg.linger_ns,
+			      .slack_ns = t->cfg.watch_slack_ns };
 
 	ct_tw_settle_killed(t, true);
-	ct_expire_requests(t, now_ns, false, 0, true);
+	ct_expire_requests(t, &w, 0);
 	while (t->lhead)
 		ct_finish(t, t->lhead);
-	/* One pass each, the next node fetched before ct_finish() frees this
+	/* Still in a timewait sock: written open, the time so far measured.
+	 * One pass each, the next node fetched before ct_finish() frees this
 	 * one: restarting from hmap_first() rescanned the emptied leading
 	 * buckets, quadratic (a million open connections: hours at exit). */
-	/* Still in a timewait sock: written open, the time so far measured. */
-	hmap_for_each_safe(&t->tw, n, next, b) {
-		struct entry *en = n->value;
-
-		if (!en->tw_listed)
-			ct_tw_confirm(t, en);
-		unlink_entry(t, en);
-		en->tw = false;
-		ct_settle(&en->c, now_ns);
-		en->c.end_ns = now_ns;
-		en->c.cause = CAUSE_OPEN;
-		en->c.closed = false;
-		ct_finish(t, en);
-	}
-	hmap_for_each_safe(&t->by_sk, n, next, b) {
-		struct entry *en = n->value;
-
-		ct_settle(&en->c, now_ns);
-		en->c.end_ns = now_ns;
-		en->c.cause = CAUSE_OPEN;
-		en->c.closed = false;
-		ct_finish(t, en);
-	}
+	ct_tw_flush(t, now_ns);
+	hmap_for_each_safe(&t->by_sk, n, next, b)
+		ct_finish_open(t, n->value, now_ns);
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
-		t->synack_orphans += ((struct pending_synack *)n->value)->count;
+		t->synack_orphans += ((struct pending_req *)n->value)->ph.count;
 }
 
-void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx)
+void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state,
+			bool timewait, uint32_t expires_ms)
 {
-	size_t b;
+	struct tkey k;
+	uint64_t due = t->w_start + expires_ms * TL_MS;
 
-	/* by_sk holds the full sockets, tw the connections handed to a
-	 * timewait sock: open until that sock is gone, as the CSV says, and
-	 * what the live view counts when a server is full of TIME_WAIT. */
-	struct hmap *maps[] = { &t->by_sk, &t->tw };
-
-	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
-		for (struct hmap_node *n = hmap_first(maps[m], &b); n; n = hmap_next(maps[m], n, &b)) {
-			struct entry *en = n->value;
-
-			if (en->c.closed)
-				continue;
-			if (filtering(t) && (!en->c.owner_known || !owner_wanted(t, &en->c)))
-				continue;
-			fn(ctx, &en->c);
-		}
+	tkey_make(tu, false, &k);
+	if (state == TL_SYN_RECV) {
+		ct_req_listed(t, &k);
+		return;
 	}
-}
-
-bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns)
-{
-	const uint64_t cap = 3600 * 1000000000ULL;
-	uint64_t gap;
-
-	if (c->closed || c->state != TL_CLOSE_WAIT || now_ns < c->state_entered_ns)
-		return false;
-	if (c->cw_alerts == 0 ? conn_in_state_ns(c, now_ns) < threshold_ns : now_ns < c->cw_next_ns)
-		return false;
-	gap = threshold_ns;
-	for (uint32_t i = 0; i < c->cw_alerts && gap < cap; i++)
-		gap *= 2;
-	c->cw_alerts++;
-	c->cw_next_ns = now_ns + (gap * 2 < cap ? gap * 2 : cap);
-	return true;
+	if (!timewait)
+		return;
+	/* A row still open before the timewait sock that holds its 4-tuple
+	 * goes on into it first (conntab_heal.c). */
+	if (!hmap_get(&t->tw, &k))
+		ct_heal_listed(t, &k, state, due);
+	ct_tw_listed(t, &k, state, due);
 }

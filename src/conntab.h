@@ -4,23 +4,22 @@
  * per-connection accounting (time per state, retransmits, resets, cause).
  * Plain C, no libbpf: unit-tested with hand-made records.
  *
- * What it infers, and why (DESIGN 2):
+ * What it infers, and why (src/README.md):
  *  - A CLOSE from FIN_WAIT2 or CLOSING with no reset and no error is the
- *    kernel handing the connection to a timewait sock, not a close. With
- *    the peer's FIN already in (SOCK_DONE) it enters TIME_WAIT; without it
- *    it stays in FIN_WAIT2 inside the timewait sock until the peer's FIN,
- *    which we see when the peer is local and traced (its FIN_WAIT1/LAST_ACK).
- *  - SYN-ACK retransmits are counted on the request, before the child
- *    socket exists: they are kept by tuple and joined to the child.
+ *    kernel handing the connection to a timewait sock, not a close: the
+ *    connection goes on there, in TIME_WAIT or still in FIN_WAIT2, until
+ *    that sock is gone (twphase.h).
+ *  - A passive connection's SYN_RECV begins at its SYN, in a request sock:
+ *    its SYN-ACK retransmits are kept by tuple and joined to the child, and
+ *    a request that never completes is written as its own record
+ *    (reqphase.h).
  *  - An RST can follow the CLOSE it causes (tcp_disconnect() sets CLOSE
  *    first), so a closed connection lingers briefly before it is written.
  *
- * Timewait socks and request socks are invisible to the tracepoints. The
- * caller lists them with sock_diag, per network namespace, and reports each
- * listing (conntab_watch_*): a hand-over is confirmed by the first listing,
- * the FIN_WAIT2 -> TIME_WAIT change by the substate and the timer left, and
- * the end by the sock's absence. A request whose SYN-ACKs stop and that is
- * no longer listed is a half-open failure, written as its own record.
+ * Timewait and request socks are invisible to the tracepoints. On the
+ * fentry/kprobe tiers hooks report them (cfg.tw_hooked); on the tracepoint
+ * tier the caller lists them with sock_diag, per network namespace, and
+ * reports each listing (conntab_watch_*).
  */
 #ifndef TL_CONNTAB_H
 #define TL_CONNTAB_H
@@ -29,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "conn.h"
+#include "conn_acct.h"
 
 struct conntab;
 
@@ -89,13 +89,7 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
  * previous interval (threshold, 2x, 4x ... capped at an hour), so a leak
  * that lasts is not repeated every second. Records the alert when due. */
 bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns);
-/* The time c has spent in its current state up to now_ns: what was settled
- * into state_ns plus what has passed since. The one answer for every
- * reader -- the live view's IN_STATE, the CLOSE_WAIT alerts and per-process
- * OLDEST_MS, the record written at exit -- before or after the connection
- * is settled at now_ns; for a connection open before the start, a lower
- * bound from the entry time the seed estimated. */
-uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns);
+/* conn_in_state_ns(): conn_acct.h. */
 
 /* Namespaces holding timewait or request socks that wait for a listing,
  * at most `max` of them; returns how many were written to `ns`. */

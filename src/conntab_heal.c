@@ -49,7 +49,7 @@ void ct_apply_destroy(struct conntab *t, const struct tl_event *e)
 	c->inferred = true;
 	/* When the known state ended, and how long the one after lasted, no
 	 * hook measured. */
-	c->unmeasured |= BIT(c->state) | BIT(via);
+	c->unmeasured |= TL_BIT(c->state) | TL_BIT(via);
 	close = *e;
 	close.type = TL_REC_STATE;
 	close.oldstate = via;
@@ -74,10 +74,10 @@ static bool heal_into_tw(struct conntab *t, struct entry *en, uint8_t sub, uint6
 	via = c->state == TL_FIN_WAIT1 ? TL_FIN_WAIT2 : c->state;
 	t->healed++;
 	c->inferred = true;
-	c->unmeasured |= BIT(c->state);
+	c->unmeasured |= TL_BIT(c->state);
 	if (via != c->state)
-		ct_enter(c, via, at);
-	c->unmeasured |= BIT(via); /* after ct_enter(), which clears it for a row seen mid-life */
+		conn_enter(c, via, at);
+	c->unmeasured |= TL_BIT(via); /* after conn_enter(), which clears it for a row seen mid-life */
 	ct_tw_begin(t, en, via, sub, at);
 	return en->tw;
 }
@@ -138,8 +138,8 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
 		if (!en->unseen || en->c.closed || en->tw)
 			continue;
 		t->unseen++;
-		en->c.unmeasured |= BIT(en->c.state); /* it ended some time before */
-		ct_settle(&en->c, now_ns);
+		en->c.unmeasured |= TL_BIT(en->c.state); /* it ended some time before */
+		conn_settle(&en->c, now_ns);
 		ct_end_conn(t, en, CAUSE_LOST, now_ns);
 	}
 }
@@ -186,7 +186,7 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 	struct tkey k;
 	struct entry *en;
 
-	ct_make_key(tu, false, &k);
+	tkey_make(tu, false, &k);
 	en = hmap_get(&t->by_tuple, &k);
 	if (!en || !census_candidate(en) || en->c.netns != t->c_netns)
 		return;
@@ -196,7 +196,7 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 	 * (tcp_time_wait() hashes the timewait sock before it sets CLOSE). */
 	if (timewait && ct_before_tw(en->c.state)) {
 		en->census_tw_sub = state;
-		en->census_tw_due = t->c_start + expires_ms * MS;
+		en->census_tw_due = t->c_start + expires_ms * TL_MS;
 		en->census_tw_seen = t->c_start;
 		t->c_tw_pending++;
 	}

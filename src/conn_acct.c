@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "conn_acct.h"
+
+void conn_path_add(struct conn *c, uint8_t state)
+{
+	if (c->path_len && c->path[c->path_len - 1] == state)
+		return;
+	if (c->path_len >= CONN_PATH_MAX) {
+		c->path_truncated = true;
+		return;
+	}
+	c->path[c->path_len++] = state;
+}
+
+uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns)
+{
+	uint64_t settled = c->state < TL_NSTATES ? c->state_ns[c->state] : 0;
+
+	return settled + (now_ns > c->state_entered_ns ? now_ns - c->state_entered_ns : 0);
+}
+
+void conn_settle(struct conn *c, uint64_t ts)
+{
+	if (c->state < TL_NSTATES && ts > c->state_entered_ns)
+		c->state_ns[c->state] += ts - c->state_entered_ns;
+	c->state_entered_ns = ts;
+}
+
+void conn_enter(struct conn *c, uint8_t state, uint64_t ts)
+{
+	conn_settle(c, ts);
+	c->state = state;
+	conn_path_add(c, state);
+	if (!c->start_exact)
+		c->unmeasured &= ~TL_BIT(state); /* seen mid-life: this one we measure */
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Per-connection accounting on a `struct conn`, the pieces every phase of
+ * a connection uses: the path of states, the time settled into each, and
+ * the time in the current one. Plain data in, plain data out.
+ */
+#ifndef TL_CONN_ACCT_H
+#define TL_CONN_ACCT_H
+
+#include <stdint.h>
+#include "conn.h"
+
+#define TL_MS 1000000ULL
+#define TL_SEC 1000000000ULL
+#define TL_BIT(s) (1u << (s))
+
+/* Append `state` to the path unless it is the last one (or the path is
+ * full: then mark it truncated). */
+void conn_path_add(struct conn *c, uint8_t state);
+/* Account the time since the current state was entered, up to `ts`. */
+void conn_settle(struct conn *c, uint64_t ts);
+/* Leave the current state at `ts` for `state`. */
+void conn_enter(struct conn *c, uint8_t state, uint64_t ts);
+/* The time c has spent in its current state up to now_ns: what was settled
+ * into state_ns plus what has passed since. The one answer for every
+ * reader -- the live view's IN_STATE, the CLOSE_WAIT alerts and per-process
+ * OLDEST_MS, the record written at exit -- before or after the connection
+ * is settled at now_ns; for a connection open before the start, a lower
+ * bound from the entry time the seed estimated. */
+uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns);
+
+#endif /* TL_CONN_ACCT_H */

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The connection table itself: its entries and indexes, the linger of a
+ * closed connection, and writing a row. The layers above (conntab_priv.h)
+ * decide what happened; this one only keeps and writes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conntab_priv.h"
+
+struct conntab *conntab_new(const struct conntab_cfg *cfg)
+{
+	struct conntab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	if (!t->cfg.linger_ns)
+		t->cfg.linger_ns = 100 * TL_MS;
+	if (!t->cfg.watch_slack_ns)
+		t->cfg.watch_slack_ns = 500 * TL_MS;
+	if (hmap_init(&t->by_sk, sizeof(uint64_t)) || hmap_init(&t->by_tuple, sizeof(struct tkey)) ||
+	    hmap_init(&t->tw, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey)) ||
+	    hmap_init(&t->tw_notes, sizeof(struct tkey))) {
+		conntab_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+static void free_all_values(struct hmap *m)
+{
+	size_t b;
+
+	for (struct hmap_node *n = hmap_first(m, &b); n; n = hmap_next(m, n, &b))
+		free(n->value);
+}
+
+void conntab_free(struct conntab *t)
+{
+	if (!t)
+		return;
+	if (t->by_sk.buckets)
+		free_all_values(&t->by_sk);
+	/* Timewait entries, and lingering ones after them, left by_sk when
+	 * their socket went. */
+	for (struct entry *en = t->lhead, *next; en; en = next) {
+		next = en->next;
+		if (hmap_get(&t->by_sk, &en->c.skaddr) != en)
+			free(en);
+	}
+	if (t->tw.buckets)
+		free_all_values(&t->tw);
+	if (t->synacks.buckets)
+		free_all_values(&t->synacks);
+	if (t->tw_notes.buckets)
+		free_all_values(&t->tw_notes);
+	hmap_fini(&t->by_sk);
+	hmap_fini(&t->by_tuple);
+	hmap_fini(&t->tw);
+	hmap_fini(&t->synacks);
+	hmap_fini(&t->tw_notes);
+	free(t);
+}
+
+size_t conntab_count(const struct conntab *t)
+{
+	return t->by_sk.count + t->tw.count;
+}
+
+void conntab_summary(const struct conntab *t, struct summary *s)
+{
+	s->conns_closed = t->closed;
+	s->conns_open = t->open;
+	s->synack_orphans = t->synack_orphans;
+	s->unattributed = t->unattributed;
+	s->tw_unconfirmed = t->tw_unconfirmed;
+	s->healed = t->healed;
+	s->unseen = t->unseen;
+	s->seeded = t->seeded;
+}
+
+bool ct_filtering(const struct conntab *t)
+{
+	return t->cfg.n_pids || t->cfg.n_comms || t->cfg.cgroup;
+}
+
+bool ct_owner_wanted(const struct conntab *t, const struct conn *c)
+{
+	bool pid_ok = !t->cfg.n_pids, comm_ok = !t->cfg.n_comms;
+
+	for (uint32_t i = 0; i < t->cfg.n_pids; i++)
+		pid_ok |= t->cfg.pids[i] == c->owner.pid;
+	for (uint32_t i = 0; i < t->cfg.n_comms; i++)
+		comm_ok |= !strncmp(t->cfg.comms[i], c->owner.comm, TL_COMM_LEN);
+	return pid_ok && comm_ok && (!t->cfg.cgroup || t->cfg.cgroup == c->cgroup);
+}
+
+/* Shown only where it is written: under -p, not before the owner is known
+ * to match. */
+static bool shown(const struct conntab *t, const struct conn *c)
+{
+	return !ct_filtering(t) || (c->owner_known && ct_owner_wanted(t, c));
+}
+
+void ct_ns_add(uint32_t *ns, size_t *n, size_t max, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < *n && ns[i] != id; i++)
+		;
+	if (i == *n && *n < max && id)
+		ns[(*n)++] = id;
+}
+
+void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
+	       const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known)
+{
+	struct transition tr = {
+		.kind = kind, .detail = detail, .ts_ns = ts, .c = c,
+		.oldstate = old, .newstate = new, .old_ns = old_ns, .old_known = old_known,
+	};
+
+	if (t->cfg.transition && shown(t, c))
+		t->cfg.transition(t->cfg.ctx, &tr);
+}
+
+void ct_unlink(struct conntab *t, struct entry *en)
+{
+	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
+		hmap_del(&t->by_sk, &en->c.skaddr);
+	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
+		hmap_del(&t->by_tuple, &en->key);
+	en->indexed = false;
+	if (en->tw && hmap_get(&t->tw, &en->key) == en)
+		hmap_del(&t->tw, &en->key);
+	en->tw = false;
+	if (en->linger_until) {
+		if (en->prev)
+			en->prev->next = en->next;
+		else
+			t->lhead = en->next;
+		if (en->next)
+			en->next->prev = en->prev;
+		else
+			t->ltail = en->prev;
+		en->linger_until = 0;
+	}
+}
+
+void ct_finish(struct conntab *t, struct entry *en)
+{
+	struct conn *c = &en->c;
+
+	ct_unlink(t, en);
+	if (ct_filtering(t) && !c->owner_known) {
+		t->unattributed++; /* -p given, owner never seen: cannot attribute */
+	} else if (!ct_filtering(t) || ct_owner_wanted(t, c)) {
+		if (c->closed)
+			t->closed++;
+		else
+			t->open++;
+		t->cfg.emit(t->cfg.ctx, c);
+	}
+	free(en);
+}
+
+void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now)
+{
+	conn_settle(&en->c, now);
+	en->c.end_ns = now;
+	en->c.cause = CAUSE_OPEN;
+	en->c.closed = false;
+	ct_finish(t, en);
+}
+
+void ct_drop(struct conntab *t, struct entry *en)
+{
+	ct_unlink(t, en);
+	free(en);
+}
+
+void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts)
+{
+	en->c.cause = cause;
+	en->c.closed = true;
+	en->c.end_ns = ts;
+	/* Out of the tuple indexes (a new life of the 4-tuple may come), still
+	 * by address for the records that trail its CLOSE. */
+	if (en->tw && hmap_get(&t->tw, &en->key) == en)
+		hmap_del(&t->tw, &en->key);
+	en->tw = false;
+	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
+		hmap_del(&t->by_tuple, &en->key);
+	en->indexed = false;
+	en->linger_until = ts + t->cfg.linger_ns;
+	if (!en->linger_until)
+		en->linger_until = 1;
+	en->prev = t->ltail;
+	en->next = NULL;
+	if (t->ltail)
+		t->ltail->next = en;
+	else
+		t->lhead = en;
+	t->ltail = en;
+}
+
+void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx)
+{
+	size_t b;
+
+	/* by_sk holds the full sockets, tw the connections handed to a
+	 * timewait sock: open until that sock is gone, as the CSV says, and
+	 * what the live view counts when a server is full of TIME_WAIT. */
+	struct hmap *maps[] = { &t->by_sk, &t->tw };
+
+	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
+		for (struct hmap_node *n = hmap_first(maps[m], &b); n; n = hmap_next(maps[m], n, &b)) {
+			struct entry *en = n->value;
+
+			if (!en->c.closed && shown(t, &en->c))
+				fn(ctx, &en->c);
+		}
+	}
+}
+
+bool conntab_cw_due(struct conn *c, uint64_t now_ns, uint64_t threshold_ns)
+{
+	const uint64_t cap = 3600 * TL_SEC;
+	uint64_t gap;
+
+	if (c->closed || c->state != TL_CLOSE_WAIT || now_ns < c->state_entered_ns)
+		return false;
+	if (c->cw_alerts == 0 ? conn_in_state_ns(c, now_ns) < threshold_ns : now_ns < c->cw_next_ns)
+		return false;
+	gap = threshold_ns;
+	for (uint32_t i = 0; i < c->cw_alerts && gap < cap; i++)
+		gap *= 2;
+	c->cw_alerts++;
+	c->cw_next_ns = now_ns + (gap * 2 < cap ? gap * 2 : cap);
+	return true;
+}

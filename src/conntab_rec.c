@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Full sockets' records, as the table applies them: a socket's birth (or
+ * first sight), its owners, its states and its close, retransmits, resets
+ * and FINs. A close that hands the connection to a timewait sock, and a
+ * passive child's request, go on in conntab_minisock.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conntab_priv.h"
+
+/* A socket being torn down can report port 0 (unhashed); keep what we had. */
+static void update_tuple(struct conn *c, const struct tl_tuple *tu)
+{
+	if (tu->sport && tu->dport)
+		c->tuple = *tu;
+}
+
+static struct entry *create(struct conntab *t, const struct tl_event *e)
+{
+	struct entry *en = calloc(1, sizeof(*en));
+	struct conn *c;
+	bool born = e->flags & TL_F_BIRTH_SEEN;
+	bool passive = e->flags & TL_F_PASSIVE;
+	uint8_t s = e->oldstate;
+
+	if (!en)
+		return NULL;
+	c = &en->c;
+	c->skaddr = e->skaddr;
+	c->birth_ns = e->birth_ns;
+	c->tuple = e->tuple;
+	c->role = passive ? ROLE_PASSIVE : born ? ROLE_ACTIVE : ROLE_UNKNOWN;
+	c->start_exact = born && e->birth_ns;
+	c->preexisting = !born;
+	c->fd = -1;
+	c->cause = CAUSE_OPEN;
+	if (e->type == TL_REC_STATE && (s == TL_CLOSE || s == TL_LISTEN)) {
+		/* The birth transition itself. */
+		c->start_ns = e->ts_ns;
+		c->state = e->newstate;
+		c->state_entered_ns = e->ts_ns;
+		conn_path_add(c, e->newstate);
+	} else if (c->start_exact) {
+		/* The birth record was held back (tuple incomplete at birth: the
+		 * local port of a connect(), the addresses of a fresh child). The
+		 * first state is certain; its duration is when only one step
+		 * separates it from the state this record reports. */
+		uint8_t first = passive ? TL_SYN_RECV : TL_SYN_SENT;
+		uint64_t entered = e->entered_ns ? e->entered_ns : e->ts_ns;
+
+		c->start_ns = e->birth_ns;
+		c->state = first;
+		c->state_entered_ns = e->birth_ns;
+		conn_path_add(c, first);
+		if (s != first) {
+			if (s == TL_ESTABLISHED && entered >= e->birth_ns)
+				conn_settle(c, entered);
+			else
+				c->unmeasured |= TL_BIT(first) | TL_BIT(s);
+			c->state = s;
+			c->state_entered_ns = entered;
+			conn_path_add(c, s);
+		}
+	} else {
+		/* Seen mid-life: the tool started after it was born. What came
+		 * before is unknown; the first state counts from first sight. */
+		c->start_ns = e->entered_ns ? e->entered_ns : e->ts_ns;
+		c->unmeasured = e->entered_ns ? ~TL_BIT(s) : ~0u;
+		c->state = s;
+		c->state_entered_ns = c->start_ns;
+		conn_path_add(c, s);
+	}
+	if (hmap_put(&t->by_sk, &c->skaddr, en)) {
+		free(en);
+		return NULL;
+	}
+	c->netns = e->netns;
+	tkey_make(&c->tuple, false, &en->key);
+	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact)) {
+		struct entry *prev = hmap_get(&t->by_tuple, &en->key);
+
+		ct_tw_reused(t, &en->key, e->netns, c->start_ns, c->role == ROLE_ACTIVE);
+		/* Its previous life still open: that CLOSE is behind this in
+		 * the ring buffer (see ct_tw_begin()). */
+		if (prev && !prev->c.closed && !prev->tw &&
+		    (!e->netns || !prev->c.netns || e->netns == prev->c.netns))
+			prev->reborn_ns = c->start_ns;
+	}
+	if (!hmap_put(&t->by_tuple, &en->key, en))
+		en->indexed = true;
+	if (passive)
+		ct_join_request(t, en, e);
+	return en;
+}
+
+/* A socket seeded from sock_diag, keyed by its cookie, gets the kernel
+ * address its first BPF record brings; a seed record for a socket already
+ * known by address joins that entry. Matched by tuple. */
+static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e)
+{
+	struct tkey k;
+	struct entry *en;
+
+	tkey_make(&e->tuple, false, &k);
+	en = hmap_get(&t->by_tuple, &k);
+	if (!en || en->c.closed)
+		return NULL;
+	if (CONN_SYNTHETIC_SK(e->skaddr))
+		return en; /* a seed record for a socket already seen live */
+	if (!CONN_SYNTHETIC_SK(en->c.skaddr))
+		return NULL;
+	hmap_del(&t->by_sk, &en->c.skaddr);
+	en->c.skaddr = e->skaddr;
+	en->c.birth_ns = e->birth_ns;
+	if (hmap_put(&t->by_sk, &en->c.skaddr, en)) {
+		ct_drop(t, en);
+		return NULL;
+	}
+	return en;
+}
+
+/* The record's socket: the live entry for skaddr, or a new one. A record
+ * with another birth time means the address was reused: the old life ended
+ * without its end being seen (or is lingering) and is written now. */
+static struct entry *lookup(struct conntab *t, const struct tl_event *e)
+{
+	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
+	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
+
+	if (!en && !birth_rec) {
+		en = adopt_synthetic(t, e);
+		if (en)
+			return en;
+	}
+	if (en && (en->c.birth_ns != e->birth_ns || birth_rec)) {
+		if (e->birth_ns && en->c.birth_ns > e->birth_ns)
+			return NULL; /* a trailing record of an older life */
+		if (!en->c.closed) {
+			t->unseen++; /* its end never came (also BPF's stale, if it missed the destroy) */
+			en->c.cause = CAUSE_LOST;
+			en->c.closed = true;
+			en->c.end_ns = e->ts_ns;
+		}
+		ct_finish(t, en);
+		en = NULL;
+	}
+	return en ? en : create(t, e);
+}
+
+/* Every record carries the owner the kernel side holds at that moment, so
+ * the latest one wins: a hand-over at close() or a holder scan changes it. */
+/* A child nobody accepted yet carries its listener's owner (STATE and SEED
+ * records, TL_K_LISTENER_OWNER): shown until a process takes it. */
+static void set_listener_owner(struct conn *c, const struct tl_event *e)
+{
+	if ((e->type != TL_REC_STATE && e->type != TL_REC_SEED) ||
+	    !(e->kind & TL_K_LISTENER_OWNER) || (c->owner_known && !c->owner_listener))
+		return;
+	c->owner = e->owner;
+	c->owner_known = true;
+	c->owner_listener = true;
+	c->fd = -1; /* the listener's fd is not this socket's */
+	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE)
+		c->cgroup = e->own.cgroup;
+}
+
+static void set_owner(struct entry *en, const struct tl_event *e)
+{
+	struct conn *c = &en->c;
+
+	if (!(e->flags & TL_F_OWNER_KNOWN)) {
+		set_listener_owner(c, e);
+		return;
+	}
+	if (!c->owner_known || c->owner.pid != e->owner.pid)
+		c->n_others = 0, c->others_truncated = false;
+	c->owner = e->owner;
+	c->owner_known = true;
+	c->owner_listener = false;
+	c->owner_released = e->flags & TL_F_RELEASED;
+	/* A STATE record to CLOSE carries byte counts in place of fd/cgroup. */
+	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE) {
+		c->fd = e->own.fd;
+		c->cgroup = e->own.cgroup;
+	}
+}
+
+static void add_holder(struct conn *c, const struct tl_event *e)
+{
+	struct holder *h;
+
+	for (unsigned int i = 0; i < c->n_others; i++)
+		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->own.fd)
+			return; /* the same one again (an iterator's retried record) */
+	if (c->n_others >= CONN_MAX_OTHERS) {
+		c->others_truncated = true;
+		return;
+	}
+	h = &c->others[c->n_others++];
+	h->pid = e->owner.pid;
+	h->fd = e->own.fd;
+	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
+}
+
+/* The FINs that leave in the owner's close()/shutdown(): tcp_close_state()
+ * sets these states and tcp_send_fin() follows. */
+static bool sends_fin(uint8_t old, uint8_t new)
+{
+	return (new == TL_FIN_WAIT1 && (old == TL_ESTABLISHED || old == TL_SYN_RECV)) ||
+	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
+}
+
+/* The stream sees the CLOSE only when it is one: a hand-over shows as the
+ * inferred step into TIME_WAIT instead. */
+static void on_close(struct conntab *t, struct entry *en, const struct tl_event *e,
+		     uint64_t old_ns, bool old_known)
+{
+	struct conn *c = &en->c;
+	uint8_t old = e->oldstate;
+	int err = e->sk_err;
+	uint64_t ts = e->ts_ns;
+	enum close_cause cause;
+
+	c->bytes_acked = e->bytes_acked;
+	c->bytes_received = e->bytes_received;
+	c->bytes_known = true;
+	conn_settle(c, ts);
+
+	if (err == ECONNREFUSED || (old == TL_SYN_SENT && (c->rst_recv || err == ECONNRESET)))
+		cause = CAUSE_REFUSED;
+	else if (c->rst_recv || err == ECONNRESET || err == EPIPE)
+		cause = CAUSE_RST_RECV;
+	else if (err == ETIMEDOUT)
+		cause = old == TL_SYN_SENT ? CAUSE_SYN_TIMEOUT : CAUSE_TIMEOUT;
+	else if (c->rst_sent)
+		cause = CAUSE_RST_SENT;
+	else if (old == TL_CLOSING || old == TL_FIN_WAIT2) {
+		/* tcp_time_wait(): a timewait sock takes over, in TIME_WAIT if the
+		 * peer's FIN is in (SOCK_DONE, or CLOSING), else in FIN_WAIT2 until
+		 * it comes. The sock may also never exist (tcp_max_tw_buckets):
+		 * the listings tell. */
+		if (e->netns)
+			c->netns = e->netns;
+		ct_tw_begin(t, en, old,
+			 old == TL_CLOSING || (e->flags & TL_F_PEER_FIN) ? TL_TIME_WAIT : TL_FIN_WAIT2, ts);
+		return;
+	} else if (old == TL_LAST_ACK) {
+		cause = CAUSE_FIN;
+	} else {
+		cause = CAUSE_ABORT;
+	}
+	conn_enter(c, TL_CLOSE, ts);
+	ct_notify(t, TR_STATE, 0, ts, c, old, TL_CLOSE, old_ns, old_known);
+	ct_peer_gone(t, en, ts);
+	ct_end_conn(t, en, cause, ts);
+}
+
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
+{
+	struct conn *c = &en->c;
+	uint8_t old = e->oldstate, new = e->newstate;
+	uint64_t ts = e->ts_ns, old_ns = 0;
+	bool old_known = false, fin = sends_fin(old, new);
+
+	if (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN) {
+		ct_notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */
+		return;
+	}
+	if (c->state != old) {
+		/* A record was lost in between: close out what we had. A ringbuf
+		 * drop: the kernel side saw the state begin (entered_ns). A gap
+		 * (no program of ours ran for the change, counted there): its
+		 * entered_ns is still the earlier state's, and when the missed
+		 * state began is not known, so neither is how long it lasted. */
+		if (!e->entered_ns || e->entered_ns <= c->state_entered_ns)
+			c->inferred = true;
+		conn_settle(c, e->entered_ns && e->entered_ns < ts ? e->entered_ns : ts);
+		c->state = old;
+		conn_path_add(c, old);
+		if (e->entered_ns)
+			c->state_entered_ns = e->entered_ns;
+	}
+	if (e->entered_ns && ts >= e->entered_ns) {
+		old_ns = ts - e->entered_ns;
+		old_known = true;
+	}
+	update_tuple(c, &e->tuple);
+	if (old == TL_SYN_RECV && new == TL_ESTABLISHED && c->role == ROLE_PASSIVE) {
+		/* What the child inherited from its request is the kernel's own
+		 * count and, on 6.7+, its own clock: it overrides our inference. */
+		bool inferred;
+		uint64_t syn = req_syn_start(e, NULL, &inferred);
+
+		if (syn && syn < e->ts_ns)
+			req_set_start(c, syn, inferred);
+		if (e->req_retrans > c->synack_retrans)
+			c->synack_retrans = e->req_retrans;
+	}
+	if (fin && t->cfg.fin_inferred)
+		c->fin_sent++;
+	if (new == TL_CLOSE) {
+		on_close(t, en, e, old_ns, old_known);
+		return;
+	}
+	conn_enter(c, new, ts);
+	ct_notify(t, TR_STATE, 0, ts, c, old, new, old_ns, old_known);
+	if (fin)
+		ct_peer_fin(t, en, ts);
+}
+
+/* Counted in segments, as TcpRetransSegs and the socket's total_retrans
+ * are: a retransmitted GSO skb is `segs` of them. A SYN or FIN skb that
+ * carries data too is one SYN/FIN retransmit and segs - 1 data ones. */
+static void count_retrans(struct conn *c, const struct tl_event *e)
+{
+	uint32_t segs = e->segs ? e->segs : 1;
+
+	if (e->kind == TL_RT_SYN)
+		c->syn_retrans++;
+	else if (e->kind == TL_RT_FIN)
+		c->fin_retrans++;
+	else
+		segs++; /* all of them data */
+	c->data_retrans += segs - 1;
+}
+
+void ct_apply_record(struct conntab *t, const struct tl_event *e)
+{
+	struct entry *en;
+
+	en = lookup(t, e);
+	if (!en)
+		return;
+	if ((e->type == TL_REC_OWNER || e->type == TL_REC_HOLDER) && (e->flags & TL_F_FILTERED)) {
+		/* The owner is known now and is not one of -p. */
+		ct_drop(t, en);
+		return;
+	}
+	if (e->type == TL_REC_HOLDER && e->kind == TL_HOLDER_OTHER) {
+		add_holder(&en->c, e);
+		return;
+	}
+	if (e->type == TL_REC_HOLDER)
+		en->c.n_others = 0, en->c.others_truncated = false; /* a new scan */
+	set_owner(en, e);
+	/* A listener's owner that is not one of -p: the child may still be
+	 * accepted by one that is (a pre-forked worker); decided at the end. */
+	if (en->c.owner_known && !en->c.owner_listener && ct_filtering(t) &&
+	    !ct_owner_wanted(t, &en->c)) {
+		ct_drop(t, en);
+		return;
+	}
+	switch (e->type) {
+	case TL_REC_STATE:
+		ct_apply_state(t, en, e);
+		break;
+	case TL_REC_RETRANS:
+		count_retrans(&en->c, e);
+		ct_notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		break;
+	case TL_REC_RESET:
+		if (e->kind == TL_RST_SENT) {
+			en->c.rst_sent++;
+			/* tcp_disconnect()/tcp_close() set CLOSE, then send the RST. */
+			if (en->c.closed && en->c.cause == CAUSE_ABORT)
+				en->c.cause = CAUSE_RST_SENT;
+		} else {
+			en->c.rst_recv++;
+		}
+		ct_notify(t, TR_RESET, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		break;
+	case TL_REC_FIN:
+		if (!t->cfg.fin_inferred)
+			en->c.fin_sent++;
+		ct_notify(t, TR_FIN, 0, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
+		break;
+	case TL_REC_OWNER:
+	case TL_REC_HOLDER:
+		update_tuple(&en->c, &e->tuple);
+		break;
+	case TL_REC_SEED:
+		en->c.preexisting = true;
+		if (!en->seeded)
+			t->seeded++;
+		en->seeded = true;
+		break;
+	default:
+		break;
+	}
+}
+
