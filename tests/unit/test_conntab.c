@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "conntab.h"
+#include "conntab_priv.h" /* tw_killed_n: test_tw_killed_count */
 
 #define MS 1000000ULL
 #define MAX_OUT 8
@@ -475,6 +475,25 @@ static void test_tw_unreachable(void **state)
 	assert_true(b.out[0].unmeasured & (1u << TL_TIME_WAIT));
 	conntab_summary(t, &sum);
 	assert_int_equal(sum.tw_unconfirmed, 1);
+	conntab_free(t);
+}
+
+/* The table counts the connections whose timewait sock a listing found
+ * gone early (the tick's fast path skips the scan when there are none):
+ * one that then ends another way leaves the count too. */
+static void test_tw_killed_count(void **state)
+{
+	struct sinkbuf b;
+	struct tl_event c;
+	struct conntab *t = fin_wait2_handover(&b, &c, true);
+
+	(void)state;
+	listing(t, 1000 * MS, NULL, 0, 0); /* never listed: gone before the first listing */
+	assert_int_equal(t->tw_killed_n, 1);
+	conntab_watch_unreachable(t, NS, 1500 * MS);
+	assert_int_equal(t->tw_killed_n, 0);
+	conntab_tick(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
 	conntab_free(t);
 }
 
@@ -1752,6 +1771,7 @@ int main(void)
 		cmocka_unit_test(test_tw_netns_gone),
 		cmocka_unit_test(test_tw_hooked_netns_gone),
 		cmocka_unit_test(test_tw_unreachable),
+		cmocka_unit_test(test_tw_killed_count),
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_request_syn_recv),
 		cmocka_unit_test(test_tw_hooked),
