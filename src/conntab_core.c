@@ -127,16 +127,22 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 		t->cfg.transition(t->cfg.ctx, &tr);
 }
 
-void ct_unlink(struct conntab *t, struct entry *en)
+/* Out of the 4-tuple indexes: a new life of the 4-tuple may come. */
+static void unindex_tuple(struct conntab *t, struct entry *en)
 {
-	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
-		hmap_del(&t->by_sk, &en->c.skaddr);
 	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
 		hmap_del(&t->by_tuple, &en->key);
 	en->indexed = false;
 	if (en->tw && hmap_get(&t->tw, &en->key) == en)
 		hmap_del(&t->tw, &en->key);
 	en->tw = false;
+}
+
+void ct_unlink(struct conntab *t, struct entry *en)
+{
+	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
+		hmap_del(&t->by_sk, &en->c.skaddr);
+	unindex_tuple(t, en);
 	if (en->linger_until) {
 		if (en->prev)
 			en->prev->next = en->next;
@@ -187,14 +193,8 @@ void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, ui
 	en->c.cause = cause;
 	en->c.closed = true;
 	en->c.end_ns = ts;
-	/* Out of the tuple indexes (a new life of the 4-tuple may come), still
-	 * by address for the records that trail its CLOSE. */
-	if (en->tw && hmap_get(&t->tw, &en->key) == en)
-		hmap_del(&t->tw, &en->key);
-	en->tw = false;
-	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
-		hmap_del(&t->by_tuple, &en->key);
-	en->indexed = false;
+	/* Still by address, for the records that trail its CLOSE. */
+	unindex_tuple(t, en);
 	en->linger_until = ts + t->cfg.linger_ns;
 	if (!en->linger_until)
 		en->linger_until = 1;
