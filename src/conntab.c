@@ -102,23 +102,6 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->seeded = t->seeded;
 }
 
-static bool filtering(const struct conntab *t)
-{
-	return t->cfg.n_pids || t->cfg.n_comms || t->cfg.cgroup;
-}
-
-/* -p, -c and --cgroup, on the recorded owner (known or not: callers ask). */
-static bool owner_wanted(const struct conntab *t, const struct conn *c)
-{
-	bool pid_ok = !t->cfg.n_pids, comm_ok = !t->cfg.n_comms;
-
-	for (uint32_t i = 0; i < t->cfg.n_pids; i++)
-		pid_ok |= t->cfg.pids[i] == c->owner.pid;
-	for (uint32_t i = 0; i < t->cfg.n_comms; i++)
-		comm_ok |= !strncmp(t->cfg.comms[i], c->owner.comm, TL_COMM_LEN);
-	return pid_ok && comm_ok && (!t->cfg.cgroup || t->cfg.cgroup == c->cgroup);
-}
-
 /* A socket being torn down can report port 0 (unhashed); keep what we had. */
 static void update_tuple(struct conn *c, const struct tl_tuple *tu)
 {
@@ -180,7 +163,7 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 	};
 
 	/* Under -p nothing is shown before the owner is known to match. */
-	if (filtering(t) && (!c->owner_known || !owner_wanted(t, c)))
+	if (!filter_owner_shown(t->cfg.filter, c->owner_known, &c->owner, c->cgroup))
 		return;
 	if (t->cfg.transition)
 		t->cfg.transition(t->cfg.ctx, &tr);
@@ -213,9 +196,9 @@ void ct_finish(struct conntab *t, struct entry *en)
 	struct conn *c = &en->c;
 
 	unlink_entry(t, en);
-	if (filtering(t) && !c->owner_known) {
+	if (filter_by_owner(t->cfg.filter) && !c->owner_known) {
 		t->unattributed++; /* -p given, owner never seen: cannot attribute */
-	} else if (!filtering(t) || owner_wanted(t, c)) {
+	} else if (filter_owner_wanted(t->cfg.filter, &c->owner, c->cgroup)) {
 		if (c->closed)
 			t->closed++;
 		else
@@ -615,8 +598,8 @@ void conntab_apply(struct conntab *t, const struct tl_event *e)
 	set_owner(en, e);
 	/* A listener's owner that is not one of -p: the child may still be
 	 * accepted by one that is (a pre-forked worker); decided at the end. */
-	if (en->c.owner_known && !en->c.owner_listener && filtering(t) &&
-	    !owner_wanted(t, &en->c)) {
+	if (en->c.owner_known && !en->c.owner_listener &&
+	    !filter_owner_wanted(t->cfg.filter, &en->c.owner, en->c.cgroup)) {
 		drop(t, en);
 		return;
 	}
@@ -732,7 +715,8 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 
 			if (en->c.closed)
 				continue;
-			if (filtering(t) && (!en->c.owner_known || !owner_wanted(t, &en->c)))
+			if (!filter_owner_shown(t->cfg.filter, en->c.owner_known, &en->c.owner,
+						en->c.cgroup))
 				continue;
 			fn(ctx, &en->c);
 		}

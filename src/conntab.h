@@ -29,17 +29,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "conn.h"
+#include "filter.h"
 
 struct conntab;
 
 struct conntab_cfg {
 	bool fin_inferred;       /* no tcp_send_fin hook: count FINs from transitions */
 	bool tw_hooked;          /* TL_REC_TW records come (fentry/kprobe tiers): no listings */
-	const uint32_t *pids;    /* -p: owners to keep (none = all) */
-	uint32_t n_pids;
-	const char (*comms)[TL_COMM_LEN]; /* -c: owner names to keep */
-	uint32_t n_comms;
-	uint64_t cgroup;         /* --cgroup: the owner's cgroup v2 id; 0 = any */
+	const struct filter *filter; /* -p/-c/--cgroup on the owner; NULL = none */
 	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */
 	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
 	void (*emit)(void *ctx, const struct conn *c);

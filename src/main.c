@@ -209,8 +209,7 @@ int main(int argc, char **argv)
 		return 1; /* before anything is loaded: nothing to detach */
 
 	struct conntab_cfg cfg = {
-		.pids = o.pids, .n_pids = o.n_pids, .comms = o.comms, .n_comms = o.n_comms,
-		.cgroup = o.cgroup_id,
+		.filter = &flt,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 	};
 	tr = tracer_start(&o, on_record, &r);

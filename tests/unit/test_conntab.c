@@ -34,13 +34,20 @@ static void on_tr(void *ctx, const struct transition *t)
 	((struct sinkbuf *)ctx)->transitions++;
 }
 
+/* -p pids (n_pids of them): the table keeps a pointer to its filter, which
+ * one test's tables share. */
 static struct conntab *mk(struct sinkbuf *b, const uint32_t *pids, uint32_t n_pids)
 {
+	static struct filter f;
 	struct conntab_cfg cfg = {
-		.fin_inferred = true, .pids = pids, .n_pids = n_pids,
+		.fin_inferred = true, .filter = &f,
 		.emit = emit, .transition = on_tr, .ctx = b,
 	};
 
+	memset(&f, 0, sizeof(f));
+	f.n_pids = n_pids;
+	for (uint32_t i = 0; i < n_pids; i++)
+		f.pids[i] = pids[i];
 	memset(b, 0, sizeof(*b));
 	return conntab_new(&cfg);
 }
@@ -1654,9 +1661,9 @@ static void test_seed_and_adoption(void **state)
 /* -c and --cgroup on the owner, like -p. */
 static void test_comm_and_cgroup_filters(void **state)
 {
-	static const char comms[1][TL_COMM_LEN] = { "server" };
+	static const struct filter f = { .comms = { "server" }, .n_comms = 1, .cgroup = 77 };
 	struct sinkbuf b;
-	struct conntab_cfg cfg = { .comms = comms, .n_comms = 1, .cgroup = 77, .emit = emit, .ctx = &b };
+	struct conntab_cfg cfg = { .filter = &f, .emit = emit, .ctx = &b };
 	struct conntab *t;
 	struct tl_event e;
 
