@@ -243,7 +243,7 @@ void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, ui
 	start_linger(t, en, ts);
 }
 
-static struct entry *create(struct conntab *t, const struct tl_event *e)
+static struct entry *create(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en = calloc(1, sizeof(*en));
 	struct conn *c;
@@ -324,7 +324,7 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 /* A socket seeded from sock_diag, keyed by its cookie, gets the kernel
  * address its first BPF record brings; a seed record for a socket already
  * known by address joins that entry. Matched by tuple. */
-static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e)
+static struct entry *adopt_synthetic(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct entry *en;
@@ -350,7 +350,7 @@ static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e
 /* The record's socket: the live entry for skaddr, or a new one. A record
  * with another birth time means the address was reused: the old life ended
  * without its end being seen (or is lingering) and is written now. */
-static struct entry *lookup(struct conntab *t, const struct tl_event *e)
+static struct entry *lookup(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
 	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
@@ -379,7 +379,7 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
  * the latest one wins: a hand-over at close() or a holder scan changes it. */
 /* A child nobody accepted yet carries its listener's owner (STATE and SEED
  * records, TL_K_LISTENER_OWNER): shown until a process takes it. */
-static void set_listener_owner(struct conn *c, const struct tl_event *e)
+static void set_listener_owner(struct conn *c, const struct tl_rec *e)
 {
 	if ((e->type != TL_REC_STATE && e->type != TL_REC_SEED) ||
 	    !(e->kind & TL_K_LISTENER_OWNER) || (c->owner_known && !c->owner_listener))
@@ -389,10 +389,10 @@ static void set_listener_owner(struct conn *c, const struct tl_event *e)
 	c->owner_listener = true;
 	c->fd = -1; /* the listener's fd is not this socket's */
 	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE)
-		c->cgroup = e->own.cgroup;
+		c->cgroup = e->cgroup;
 }
 
-static void set_owner(struct entry *en, const struct tl_event *e)
+static void set_owner(struct entry *en, const struct tl_rec *e)
 {
 	struct conn *c = &en->c;
 
@@ -408,17 +408,17 @@ static void set_owner(struct entry *en, const struct tl_event *e)
 	c->owner_released = e->flags & TL_F_RELEASED;
 	/* A STATE record to CLOSE carries byte counts in place of fd/cgroup. */
 	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE) {
-		c->fd = e->own.fd;
-		c->cgroup = e->own.cgroup;
+		c->fd = e->fd;
+		c->cgroup = e->cgroup;
 	}
 }
 
-static void add_holder(struct conn *c, const struct tl_event *e)
+static void add_holder(struct conn *c, const struct tl_rec *e)
 {
 	struct holder *h;
 
 	for (unsigned int i = 0; i < c->n_others; i++)
-		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->own.fd)
+		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->fd)
 			return; /* the same one again (an iterator's retried record) */
 	if (c->n_others >= CONN_MAX_OTHERS) {
 		c->others_truncated = true;
@@ -426,7 +426,7 @@ static void add_holder(struct conn *c, const struct tl_event *e)
 	}
 	h = &c->others[c->n_others++];
 	h->pid = e->owner.pid;
-	h->fd = e->own.fd;
+	h->fd = e->fd;
 	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
 }
 
@@ -440,7 +440,7 @@ static bool sends_fin(uint8_t old, uint8_t new)
 
 /* The stream sees the CLOSE only when it is one: a hand-over shows as the
  * inferred step into TIME_WAIT instead. */
-static void on_close(struct conntab *t, struct entry *en, const struct tl_event *e,
+static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e,
 		     uint64_t old_ns, bool old_known)
 {
 	struct conn *c = &en->c;
@@ -483,7 +483,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 	ct_end_conn(t, en, cause, ts);
 }
 
-void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_rec *e)
 {
 	struct conn *c = &en->c;
 	uint8_t old = e->oldstate, new = e->newstate;
@@ -542,7 +542,7 @@ void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *
 /* Counted in segments, as TcpRetransSegs and the socket's total_retrans
  * are: a retransmitted GSO skb is `segs` of them. A SYN or FIN skb that
  * carries data too is one SYN/FIN retransmit and segs - 1 data ones. */
-static void count_retrans(struct conn *c, const struct tl_event *e)
+static void count_retrans(struct conn *c, const struct tl_rec *e)
 {
 	uint32_t segs = e->segs ? e->segs : 1;
 
@@ -555,7 +555,7 @@ static void count_retrans(struct conn *c, const struct tl_event *e)
 	c->data_retrans += segs - 1;
 }
 
-void conntab_apply(struct conntab *t, const struct tl_event *e)
+void conntab_apply(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en;
 

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include "conn.h"
 #include "filter.h"
+#include "record.h"
 
 struct conntab;
 
@@ -47,7 +48,7 @@ struct conntab_cfg {
 struct conntab *conntab_new(const struct conntab_cfg *cfg);
 void conntab_free(struct conntab *t);
 /* Apply one decoded, validated record. */
-void conntab_apply(struct conntab *t, const struct tl_event *e);
+void conntab_apply(struct conntab *t, const struct tl_rec *e);
 /* Write connections whose linger has passed; expire old SYN-ACK counts. */
 void conntab_tick(struct conntab *t, uint64_t now_ns);
 /* At exit: write everything, open connections with closed = false. */

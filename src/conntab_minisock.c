@@ -172,7 +172,7 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 
 
 /* fentry/kprobe tiers: a timewait sock began, changed substate or ended. */
-void ct_apply_tw(struct conntab *t, const struct tl_event *e)
+void ct_apply_tw(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct entry *w;
@@ -232,7 +232,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
  * Its connection ends here, exactly, whatever a listing guessed since. A
  * sock we follow no connection for (filtered, or born before the tool)
  * is not ours to count. */
-void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e)
+void ct_apply_tw_reset(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct entry *w;
@@ -251,7 +251,7 @@ void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e)
 }
 
 /* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
-void ct_apply_req(struct conntab *t, const struct tl_event *e)
+void ct_apply_req(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct pending_synack *p;
@@ -342,7 +342,7 @@ void ct_tw_settle_killed(struct conntab *t, bool all)
  * total_rto_time (ms, the kernel's own clock); before, the request timer's
  * fixed schedule places the SYN one TCP_TIMEOUT_INIT before the first
  * retransmit, to within the timer wheel's slack. */
-uint64_t ct_request_start(const struct tl_event *e, const struct pending_synack *p, bool *inferred)
+uint64_t ct_request_start(const struct tl_rec *e, const struct pending_synack *p, bool *inferred)
 {
 	/* total_rto_time is taken when the child is created: at its birth. */
 	uint64_t child = e->birth_ns ? e->birth_ns : e->ts_ns;
@@ -351,8 +351,8 @@ uint64_t ct_request_start(const struct tl_event *e, const struct pending_synack 
 	if (p && p->begin_ns)
 		return p->begin_ns; /* hooked: the request was hashed as its SYN came */
 	if (e->type == TL_REC_STATE && e->oldstate == TL_SYN_RECV && e->newstate == TL_ESTABLISHED &&
-	    e->own.req_rto_ms != TL_REQ_RTO_UNKNOWN && e->own.req_rto_ms && e->own.req_rto_ms * MS < child)
-		return child - e->own.req_rto_ms * MS;
+	    e->req_rto_ms != TL_REQ_RTO_UNKNOWN && e->req_rto_ms && e->req_rto_ms * MS < child)
+		return child - e->req_rto_ms * MS;
 	if (p && p->first_ns > REQ_RTO_INIT_NS) {
 		*inferred = true;
 		return p->first_ns - REQ_RTO_INIT_NS;
@@ -375,7 +375,7 @@ void ct_set_request_start(struct conn *c, uint64_t syn, bool inferred)
 }
 
 /* A passive child: its request's SYN-ACK retransmits and SYN_RECV phase. */
-void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event *e)
+void ct_join_request(struct conntab *t, struct entry *en, const struct tl_rec *e)
 {
 	struct pending_synack *p = hmap_del(&t->synacks, &en->key);
 	bool inferred;
@@ -462,7 +462,7 @@ void ct_peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
 	tw_end(t, w, CAUSE_RST_RECV, ts);
 }
 
-void ct_apply_synack(struct conntab *t, const struct tl_event *e)
+void ct_apply_synack(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct pending_synack *p;

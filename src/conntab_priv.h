@@ -135,25 +135,25 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 		   const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known);
 void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts);
 void ct_finish(struct conntab *t, struct entry *en);
-void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e);
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_rec *e);
 
 /* conntab_heal.c */
-void ct_apply_destroy(struct conntab *t, const struct tl_event *e);
+void ct_apply_destroy(struct conntab *t, const struct tl_rec *e);
 bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due);
 
 /* conntab_minisock.c */
 void ct_tw_confirm(struct conntab *t, struct entry *en);
 void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts);
-void ct_apply_tw(struct conntab *t, const struct tl_event *e);
-void ct_apply_req(struct conntab *t, const struct tl_event *e);
-void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e);
+void ct_apply_tw(struct conntab *t, const struct tl_rec *e);
+void ct_apply_req(struct conntab *t, const struct tl_rec *e);
+void ct_apply_tw_reset(struct conntab *t, const struct tl_rec *e);
 void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts, bool active);
-uint64_t ct_request_start(const struct tl_event *e, const struct pending_synack *p, bool *inferred);
+uint64_t ct_request_start(const struct tl_rec *e, const struct pending_synack *p, bool *inferred);
 void ct_set_request_start(struct conn *c, uint64_t syn, bool inferred);
-void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event *e);
+void ct_join_request(struct conntab *t, struct entry *en, const struct tl_rec *e);
 void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts);
 void ct_peer_gone(struct conntab *t, struct entry *peer, uint64_t ts);
-void ct_apply_synack(struct conntab *t, const struct tl_event *e);
+void ct_apply_synack(struct conntab *t, const struct tl_rec *e);
 void ct_expire_requests(struct conntab *t, uint64_t now_ns, bool listed_only, uint32_t netns,
 			bool final);
 void ct_tw_settle_killed(struct conntab *t, bool all);

@@ -53,7 +53,7 @@ struct run {
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
-	struct tl_event e;
+	struct tl_rec e;
 
 	if (r->holding) {
 		if (backlog_push(&r->held, data, size)) {
