@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
+#include "cli.h"
 #include "filter.h"
 
 void filter_init(struct filter *f, const struct options *o)

@@ -14,7 +14,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "cli.h"
+#include "tcplife.h"
+
+struct options;
 
 struct filter {
 	uint16_t family; /* -4 / -6: AF_INET or AF_INET6; 0 = both */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "cli.h"
 #include "filter.h"
 
 static struct tl_tuple tup(uint16_t family, uint16_t sport, uint16_t dport)
