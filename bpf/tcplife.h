@@ -75,12 +75,56 @@ enum tl_reset_dir { TL_RST_SENT = 0, TL_RST_RECV = 1, TL_RST_TW_SENT = 2 };
 /* HOLDER: the process now named owner, or one more process holding the fd. */
 enum tl_holder_kind { TL_HOLDER_OWNER = 0, TL_HOLDER_OTHER = 1 };
 
+/*
+ * Filters: kernel and user space.
+ *
+ * In the kernel (const volatile rodata cfg_*, set by the loader between
+ * open and load; decide() and owner_matches() in common.bpf.h), so that
+ * other traffic costs only the check:
+ *  - -4/-6/-L/-D on the tuple, decided once per socket; the ports only
+ *    when the tuple is complete (connect() picks the local port after
+ *    CLOSE -> SYN_SENT; a child at LISTEN -> SYN_RECV still carries its
+ *    listener's addresses): until then the socket's records are held
+ *    back, after it none is skipped. Socks without an entry (requests, timewait socks, a
+ *    listener's SYN-ACKs) get these filters only: they have no owner.
+ *  - -p/-c/--cgroup on the recorded owner (never the current task), but
+ *    only once that owner is known (TL_F_OWNER_KNOWN: learnt in process
+ *    context at connect, accept, close/shutdown, or by a holder scan).
+ *    A socket whose owner is not known yet is traced: a passive one's
+ *    owner is learnt only at accept(), after its first records went out.
+ *
+ * The "forget this socket" record: when the owner of a socket already
+ * traced becomes known and does not match, the kernel side marks it
+ * filtered (final: nothing more is sent for it) and sends one last
+ * record with TL_F_FILTERED -- an OWNER (accept/connect, or the state
+ * change that ran in the owner's context) or a HOLDER (the iter/task_file
+ * scan). It carries the tuple and the owner that did not match; the
+ * loader drops the connection without writing or counting it.
+ *
+ * In user space (src/filter.c), where the kernel cannot decide:
+ *  - The owner filters again on each row of the connection table
+ *    (conntab.c): a row whose owner is known and does not match goes (the
+ *    sock_diag seed's HOLDER records are made in user space and met no
+ *    BPF filter). A child nobody accepted yet carries its listener's
+ *    owner (TL_K_LISTENER_OWNER, without TL_F_OWNER_KNOWN) and is kept
+ *    whatever that owner is: a matching worker may still accept it from
+ *    a shared listener (pre-forked servers). At the row's end it is
+ *    written only if its owner, learnt or the listener's, matches; one
+ *    whose owner was never learnt is counted unattributed, not written.
+ *    The --stream transitions and the live view show a row only once its
+ *    owner is known to match.
+ *  - -4/-6/-L/-D on the sockets the sock_diag seed lists (seed.c, kernels
+ *    without BPF iterators): no BPF program sees them. The iterator seed
+ *    runs decide() in the kernel.
+ * --state is no filter of records: it selects the rows the outputs show.
+ */
+
 /* tl_event.flags */
 #define TL_F_PASSIVE 0x01     /* born LISTEN -> SYN_RECV (accepted side) */
 #define TL_F_BIRTH_SEEN 0x02  /* the tracker saw the socket being born */
 #define TL_F_OWNER_KNOWN 0x04 /* owner was recorded in process context */
 #define TL_F_PEER_FIN 0x08    /* CLOSE: SOCK_DONE set, the peer's FIN had arrived */
-#define TL_F_FILTERED 0x10    /* owner now known and does not match -p: forget it */
+#define TL_F_FILTERED 0x10    /* owner now known and does not match -p: forget it (above) */
 #define TL_F_RELEASED 0x20    /* the owner closed its fd while others still hold one */
 #define TL_F_HOLDERS 0x40     /* kernel side: the next holder scan names the owner */
 #define TL_F_EXPIRED 0x80     /* TW_END: the sock's timer had run out (else killed early) */

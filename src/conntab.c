@@ -6,7 +6,7 @@
  */
 #include "conntab_priv.h"
 
-void conntab_apply(struct conntab *t, const struct tl_event *e)
+void conntab_apply(struct conntab *t, const struct tl_rec *e)
 {
 	if (e->ts_ns > t->last_ts)
 		t->last_ts = e->ts_ns;

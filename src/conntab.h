@@ -29,17 +29,15 @@
 #include <stdint.h>
 #include "conn.h"
 #include "conn_acct.h"
+#include "filter.h"
+#include "record.h"
 
 struct conntab;
 
 struct conntab_cfg {
 	bool fin_inferred;       /* no tcp_send_fin hook: count FINs from transitions */
 	bool tw_hooked;          /* TL_REC_TW records come (fentry/kprobe tiers): no listings */
-	const uint32_t *pids;    /* -p: owners to keep (none = all) */
-	uint32_t n_pids;
-	const char (*comms)[TL_COMM_LEN]; /* -c: owner names to keep */
-	uint32_t n_comms;
-	uint64_t cgroup;         /* --cgroup: the owner's cgroup v2 id; 0 = any */
+	const struct filter *filter; /* -p/-c/--cgroup on the owner; NULL = none */
 	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */
 	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
 	void (*emit)(void *ctx, const struct conn *c);
@@ -50,7 +48,7 @@ struct conntab_cfg {
 struct conntab *conntab_new(const struct conntab_cfg *cfg);
 void conntab_free(struct conntab *t);
 /* Apply one decoded, validated record. */
-void conntab_apply(struct conntab *t, const struct tl_event *e);
+void conntab_apply(struct conntab *t, const struct tl_rec *e);
 /* Write connections whose linger has passed; expire old SYN-ACK counts. */
 void conntab_tick(struct conntab *t, uint64_t now_ns);
 /* At exit: write everything, open connections with closed = false. */

@@ -82,29 +82,6 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->seeded = t->seeded;
 }
 
-bool ct_filtering(const struct conntab *t)
-{
-	return t->cfg.n_pids || t->cfg.n_comms || t->cfg.cgroup;
-}
-
-bool ct_owner_wanted(const struct conntab *t, const struct conn *c)
-{
-	bool pid_ok = !t->cfg.n_pids, comm_ok = !t->cfg.n_comms;
-
-	for (uint32_t i = 0; i < t->cfg.n_pids; i++)
-		pid_ok |= t->cfg.pids[i] == c->owner.pid;
-	for (uint32_t i = 0; i < t->cfg.n_comms; i++)
-		comm_ok |= !strncmp(t->cfg.comms[i], c->owner.comm, TL_COMM_LEN);
-	return pid_ok && comm_ok && (!t->cfg.cgroup || t->cfg.cgroup == c->cgroup);
-}
-
-/* Shown only where it is written: under -p, not before the owner is known
- * to match. */
-static bool shown(const struct conntab *t, const struct conn *c)
-{
-	return !ct_filtering(t) || (c->owner_known && ct_owner_wanted(t, c));
-}
-
 void ct_ns_add(uint32_t *ns, size_t *n, size_t max, uint32_t id)
 {
 	size_t i;
@@ -123,7 +100,7 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 		.oldstate = old, .newstate = new, .old_ns = old_ns, .old_known = old_known,
 	};
 
-	if (t->cfg.transition && shown(t, c))
+	if (t->cfg.transition && filter_owner_shown(t->cfg.filter, c->owner_known, &c->owner, c->cgroup))
 		t->cfg.transition(t->cfg.ctx, &tr);
 }
 
@@ -161,9 +138,9 @@ void ct_finish(struct conntab *t, struct entry *en)
 	struct conn *c = &en->c;
 
 	ct_unlink(t, en);
-	if (ct_filtering(t) && !c->owner_known) {
+	if (filter_by_owner(t->cfg.filter) && !c->owner_known) {
 		t->unattributed++; /* -p given, owner never seen: cannot attribute */
-	} else if (!ct_filtering(t) || ct_owner_wanted(t, c)) {
+	} else if (filter_owner_wanted(t->cfg.filter, &c->owner, c->cgroup)) {
 		if (c->closed)
 			t->closed++;
 		else
@@ -220,7 +197,8 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 		for (struct hmap_node *n = hmap_first(maps[m], &b); n; n = hmap_next(maps[m], n, &b)) {
 			struct entry *en = n->value;
 
-			if (!en->c.closed && shown(t, &en->c))
+			if (!en->c.closed &&
+			    filter_owner_shown(t->cfg.filter, en->c.owner_known, &en->c.owner, en->c.cgroup))
 				fn(ctx, &en->c);
 		}
 	}

@@ -32,10 +32,10 @@ static uint8_t left_last(uint8_t known, int err)
 	}
 }
 
-void ct_apply_destroy(struct conntab *t, const struct tl_event *e)
+void ct_apply_destroy(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
-	struct tl_event close;
+	struct tl_rec close;
 	struct conn *c;
 	uint8_t via;
 

@@ -106,7 +106,7 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 /* A timewait sock's record whose CLOSE is still behind in the ring buffer:
  * the sock is hashed before tcp_done() reports it, and another CPU's
  * segment or connect() can get to it first. Kept on the note. */
-static void tw_note_event(struct conntab *t, const struct tkey *k, const struct tl_event *e)
+static void tw_note_event(struct conntab *t, const struct tkey *k, const struct tl_rec *e)
 {
 	struct tw_note *n = hmap_get(&t->tw_notes, k);
 
@@ -121,7 +121,7 @@ static void tw_note_event(struct conntab *t, const struct tkey *k, const struct 
 	}
 }
 
-static void tw_note_begin(struct conntab *t, const struct tkey *k, const struct tl_event *e)
+static void tw_note_begin(struct conntab *t, const struct tkey *k, const struct tl_rec *e)
 {
 	struct tw_note *n = hmap_get(&t->tw_notes, k);
 
@@ -138,7 +138,7 @@ static void tw_note_begin(struct conntab *t, const struct tkey *k, const struct 
 	n->end_ns = 0;
 }
 
-void ct_apply_tw(struct conntab *t, const struct tl_event *e)
+void ct_apply_tw(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct entry *w;
@@ -169,7 +169,7 @@ void ct_apply_tw(struct conntab *t, const struct tl_event *e)
  * reached an orphaned FIN_WAIT2 or a TIME_WAIT that must refuse it. A sock
  * we follow no connection for (filtered, or born before the tool) is not
  * ours to count. */
-void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e)
+void ct_apply_tw_reset(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct entry *w;
@@ -300,7 +300,7 @@ void ct_tw_flush(struct conntab *t, uint64_t now)
 
 /* ------------------------------------------------------------ requests */
 
-static struct pending_req *req_get(struct conntab *t, const struct tl_event *e, bool *made)
+static struct pending_req *req_get(struct conntab *t, const struct tl_rec *e, bool *made)
 {
 	struct tkey k;
 	struct pending_req *p;
@@ -321,7 +321,7 @@ static struct pending_req *req_get(struct conntab *t, const struct tl_event *e, 
 }
 
 /* fentry/kprobe tiers: a request was hashed (its SYN came) or unhashed. */
-void ct_apply_req(struct conntab *t, const struct tl_event *e)
+void ct_apply_req(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct pending_req *p;
@@ -341,7 +341,7 @@ void ct_apply_req(struct conntab *t, const struct tl_event *e)
 	req_hashed(&p->ph, e->ts_ns);
 }
 
-void ct_apply_synack(struct conntab *t, const struct tl_event *e)
+void ct_apply_synack(struct conntab *t, const struct tl_rec *e)
 {
 	bool made;
 	struct pending_req *p = req_get(t, e, &made);
@@ -356,7 +356,7 @@ void ct_apply_synack(struct conntab *t, const struct tl_event *e)
 	ct_notify(t, TR_SYNACK, 0, e->ts_ns, &tmp, TL_SYN_RECV, TL_SYN_RECV, 0, false);
 }
 
-void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event *e)
+void ct_join_request(struct conntab *t, struct entry *en, const struct tl_rec *e)
 {
 	struct pending_req *p = hmap_del(&t->synacks, &en->key);
 	bool inferred;

@@ -99,9 +99,6 @@ static inline bool ct_before_tw(uint8_t state)
 {
 	return state == TL_FIN_WAIT1 || state == TL_FIN_WAIT2 || state == TL_CLOSING;
 }
-/* -p, -c and --cgroup given / passed by c's recorded owner. */
-bool ct_filtering(const struct conntab *t);
-bool ct_owner_wanted(const struct conntab *t, const struct conn *c);
 void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uint64_t ts,
 	       const struct conn *c, uint8_t old, uint8_t new, uint64_t old_ns, bool old_known);
 /* Closed at ts: lingers for records that trail its CLOSE, then written. */
@@ -121,14 +118,14 @@ void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now);
 void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts);
 /* A record about a timewait sock (TL_REC_TW), a reset it sent, a request
  * (TL_REC_REQ), a request's SYN-ACK retransmit. */
-void ct_apply_tw(struct conntab *t, const struct tl_event *e);
-void ct_apply_tw_reset(struct conntab *t, const struct tl_event *e);
-void ct_apply_req(struct conntab *t, const struct tl_event *e);
-void ct_apply_synack(struct conntab *t, const struct tl_event *e);
+void ct_apply_tw(struct conntab *t, const struct tl_rec *e);
+void ct_apply_tw_reset(struct conntab *t, const struct tl_rec *e);
+void ct_apply_req(struct conntab *t, const struct tl_rec *e);
+void ct_apply_synack(struct conntab *t, const struct tl_rec *e);
 /* A new life of 4-tuple k began at ts (active: by connect()). */
 void ct_tw_reused(struct conntab *t, const struct tkey *k, uint32_t netns, uint64_t ts, bool active);
 /* A passive child: its request's SYN-ACK retransmits and SYN_RECV phase. */
-void ct_join_request(struct conntab *t, struct entry *en, const struct tl_event *e);
+void ct_join_request(struct conntab *t, struct entry *en, const struct tl_rec *e);
 /* The local, traced peer of a timewait sock's connection sent its FIN, or
  * ended with a reset, at ts. */
 void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts);
@@ -148,12 +145,12 @@ void ct_tw_flush(struct conntab *t, uint64_t now);
 /* conntab_rec.c */
 /* A record about a full socket (STATE, RETRANS, RESET, FIN, OWNER, HOLDER,
  * SEED). */
-void ct_apply_record(struct conntab *t, const struct tl_event *e);
+void ct_apply_record(struct conntab *t, const struct tl_rec *e);
 /* A STATE record applied to its row. */
-void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e);
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_rec *e);
 
 /* conntab_heal.c */
-void ct_apply_destroy(struct conntab *t, const struct tl_event *e);
+void ct_apply_destroy(struct conntab *t, const struct tl_rec *e);
 /* A listing holds 4-tuple k in a timewait sock while its row is still open
  * before it: true if the row was healed into it. */
 bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due);

@@ -17,7 +17,7 @@ static void update_tuple(struct conn *c, const struct tl_tuple *tu)
 		c->tuple = *tu;
 }
 
-static struct entry *create(struct conntab *t, const struct tl_event *e)
+static struct entry *create(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en = calloc(1, sizeof(*en));
 	struct conn *c;
@@ -98,7 +98,7 @@ static struct entry *create(struct conntab *t, const struct tl_event *e)
 /* A socket seeded from sock_diag, keyed by its cookie, gets the kernel
  * address its first BPF record brings; a seed record for a socket already
  * known by address joins that entry. Matched by tuple. */
-static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e)
+static struct entry *adopt_synthetic(struct conntab *t, const struct tl_rec *e)
 {
 	struct tkey k;
 	struct entry *en;
@@ -124,7 +124,7 @@ static struct entry *adopt_synthetic(struct conntab *t, const struct tl_event *e
 /* The record's socket: the live entry for skaddr, or a new one. A record
  * with another birth time means the address was reused: the old life ended
  * without its end being seen (or is lingering) and is written now. */
-static struct entry *lookup(struct conntab *t, const struct tl_event *e)
+static struct entry *lookup(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
 	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
@@ -153,7 +153,7 @@ static struct entry *lookup(struct conntab *t, const struct tl_event *e)
  * the latest one wins: a hand-over at close() or a holder scan changes it. */
 /* A child nobody accepted yet carries its listener's owner (STATE and SEED
  * records, TL_K_LISTENER_OWNER): shown until a process takes it. */
-static void set_listener_owner(struct conn *c, const struct tl_event *e)
+static void set_listener_owner(struct conn *c, const struct tl_rec *e)
 {
 	if ((e->type != TL_REC_STATE && e->type != TL_REC_SEED) ||
 	    !(e->kind & TL_K_LISTENER_OWNER) || (c->owner_known && !c->owner_listener))
@@ -163,10 +163,10 @@ static void set_listener_owner(struct conn *c, const struct tl_event *e)
 	c->owner_listener = true;
 	c->fd = -1; /* the listener's fd is not this socket's */
 	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE)
-		c->cgroup = e->own.cgroup;
+		c->cgroup = e->cgroup;
 }
 
-static void set_owner(struct entry *en, const struct tl_event *e)
+static void set_owner(struct entry *en, const struct tl_rec *e)
 {
 	struct conn *c = &en->c;
 
@@ -182,17 +182,17 @@ static void set_owner(struct entry *en, const struct tl_event *e)
 	c->owner_released = e->flags & TL_F_RELEASED;
 	/* A STATE record to CLOSE carries byte counts in place of fd/cgroup. */
 	if (e->type != TL_REC_STATE || e->newstate != TL_CLOSE) {
-		c->fd = e->own.fd;
-		c->cgroup = e->own.cgroup;
+		c->fd = e->fd;
+		c->cgroup = e->cgroup;
 	}
 }
 
-static void add_holder(struct conn *c, const struct tl_event *e)
+static void add_holder(struct conn *c, const struct tl_rec *e)
 {
 	struct holder *h;
 
 	for (unsigned int i = 0; i < c->n_others; i++)
-		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->own.fd)
+		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->fd)
 			return; /* the same one again (an iterator's retried record) */
 	if (c->n_others >= CONN_MAX_OTHERS) {
 		c->others_truncated = true;
@@ -200,7 +200,7 @@ static void add_holder(struct conn *c, const struct tl_event *e)
 	}
 	h = &c->others[c->n_others++];
 	h->pid = e->owner.pid;
-	h->fd = e->own.fd;
+	h->fd = e->fd;
 	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
 }
 
@@ -214,7 +214,7 @@ static bool sends_fin(uint8_t old, uint8_t new)
 
 /* The stream sees the CLOSE only when it is one: a hand-over shows as the
  * inferred step into TIME_WAIT instead. */
-static void on_close(struct conntab *t, struct entry *en, const struct tl_event *e,
+static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e,
 		     uint64_t old_ns, bool old_known)
 {
 	struct conn *c = &en->c;
@@ -257,7 +257,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_event 
 	ct_end_conn(t, en, cause, ts);
 }
 
-void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *e)
+void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_rec *e)
 {
 	struct conn *c = &en->c;
 	uint8_t old = e->oldstate, new = e->newstate;
@@ -313,7 +313,7 @@ void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_event *
 /* Counted in segments, as TcpRetransSegs and the socket's total_retrans
  * are: a retransmitted GSO skb is `segs` of them. A SYN or FIN skb that
  * carries data too is one SYN/FIN retransmit and segs - 1 data ones. */
-static void count_retrans(struct conn *c, const struct tl_event *e)
+static void count_retrans(struct conn *c, const struct tl_rec *e)
 {
 	uint32_t segs = e->segs ? e->segs : 1;
 
@@ -326,7 +326,7 @@ static void count_retrans(struct conn *c, const struct tl_event *e)
 	c->data_retrans += segs - 1;
 }
 
-void ct_apply_record(struct conntab *t, const struct tl_event *e)
+void ct_apply_record(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en;
 
@@ -347,8 +347,8 @@ void ct_apply_record(struct conntab *t, const struct tl_event *e)
 	set_owner(en, e);
 	/* A listener's owner that is not one of -p: the child may still be
 	 * accepted by one that is (a pre-forked worker); decided at the end. */
-	if (en->c.owner_known && !en->c.owner_listener && ct_filtering(t) &&
-	    !ct_owner_wanted(t, &en->c)) {
+	if (en->c.owner_known && !en->c.owner_listener &&
+	    !filter_owner_wanted(t->cfg.filter, &en->c.owner, en->c.cgroup)) {
 		ct_drop(t, en);
 		return;
 	}

@@ -34,19 +34,54 @@ static int check_kind(const struct tl_event *e)
 	}
 }
 
-int decode_record(const void *data, size_t size, struct tl_event *out)
+static int check(const struct tl_event *e)
 {
-	if (!data || size != sizeof(*out))
+	if (e->type == 0 || e->type >= TL_REC_MAX)
 		return -EINVAL;
-	memcpy(out, data, sizeof(*out));
-	if (out->type == 0 || out->type >= TL_REC_MAX)
+	if (e->oldstate >= TL_NSTATES || e->newstate >= TL_NSTATES)
 		return -EINVAL;
-	if (out->oldstate >= TL_NSTATES || out->newstate >= TL_NSTATES)
-		return -EINVAL;
-	if (out->tuple.family != AF_INET_ && out->tuple.family != AF_INET6_)
+	if (e->tuple.family != AF_INET_ && e->tuple.family != AF_INET6_)
 		return -EINVAL;
 	/* Non-SYNACK records name a tracked socket by address. */
-	if (out->type != TL_REC_SYNACK && !out->skaddr)
+	if (e->type != TL_REC_SYNACK && !e->skaddr)
 		return -EINVAL;
-	return check_kind(out);
+	return check_kind(e);
+}
+
+/* The union's half this record type carries, into its named fields. */
+static void resolve_union(const struct tl_event *e, struct tl_rec *r)
+{
+	if (tl_rec_has_bytes(e->type, e->newstate)) {
+		r->bytes_acked = e->bytes_acked;
+		r->bytes_received = e->bytes_received;
+		r->cgroup = 0;
+		r->fd = -1;
+		r->req_rto_ms = TL_REQ_RTO_UNKNOWN;
+	} else {
+		r->bytes_acked = r->bytes_received = 0;
+		r->cgroup = e->own.cgroup;
+		r->fd = e->own.fd;
+		r->req_rto_ms = e->own.req_rto_ms;
+	}
+}
+
+int decode_record(const void *data, size_t size, struct tl_rec *out)
+{
+	struct tl_event e;
+	int err;
+
+	if (!data || size != sizeof(e))
+		return -EINVAL;
+	memcpy(&e, data, sizeof(e)); /* the ring buffer gives no alignment promise */
+	err = check(&e);
+	if (err)
+		return err;
+	*out = (struct tl_rec){
+		.type = e.type, .flags = e.flags, .oldstate = e.oldstate, .newstate = e.newstate,
+		.kind = e.kind, .req_retrans = e.req_retrans, .segs = e.segs, .sk_err = e.sk_err,
+		.netns = e.netns, .ts_ns = e.ts_ns, .skaddr = e.skaddr, .birth_ns = e.birth_ns,
+		.entered_ns = e.entered_ns, .tuple = e.tuple, .owner = e.owner,
+	};
+	resolve_union(&e, out);
+	return 0;
 }

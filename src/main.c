@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "conntab.h"
 #include "decode.h"
+#include "filter.h"
 #include "log.h"
 #include "outfd.h"
 #include "outputs.h"
@@ -52,7 +53,7 @@ struct run {
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
-	struct tl_event e;
+	struct tl_rec e;
 
 	if (r->holding) {
 		if (backlog_push(&r->held, data, size)) {
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct options o;
+	struct filter flt;
 	struct timeconv tc;
 	struct outputs out;
 	struct run r = {};
@@ -183,6 +185,7 @@ int main(int argc, char **argv)
 	if (err == CLI_DONE)
 		return 0;
 	log_set_verbose(o.verbose);
+	filter_init(&flt, &o);
 	if (!may_trace()) {
 		log_err("loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): run with sudo");
 		return 1;
@@ -206,8 +209,7 @@ int main(int argc, char **argv)
 		return 1; /* before anything is loaded: nothing to detach */
 
 	struct conntab_cfg cfg = {
-		.pids = o.pids, .n_pids = o.n_pids, .comms = o.comms, .n_comms = o.n_comms,
-		.cgroup = o.cgroup_id,
+		.filter = &flt,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 	};
 	tr = tracer_start(&o, on_record, &r);
@@ -224,7 +226,7 @@ int main(int argc, char **argv)
 	}
 	alerts_init(&al, r.ct, &out, tr, on_record, &r, o.close_wait_s);
 	start = mono_now_ns();
-	seed_run(tr, &o, on_record, &r, &sr); /* says itself what it found or why not */
+	seed_run(tr, &o, &flt, on_record, &r, &sr); /* says itself what it found or why not */
 	r.sum.seed_ms = sr.ns_ms;
 	tracer_tiers_line(tr, r.tiers, sizeof(r.tiers));
 	log_info("tracing TCP connections (%s)%s", r.tiers, o.once ? "" : "; Ctrl-C to stop");

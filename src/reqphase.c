@@ -126,7 +126,7 @@ void req_fill_row(const struct req_phase *p, struct conn *c, uint64_t end)
  * total_rto_time (ms, the kernel's own clock); before, the request timer's
  * fixed schedule places the SYN one TCP_TIMEOUT_INIT before the first
  * retransmit, to within the timer wheel's slack. */
-uint64_t req_syn_start(const struct tl_event *e, const struct req_phase *p, bool *inferred)
+uint64_t req_syn_start(const struct tl_rec *e, const struct req_phase *p, bool *inferred)
 {
 	/* total_rto_time is taken when the child is created: at its birth. */
 	uint64_t child = e->birth_ns ? e->birth_ns : e->ts_ns;
@@ -135,9 +135,9 @@ uint64_t req_syn_start(const struct tl_event *e, const struct req_phase *p, bool
 	if (p && p->begin_ns)
 		return p->begin_ns; /* hooked: the request was hashed as its SYN came */
 	if (e->type == TL_REC_STATE && e->oldstate == TL_SYN_RECV && e->newstate == TL_ESTABLISHED &&
-	    e->own.req_rto_ms != TL_REQ_RTO_UNKNOWN && e->own.req_rto_ms &&
-	    e->own.req_rto_ms * TL_MS < child)
-		return child - e->own.req_rto_ms * TL_MS;
+	    e->req_rto_ms != TL_REQ_RTO_UNKNOWN && e->req_rto_ms &&
+	    e->req_rto_ms * TL_MS < child)
+		return child - e->req_rto_ms * TL_MS;
 	if (p && p->first_ns > REQ_RTO_INIT_NS) {
 		*inferred = true;
 		return p->first_ns - REQ_RTO_INIT_NS;

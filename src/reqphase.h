@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "conn.h"
+#include "record.h"
 
 /* TCP_TIMEOUT_INIT and TCP_RTO_MAX: a request's timer fires 1 s after the
  * SYN, then doubles; each firing resends the SYN-ACK or drops the request. */
@@ -83,7 +84,7 @@ void req_fill_row(const struct req_phase *p, struct conn *c, uint64_t end);
 /* When the request's SYN arrived, for the child `e` joining it (p may be
  * NULL: the child's own record only); 0: unknown. *inferred: from the
  * timer's schedule, not measured. */
-uint64_t req_syn_start(const struct tl_event *e, const struct req_phase *p, bool *inferred);
+uint64_t req_syn_start(const struct tl_rec *e, const struct req_phase *p, bool *inferred);
 /* Move a passive connection's start back to its SYN: the SYN_RECV phase is
  * the request's, not the child's few microseconds. */
 void req_set_start(struct conn *c, uint64_t syn, bool inferred);

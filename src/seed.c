@@ -82,7 +82,7 @@ static int seed_iter(struct tracer *tr, record_fn fn, void *ctx, struct seed_res
 
 /* What a pass over the namespaces' sock_diag listings works with. */
 struct fallback {
-	const struct options *o;
+	const struct filter *flt; /* -4/-6/-L/-D: no BPF program sees these sockets */
 	record_fn fn;
 	void *ctx;
 	const struct procfd *pf;
@@ -136,22 +136,6 @@ static void listener_owner(const struct fallback *fb, const struct sockdiag_sock
 	e->flags |= TL_F_PASSIVE;
 }
 
-static bool port_in(const uint16_t *ports, uint32_t n, uint16_t p)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (ports[i] == p)
-			return true;
-	return false;
-}
-
-/* The tuple filters the kernel applies to live records (common.bpf.h). */
-static bool tuple_wanted(const struct options *o, const struct tl_tuple *t)
-{
-	return (!o->family || o->family == t->family) &&
-	       (!o->n_lports || port_in(o->lports, o->n_lports, t->sport)) &&
-	       (!o->n_rports || port_in(o->rports, o->n_rports, t->dport));
-}
-
 /* A SEED record for a socket sock_diag lists: its cookie stands in for
  * the kernel address (CONN_SYNTHETIC_SK). */
 static void diag_seed(const struct fallback *fb, const struct sockdiag_sock *s, struct tl_event *e)
@@ -176,7 +160,7 @@ static int on_diag(const struct sockdiag_sock *s, void *arg)
 
 	/* Timewait socks report their substate (FIN_WAIT2 or TIME_WAIT): they
 	 * are not full sockets, as iter/tcp's skc_state says. */
-	if (s->timer == SD_TIMER_TIMEWAIT || !tuple_wanted(fb->o, &s->tuple))
+	if (s->timer == SD_TIMER_TIMEWAIT || !filter_tuple_wanted(fb->flt, &s->tuple))
 		return 0;
 	diag_seed(fb, s, &e);
 	h = procfd_holders(fb->pf, s->inode);
@@ -221,7 +205,7 @@ static int on_request(const struct sockdiag_sock *s, void *arg)
 	struct fallback *fb = arg;
 	struct tl_event e;
 
-	if (s->inode || !tuple_wanted(fb->o, &s->tuple))
+	if (s->inode || !filter_tuple_wanted(fb->flt, &s->tuple))
 		return 0;
 	diag_seed(fb, s, &e);
 	e.flags = TL_F_PASSIVE;
@@ -278,11 +262,11 @@ static int seed_netlink(struct fallback *fb, const struct netns_list *nsl, int s
 	return err;
 }
 
-int seed_run(struct tracer *tr, const struct options *o, record_fn fn, void *ctx,
-	     struct seed_result *res)
+int seed_run(struct tracer *tr, const struct options *o, const struct filter *flt, record_fn fn,
+	     void *ctx, struct seed_result *res)
 {
 	const char *force = getenv("TCPLIFE_SEED");
-	struct fallback fb = { .o = o, .fn = fn, .ctx = ctx, .now = mono_ns() };
+	struct fallback fb = { .flt = flt, .fn = fn, .ctx = ctx, .now = mono_ns() };
 	struct netns_list nsl = { 0 };
 	struct procfd pf = { 0 };
 	struct listeners ls = { 0 };

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include "cli.h"
+#include "filter.h"
 #include "tracer.h"
 
 struct seed_result {
@@ -24,9 +25,11 @@ struct seed_result {
 	const char *method; /* "iter" or "sock_diag" */
 };
 
-/* Seed everything open now. 0 or -errno (the tool can go on without). */
-int seed_run(struct tracer *tr, const struct options *o, record_fn fn, void *ctx,
-	     struct seed_result *res);
+/* Seed everything open now; the sock_diag fallback applies the tuple
+ * filters of `flt` itself (the iterators' records pass the kernel's). 0 or
+ * -errno (the tool can go on without). */
+int seed_run(struct tracer *tr, const struct options *o, const struct filter *flt, record_fn fn,
+	     void *ctx, struct seed_result *res);
 /* Name the current holders of sockets whose owner closed its fd while
  * others kept it (a new iter/task_file scan). -ENOTSUP without iterators. */
 int seed_holders(struct tracer *tr, record_fn fn, void *ctx);

@@ -34,22 +34,29 @@ static void on_tr(void *ctx, const struct transition *t)
 	((struct sinkbuf *)ctx)->transitions++;
 }
 
+/* -p pids (n_pids of them): the table keeps a pointer to its filter, which
+ * one test's tables share. */
 static struct conntab *mk(struct sinkbuf *b, const uint32_t *pids, uint32_t n_pids)
 {
+	static struct filter f;
 	struct conntab_cfg cfg = {
-		.fin_inferred = true, .pids = pids, .n_pids = n_pids,
+		.fin_inferred = true, .filter = &f,
 		.emit = emit, .transition = on_tr, .ctx = b,
 	};
 
+	memset(&f, 0, sizeof(f));
+	f.n_pids = n_pids;
+	for (uint32_t i = 0; i < n_pids; i++)
+		f.pids[i] = pids[i];
 	memset(b, 0, sizeof(*b));
 	return conntab_new(&cfg);
 }
 
 /* 127.0.0.1:lport -> 127.0.0.1:rport */
-static struct tl_event rec(uint8_t type, uint64_t sk, uint64_t birth, uint8_t flags, uint16_t lport,
+static struct tl_rec rec(uint8_t type, uint64_t sk, uint64_t birth, uint8_t flags, uint16_t lport,
 			   uint16_t rport)
 {
-	struct tl_event e = { .type = type, .skaddr = sk, .birth_ns = birth, .flags = flags };
+	struct tl_rec e = { .type = type, .skaddr = sk, .birth_ns = birth, .flags = flags };
 
 	e.tuple.family = 2;
 	e.tuple.saddr[0] = 127;
@@ -66,7 +73,7 @@ static struct tl_event rec(uint8_t type, uint64_t sk, uint64_t birth, uint8_t fl
 	return e;
 }
 
-static void st(struct conntab *t, struct tl_event e, uint8_t old, uint8_t new, uint64_t entered, uint64_t ts)
+static void st(struct conntab *t, struct tl_rec e, uint8_t old, uint8_t new, uint64_t entered, uint64_t ts)
 {
 	e.oldstate = old;
 	e.newstate = new;
@@ -89,7 +96,7 @@ static void path_is(const struct conn *c, const uint8_t *want, int n)
 
 /* One sock_diag listing of namespace NS at `at`: `n` timewait socks. */
 struct listed {
-	struct tl_event e; /* its tuple */
+	struct tl_rec e; /* its tuple */
 	uint8_t state;
 	uint32_t expires_ms;
 };
@@ -110,8 +117,8 @@ static void test_client_close_first_with_local_peer(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 1001 * MS, PASSIVE, 80, 40000);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 1001 * MS, PASSIVE, 80, 40000);
 	static const uint8_t cpath[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2,
 					 TL_TIME_WAIT, TL_CLOSE };
 	static const uint8_t spath[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_CLOSE_WAIT, TL_LAST_ACK, TL_CLOSE };
@@ -174,7 +181,7 @@ static void test_client_close_first_with_local_peer(void **state)
 
 /* Client side only, closing into FIN_WAIT2 at 100 ms: what the listings
  * can show. */
-static struct conntab *fin_wait2_handover(struct sinkbuf *b, struct tl_event *c, bool peer_fin)
+static struct conntab *fin_wait2_handover(struct sinkbuf *b, struct tl_rec *c, bool peer_fin)
 {
 	struct conntab *t = mk(b, NULL, 0);
 
@@ -203,7 +210,7 @@ static void handover_row_is(const struct sinkbuf *b, uint64_t fw2_until, uint64_
 static void test_fin_wait2_timeout(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, false);
 	struct listed l = { c, TL_FIN_WAIT2, 2900 }; /* listed at 200: due at 3100 */
 
@@ -225,7 +232,7 @@ static void test_fin_wait2_timeout(void **state)
 static void test_substate_change_from_listing(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, false);
 	struct listed l = { c, TL_FIN_WAIT2, 59000 };
 
@@ -246,7 +253,7 @@ static void test_substate_change_from_listing(void **state)
 static void test_tw_overflow(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
 	static const uint8_t want[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2, TL_CLOSE };
 
@@ -267,7 +274,7 @@ static void test_tw_overflow(void **state)
 static void test_tw_overflow_carried(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
 
 	(void)state;
@@ -288,9 +295,9 @@ static void test_tw_overflow_carried(void **state)
 static void test_tw_reuse(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
-	struct tl_event again = rec(TL_REC_STATE, 0xc2, 5000 * MS, ACTIVE, 40000, 443);
+	struct tl_rec again = rec(TL_REC_STATE, 0xc2, 5000 * MS, ACTIVE, 40000, 443);
 	struct listed l = { c, TL_TIME_WAIT, 59800 };
 
 	(void)state;
@@ -311,10 +318,10 @@ static void test_tw_reuse(void **state)
 static void test_tw_killed(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
 	struct listed l = { c, TL_TIME_WAIT, 59800 };
-	struct tl_event again = rec(TL_REC_STATE, KSK(0xc2), 1200 * MS, ACTIVE, 40000, 443);
+	struct tl_rec again = rec(TL_REC_STATE, KSK(0xc2), 1200 * MS, ACTIVE, 40000, 443);
 
 	(void)state;
 	listing(t, 300 * MS, &l, 1, 0);
@@ -362,8 +369,8 @@ static void test_tw_listing_then_peer_fin(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 1001 * MS, PASSIVE, 80, 40000);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 1001 * MS, PASSIVE, 80, 40000);
 	struct listed fw2 = { c, TL_FIN_WAIT2, 58600 }, tw = { c, TL_TIME_WAIT, 59996 };
 
 	(void)state;
@@ -395,8 +402,8 @@ static void test_req_dropped_and_retried(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event rq = rec(TL_REC_REQ, 0x7e9, 0, 0, 80, 40000);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 15110 * MS, PASSIVE, 80, 40000);
+	struct tl_rec rq = rec(TL_REC_REQ, 0x7e9, 0, 0, 80, 40000);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 15110 * MS, PASSIVE, 80, 40000);
 	const uint64_t syn[] = { 100, 1100, 3100, 7100 }; /* each request dropped 1 s later */
 
 	(void)state;
@@ -431,10 +438,10 @@ static void test_req_dropped_and_retried(void **state)
 static void test_tw_reset_sent(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, false);
 	struct listed l = { c, TL_FIN_WAIT2, 59800 };
-	struct tl_event r = rec(TL_REC_RESET, KSK(0x7e), 0, 0, 40000, 443);
+	struct tl_rec r = rec(TL_REC_RESET, KSK(0x7e), 0, 0, 40000, 443);
 
 	(void)state;
 	r.kind = TL_RST_TW_SENT;
@@ -463,7 +470,7 @@ static void test_tw_reset_sent(void **state)
 static void test_tw_unreachable(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
 	struct summary sum = {};
 
@@ -484,7 +491,7 @@ static void test_tw_unreachable(void **state)
 static void test_tw_killed_count(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
 
 	(void)state;
@@ -503,7 +510,7 @@ static void test_tw_killed_count(void **state)
 static void test_tw_netns_gone(void **state)
 {
 	struct sinkbuf b;
-	struct tl_event c;
+	struct tl_rec c;
 	struct conntab *t = fin_wait2_handover(&b, &c, true);
 	struct listed l = { c, TL_TIME_WAIT, 59800 };
 	struct summary sum = {};
@@ -542,7 +549,7 @@ static void test_half_open(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct tl_rec sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
 	struct listed req = { sa, TL_SYN_RECV, 1500 };
 	struct summary sum = {};
 
@@ -578,9 +585,9 @@ static void test_request_syn_recv(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 4000 * MS, PASSIVE, 80, 40000);
-	struct tl_event s2 = rec(TL_REC_STATE, 0x5f, 9000 * MS, PASSIVE, 80, 40001);
+	struct tl_rec sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 4000 * MS, PASSIVE, 80, 40000);
+	struct tl_rec s2 = rec(TL_REC_STATE, 0x5f, 9000 * MS, PASSIVE, 80, 40001);
 
 	(void)state;
 	sa.ts_ns = 2000 * MS; /* SYN at 1000 */
@@ -595,7 +602,7 @@ static void test_request_syn_recv(void **state)
 	conntab_free(t);
 
 	t = mk(&b, NULL, 0);
-	s2.own.req_rto_ms = 3000;
+	s2.req_rto_ms = 3000;
 	s2.req_retrans = 2;
 	st(t, s2, TL_SYN_RECV, TL_ESTABLISHED, 9000 * MS, 9000 * MS + 20000);
 	conntab_flush(t, 10000 * MS);
@@ -611,7 +618,7 @@ static void test_handover_with_peer_fin_is_time_wait(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
 	static const uint8_t want[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2, TL_TIME_WAIT };
 
 	(void)state;
@@ -635,7 +642,7 @@ static void test_handover_without_peer(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
 
 	(void)state;
 	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
@@ -656,8 +663,8 @@ static void test_rst_after_close(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event r = rec(TL_REC_RESET, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec r = rec(TL_REC_RESET, 0xc1, 10 * MS, ACTIVE, 40000, 80);
 
 	(void)state;
 	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
@@ -680,9 +687,9 @@ static void test_rst_received_and_refused(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
-	struct tl_event r = rec(TL_REC_RESET, 0x5e, 10 * MS, PASSIVE, 80, 40000);
-	struct tl_event c = rec(TL_REC_STATE, 0xc2, 20 * MS, ACTIVE, 40001, 81);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
+	struct tl_rec r = rec(TL_REC_RESET, 0x5e, 10 * MS, PASSIVE, 80, 40000);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc2, 20 * MS, ACTIVE, 40001, 81);
 
 	(void)state;
 	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 10 * MS, 11 * MS);
@@ -712,8 +719,8 @@ static void test_timeouts(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event d = rec(TL_REC_STATE, 0xd1, 10 * MS, ACTIVE, 40001, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec d = rec(TL_REC_STATE, 0xd1, 10 * MS, ACTIVE, 40001, 80);
 
 	(void)state;
 	c.sk_err = ETIMEDOUT;
@@ -738,10 +745,10 @@ static struct conntab *mk_hooked(struct sinkbuf *b)
 	return conntab_new(&cfg);
 }
 
-static void tw_rec(struct conntab *t, const struct tl_event *like, uint8_t kind, uint8_t sub,
+static void tw_rec(struct conntab *t, const struct tl_rec *like, uint8_t kind, uint8_t sub,
 		   uint8_t flags, uint64_t ts)
 {
-	struct tl_event e = rec(TL_REC_TW, 0x7770, 0, flags, like->tuple.sport, like->tuple.dport);
+	struct tl_rec e = rec(TL_REC_TW, 0x7770, 0, flags, like->tuple.sport, like->tuple.dport);
 
 	e.kind = kind;
 	e.oldstate = e.newstate = sub;
@@ -751,7 +758,7 @@ static void tw_rec(struct conntab *t, const struct tl_event *like, uint8_t kind,
 }
 
 /* Active connection `c`: established at 11 ms, closed first, FIN_WAIT2 at 21 ms. */
-static void up_to_fin_wait2(struct conntab *t, struct tl_event c)
+static void up_to_fin_wait2(struct conntab *t, struct tl_rec c)
 {
 	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 10 * MS, 11 * MS);
 	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 11 * MS, 20 * MS);
@@ -767,7 +774,7 @@ static void test_tw_hooked(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk_hooked(&b);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
 	struct conn *open_c = NULL;
 	uint32_t ns[2];
 
@@ -815,7 +822,7 @@ static void test_tw_hooked(void **state)
  * the reuse still wins, at the descheduling; with no reuse, killed. */
 /* Hooked: connection `c` closes first and its timewait sock begins, in
  * TIME_WAIT, at 100 ms. */
-static void close_into_time_wait(struct conntab *t, struct tl_event c)
+static void close_into_time_wait(struct conntab *t, struct tl_rec c)
 {
 	up_to_fin_wait2(t, c);
 	tw_rec(t, &c, TL_TW_BEGIN, TL_TIME_WAIT, 0, 100 * MS);
@@ -826,8 +833,8 @@ static void test_tw_hooked_reuse(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk_hooked(&b);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
-	struct tl_event again = rec(TL_REC_STATE, 0xc2, 5000 * MS, ACTIVE, 40000, 443);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 443);
+	struct tl_rec again = rec(TL_REC_STATE, 0xc2, 5000 * MS, ACTIVE, 40000, 443);
 
 	(void)state;
 	c.netns = again.netns = NS;
@@ -879,7 +886,7 @@ static void test_tw_hooked_netns_gone(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t;
-	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
+	struct tl_rec c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
 
 	(void)state;
 	c.netns = NS;
@@ -911,8 +918,8 @@ static void test_tw_reuse_overtaken(void **state)
 	struct sinkbuf b;
 	struct conntab *t;
 	/* Kernel addresses: a small one would read as a seeded socket's. */
-	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
-	struct tl_event again = rec(TL_REC_STATE, KSK(0xc2), 120 * MS, ACTIVE, 40000, 443);
+	struct tl_rec c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
+	struct tl_rec again = rec(TL_REC_STATE, KSK(0xc2), 120 * MS, ACTIVE, 40000, 443);
 
 	(void)state;
 	c.netns = again.netns = NS;
@@ -943,7 +950,7 @@ static void test_tw_resched_before_close(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk_hooked(&b);
-	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
+	struct tl_rec c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 443);
 	struct conn *open_c = NULL;
 
 	(void)state;
@@ -969,10 +976,10 @@ static void test_req_hooked(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event rq = rec(TL_REC_REQ, 0x7e9, 0, 0, 80, 40000);
-	struct tl_event rq2 = rec(TL_REC_REQ, 0x7ea, 0, 0, 80, 40001);
-	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 3200 * MS, PASSIVE, 80, 40000);
+	struct tl_rec rq = rec(TL_REC_REQ, 0x7e9, 0, 0, 80, 40000);
+	struct tl_rec rq2 = rec(TL_REC_REQ, 0x7ea, 0, 0, 80, 40001);
+	struct tl_rec sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 3200 * MS, PASSIVE, 80, 40000);
 	uint32_t ns[2];
 
 	(void)state;
@@ -1035,9 +1042,9 @@ static void test_synack_join(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
-	struct tl_event other = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40999);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
+	struct tl_rec sa = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40000);
+	struct tl_rec other = rec(TL_REC_SYNACK, 0x1157e2, 0, 0, 80, 40999);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
 	struct summary sum = {};
 
 	(void)state;
@@ -1065,9 +1072,9 @@ static void test_retransmit_kinds_and_fin_hook(void **state)
 	struct sinkbuf b;
 	struct conntab_cfg cfg = { .fin_inferred = false, .emit = emit, .ctx = &b };
 	struct conntab *t;
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event r = rec(TL_REC_RETRANS, 0xc1, 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event f = rec(TL_REC_FIN, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec r = rec(TL_REC_RETRANS, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec f = rec(TL_REC_FIN, 0xc1, 10 * MS, ACTIVE, 40000, 80);
 
 	(void)state;
 	memset(&b, 0, sizeof(b));
@@ -1106,10 +1113,10 @@ static void test_pid_filter(void **state)
 	static const uint32_t pids[] = { 100 };
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, pids, 1);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
-	struct tl_event o = rec(TL_REC_OWNER, 0x5e, 10 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000);
-	struct tl_event u = rec(TL_REC_STATE, 0x77, 10 * MS, PASSIVE, 80, 40001);
-	struct tl_event mine = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40002, 80);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
+	struct tl_rec o = rec(TL_REC_OWNER, 0x5e, 10 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000);
+	struct tl_rec u = rec(TL_REC_STATE, 0x77, 10 * MS, PASSIVE, 80, 40001);
+	struct tl_rec mine = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40002, 80);
 	struct summary sum = {};
 
 	(void)state;
@@ -1135,12 +1142,12 @@ static void test_pid_filter(void **state)
  * replaced by the accepting process. */
 static void listener_child(struct conntab *t, uint64_t sk, uint16_t rport, uint32_t lpid)
 {
-	struct tl_event s = rec(TL_REC_STATE, sk, 10 * MS, PASSIVE, 80, rport);
+	struct tl_rec s = rec(TL_REC_STATE, sk, 10 * MS, PASSIVE, 80, rport);
 
 	s.kind = TL_K_LISTENER_OWNER;
 	s.owner.pid = s.owner.tid = lpid;
 	strcpy(s.owner.comm, "server");
-	s.own.cgroup = 7;
+	s.cgroup = 7;
 	st(t, s, TL_LISTEN, TL_SYN_RECV, 0, 10 * MS);
 	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 10 * MS, 11 * MS);
 }
@@ -1148,7 +1155,7 @@ static void listener_child(struct conntab *t, uint64_t sk, uint16_t rport, uint3
 static void test_listener_owner(void **state)
 {
 	static const uint32_t pids[] = { 300 };
-	struct tl_event o = rec(TL_REC_OWNER, 0xa2, 10 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40001);
+	struct tl_rec o = rec(TL_REC_OWNER, 0xa2, 10 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40001);
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
 
@@ -1156,7 +1163,7 @@ static void test_listener_owner(void **state)
 	listener_child(t, 0xa1, 40000, 300); /* never accepted */
 	listener_child(t, 0xa2, 40001, 300); /* accepted by pid 100 */
 	o.oldstate = o.newstate = TL_ESTABLISHED;
-	o.own.fd = 5;
+	o.fd = 5;
 	o.ts_ns = 12 * MS;
 	conntab_apply(t, &o);
 	conntab_flush(t, 100 * MS);
@@ -1197,7 +1204,7 @@ static void test_request_listed_at_exit(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event sa = rec(TL_REC_SYNACK, 0x1157e3, 0, 0, 80, 40000);
+	struct tl_rec sa = rec(TL_REC_SYNACK, 0x1157e3, 0, 0, 80, 40000);
 
 	(void)state;
 	sa.netns = NS;
@@ -1235,8 +1242,8 @@ static void test_address_reuse(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event a = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event n = rec(TL_REC_STATE, 0xc1, 500 * MS, ACTIVE, 40001, 80);
+	struct tl_rec a = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec n = rec(TL_REC_STATE, 0xc1, 500 * MS, ACTIVE, 40001, 80);
 	struct summary sum = {};
 
 	(void)state;
@@ -1256,7 +1263,7 @@ static void test_address_reuse(void **state)
 static struct conn close_wait_unseen(struct sinkbuf *b, uint64_t cw_entered)
 {
 	struct conntab *t = mk(b, NULL, 0);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
 	static const uint8_t want[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_CLOSE_WAIT, TL_LAST_ACK, TL_CLOSE };
 	struct conn c;
 
@@ -1296,7 +1303,7 @@ static void test_seen_mid_life(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 0, TL_F_OWNER_KNOWN, 80, 40000);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 0, TL_F_OWNER_KNOWN, 80, 40000);
 
 	(void)state;
 	st(t, s, TL_ESTABLISHED, TL_CLOSE_WAIT, 0, 100 * MS);
@@ -1328,8 +1335,8 @@ static void test_heal_time_wait(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event d = rec(TL_REC_DESTROY, 0xc1, 10 * MS, ACTIVE | TL_F_PEER_FIN, 40000, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec d = rec(TL_REC_DESTROY, 0xc1, 10 * MS, ACTIVE | TL_F_PEER_FIN, 40000, 80);
 	static const uint8_t want[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2,
 					TL_TIME_WAIT };
 	struct summary sum = {};
@@ -1365,9 +1372,9 @@ static void test_heal_last_ack(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
-	struct tl_event d = rec(TL_REC_DESTROY, 0x5e, 10 * MS, PASSIVE | TL_F_PEER_FIN, 80, 40000);
-	struct tl_event other = rec(TL_REC_DESTROY, 0x5e, 9 * MS, PASSIVE, 80, 40000);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 10 * MS, PASSIVE, 80, 40000);
+	struct tl_rec d = rec(TL_REC_DESTROY, 0x5e, 10 * MS, PASSIVE | TL_F_PEER_FIN, 80, 40000);
+	struct tl_rec other = rec(TL_REC_DESTROY, 0x5e, 9 * MS, PASSIVE, 80, 40000);
 	static const uint8_t want[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_CLOSE_WAIT, TL_LAST_ACK, TL_CLOSE };
 	struct summary sum = {};
 
@@ -1399,7 +1406,7 @@ static void test_heal_listed(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
 	struct listed tw = { c, TL_TIME_WAIT, 59500 };
 	static const uint8_t want[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2,
 					TL_TIME_WAIT, TL_CLOSE };
@@ -1439,9 +1446,9 @@ static void test_census(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event d = rec(TL_REC_STATE, 0xd1, 10 * MS, ACTIVE, 40001, 80);
-	struct tl_event e = rec(TL_REC_STATE, 0xe1, 10 * MS, ACTIVE, 40002, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec d = rec(TL_REC_STATE, 0xd1, 10 * MS, ACTIVE, 40001, 80);
+	struct tl_rec e = rec(TL_REC_STATE, 0xe1, 10 * MS, ACTIVE, 40002, 80);
 	struct summary sum = {};
 	uint32_t ns[4];
 
@@ -1520,8 +1527,8 @@ static void test_unseen_end(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 80);
-	struct tl_event s = rec(TL_REC_STATE, KSK(0x5e), 10 * MS, PASSIVE, 80, 40000);
+	struct tl_rec c = rec(TL_REC_STATE, KSK(0xc1), 10 * MS, ACTIVE, 40000, 80);
+	struct tl_rec s = rec(TL_REC_STATE, KSK(0x5e), 10 * MS, PASSIVE, 80, 40000);
 	struct summary sum = {};
 
 	(void)state;
@@ -1555,30 +1562,30 @@ static void test_owner_handover_and_holders(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event s = rec(TL_REC_STATE, 0x5e, 1000 * MS, PASSIVE, 80, 40000);
-	struct tl_event o;
+	struct tl_rec s = rec(TL_REC_STATE, 0x5e, 1000 * MS, PASSIVE, 80, 40000);
+	struct tl_rec o;
 
 	(void)state;
 	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 1000 * MS, 1000 * MS + 10);
 	o = rec(TL_REC_OWNER, 0x5e, 1000 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000);
 	o.owner.pid = o.owner.tid = 200;
-	o.own.fd = 4;
-	o.own.cgroup = 77;
+	o.fd = 4;
+	o.cgroup = 77;
 	o.ts_ns = 1001 * MS;
 	conntab_apply(t, &o);
 	o.flags |= TL_F_RELEASED;
-	o.own.fd = -1;
+	o.fd = -1;
 	conntab_apply(t, &o);
 	o.type = TL_REC_HOLDER;
 	o.kind = TL_HOLDER_OWNER;
 	o.flags &= ~TL_F_RELEASED;
 	o.owner.pid = o.owner.tid = 201;
 	strcpy(o.owner.comm, "child");
-	o.own.fd = 4;
+	o.fd = 4;
 	conntab_apply(t, &o);
 	o.kind = TL_HOLDER_OTHER;
 	o.owner.pid = 202;
-	o.own.fd = 9;
+	o.fd = 9;
 	conntab_apply(t, &o);
 	conntab_apply(t, &o); /* an iterator's retried record: not twice */
 	conntab_flush(t, 2000 * MS);
@@ -1600,14 +1607,16 @@ static void test_close_keeps_fd(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
+	struct tl_rec c = rec(TL_REC_STATE, 0xc1, 1000 * MS, ACTIVE, 40000, 80);
 
 	(void)state;
-	c.own.fd = 3;
-	c.own.cgroup = 55;
+	c.fd = 3;
+	c.cgroup = 55;
 	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
 	c.bytes_acked = 1234;
 	c.bytes_received = 99;
+	c.fd = -1; /* as decode_record() leaves them where the bytes come */
+	c.cgroup = 0;
 	st(t, c, TL_ESTABLISHED, TL_CLOSE, 1001 * MS, 1002 * MS);
 	conntab_tick(t, 3000 * MS);
 	assert_int_equal(b.n, 1);
@@ -1623,22 +1632,22 @@ static void test_seed_and_adoption(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event sd = rec(TL_REC_SEED, 0x1234, 0, 0, 80, 40000);
-	struct tl_event it = rec(TL_REC_SEED, 0xffff888000000100ULL, 0, TL_F_HOLDERS, 81, 40001);
-	struct tl_event h, live;
+	struct tl_rec sd = rec(TL_REC_SEED, 0x1234, 0, 0, 80, 40000);
+	struct tl_rec it = rec(TL_REC_SEED, 0xffff888000000100ULL, 0, TL_F_HOLDERS, 81, 40001);
+	struct tl_rec h, live;
 	struct summary sum = {};
 	int n = 0;
 
 	(void)state;
 	sd.oldstate = sd.newstate = TL_CLOSE_WAIT;
 	sd.ts_ns = 1000 * MS;
-	sd.own.fd = -1;
+	sd.fd = -1;
 	conntab_apply(t, &sd);
 	h = sd;
 	h.type = TL_REC_HOLDER;
 	h.flags = TL_F_OWNER_KNOWN;
 	h.owner.pid = h.owner.tid = 300;
-	h.own.fd = 7;
+	h.fd = 7;
 	conntab_apply(t, &h);
 	it.oldstate = it.newstate = TL_ESTABLISHED;
 	it.ts_ns = it.entered_ns = 1000 * MS;
@@ -1673,11 +1682,11 @@ static void test_seed_and_adoption(void **state)
 /* -c and --cgroup on the owner, like -p. */
 static void test_comm_and_cgroup_filters(void **state)
 {
-	static const char comms[1][TL_COMM_LEN] = { "server" };
+	static const struct filter f = { .comms = { "server" }, .n_comms = 1, .cgroup = 77 };
 	struct sinkbuf b;
-	struct conntab_cfg cfg = { .comms = comms, .n_comms = 1, .cgroup = 77, .emit = emit, .ctx = &b };
+	struct conntab_cfg cfg = { .filter = &f, .emit = emit, .ctx = &b };
 	struct conntab *t;
-	struct tl_event e;
+	struct tl_rec e;
 
 	(void)state;
 	memset(&b, 0, sizeof(b));
@@ -1687,7 +1696,7 @@ static void test_comm_and_cgroup_filters(void **state)
 		e.oldstate = e.newstate = TL_ESTABLISHED;
 		e.ts_ns = 1000 * MS;
 		strcpy(e.owner.comm, i == 1 ? "other" : "server");
-		e.own.cgroup = i == 2 ? 78 : 77;
+		e.cgroup = i == 2 ? 78 : 77;
 		conntab_apply(t, &e);
 	}
 	conntab_flush(t, 2000 * MS);
@@ -1711,14 +1720,14 @@ static void test_in_state_one_answer(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_event sd = rec(TL_REC_SEED, 0xffff888000000300ULL, 0, 0, 80, 40000);
+	struct tl_rec sd = rec(TL_REC_SEED, 0xffff888000000300ULL, 0, 0, 80, 40000);
 	uint64_t open_view = 0;
 
 	(void)state;
 	sd.oldstate = sd.newstate = TL_CLOSE_WAIT;
 	sd.entered_ns = 1500 * MS;
 	sd.ts_ns = 2000 * MS;
-	sd.own.fd = -1;
+	sd.fd = -1;
 	conntab_apply(t, &sd);
 	conntab_foreach_open(t, in_state_at_6s, &open_view);
 	assert_int_equal(open_view, 4500 * MS);
