@@ -147,7 +147,7 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
 /* The exit's census. A socket whose state program and tcp_destroy_sock
  * program were both skipped leaves its row open, in a state it left long
  * ago, and its kernel-side entry in place, so conntab_mark_unseen() cannot
- * tell (6.1 counts no such skip: issue 13, case 3; t_42). One listing of
+ * tell (before 6.7 the kernel counts no such skip). One listing of
  * each namespace with open rows, every state, finds them: a row whose
  * socket is not listed is marked unseen (written lost once a last drain
  * has not ended it), one whose 4-tuple a timewait sock holds goes on into
