@@ -85,7 +85,7 @@ help:
 	@echo 'sudo make run      install missing packages, build, start tracing'
 	@echo 'sudo make test     install missing packages, build, run every test'
 	@echo 'make unit          unit tests only (no root)'
-	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and README'
+	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and bench/README.md'
 	@echo 'sudo make bench-live  the live view refresh time with 100000 open sockets (~1 min)'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
@@ -186,7 +186,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)bench/run.sh $(OUTPUT)
 
-# The live view's refresh time with 100 000 open sockets (README, Performance).
+# The live view's refresh time with 100 000 open sockets (bench/README.md).
 bench-live: deps
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)bench/live.sh $(OUTPUT) $(or $(SOCKETS),100000)
