@@ -221,9 +221,12 @@ run: deps
 unit: $(UNIT_BINS)
 	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
 
-# --help and the man page must list the same options.
+# The man page is the home of the options (as --help lists them) and of the
+# output schemas (as the code writes them); the README keeps to what it says.
 docs-check: all
 	$(Q)tests/docs/check-options.sh $(OUTPUT)/tcplife-states
+	$(Q)tests/docs/check-schemas.sh
+	$(Q)tests/docs/check-readme.sh $(OUTPUT)/tcplife-states
 
 integration: all helpers
 	$(Q)tests/integration/run.sh $(OUTPUT)
