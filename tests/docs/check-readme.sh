@@ -25,14 +25,8 @@ bin=${1:-}
 readme=${2:-$root/README.md}
 max_lines=400
 problems=()
-
-fail() {
-	local m
-	for m in "$@"; do
-		echo "FAIL $name: $m"
-	done
-	exit 1
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 [[ -n $bin ]] || fail "usage: $0 BINARY [README]"
 [[ -x $bin ]] || fail "$bin is not an executable file"
@@ -46,8 +40,7 @@ for cmd in 'sudo make run' 'sudo make test'; do
 	grep -qE "^$cmd( |$)" "$readme" || problems+=("$readme does not give the command '$cmd'")
 done
 
-help_opts=$(printf '%s\n' "$help" |
-	sed -nE 's/^[[:space:]]+(-[[:alnum:]], )?(--[[:alnum:]][[:alnum:]-]*).*/\2/p' | sort -u)
+help_opts=$(printf '%s\n' "$help" | help_long_opts)
 # The tool's command lines: "sudo tcplife-states ..." or "$ sudo build/tcplife-states ...".
 used=$(grep -E '^(\$ )?(sudo )?(build/)?tcplife-states( |$)' "$readme" |
 	sed 's/#.*//' | grep -oE -- '(^| )--[[:alnum:]][[:alnum:]-]*' | tr -d ' ' | sort -u)

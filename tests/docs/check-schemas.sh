@@ -24,14 +24,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$here/../..
 man=${1:-$root/man/tcplife-states.8}
 problems=()
-
-fail() {
-	local m
-	for m in "$@"; do
-		echo "FAIL $name: $m"
-	done
-	exit 1
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 [[ -r $man ]] || fail "cannot read the man page $man"
 
