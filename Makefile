@@ -85,7 +85,7 @@ help:
 	@echo 'sudo make run      install missing packages, build, start tracing'
 	@echo 'sudo make test     install missing packages, build, run every test'
 	@echo 'make unit          unit tests only (no root)'
-	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and README'
+	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and bench/README.md'
 	@echo 'sudo make bench-live  the live view refresh time with 100000 open sockets (~1 min)'
 	@echo 'sudo make integration  integration tests only'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
@@ -186,7 +186,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)bench/run.sh $(OUTPUT)
 
-# The live view's refresh time with 100 000 open sockets (README, Performance).
+# The live view's refresh time with 100 000 open sockets (bench/README.md).
 bench-live: deps
 	$(Q)$(MAKE) --no-print-directory all bench-bins
 	$(Q)bench/live.sh $(OUTPUT) $(or $(SOCKETS),100000)
@@ -221,9 +221,12 @@ run: deps
 unit: $(UNIT_BINS)
 	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
 
-# --help and the man page must list the same options.
+# The man page is the home of the options (as --help lists them) and of the
+# output schemas (as the code writes them); the README keeps to what it says.
 docs-check: all
 	$(Q)tests/docs/check-options.sh $(OUTPUT)/tcplife-states
+	$(Q)tests/docs/check-schemas.sh
+	$(Q)tests/docs/check-readme.sh $(OUTPUT)/tcplife-states
 
 integration: all helpers
 	$(Q)tests/integration/run.sh $(OUTPUT)

@@ -10,7 +10,7 @@
 # refresh measured inside the tool (gather the open connections, select the
 # rows that fit, format and draw them). Prints the median and the maximum
 # over the refreshes that saw at least 99 % of the sockets, and saves the
-# pane as text. Not a test: the figure goes into the README.
+# pane as text. Not a test: the figure goes into bench/README.md.
 set -u -o pipefail
 
 build=${1:-}

@@ -15,7 +15,7 @@
 #   BENCH_TW=100000          TIME_WAIT sockets for the sock_diag cost
 #   BENCH_PHASES="throughput bpf sustain timewait memory"
 #   BENCH_OUT=bench/results  where the summary goes
-#   BENCH_README=README.md   file whose bench block is replaced ("" = none)
+#   BENCH_README=bench/README.md  file whose bench block is replaced ("" = none)
 #
 # Every run gets a fresh network namespace (TIME_WAIT from one run must not
 # slow the next); only loopback inside those namespaces carries traffic.
@@ -42,7 +42,7 @@ MEM_COUNTS=${BENCH_MEM_COUNTS:-10000 100000 1000000}
 TW_SOCKS=${BENCH_TW:-100000}
 PHASES=${BENCH_PHASES:-throughput bpf sustain timewait memory}
 OUT=${BENCH_OUT:-$ROOT/bench/results}
-README=${BENCH_README-$ROOT/README.md}
+README=${BENCH_README-$ROOT/bench/README.md}
 WORK=$BUILD/bench/work
 PORT=5001
 

@@ -191,7 +191,8 @@ static __always_inline void decide(struct sk_info *si, const struct tl_tuple *t)
 
 /* Record the current task as owner. Only call from hooks that run in the
  * owner's process context (connect, close/shutdown, accept): in softirq the
- * current task is whoever the packet interrupted, often the peer (DESIGN 2.3). */
+ * current task is whoever the packet interrupted, often the peer (bpf/README.md,
+ * Kernel facts). */
 static __always_inline void set_owner(struct sk_info *si, __s32 fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Who owns a connection: pid, tid, comm, cgroup v2 id and fd, recorded only
- * in the owner's process context (DESIGN 2.3: the softirq that completes a
- * handshake runs in whatever task the packet interrupted, on loopback often
- * the peer).
+ * in the owner's process context (bpf/README.md, Kernel facts: the softirq
+ * that completes a handshake runs in whatever task the packet interrupted,
+ * on loopback often the peer).
  *
  *  - accept: fexit (5.5+) or kretprobe on inet_csk_accept() where the kernel
  *    allows it, which also sees accepts that make no accept syscall
@@ -12,8 +12,9 @@
  *    proto_accept_arg *). The fd does not exist yet there (do_accept()
  *    installs it afterwards), so the sys_exit_accept4/accept tracepoints
  *    always run too: they read the new fd's socket from the task's fd table
- *    with CO-RE (DESIGN 1: returns the right sk on 6.18) and emit the OWNER
- *    record with the fd. On tracepoint-only kernels they are the owner hook.
+ *    with CO-RE (bpf/README.md, Kernel facts: it returns the right sk) and
+ *    emit the OWNER record with the fd. On tracepoint-only kernels they are
+ *    the owner hook.
  *  - connect: the state hook names the owner at CLOSE -> SYN_SENT (process
  *    context); sys_enter_connect keeps the fd per thread and
  *    sys_exit_connect, when the tuple is complete, emits the OWNER record.

@@ -52,7 +52,7 @@ struct live {
 	size_t n_rows, cap_rows;
 	struct view_closed_row *closed;
 	size_t n_closed;
-	/* Refresh cost: gather + select + format + draw, for -v and the README. */
+	/* Refresh cost: gather + select + format + draw, for -v and bench/README.md. */
 	uint64_t cost_max_ns, cost_sum_ns, frames;
 	size_t cost_max_open;
 };

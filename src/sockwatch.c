@@ -156,7 +156,7 @@ void sockwatch_free(struct sockwatch *w)
  * deleted, and our fds are all that keep it; let go of them, and the
  * kernel tears it down, its timewait socks with it (inet_twsk_purge()). An
  * fd or socket another process holds in it is not seen: then the namespace
- * lives on unseen (see README, Limitations). */
+ * lives on unseen (see src/README.md, Timewait and request sockets). */
 static bool nsh_named(struct sockwatch *w, struct nsh *h)
 {
 	int err;

@@ -17,14 +17,8 @@ name=docs-options
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${1:-}
 man=${2:-$here/../../man/tcplife-states.8}
-
-fail() {
-	local m
-	for m in "$@"; do
-		echo "FAIL $name: $m"
-	done
-	exit 1
-}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 [[ -n $bin ]] || fail "usage: $0 BINARY [MANPAGE]"
 [[ -x $bin ]] || fail "$bin is not an executable file"
@@ -32,12 +26,7 @@ fail() {
 
 help=$("$bin" --help 2>&1) || fail "'$bin --help' exited with status $?"
 
-# --help: the option lines are indented and start with "-x, --long" or
-# "--long"; the first long option on each such line is the option it
-# documents (the description may mention others).
-help_opts=$(printf '%s\n' "$help" |
-	sed -nE 's/^[[:space:]]+(-[[:alnum:]], )?(--[[:alnum:]][[:alnum:]-]*).*/\2/p' |
-	sort -u)
+help_opts=$(printf '%s\n' "$help" | help_long_opts)
 [[ -n $help_opts ]] || fail "no long options found in '$bin --help'"
 
 # Man page: the OPTIONS section runs from ".SH OPTIONS" to the next ".SH".

@@ -41,6 +41,8 @@
 # (default 600 s), KMATRIX_SMP (2),
 # KMATRIX_MEM (1G), KMATRIX_ACCEL (tcg,thread=single), KMATRIX_JOBS (kernels
 # booted at once, default nproc), KMATRIX_MD=FILE (also write the tables as Markdown),
+# KMATRIX_README=FILE (write the result into FILE's kmatrix section; a full
+# run writes tests/kmatrix/README.md's unless this is set, "" = none),
 # KMATRIX_REPEAT=N (the whole matrix N times in a row; any scenario that
 # failed in any round is listed, and the run fails: nothing is retried),
 # KMATRIX_FAIL_TAIL (lines of a failed scenario's log copied to the serial
@@ -518,6 +520,33 @@ fail_details() { # every FAIL again, last, with its log's tail: CI shows the end
 	((n == 0)) || echo
 }
 
+# The result section of tests/kmatrix/README.md is the matrix's latest full
+# run, written by the run itself so that the published table is the one the
+# harness printed. A narrowed run writes it only where KMATRIX_README says.
+readme_target() {
+	if [[ -v KMATRIX_README ]]; then
+		echo "$KMATRIX_README"
+	elif [[ -z ${KMATRIX_TESTS:-} && $series == "6.1 6.12" && $tiers == "fentry kprobe tracepoint" ]]; then
+		echo "$here/README.md"
+	fi
+}
+
+readme_write() { # FILE MD: FILE's kmatrix section becomes MD, with where and when
+	local f=$1 md=$2 rev
+	grep -q '^<!-- kmatrix:begin -->$' "$f" 2>/dev/null || { log "no kmatrix section in $f: not written"; return 0; }
+	rev=$(git -C "$here" describe --always --dirty 2>/dev/null) || rev=unknown
+	{
+		printf '`make kmatrix` on %s (%s CPUs), commit %s, %s:\n\n' \
+			"$(hostname -s)" "$(nproc)" "$rev" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+		cat "$md"
+	} >"$km/readme-section.md" || return 1
+	awk -v f="$km/readme-section.md" '
+		/^<!-- kmatrix:end -->$/ { skip = 0 }
+		!skip { print }
+		/^<!-- kmatrix:begin -->$/ { while ((getline l < f) > 0) print l; skip = 1 }' "$f" >"$f.tmp" &&
+		mv "$f.tmp" "$f" && log "result written to $f"
+}
+
 # KMATRIX_REPEAT=N runs the whole matrix N times in a row, for proving a
 # suite stable: a scenario that fails in any round is a bug, never retried.
 repeat=${KMATRIX_REPEAT:-1}
@@ -530,7 +559,12 @@ for ((round = 1; round <= repeat; round++)); do
 	out=$(report)
 	((repeat > 1)) && echo "=== round $round of $repeat"
 	echo "$out"
-	[[ -n ${KMATRIX_MD:-} && $round == 1 ]] && echo "$out" >"$KMATRIX_MD"
+	if ((round == 1)); then
+		md=${KMATRIX_MD:-$km/result.md}
+		echo "$out" >"$md"
+		readme=$(readme_target)
+		[[ -n $readme ]] && readme_write "$readme" "$md"
+	fi
 	grep -q '^[0-9]* passed, 0 failed' <<<"$out" || rounds_failed=$((rounds_failed + 1))
 	for k in "${!result[@]}"; do
 		[[ ${result[$k]} == FAIL* ]] && ever_failed[$k]+="round $round: ${result[$k]#FAIL }; "

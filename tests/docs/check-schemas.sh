@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# check-schemas.sh [MANPAGE]
+#
+# The man page is where the output schemas are documented; this checks it
+# against the code that writes them:
+#  - the CSV columns: the entries of the man page's "CSV (--csv)" section
+#    (its .TP tags, outside the nested close_cause list) against the header
+#    row tests/unit/test_sinks.c expects (make unit checks that header
+#    against src/sink_csv.c), in the same order;
+#  - the close causes: the nested list under close_cause against the names
+#    in src/states.c;
+#  - the JSON summary: the keys of the man page's summary object against
+#    those src/sink_json.c writes.
+#
+# Prints "PASS docs-schemas" and exits 0, or "FAIL docs-schemas: ..." (one
+# line per problem) and exits 1.
+
+set -u -o pipefail
+
+name=docs-schemas
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$here/../..
+man=${1:-$root/man/tcplife-states.8}
+problems=()
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+[[ -r $man ]] || fail "cannot read the man page $man"
+
+# A man page section: from ".SS TITLE..." to the next .SS or .SH.
+man_subsection() {
+	awk -v t="$1" '
+		/^\.S[SH][[:space:]]/ { inside = (index($0, t) == 1); next }
+		inside { print }' "$man"
+}
+
+# The .TP tags of a section, split into words, troff escapes undone; depth 0
+# (not inside .RS/.RE) or depth 1, as $2 says.
+tags_at_depth() {
+	awk -v want="$1" '
+		/^\.RS/ { depth++; next }
+		/^\.RE/ { depth--; next }
+		tag { if (depth == want) print; tag = 0; next }
+		/^\.TP/ { tag = 1 }' |
+		sed -E -e 's/^\.[BI]R?[[:space:]]+//' -e 's/\\-/-/g' -e 's/[",]/ /g' |
+		tr -s ' ' '\n' | grep -E '^[a-z_0-9]+$'
+}
+
+csv=$(man_subsection '.SS CSV')
+[[ -n $csv ]] || fail "no CSV section (.SS CSV) in $man"
+
+code_cols=$(awk '/^#define CSV_HEADER/ { on = 1 } on { print } on && !/\\$/ { exit }' \
+	"$root/tests/unit/test_sinks.c" | grep -oE '"[^"]*"' | tr -d '"\n' | sed 's/\\n$//' | tr ',' '\n')
+[[ -n $code_cols ]] || fail "no CSV_HEADER in tests/unit/test_sinks.c"
+man_cols=$(printf '%s\n' "$csv" | tags_at_depth 0)
+[[ $man_cols == "$code_cols" ]] ||
+	problems+=("CSV columns differ (< man page, > code): $(diff <(echo "$man_cols") <(echo "$code_cols") | grep '^[<>]' | paste -sd' ')")
+
+code_causes=$(grep -oE '^\s*\[CAUSE_[A-Z0-9_]+\] = "[a-z_0-9]+"' "$root/src/states.c" |
+	grep -oE '"[a-z_0-9]+"' | tr -d '"' | sort)
+man_causes=$(printf '%s\n' "$csv" | tags_at_depth 1 | sort)
+[[ -n $code_causes && $man_causes == "$code_causes" ]] ||
+	problems+=("close causes differ (< man page, > src/states.c): $(diff <(echo "$man_causes") <(echo "$code_causes") | grep '^[<>]' | paste -sd' ')")
+
+code_keys=$(awk '/^static int json_summary\(/ { on = 1 } on { print } on && /^}/ { exit }' \
+	"$root/src/sink_json.c" | grep -oE '\\"[a-z_]+\\":' | tr -d '\\":' | sort -u)
+# The summary object's block, and the keys shown as present only sometimes
+# ("key":true in the text).
+json=$(man_subsection '.SS JSON' | sed 's/\\(dq/"/g')
+man_keys=$({
+	printf '%s\n' "$json" | awk '/"event":"summary"/ { on = 1 } on && /^\.fi/ { exit } on'
+	printf '%s\n' "$json" | grep -oE '"[a-z_]+":true'
+} | grep -oE '"[a-z_]+":' | tr -d '":' | sort -u)
+[[ -n $code_keys && $man_keys == "$code_keys" ]] ||
+	problems+=("JSON summary keys differ (< man page, > src/sink_json.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
+
+((${#problems[@]} == 0)) || fail "${problems[@]}"
+echo "PASS $name"
