@@ -113,6 +113,22 @@ int sink_close(struct sink *s);
 #define SINK_COMM_LEN (TL_COMM_LEN * 4 + 1) /* every byte escaped as \xHH */
 #define SINK_PATH_LEN 384                 /* CONN_PATH_MAX names, '>'s, ">..." */
 
+/* Column widths of the text lines: the text and stream sinks (narrow, or
+ * wide with -w), the live view and --batch (view.c). */
+#define PID_W 7
+#define COMM_W 12
+#define WCOMM_W 16    /* -w: TASK_COMM_LEN - 1 */
+#define ADDR_W 21     /* "255.255.255.255:65535" */
+/* inet_ntop's longest IPv6 text is 39 characters (eight full groups; its
+ * dotted forms are only used for ::ffff:a.b.c.d and are shorter), plus
+ * "[]:65535". */
+#define WADDR_W 47
+#define FD_W 5
+#define VCOMM_W 15    /* the live view and --batch */
+#define VSTATE_W 11
+#define VDUR_W 9      /* ">=" + view_dur's 7 */
+#define VCAUSE_W 13
+
 /* The sink's clock offset, or a zero one (monotonic shown as 1970) if none. */
 const struct timeconv *sink_tc(const struct sink *s);
 /* "ipv4", "ipv6", "unknown". */

@@ -12,14 +12,6 @@
 #include "timefmt.h"
 #include "view.h"
 
-#define PID_W 7
-#define COMM_W 15
-#define FD_W 5
-#define ADDR_W 21  /* "255.255.255.255:65535" */
-#define WADDR_W 47 /* "[" + 39 + "]:65535", as in sink_text.c */
-#define STATE_W 11
-#define DUR_W 9    /* ">=" + view_dur's 7 */
-#define CAUSE_W 13
 
 static const struct {
 	const char *name;
@@ -439,7 +431,7 @@ void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r
 	 * counted from when the tool saw it, a lower bound. */
 	bool at_least = !conn_measured(c, c->state) || (c->preexisting && c->path_len <= 1);
 
-	ident_fmt(c, PID_W, COMM_W, addr_w(v), &id);
+	ident_fmt(c, PID_W, VCOMM_W, addr_w(v), &id);
 	memcpy(r->pid, id.pid, sizeof(r->pid));
 	memcpy(r->comm, id.comm, sizeof(r->comm));
 	memcpy(r->local, id.local, sizeof(r->local));
@@ -448,7 +440,7 @@ void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r
 		snprintf(r->fd, sizeof(r->fd), "%d", c->fd);
 	else
 		snprintf(r->fd, sizeof(r->fd), "-");
-	fit_end(state_name(c->state), STATE_W, r->state);
+	fit_end(state_name(c->state), VSTATE_W, r->state);
 	view_dur(conn_in_state_ns(c, v->now_ns), d, sizeof(d));
 	snprintf(r->instate, sizeof(r->instate), "%s%s", at_least ? ">=" : "", d);
 	view_dur(age_ns(c, v->now_ns), d, sizeof(d));
@@ -463,12 +455,12 @@ void view_fmt_closed(const struct view *v, const struct conn *c, struct view_clo
 	uint32_t done = 0;
 	struct ident_cols id;
 
-	ident_fmt(c, PID_W, COMM_W, addr_w(v), &id);
+	ident_fmt(c, PID_W, VCOMM_W, addr_w(v), &id);
 	memcpy(r->pid, id.pid, sizeof(r->pid));
 	memcpy(r->comm, id.comm, sizeof(r->comm));
 	memcpy(r->local, id.local, sizeof(r->local));
 	memcpy(r->remote, id.remote, sizeof(r->remote));
-	fit_end(cause_name(c->cause), CAUSE_W, r->cause);
+	fit_end(cause_name(c->cause), VCAUSE_W, r->cause);
 	r->states[0] = '\0';
 	/* Each state once, in the order entered, with all the time spent there. */
 	for (size_t i = 0; i < len; i++) {
@@ -598,18 +590,18 @@ size_t view_line_head(const struct view *v, char *buf, size_t n)
 {
 	int aw = (int)addr_w(v);
 
-	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, "PID", COMM_W, "COMM",
-		 FD_W, "FD", aw, "LOCAL", aw, "REMOTE", STATE_W, "STATE", DUR_W, "IN_STATE",
-		 DUR_W, "AGE", "RTX SYN/SA/FIN/DATA");
+	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, "PID", VCOMM_W, "COMM",
+		 FD_W, "FD", aw, "LOCAL", aw, "REMOTE", VSTATE_W, "STATE", VDUR_W, "IN_STATE",
+		 VDUR_W, "AGE", "RTX SYN/SA/FIN/DATA");
 	return strlen(buf);
 }
 
 void view_col_span(const struct view *v, enum view_col c, size_t *start, size_t *width)
 {
 	const size_t w[VCOL_N] = {
-		[VCOL_PID] = PID_W, [VCOL_COMM] = COMM_W, [VCOL_FD] = FD_W,
-		[VCOL_LOCAL] = addr_w(v), [VCOL_REMOTE] = addr_w(v), [VCOL_STATE] = STATE_W,
-		[VCOL_INSTATE] = DUR_W, [VCOL_AGE] = DUR_W, [VCOL_RTX] = 19,
+		[VCOL_PID] = PID_W, [VCOL_COMM] = VCOMM_W, [VCOL_FD] = FD_W,
+		[VCOL_LOCAL] = addr_w(v), [VCOL_REMOTE] = addr_w(v), [VCOL_STATE] = VSTATE_W,
+		[VCOL_INSTATE] = VDUR_W, [VCOL_AGE] = VDUR_W, [VCOL_RTX] = 19,
 	};
 	size_t o = 0;
 
@@ -623,9 +615,9 @@ size_t view_line_row(const struct view *v, const struct view_row *r, char *buf, 
 {
 	int aw = (int)addr_w(v);
 
-	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, r->pid, COMM_W, r->comm,
-		 FD_W, r->fd, aw, r->local, aw, r->remote, STATE_W, r->state, DUR_W, r->instate,
-		 DUR_W, r->age, r->rtx);
+	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, r->pid, VCOMM_W, r->comm,
+		 FD_W, r->fd, aw, r->local, aw, r->remote, VSTATE_W, r->state, VDUR_W, r->instate,
+		 VDUR_W, r->age, r->rtx);
 	return strlen(buf);
 }
 
@@ -634,8 +626,8 @@ size_t view_line_closed_head(const struct view *v, char *buf, size_t n)
 	int aw = (int)addr_w(v);
 
 	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s (%" PRIu64 " closed since the start)", PID_W,
-		 "PID", COMM_W, "COMM", aw, "LOCAL", aw, "REMOTE", CAUSE_W, "END", "TIME PER STATE",
-		 v->closed_total);
+		 "PID", VCOMM_W, "COMM", aw, "LOCAL", aw, "REMOTE", VCAUSE_W, "END",
+		 "TIME PER STATE", v->closed_total);
 	return strlen(buf);
 }
 
@@ -644,8 +636,8 @@ size_t view_line_closed(const struct view *v, const struct view_closed_row *r, c
 {
 	int aw = (int)addr_w(v);
 
-	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s", PID_W, r->pid, COMM_W, r->comm, aw,
-		 r->local, aw, r->remote, CAUSE_W, r->cause, r->states);
+	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s", PID_W, r->pid, VCOMM_W, r->comm, aw,
+		 r->local, aw, r->remote, VCAUSE_W, r->cause, r->states);
 	return strlen(buf);
 }
 
