@@ -319,13 +319,14 @@ int view_end(struct view *v, size_t max_rows, const struct view_stats *st)
 		v->rows = p;
 		v->max_rows = k ? k : 1;
 	}
+	/* k == 0: v->all may still be NULL, and memcpy's source must not be. */
+	if (k)
+		memcpy(v->rows, v->all, k * sizeof(*v->rows));
 	if (k == v->n_match) {
 		/* All of them shown (batch): one sort. */
-		memcpy(v->rows, v->all, k * sizeof(*v->rows));
 		sort_all(v, v->rows, k);
 	} else {
 		/* The k best of n in O(n log k). */
-		memcpy(v->rows, v->all, k * sizeof(*v->rows));
 		for (size_t i = 1; i < k; i++)
 			sift_up(v, v->rows, i);
 		for (size_t i = k; i < v->n_match && k; i++) {

@@ -363,6 +363,23 @@ static void test_all_rows_pumped(void **st)
 	free(in);
 }
 
+/* A refresh with no open connection before any was ever seen: nothing
+ * allocated for them yet, and no row (UBSan: memcpy from NULL). */
+static void test_empty_refresh(void **st)
+{
+	struct view v;
+
+	(void)st;
+	assert_int_equal(view_init(&v, 0, 8), 0);
+	view_begin(&v, NOW);
+	assert_int_equal(view_end(&v, SIZE_MAX, NULL), 0);
+	assert_int_equal(v.n_rows, 0);
+	view_begin(&v, NOW);
+	assert_int_equal(view_end(&v, 10, NULL), 0);
+	assert_int_equal(v.n_rows, 0);
+	view_fini(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_drops_line),
 		cmocka_unit_test(test_next_refresh),
 		cmocka_unit_test(test_all_rows_pumped),
+		cmocka_unit_test(test_empty_refresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
