@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Ring-buffer records held back while a --batch snapshot is printed.
+ * Ring-buffer records held back while a snapshot (--batch, the live view)
+ * is taken.
  *
  * A snapshot points into the connection table, so no record may be applied
- * while it is being printed; but with a million open connections printing
- * takes seconds, and the kernel's ring buffer (8 MiB) overflowed meanwhile.
- * So the snapshot pumps the ring buffer every few thousand rows and the
- * records are copied here, in order, and applied once it is done.
+ * while it is taken; but with a million open connections that takes
+ * seconds, and the kernel's ring buffer (8 MiB) overflowed meanwhile. So
+ * main's loop reads the ring buffer between the snapshot's steps and the
+ * records are copied here, in order, and applied once it is done
+ * (ingest.h).
  */
 #ifndef TL_BACKLOG_H
 #define TL_BACKLOG_H

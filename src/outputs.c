@@ -134,12 +134,12 @@ void outputs_summary(struct outputs *out, const struct summary *s)
 		note(out, sink_summary(out->sinks[i], s));
 }
 
-int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns)
+int outputs_tick(struct outputs *out, uint64_t now_ns)
 {
 	int done = 0;
 
 	for (int i = 0; i < out->n; i++) {
-		int rc = sink_tick(out->sinks[i], f, now_ns);
+		int rc = sink_tick(out->sinks[i], now_ns);
 
 		if (rc == SINK_DONE)
 			done = 1;
@@ -147,6 +147,43 @@ int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns
 			note(out, rc);
 	}
 	return done;
+}
+
+bool outputs_snapping(const struct outputs *out)
+{
+	for (int i = 0; i < out->n; i++)
+		if (out->sinks[i]->snapping)
+			return true;
+	return false;
+}
+
+void outputs_snap_begin(struct outputs *out, const struct view_stats *st, uint64_t now_ns)
+{
+	for (int i = 0; i < out->n; i++)
+		sink_snap_begin(out->sinks[i], st, now_ns);
+}
+
+void outputs_snap_row(struct outputs *out, struct conn *c)
+{
+	for (int i = 0; i < out->n; i++)
+		sink_snap_row(out->sinks[i], c);
+}
+
+bool outputs_snap_step(struct outputs *out, int *done)
+{
+	bool more = false;
+
+	for (int i = 0; i < out->n; i++) {
+		int rc = sink_snap_step(out->sinks[i]);
+
+		if (rc == SINK_MORE)
+			more = true;
+		else if (rc == SINK_DONE)
+			*done = 1;
+		else
+			note(out, rc);
+	}
+	return more;
 }
 
 /* The old sink's records are all out (or counted lost) before it goes. */

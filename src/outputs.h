@@ -34,11 +34,19 @@ void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n);
 /* --state: an open connection matches the state it is in, a closed one any
  * state on its path. */
 bool conn_in_states(const struct conn *c, uint32_t mask);
-/* Every poll tick: the live view and --batch refresh when due. Returns 1
- * when one of them is finished (q, -n COUNT reached), else 0; errors go to
- * out->err. */
-struct sink_feed;
-int outputs_tick(struct outputs *out, const struct sink_feed *f, uint64_t now_ns);
+/* Every poll tick: the live view's keys, and whether the live view or
+ * --batch wants a snapshot (outputs_snapping). Returns 1 when one of them
+ * is finished (q), else 0; errors go to out->err. */
+int outputs_tick(struct outputs *out, uint64_t now_ns);
+/* A snapshot of the open connections for the sinks whose tick asked for
+ * one, driven by main's loop (ingest.c): begin, a row for every open
+ * connection, then steps while outputs_snap_step returns true. *done is
+ * set when a sink finished (-n COUNT reached); errors go to out->err. */
+struct view_stats;
+bool outputs_snapping(const struct outputs *out);
+void outputs_snap_begin(struct outputs *out, const struct view_stats *st, uint64_t now_ns);
+void outputs_snap_row(struct outputs *out, struct conn *c);
+bool outputs_snap_step(struct outputs *out, int *done);
 /* Every poll round: flush the buffered outputs when the round read no
  * records (`idle`) or OUTPUTS_FLUSH_NS after the last flush, so a finished
  * record reaches its file (and a tail -f) within a second. */

@@ -297,18 +297,49 @@ int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
 	return sink_result(s, s->ops->cw_summary(s, p, n));
 }
 
-int sink_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
+int sink_tick(struct sink *s, uint64_t now_ns)
 {
 	int rc;
 
-	if (!s || !f)
+	if (!s)
 		return -EINVAL;
+	s->snapping = false;
 	if (!s->ops->tick)
 		return 0;
 	if (s->err)
 		return s->err;
 	errno = 0;
-	rc = s->ops->tick(s, f, now_ns);
+	rc = s->ops->tick(s, now_ns);
+	if (rc == SINK_SNAP) {
+		s->snapping = s->ops->snap_begin && s->ops->snap_row && s->ops->snap_step;
+		return 0;
+	}
+	return rc == SINK_DONE ? rc : sink_result(s, rc);
+}
+
+void sink_snap_begin(struct sink *s, const struct view_stats *st, uint64_t now_ns)
+{
+	if (s && s->snapping)
+		s->ops->snap_begin(s, st, now_ns);
+}
+
+void sink_snap_row(struct sink *s, struct conn *c)
+{
+	if (s && s->snapping)
+		s->ops->snap_row(s, c);
+}
+
+int sink_snap_step(struct sink *s)
+{
+	int rc;
+
+	if (!s || !s->snapping)
+		return 0;
+	errno = 0;
+	rc = s->ops->snap_step(s);
+	if (rc == SINK_MORE)
+		return rc;
+	s->snapping = false;
 	return rc == SINK_DONE ? rc : sink_result(s, rc);
 }
 

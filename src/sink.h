@@ -14,22 +14,11 @@
 
 struct sink;
 struct outfd;
-struct conntab;
 struct view_stats;
 
-/* What the live view and --batch read on a tick: the open connections and
- * the tracer's counters (fetched only when a refresh is due). */
-struct sink_feed {
-	struct conntab *ct;
-	void (*stats)(void *ctx, struct view_stats *st);
-	/* Read the ring buffer without applying it (a long snapshot calls this
-	 * every few thousand rows; the records are applied after the tick).
-	 * May be NULL. */
-	void (*pump)(void *ctx);
-	void *ctx;
-};
-
-#define SINK_DONE 1 /* tick: the sink is finished (q pressed, -n reached) */
+#define SINK_DONE 1 /* tick, snap_step: the sink is finished (q pressed, -n reached) */
+#define SINK_SNAP 2 /* tick: a snapshot of the open connections is due */
+#define SINK_MORE 3 /* snap_step: call again, the snapshot is not finished */
 
 struct sink_ops {
 	const char *name;
@@ -39,8 +28,20 @@ struct sink_ops {
 	int (*summary)(struct sink *s, const struct summary *sum); /* may be NULL */
 	int (*alert)(struct sink *s, const struct cw_alert *a);    /* may be NULL */
 	int (*cw_summary)(struct sink *s, const struct cw_proc *p, size_t n); /* may be NULL */
-	/* Called every poll tick (~100 ms): 0, SINK_DONE or -errno. May be NULL. */
-	int (*tick)(struct sink *s, const struct sink_feed *f, uint64_t now_ns);
+	/* Called every poll tick (~100 ms): 0, SINK_DONE, SINK_SNAP or -errno.
+	 * May be NULL. */
+	int (*tick)(struct sink *s, uint64_t now_ns);
+	/* A snapshot (live view, --batch), after tick said SINK_SNAP. Data
+	 * flows one way: main's loop owns the ring buffer and the table
+	 * (ingest.c); it hands the sink the counters (snap_begin), every open
+	 * connection (snap_row), then calls snap_step until it returns 0,
+	 * SINK_DONE or -errno, reading the ring buffer between two calls into
+	 * a backlog that is applied once the snapshot is finished, as the rows
+	 * point into the table. The sink never calls back. May be NULL when
+	 * tick never says SINK_SNAP. */
+	void (*snap_begin)(struct sink *s, const struct view_stats *st, uint64_t now_ns);
+	void (*snap_row)(struct sink *s, struct conn *c);
+	int (*snap_step)(struct sink *s);
 	/* Before the final flush: release what begin set up. May be NULL. */
 	int (*end)(struct sink *s);
 };
@@ -62,6 +63,7 @@ struct sink {
 	void *priv;    /* the live and batch sinks' state */
 	struct outfd *ofd; /* the write path of a file or piped stdout, or NULL */
 	uint64_t skipped;  /* records not written because of an earlier error */
+	bool snapping;     /* its tick said SINK_SNAP; until its snap_step ends */
 };
 
 extern const struct sink_ops sink_text_ops;
@@ -85,7 +87,14 @@ int sink_transition(struct sink *s, const struct transition *t);
 int sink_summary(struct sink *s, const struct summary *sum);
 int sink_alert(struct sink *s, const struct cw_alert *a);
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
-int sink_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns);
+/* 0, SINK_DONE or -errno; s->snapping is set when a snapshot is due. */
+int sink_tick(struct sink *s, uint64_t now_ns);
+/* The snapshot protocol (sink_ops.snap_*), for a sink that is snapping:
+ * sink_snap_step returns SINK_MORE, then 0, SINK_DONE or -errno, and
+ * clears s->snapping when it ends. */
+void sink_snap_begin(struct sink *s, const struct view_stats *st, uint64_t now_ns);
+void sink_snap_row(struct sink *s, struct conn *c);
+int sink_snap_step(struct sink *s);
 /* Push what is buffered to the output: 0 or the sink's (sticky) -errno. */
 int sink_flush(struct sink *s);
 /* SIGUSR1 (logrotate's postrotate): a new sink like `old` writing to
@@ -112,6 +121,22 @@ int sink_close(struct sink *s);
 #define SINK_ENDPOINT_LEN 54              /* "[" addr "]:" port */
 #define SINK_COMM_LEN (TL_COMM_LEN * 4 + 1) /* every byte escaped as \xHH */
 #define SINK_PATH_LEN 384                 /* CONN_PATH_MAX names, '>'s, ">..." */
+
+/* Column widths of the text lines: the text and stream sinks (narrow, or
+ * wide with -w), the live view and --batch (view.c). */
+#define PID_W 7
+#define COMM_W 12
+#define WCOMM_W 16    /* -w: TASK_COMM_LEN - 1 */
+#define ADDR_W 21     /* "255.255.255.255:65535" */
+/* inet_ntop's longest IPv6 text is 39 characters (eight full groups; its
+ * dotted forms are only used for ::ffff:a.b.c.d and are shorter), plus
+ * "[]:65535". */
+#define WADDR_W 47
+#define FD_W 5
+#define VCOMM_W 15    /* the live view and --batch */
+#define VSTATE_W 11
+#define VDUR_W 9      /* ">=" + view_dur's 7 */
+#define VCAUSE_W 13
 
 /* The sink's clock offset, or a zero one (monotonic shown as 1970) if none. */
 const struct timeconv *sink_tc(const struct sink *s);

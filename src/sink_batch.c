@@ -8,12 +8,12 @@
  * blank line. Closed connections beyond what the ring keeps between two
  * snapshots are counted, never dropped silently.
  *
- * With a million open connections a snapshot takes seconds, and the bench
- * lost 685 382 of 2 million records while the ring buffer went unread. So
- * a snapshot reads the ring buffer every VIEW_PUMP_ROWS rows walked, sorted
- * or printed into a backlog applied after it (sink_feed.pump, backlog.h),
- * and one that took more than a tenth of -i puts the next one off
- * (view_next_ns), saying so.
+ * With a million open connections a snapshot takes seconds, during which
+ * the ring buffer must still be read. So a snapshot is taken in steps of
+ * VIEW_STEP_ROWS rows sorted or printed (sink_ops.snap_step), main's loop
+ * reading the ring buffer in between into a backlog applied after it
+ * (ingest.c), and one that took more than a tenth of -i puts the next one
+ * off (view_next_ns), saying so.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,11 +28,19 @@
 #define BATCH_CLOSED_MAX 8192
 #define LINE_MAX_LEN 512
 
+/* Where a snapshot is (batch_snap_step). */
+enum batch_phase { BATCH_SELECT = 0, BATCH_SORT, BATCH_ROWS };
+
 struct batch {
 	struct view v;
 	uint64_t next_ns;
 	uint32_t done;
 	uint64_t printed_seq; /* view.closed_seq at the last snapshot */
+	/* The snapshot being taken. */
+	struct view_stats st;
+	uint64_t now_ns;
+	enum batch_phase phase;
+	size_t printed;       /* rows printed so far */
 };
 
 static int batch_begin(struct sink *s)
@@ -101,33 +109,65 @@ static void put_closed(struct sink *s, struct batch *b)
 	}
 }
 
-static int batch_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
+static int batch_tick(struct sink *s, uint64_t now_ns)
 {
 	struct batch *b = s->priv;
-	struct view_stats st = { 0 };
-	struct view_row r;
-	char line[LINE_MAX_LEN];
-	bool stretched;
-	uint64_t cost;
-	int rc;
 
-	if (now_ns < b->next_ns)
-		return 0;
-	f->stats(f->ctx, &st);
-	b->v.pump = f->pump;
-	b->v.pump_ctx = f->ctx;
-	rc = view_refresh(&b->v, f->ct, SIZE_MAX, &st, now_ns);
-	if (rc)
-		return rc;
-	put_header(s, &b->v, &st);
+	return now_ns < b->next_ns ? 0 : SINK_SNAP;
+}
+
+static void batch_snap_begin(struct sink *s, const struct view_stats *st, uint64_t now_ns)
+{
+	struct batch *b = s->priv;
+
+	b->st = *st;
+	b->now_ns = now_ns;
+	b->phase = BATCH_SELECT;
+	b->printed = 0;
+	view_begin(&b->v, now_ns);
+}
+
+static void batch_snap_row(struct sink *s, struct conn *c)
+{
+	view_add(&((struct batch *)s->priv)->v, c);
+}
+
+/* The header, once the rows are in order: the header says how long
+ * gathering and sorting them took. */
+static int batch_sort(struct sink *s, struct batch *b)
+{
+	char line[LINE_MAX_LEN];
+
+	if (view_sort_step(&b->v))
+		return SINK_MORE;
+	b->v.refresh_ns = mono_now_ns() - b->now_ns;
+	put_header(s, &b->v, &b->st);
 	view_line_head(&b->v, line, sizeof(line));
 	fprintf(s->f, "%s\n", line);
-	for (size_t i = 0; i < b->v.n_rows; i++) {
-		view_pump(&b->v);
-		view_fmt_row(&b->v, b->v.rows[i], &r);
+	b->phase = BATCH_ROWS;
+	return SINK_MORE;
+}
+
+static void put_rows(struct sink *s, struct batch *b)
+{
+	size_t end = b->printed + VIEW_STEP_ROWS < b->v.n_rows ? b->printed + VIEW_STEP_ROWS
+							       : b->v.n_rows;
+	struct view_row r;
+	char line[LINE_MAX_LEN];
+
+	for (; b->printed < end; b->printed++) {
+		view_fmt_row(&b->v, b->v.rows[b->printed], &r);
 		view_line_row(&b->v, &r, line, sizeof(line));
 		fprintf(s->f, "%s\n", line);
 	}
+}
+
+/* The closed connections, and whether the next snapshot is put off. */
+static int batch_finish(struct sink *s, struct batch *b)
+{
+	uint64_t now_ns = b->now_ns, cost;
+	bool stretched;
+
 	put_closed(s, b);
 	cost = mono_now_ns() - now_ns;
 	b->next_ns = view_next_ns(now_ns, cost, (uint64_t)s->o.interval_ms * 1000000, &stretched);
@@ -143,6 +183,32 @@ static int batch_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns
 	if (ferror(s->f))
 		return -EIO;
 	return s->o.count && ++b->done >= s->o.count ? SINK_DONE : 0;
+}
+
+/* One step: select, then a run sorted or merged, then VIEW_STEP_ROWS
+ * rows printed at a time, then the closed ones. */
+static int batch_snap_step(struct sink *s)
+{
+	struct batch *b = s->priv;
+	int rc;
+
+	switch (b->phase) {
+	case BATCH_SELECT:
+		rc = view_select(&b->v, SIZE_MAX, &b->st);
+		if (rc)
+			return rc;
+		b->phase = BATCH_SORT;
+		return SINK_MORE;
+	case BATCH_SORT:
+		return batch_sort(s, b);
+	case BATCH_ROWS:
+		put_rows(s, b);
+		if (b->printed < b->v.n_rows)
+			return ferror(s->f) ? -EIO : SINK_MORE;
+		b->phase = BATCH_SELECT;
+		return batch_finish(s, b);
+	}
+	return -EINVAL;
 }
 
 static int batch_end(struct sink *s)
@@ -165,5 +231,8 @@ const struct sink_ops sink_batch_ops = {
 	.alert = sink_text_alert,
 	.cw_summary = sink_text_cw_summary,
 	.tick = batch_tick,
+	.snap_begin = batch_snap_begin,
+	.snap_row = batch_snap_row,
+	.snap_step = batch_snap_step,
 	.end = batch_end,
 };

@@ -40,6 +40,8 @@ struct live {
 	int log_fd;            /* where stderr goes meanwhile */
 	uint64_t next_ns;
 	uint32_t done;
+	uint64_t frame_ns;     /* the frame being taken (live_snap_begin) */
+	bool timed;            /* it is the -i refresh, counted for -n */
 	bool paused, help, dirty;
 	enum prompt prompt;
 	char input[48];
@@ -305,19 +307,35 @@ static void draw(struct live *l)
 	refresh();
 }
 
-/* Gather, select the rows that fit, keep them as text, draw. */
-static int frame(struct live *l, const struct sink_feed *f, uint64_t now_ns)
+/* A frame: main's loop hands over the counters and the open connections
+ * (ingest.c), then live_snap_step selects the rows that fit, keeps them as
+ * text and draws, in one step. */
+static void live_snap_begin(struct sink *s, const struct view_stats *st, uint64_t now_ns)
+{
+	struct live *l = s->priv;
+
+	l->st = *st;
+	snprintf(l->tiers, sizeof(l->tiers), "%s", l->st.tiers ? l->st.tiers : "?");
+	l->st.tiers = l->tiers;
+	l->frame_ns = now_ns;
+	view_begin(&l->v, now_ns);
+}
+
+static void live_snap_row(struct sink *s, struct conn *c)
+{
+	view_add(&((struct live *)s->priv)->v, c);
+}
+
+static int frame(struct live *l)
 {
 	size_t fit = LINES > HDR_ROWS + 4 ? (size_t)(LINES - HDR_ROWS - 2) : 1;
+	uint64_t now_ns = l->frame_ns;
 	const struct conn *c;
 	uint64_t cost;
 	int rc;
 
-	memset(&l->st, 0, sizeof(l->st));
-	f->stats(f->ctx, &l->st);
-	snprintf(l->tiers, sizeof(l->tiers), "%s", l->st.tiers ? l->st.tiers : "?");
-	l->st.tiers = l->tiers;
-	rc = view_refresh(&l->v, f->ct, fit, &l->st, now_ns);
+	rc = view_end(&l->v, fit, &l->st);
+	l->v.refresh_ns = mono_now_ns() - now_ns;
 	if (rc)
 		return rc;
 	if (l->v.n_rows > l->cap_rows || !l->rows) {
@@ -443,11 +461,21 @@ static bool key(struct live *l, int ch, bool *quit)
 	}
 }
 
-static int live_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
+static int live_snap_step(struct sink *s)
+{
+	struct live *l = s->priv;
+	int rc = frame(l);
+
+	if (rc)
+		return rc;
+	return l->timed && s->o.count && ++l->done >= s->o.count ? SINK_DONE : 0;
+}
+
+static int live_tick(struct sink *s, uint64_t now_ns)
 {
 	struct live *l = s->priv;
 	bool quit = false, regather = false, redraw = l->dirty, timed;
-	int ch, rc;
+	int ch;
 
 	if (!l || !l->scr)
 		return 0;
@@ -468,10 +496,8 @@ static int live_tick(struct sink *s, const struct sink_feed *f, uint64_t now_ns)
 	if (timed || regather || !l->frames) {
 		if (timed)
 			l->next_ns = now_ns + (uint64_t)s->o.interval_ms * 1000000;
-		rc = frame(l, f, now_ns);
-		if (rc)
-			return rc;
-		return timed && s->o.count && ++l->done >= s->o.count ? SINK_DONE : 0;
+		l->timed = timed;
+		return SINK_SNAP; /* frame() once main has handed the rows over */
 	}
 	/* Paused, or between refreshes: the same frame, with what keys changed. */
 	if (redraw || regather)
@@ -487,5 +513,8 @@ const struct sink_ops sink_live_ops = {
 	.alert = live_alert,
 	.cw_summary = live_cw_summary,
 	.tick = live_tick,
+	.snap_begin = live_snap_begin,
+	.snap_row = live_snap_row,
+	.snap_step = live_snap_step,
 	.end = live_end,
 };

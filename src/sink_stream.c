@@ -11,11 +11,6 @@
 #include "states.h"
 
 #define TIME_W 15 /* "HH:MM:SS.uuuuuu" */
-#define PID_W 7
-#define COMM_W 12
-#define ADDR_W 21
-#define WCOMM_W 16
-#define WADDR_W 47
 #define OLD_W 10
 
 static int stream_begin(struct sink *s)

@@ -23,18 +23,9 @@
 #include "sink.h"
 #include "states.h"
 
-#define PID_W 7
-#define COMM_W 12
-#define ADDR_W 21 /* "255.255.255.255:65535" */
 #define END_W 11  /* "ESTABLISHED", "syn_timeout" */
 #define DUR_W 5
 #define RTX_W 3
-
-#define WCOMM_W 16
-/* inet_ntop's longest IPv6 text is 39 characters (eight full groups; its
- * dotted forms are only used for ::ffff:a.b.c.d and are shorter), plus
- * "[]:65535". */
-#define WADDR_W 47
 #define WSTATE_W 12
 #define WDUR_W 11
 #define WRTX_W 5
@@ -165,7 +156,6 @@ int sink_text_summary(struct sink *s, const struct summary *sum)
  *   PID COMM FD LOCAL REMOTE STATE IN_STATE_MS SEEN OWNER_FROM
  * (OWNER_FROM "listener": nobody accepted it, PID is the listener's owner).
  */
-#define FD_W 5
 #define INSTATE_W 12
 
 static int once_begin(struct sink *s)

@@ -9,17 +9,8 @@
 #include "conntab.h"
 #include "outputs.h"
 #include "states.h"
-#include "timefmt.h"
 #include "view.h"
 
-#define PID_W 7
-#define COMM_W 15
-#define FD_W 5
-#define ADDR_W 21  /* "255.255.255.255:65535" */
-#define WADDR_W 47 /* "[" + 39 + "]:65535", as in sink_text.c */
-#define STATE_W 11
-#define DUR_W 9    /* ">=" + view_dur's 7 */
-#define CAUSE_W 13
 
 static const struct {
 	const char *name;
@@ -52,6 +43,7 @@ void view_fini(struct view *v)
 	if (!v)
 		return;
 	free(v->closed);
+	free(v->sorting.tmp);
 	free(v->rows);
 	free(v->all);
 	memset(v, 0, sizeof(*v));
@@ -200,56 +192,106 @@ static void sift_up(const struct view *v, struct conn **h, size_t i)
 	}
 }
 
-void view_pump(struct view *v)
+/* Every row in order (batch), in steps of about VIEW_STEP_ROWS rows' work,
+ * so that main's loop reads the ring buffer in between (ingest.c): runs of
+ * VIEW_STEP_ROWS sorted, then merged pairwise. One qsort_r of a million
+ * rows took a second with nothing read (the bench's 1M batch run). */
+static void sort_start(struct view *v, size_t n)
 {
-	if (v->pump && ++v->pump_work % VIEW_PUMP_ROWS == 0)
-		v->pump(v->pump_ctx);
+	struct view_sort *s = &v->sorting;
+
+	free(s->tmp);
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	s->phase = n ? VSORT_RUNS : VSORT_DONE;
 }
 
-/* Every row in order (batch). A merge sort, not one qsort_r, only so the
- * ring buffer can be read in between: runs of VIEW_PUMP_ROWS sorted, then
- * merged pairwise, pumping every VIEW_PUMP_ROWS rows placed. A million rows
- * took one qsort_r a second with nothing read (the bench's 1M batch run). */
-static void sort_all(struct view *v, struct conn **a, size_t n)
+/* The pair of runs starting at s->lo. */
+static void merge_pair(struct view_sort *s)
 {
-	struct conn **tmp, **src = a, **dst, **t;
-	size_t run = VIEW_PUMP_ROWS;
+	s->mid = s->lo + s->run < s->n ? s->lo + s->run : s->n;
+	s->hi = s->lo + 2 * s->run < s->n ? s->lo + 2 * s->run : s->n;
+	s->i = s->lo;
+	s->j = s->mid;
+	s->k = s->lo;
+}
 
-	for (size_t lo = 0; lo < n; lo += run) {
-		qsort_r(a + lo, n - lo < run ? n - lo : run, sizeof(*a), row_qcmp, v);
-		if (v->pump)
-			v->pump(v->pump_ctx);
-	}
-	if (n <= run)
-		return;
-	tmp = malloc(n * sizeof(*tmp));
-	if (!tmp) {
-		qsort_r(a, n, sizeof(*a), row_qcmp, v); /* the same order, unpumped */
-		return;
-	}
-	dst = tmp;
-	for (; run < n; run *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * run) {
-			size_t mid = lo + run < n ? lo + run : n;
-			size_t hi = lo + 2 * run < n ? lo + 2 * run : n;
-			size_t i = lo, j = mid, k = lo;
+static bool merge_begin(struct view *v)
+{
+	struct view_sort *s = &v->sorting;
 
-			while (k < hi) {
-				/* Ties keep the earlier run first: stable. */
-				if (j >= hi || (i < mid && row_cmp(v, src[j], src[i]) >= 0))
-					dst[k++] = src[i++];
-				else
-					dst[k++] = src[j++];
-				view_pump(v);
+	s->phase = VSORT_DONE;
+	if (s->n <= VIEW_STEP_ROWS)
+		return false;
+	s->tmp = malloc(s->n * sizeof(*s->tmp));
+	if (!s->tmp) {
+		qsort_r(v->rows, s->n, sizeof(*v->rows), row_qcmp, v); /* the same order, at once */
+		return false;
+	}
+	s->src = v->rows;
+	s->dst = s->tmp;
+	s->run = VIEW_STEP_ROWS;
+	s->lo = 0;
+	merge_pair(s);
+	s->phase = VSORT_MERGE;
+	return true;
+}
+
+static void merge_end(struct view *v)
+{
+	struct view_sort *s = &v->sorting;
+
+	if (s->src != v->rows)
+		memcpy(v->rows, s->src, s->n * sizeof(*v->rows));
+	free(s->tmp);
+	s->tmp = NULL;
+	s->phase = VSORT_DONE;
+}
+
+/* Up to VIEW_STEP_ROWS rows placed; false once the last pass is done. */
+static bool merge_step(struct view *v)
+{
+	struct view_sort *s = &v->sorting;
+	struct conn **t;
+
+	for (size_t left = VIEW_STEP_ROWS; left; left--) {
+		while (s->k == s->hi) {
+			s->lo += 2 * s->run;
+			if (s->lo >= s->n) {
+				t = s->src;
+				s->src = s->dst;
+				s->dst = t;
+				s->run *= 2;
+				s->lo = 0;
+				if (s->run >= s->n) {
+					merge_end(v);
+					return false;
+				}
 			}
+			merge_pair(s);
 		}
-		t = src;
-		src = dst;
-		dst = t;
+		/* Ties keep the earlier run first: stable. */
+		if (s->j >= s->hi || (s->i < s->mid && row_cmp(v, s->src[s->j], s->src[s->i]) >= 0))
+			s->dst[s->k++] = s->src[s->i++];
+		else
+			s->dst[s->k++] = s->src[s->j++];
 	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
-	free(tmp);
+	return true;
+}
+
+bool view_sort_step(struct view *v)
+{
+	struct view_sort *s = &v->sorting;
+	size_t len;
+
+	if (s->phase == VSORT_MERGE)
+		return merge_step(v);
+	if (s->phase != VSORT_RUNS)
+		return false;
+	len = s->n - s->lo < VIEW_STEP_ROWS ? s->n - s->lo : VIEW_STEP_ROWS;
+	qsort_r(v->rows + s->lo, len, sizeof(*v->rows), row_qcmp, v);
+	s->lo += len;
+	return s->lo < s->n || merge_begin(v);
 }
 
 /* ------------------------------------------------------------ gathering */
@@ -278,7 +320,6 @@ void view_begin(struct view *v, uint64_t now_ns)
 
 void view_add(struct view *v, struct conn *c)
 {
-	view_pump(v);
 	v->n_open++;
 	add_counts(v->open_rtx, v->open_rst, c);
 	if (!conn_in_states(c, v->cli_states))
@@ -306,7 +347,7 @@ void view_add(struct view *v, struct conn *c)
 	v->all[v->n_match++] = c;
 }
 
-int view_end(struct view *v, size_t max_rows, const struct view_stats *st)
+int view_select(struct view *v, size_t max_rows, const struct view_stats *st)
 {
 	size_t k = v->n_match < max_rows ? v->n_match : max_rows;
 
@@ -317,6 +358,7 @@ int view_end(struct view *v, size_t max_rows, const struct view_stats *st)
 		v->last_records = st->records;
 		v->last_ns = v->now_ns;
 	}
+	sort_start(v, 0);
 	if (v->oom)
 		return -ENOMEM;
 	if (k > v->max_rows || !v->rows) {
@@ -327,41 +369,34 @@ int view_end(struct view *v, size_t max_rows, const struct view_stats *st)
 		v->rows = p;
 		v->max_rows = k ? k : 1;
 	}
-	if (k == v->n_match) {
-		/* All of them shown (batch): one sort. */
+	/* k == 0: v->all may still be NULL, and memcpy's source must not be. */
+	if (k)
 		memcpy(v->rows, v->all, k * sizeof(*v->rows));
-		sort_all(v, v->rows, k);
-	} else {
-		/* The k best of n in O(n log k). */
-		memcpy(v->rows, v->all, k * sizeof(*v->rows));
-		for (size_t i = 1; i < k; i++)
-			sift_up(v, v->rows, i);
-		for (size_t i = k; i < v->n_match && k; i++) {
-			if (row_cmp(v, v->all[i], v->rows[0]) < 0) {
-				v->rows[0] = v->all[i];
-				sift_down(v, v->rows, k, 0);
-			}
-		}
-		qsort_r(v->rows, k, sizeof(*v->rows), row_qcmp, v);
-	}
 	v->n_rows = k;
+	if (k == v->n_match) {
+		/* All of them shown (batch): sorted by view_sort_step. */
+		sort_start(v, k);
+		return 0;
+	}
+	/* The k best of n in O(n log k). */
+	for (size_t i = 1; i < k; i++)
+		sift_up(v, v->rows, i);
+	for (size_t i = k; i < v->n_match && k; i++) {
+		if (row_cmp(v, v->all[i], v->rows[0]) < 0) {
+			v->rows[0] = v->all[i];
+			sift_down(v, v->rows, k, 0);
+		}
+	}
+	qsort_r(v->rows, k, sizeof(*v->rows), row_qcmp, v);
 	return 0;
 }
 
-static void refresh_one(void *ctx, struct conn *c)
+int view_end(struct view *v, size_t max_rows, const struct view_stats *st)
 {
-	view_add(ctx, c);
-}
+	int rc = view_select(v, max_rows, st);
 
-int view_refresh(struct view *v, struct conntab *ct, size_t max_rows,
-		 const struct view_stats *st, uint64_t now_ns)
-{
-	int rc;
-
-	view_begin(v, now_ns);
-	conntab_foreach_open(ct, refresh_one, v);
-	rc = view_end(v, max_rows, st);
-	v->refresh_ns = mono_now_ns() - now_ns;
+	while (!rc && view_sort_step(v))
+		;
 	return rc;
 }
 
@@ -439,7 +474,7 @@ void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r
 	 * counted from when the tool saw it, a lower bound. */
 	bool at_least = !conn_measured(c, c->state) || (c->preexisting && c->path_len <= 1);
 
-	ident_fmt(c, PID_W, COMM_W, addr_w(v), &id);
+	ident_fmt(c, PID_W, VCOMM_W, addr_w(v), &id);
 	memcpy(r->pid, id.pid, sizeof(r->pid));
 	memcpy(r->comm, id.comm, sizeof(r->comm));
 	memcpy(r->local, id.local, sizeof(r->local));
@@ -448,7 +483,7 @@ void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r
 		snprintf(r->fd, sizeof(r->fd), "%d", c->fd);
 	else
 		snprintf(r->fd, sizeof(r->fd), "-");
-	fit_end(state_name(c->state), STATE_W, r->state);
+	fit_end(state_name(c->state), VSTATE_W, r->state);
 	view_dur(conn_in_state_ns(c, v->now_ns), d, sizeof(d));
 	snprintf(r->instate, sizeof(r->instate), "%s%s", at_least ? ">=" : "", d);
 	view_dur(age_ns(c, v->now_ns), d, sizeof(d));
@@ -463,12 +498,12 @@ void view_fmt_closed(const struct view *v, const struct conn *c, struct view_clo
 	uint32_t done = 0;
 	struct ident_cols id;
 
-	ident_fmt(c, PID_W, COMM_W, addr_w(v), &id);
+	ident_fmt(c, PID_W, VCOMM_W, addr_w(v), &id);
 	memcpy(r->pid, id.pid, sizeof(r->pid));
 	memcpy(r->comm, id.comm, sizeof(r->comm));
 	memcpy(r->local, id.local, sizeof(r->local));
 	memcpy(r->remote, id.remote, sizeof(r->remote));
-	fit_end(cause_name(c->cause), CAUSE_W, r->cause);
+	fit_end(cause_name(c->cause), VCAUSE_W, r->cause);
 	r->states[0] = '\0';
 	/* Each state once, in the order entered, with all the time spent there. */
 	for (size_t i = 0; i < len; i++) {
@@ -598,18 +633,18 @@ size_t view_line_head(const struct view *v, char *buf, size_t n)
 {
 	int aw = (int)addr_w(v);
 
-	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, "PID", COMM_W, "COMM",
-		 FD_W, "FD", aw, "LOCAL", aw, "REMOTE", STATE_W, "STATE", DUR_W, "IN_STATE",
-		 DUR_W, "AGE", "RTX SYN/SA/FIN/DATA");
+	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, "PID", VCOMM_W, "COMM",
+		 FD_W, "FD", aw, "LOCAL", aw, "REMOTE", VSTATE_W, "STATE", VDUR_W, "IN_STATE",
+		 VDUR_W, "AGE", "RTX SYN/SA/FIN/DATA");
 	return strlen(buf);
 }
 
 void view_col_span(const struct view *v, enum view_col c, size_t *start, size_t *width)
 {
 	const size_t w[VCOL_N] = {
-		[VCOL_PID] = PID_W, [VCOL_COMM] = COMM_W, [VCOL_FD] = FD_W,
-		[VCOL_LOCAL] = addr_w(v), [VCOL_REMOTE] = addr_w(v), [VCOL_STATE] = STATE_W,
-		[VCOL_INSTATE] = DUR_W, [VCOL_AGE] = DUR_W, [VCOL_RTX] = 19,
+		[VCOL_PID] = PID_W, [VCOL_COMM] = VCOMM_W, [VCOL_FD] = FD_W,
+		[VCOL_LOCAL] = addr_w(v), [VCOL_REMOTE] = addr_w(v), [VCOL_STATE] = VSTATE_W,
+		[VCOL_INSTATE] = VDUR_W, [VCOL_AGE] = VDUR_W, [VCOL_RTX] = 19,
 	};
 	size_t o = 0;
 
@@ -623,9 +658,9 @@ size_t view_line_row(const struct view *v, const struct view_row *r, char *buf, 
 {
 	int aw = (int)addr_w(v);
 
-	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, r->pid, COMM_W, r->comm,
-		 FD_W, r->fd, aw, r->local, aw, r->remote, STATE_W, r->state, DUR_W, r->instate,
-		 DUR_W, r->age, r->rtx);
+	snprintf(buf, n, "%-*s %-*s %*s %-*s %-*s %-*s %*s %*s %s", PID_W, r->pid, VCOMM_W, r->comm,
+		 FD_W, r->fd, aw, r->local, aw, r->remote, VSTATE_W, r->state, VDUR_W, r->instate,
+		 VDUR_W, r->age, r->rtx);
 	return strlen(buf);
 }
 
@@ -634,8 +669,8 @@ size_t view_line_closed_head(const struct view *v, char *buf, size_t n)
 	int aw = (int)addr_w(v);
 
 	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s (%" PRIu64 " closed since the start)", PID_W,
-		 "PID", COMM_W, "COMM", aw, "LOCAL", aw, "REMOTE", CAUSE_W, "END", "TIME PER STATE",
-		 v->closed_total);
+		 "PID", VCOMM_W, "COMM", aw, "LOCAL", aw, "REMOTE", VCAUSE_W, "END",
+		 "TIME PER STATE", v->closed_total);
 	return strlen(buf);
 }
 
@@ -644,8 +679,8 @@ size_t view_line_closed(const struct view *v, const struct view_closed_row *r, c
 {
 	int aw = (int)addr_w(v);
 
-	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s", PID_W, r->pid, COMM_W, r->comm, aw,
-		 r->local, aw, r->remote, CAUSE_W, r->cause, r->states);
+	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s", PID_W, r->pid, VCOMM_W, r->comm, aw,
+		 r->local, aw, r->remote, VCAUSE_W, r->cause, r->states);
 	return strlen(buf);
 }
 

@@ -11,8 +11,11 @@
  * (O(n log k)), never a full sort of 100 000 rows. Nothing is sorted per
  * event; refreshes come at most a few times a second.
  *
- * Row pointers are valid only until the connection table changes: a sink
- * formats them right after view_end, before the next record is applied.
+ * The view never reads the connection table: main's loop walks it and
+ * hands each open connection to view_add (ingest.c). Row pointers are
+ * valid only until the table changes, so no record is applied from
+ * view_begin until the sink has formatted its rows: records read meanwhile
+ * are held in ingest's backlog.
  */
 #ifndef TL_VIEW_H
 #define TL_VIEW_H
@@ -23,7 +26,6 @@
 #include "conn.h"
 #include "sink.h"
 
-struct conntab;
 
 enum view_col {
 	VCOL_PID = 0, VCOL_COMM, VCOL_FD, VCOL_LOCAL, VCOL_REMOTE, VCOL_STATE,
@@ -66,6 +68,16 @@ struct view_closed_row {
 	char states[256]; /* "SYN_SENT 0.1ms > ESTABLISHED 2.00s > ..." */
 };
 
+/* A merge sort cut into steps (view_sort_step): runs of VIEW_STEP_ROWS
+ * sorted, then merged pairwise from src into dst. */
+enum view_sort_phase { VSORT_DONE = 0, VSORT_RUNS, VSORT_MERGE };
+struct view_sort {
+	enum view_sort_phase phase;
+	struct conn **tmp, **src, **dst;
+	size_t n, run;
+	size_t lo, mid, hi, i, j, k; /* the pair being merged, and where */
+};
+
 struct view {
 	/* Filters: --state (fixed), and the interactive ones. */
 	uint32_t cli_states;     /* 0 = every state */
@@ -89,12 +101,7 @@ struct view {
 	size_t max_rows;
 	bool oom;                /* a row could not be kept this refresh */
 	uint64_t refresh_ns;     /* how long the last gather + select took */
-	/* Called every VIEW_PUMP_ROWS connections walked or rows sorted, so a
-	 * refresh of a million rows (--batch) does not leave the ring buffer
-	 * unread for a second (sink_feed.pump). May be NULL. */
-	void (*pump)(void *ctx);
-	void *pump_ctx;
-	uint64_t pump_work;      /* units of work since the start (view_pump) */
+	struct view_sort sorting; /* view_select's sort of every row, in steps */
 	double events_per_s;
 	uint64_t last_records, last_ns;
 
@@ -129,20 +136,23 @@ void view_closed(struct view *v, const struct conn *c);
 void view_begin(struct view *v, uint64_t now_ns);
 void view_add(struct view *v, struct conn *c);
 int view_end(struct view *v, size_t max_rows, const struct view_stats *st);
-/* All three over the connection table's open connections; also times it. */
-int view_refresh(struct view *v, struct conntab *ct, size_t max_rows,
-		 const struct view_stats *st, uint64_t now_ns);
+/* view_end in steps, for a snapshot of every row (--batch) that must not
+ * keep the ring buffer unread for a second: view_select picks the rows
+ * (the top `max_rows` are sorted at once; when every match is kept they
+ * are sorted by the steps), then view_sort_step does about VIEW_STEP_ROWS
+ * rows' work per call and returns false once v->rows is in order. */
+int view_select(struct view *v, size_t max_rows, const struct view_stats *st);
+bool view_sort_step(struct view *v);
 
 /* When the next refresh is due: `interval_ns` after `start_ns`, or
  * VIEW_BUSY_FACTOR times what this one took (`cost_ns`), whichever is
  * later, so refreshes take at most a tenth of the loader's time and the
  * ring buffer is read in between. Sets *stretched when the cost decided. */
 #define VIEW_BUSY_FACTOR 10
-#define VIEW_PUMP_ROWS 4096
 uint64_t view_next_ns(uint64_t start_ns, uint64_t cost_ns, uint64_t interval_ns, bool *stretched);
-/* One unit of a refresh's work (a connection walked, a row sorted or
- * printed): every VIEW_PUMP_ROWS of them, v->pump is called. */
-void view_pump(struct view *v);
+/* A snapshot's step: rows walked, sorted or printed between two reads of
+ * the ring buffer by main's loop. */
+#define VIEW_STEP_ROWS 4096
 
 /* Cells of a row (now: the refresh's time). */
 void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r);

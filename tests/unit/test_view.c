@@ -318,19 +318,15 @@ static void test_next_refresh(void **state)
 	assert_true(stretched);
 }
 
-static void count_pump(void *ctx)
+/* All rows (batch) past one run: the merge sort in steps gives the full
+ * sort's order, and hands control back (for main's loop to read the ring
+ * buffer) at least once per VIEW_STEP_ROWS rows sorted or merged. */
+static void test_all_rows_in_steps(void **st)
 {
-	(*(unsigned *)ctx)++;
-}
-
-/* All rows (batch) past one run: the merge sort gives the full sort's
- * order, and the ring buffer is pumped while walking and sorting. */
-static void test_all_rows_pumped(void **st)
-{
-	enum { N = 3 * VIEW_PUMP_ROWS + 123 };
+	enum { N = 3 * VIEW_STEP_ROWS + 123 };
 	struct conn *c = calloc(N, sizeof(*c));
 	uint64_t *in = calloc(N, sizeof(*in));
-	unsigned pumps = 0;
+	unsigned steps = 0;
 	struct view v;
 
 	(void)st;
@@ -338,8 +334,6 @@ static void test_all_rows_pumped(void **st)
 	assert_non_null(in);
 	srand(11);
 	assert_int_equal(view_init(&v, 0, 8), 0);
-	v.pump = count_pump;
-	v.pump_ctx = &pumps;
 	view_begin(&v, NOW);
 	for (int i = 0; i < N; i++) {
 		in[i] = (uint64_t)(rand() % 5000) * 1000000ULL; /* ties on purpose */
@@ -347,7 +341,9 @@ static void test_all_rows_pumped(void **st)
 		c[i].skaddr = 0x1000 + (uint64_t)i;
 		view_add(&v, &c[i]);
 	}
-	assert_int_equal(view_end(&v, SIZE_MAX, NULL), 0);
+	assert_int_equal(view_select(&v, SIZE_MAX, NULL), 0);
+	while (view_sort_step(&v))
+		steps++;
 	qsort(in, N, sizeof(*in), cmp_desc);
 	assert_int_equal(v.n_rows, N);
 	for (int i = 0; i < N; i++) {
@@ -356,11 +352,29 @@ static void test_all_rows_pumped(void **st)
 		if (i && in[i] == in[i - 1])
 			assert_true(v.rows[i]->skaddr > v.rows[i - 1]->skaddr);
 	}
-	/* Walk: N / VIEW_PUMP_ROWS; runs: 4; merges: 2 passes of N rows. */
-	assert_true(pumps >= N / VIEW_PUMP_ROWS + 4 + 2 * (N / VIEW_PUMP_ROWS));
+	/* Runs: 4; merges: 2 passes of N rows. */
+	assert_true(steps >= 4 + 2 * (N / VIEW_STEP_ROWS));
+	assert_false(view_sort_step(&v));
 	view_fini(&v);
 	free(c);
 	free(in);
+}
+
+/* A refresh with no open connection before any was ever seen: nothing
+ * allocated for them yet, and no row (UBSan: memcpy from NULL). */
+static void test_empty_refresh(void **st)
+{
+	struct view v;
+
+	(void)st;
+	assert_int_equal(view_init(&v, 0, 8), 0);
+	view_begin(&v, NOW);
+	assert_int_equal(view_end(&v, SIZE_MAX, NULL), 0);
+	assert_int_equal(v.n_rows, 0);
+	view_begin(&v, NOW);
+	assert_int_equal(view_end(&v, 10, NULL), 0);
+	assert_int_equal(v.n_rows, 0);
+	view_fini(&v);
 }
 
 int main(void)
@@ -373,7 +387,8 @@ int main(void)
 		cmocka_unit_test(test_closed_ring),
 		cmocka_unit_test(test_drops_line),
 		cmocka_unit_test(test_next_refresh),
-		cmocka_unit_test(test_all_rows_pumped),
+		cmocka_unit_test(test_all_rows_in_steps),
+		cmocka_unit_test(test_empty_refresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
