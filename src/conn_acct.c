@@ -34,3 +34,15 @@ void conn_enter(struct conn *c, uint8_t state, uint64_t ts)
 	if (!c->start_exact)
 		c->unmeasured &= ~TL_BIT(state); /* seen mid-life: this one we measure */
 }
+
+bool conn_in_states(const struct conn *c, uint32_t mask)
+{
+	if (!mask)
+		return true;
+	if (!c->closed)
+		return c->state < 32 && (mask & (1u << c->state));
+	for (unsigned int i = 0; i < c->path_len && i < CONN_PATH_MAX; i++)
+		if (c->path[i] < 32 && (mask & (1u << c->path[i])))
+			return true;
+	return false;
+}

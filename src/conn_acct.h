@@ -7,6 +7,7 @@
 #ifndef TL_CONN_ACCT_H
 #define TL_CONN_ACCT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "conn.h"
 
@@ -28,5 +29,8 @@ void conn_enter(struct conn *c, uint8_t state, uint64_t ts);
  * is settled at now_ns; for a connection open before the start, a lower
  * bound from the entry time the seed estimated. */
 uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns);
+/* --state: an open connection matches the state it is in, a closed one any
+ * state on its path. */
+bool conn_in_states(const struct conn *c, uint32_t mask);
 
 #endif /* TL_CONN_ACCT_H */

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "outfd.h"
 #include "outputs.h"
+#include "summary.h"
 #include "sockwatch.h"
 #include "seed.h"
 #include "sink.h"

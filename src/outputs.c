@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "conn_acct.h"
 #include "outputs.h"
 #include "sink.h"
 
@@ -82,18 +83,6 @@ static void note(struct outputs *out, int err)
 {
 	if (err && !out->err)
 		out->err = err;
-}
-
-bool conn_in_states(const struct conn *c, uint32_t mask)
-{
-	if (!mask)
-		return true;
-	if (!c->closed)
-		return c->state < 32 && (mask & (1u << c->state));
-	for (unsigned int i = 0; i < c->path_len && i < CONN_PATH_MAX; i++)
-		if (c->path[i] < 32 && (mask & (1u << c->path[i])))
-			return true;
-	return false;
 }
 
 void outputs_conn(void *ctx, const struct conn *c)
@@ -256,59 +245,4 @@ int outputs_close(struct outputs *out)
 	}
 	out->n = 0;
 	return out->err;
-}
-
-uint64_t summary_lost(const struct summary *s)
-{
-	return s->rb_drops + s->map_full + s->stale + s->bad_records + s->missed + s->gaps +
-	       s->unseen + s->tw_unconfirmed;
-}
-
-int run_status(const struct summary *s, bool error)
-{
-	if (error)
-		return TL_EXIT_ERROR;
-	return summary_lost(s) ? TL_EXIT_LOST : TL_EXIT_OK;
-}
-
-const char *output_error_text(int err)
-{
-	if (!err)
-		return "output error";
-	if (err == -ETIMEDOUT)
-		return "the reader stopped reading";
-	return strerror(-err);
-}
-
-/* "N connections written", unless an output failed: then what was made
- * and what did not reach the output, and why. */
-static int written_fmt(const struct summary *s, char *buf, size_t n)
-{
-	uint64_t conns = s->conns_closed + s->conns_open;
-	const char *pl = conns == 1 ? "" : "s";
-
-	if (!s->out_err && !s->not_written)
-		return snprintf(buf, n, "%" PRIu64 " connection%s written (%" PRIu64 " still open)",
-				conns, pl, s->conns_open);
-	return snprintf(buf, n, "%" PRIu64 " connection%s recorded (%" PRIu64 " still open) but %"
-			PRIu64 " record%s NOT written (%s)", conns, pl, s->conns_open, s->not_written,
-			s->not_written == 1 ? "" : "s", output_error_text(s->out_err));
-}
-
-void summary_line(const struct summary *s, char *buf, size_t n)
-{
-	char written[160];
-
-	written_fmt(s, written, sizeof(written));
-	snprintf(buf, n,
-		 "%s, %" PRIu64 " records; "
-		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
-		 ", stale %" PRIu64 ", missed %" PRIu64 ", gaps %" PRIu64 ", ends not seen %" PRIu64 "; healed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
-		 "; without a known owner under -p: %" PRIu64
-		 "; timewait socks not listable: %" PRIu64
-		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)%s",
-		 written, s->records, s->rb_drops, s->map_full,
-		 s->bad_records, s->stale, s->missed, s->gaps, s->unseen, s->healed, s->synack_orphans, s->unattributed,
-		 s->tw_unconfirmed, s->seeded, s->seed_ms,
-		 s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
 }

@@ -31,9 +31,6 @@ void outputs_transition(void *ctx, const struct transition *t);
 void outputs_summary(struct outputs *out, const struct summary *s);
 void outputs_alert(struct outputs *out, const struct cw_alert *a);
 void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n);
-/* --state: an open connection matches the state it is in, a closed one any
- * state on its path. */
-bool conn_in_states(const struct conn *c, uint32_t mask);
 /* Every poll tick: the live view's keys, and whether the live view or
  * --batch wants a snapshot (outputs_snapping). Returns 1 when one of them
  * is finished (q), else 0; errors go to out->err. */
@@ -68,26 +65,4 @@ void outputs_account(struct outputs *out, struct summary *s);
  * out->lost; returns the first error seen, -errno, or 0 (-ETIMEDOUT: a
  * reader stopped reading and shutdown gave up on it, outfd.h). */
 int outputs_close(struct outputs *out);
-/* Exit statuses (README "Exit status", tcplife-states(8) EXIT STATUS). */
-enum {
-	TL_EXIT_OK = 0,    /* every record accounted for */
-	TL_EXIT_ERROR = 1, /* runtime error, an output that failed included */
-	TL_EXIT_USAGE = 2,
-	TL_EXIT_LOST = 3,  /* the run finished but records were lost */
-};
-/* Records the tracing lost: ring-buffer drops, failed map inserts, stale
- * sockets, bad records, program runs the kernel skipped, state changes no
- * program of ours saw (gaps: also where the kernel did not count the skip),
- * ends not seen, timewait socks
- * whose end could not be confirmed. */
-uint64_t summary_lost(const struct summary *s);
-/* The exit status of a run that got as far as its summary. */
-int run_status(const struct summary *s, bool error);
-/* What an output error (-errno) means to the user: strerror, but
- * -ETIMEDOUT is the reader that stopped reading (outfd.h); 0: a generic
- * "output error" (records lost without an error of their own). */
-const char *output_error_text(int err);
-/* Human summary line for stderr. */
-void summary_line(const struct summary *s, char *buf, size_t n);
-
 #endif /* TL_OUTPUTS_H */

@@ -4,7 +4,7 @@
  * other field by field. */
 #include <errno.h>
 #include <inttypes.h>
-#include "outputs.h"
+#include "summary.h"
 #include "sanitize.h"
 #include "sink.h"
 #include "states.h"

@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include "conntab.h"
-#include "outputs.h"
+#include "summary.h"
 #include "sanitize.h"
 #include "sink.h"
 #include "states.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli.h"
 #include "conntab.h"
+#include "conn_acct.h"
 #include "outputs.h"
 #include "states.h"
 #include "view.h"

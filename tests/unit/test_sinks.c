@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "conn_acct.h"
 #include "outputs.h"
+#include "summary.h"
 #include "sink.h"
 #include "states.h"
 #include "view.h"

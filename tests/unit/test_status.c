@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "outputs.h"
+#include "summary.h"
 
 static void test_clean_run(void **state)
 {
