@@ -377,8 +377,27 @@ void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n)
 		snprintf(buf + off, n - off, "; no owners for accepted connections");
 }
 
+/* "tp_btf (tl_state_btf), tracepoint (tl_state_tp)": hook h's tiers, best
+ * first, with the programs each loads. */
+static void tiers_of(int h, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < hooks[h].n && off < n; i++) {
+		const struct cand *c = &hooks[h].c[i];
+
+		off += snprintf(buf + off, n - off, "%s%s", i ? ", " : "", tier_name(c->tier));
+		for (int k = 0; k < 2 && c->prog[k] && off < n; k++)
+			off += snprintf(buf + off, n - off, "%s%s%s", k ? ", " : " (", c->prog[k],
+					k == 1 || !c->prog[1] ? ")" : "");
+	}
+}
+
 void tracer_print_probes(const struct tracer *tr, FILE *f)
 {
+	char tiers[256];
+
 	fprintf(f, "%-8s %-30s %-11s %s\n", "HOOK", "WHAT", "TIER", "BETTER TIERS REFUSED");
 	for (int h = 0; h < HOOK_MAX; h++) {
 		int chosen = tr->chosen[h];
@@ -397,6 +416,12 @@ void tracer_print_probes(const struct tracer *tr, FILE *f)
 			any = true;
 		}
 		fprintf(f, "%s\n", any ? "" : "-");
+	}
+	/* With -v: every tier each hook has, which the docs check holds the
+	 * docs' tier tables to (tests/docs/check-options.sh). */
+	for (int h = 0; h < HOOK_MAX; h++) {
+		tiers_of(h, tiers, sizeof(tiers));
+		log_debug("hook %s: tiers, best first: %s", hooks[h].name, tiers);
 	}
 }
 
