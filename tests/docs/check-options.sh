@@ -98,7 +98,7 @@ md_tables() {
 	awk -v f="${1#"$root"/}" '
 		/^\| *hook *\| *what *\| *tiers, best first *\|/ { at = f ":" FNR; next }
 		at && /^\|/ {
-			n = split($0, c, "|")
+			split($0, c, "|")
 			if (c[2] ~ /^ *-+ *$/) next
 			h = c[2]; t = c[4]
 			gsub(/[` ]/, "", h); gsub(/[`,]/, "", t); gsub(/^ +| +$/, "", t); gsub(/ +/, " ", t)
@@ -154,9 +154,9 @@ while read -r where; do
 done < <(printf '%s\n' "$rows" "$mrows" | cut -f1 | sort -u)
 
 samples=$(each_md md_samples)
-head=$(printf '%s\n' "$probes" | head -n 1)
-head=${head%%TIER*}
-want=$(printf '%s\n' "$table" | cut -c "1-${#head}" | sed 's/ *$//')
+hdr=$(printf '%s\n' "$probes" | head -n 1)
+hdr=${hdr%%TIER*}
+want=$(printf '%s\n' "$table" | cut -c "1-${#hdr}" | sed 's/ *$//')
 while read -r where; do
 	[[ -n $where ]] || continue
 	got=$(printf '%s\n' "$samples" | awk -F'\t' -v w="$where" '$1 == w { print $2 }' | sed 's/ *$//')
