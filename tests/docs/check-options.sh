@@ -16,8 +16,10 @@
 # HOOK and WHAT columns must name the same hooks with the same tiers.
 #
 # Prints "PASS docs-options" and "PASS docs-tiers" and exits 0, or "FAIL
-# docs-...: ..." (one line per problem) and exits 1. Needs no root: a
-# probe refused for want of privilege still lists every hook and its tiers.
+# docs-...: ..." (one line per problem) and exits 1. The options check
+# needs no root; the tier check needs what --list-probes needs (root, or
+# CAP_BPF and CAP_PERFMON), not any tier: a refused probe still lists every
+# hook and its tiers.
 
 set -u -o pipefail
 
@@ -81,7 +83,8 @@ name=docs-tiers
 root=$(cd "$here/../.." && pwd)
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
-probes=$("$bin" --list-probes -v 2>"$err") || fail "'$bin --list-probes -v' exited with status $?"
+probes=$("$bin" --list-probes -v 2>"$err") ||
+	fail "'$bin --list-probes -v' exited with status $?: $(grep -m1 'error:' "$err")"
 
 # "state tp_btf tracepoint": one line per hook, from the -v lines
 # "tcplife-states: hook NAME: tiers, best first: TIER (PROGS), TIER, ...".
