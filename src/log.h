@@ -11,11 +11,9 @@ enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 void log_set_verbose(bool verbose);
 bool log_verbose(void);
 void tl_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* For libbpf_set_print(): shown only with -v; also remembers the name of
- * the last program libbpf failed to load, for the tier fallback. */
+/* For libbpf_set_print(): shown only with -v. It only logs: the tier
+ * fallback learns which hook failed from trial loads (tracer.c). */
 int log_libbpf(int level, const char *fmt, va_list ap);
-const char *log_last_failed_prog(void);
-void log_clear_failed_prog(void);
 
 #define log_err(...) tl_log(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) tl_log(LOG_WARN, __VA_ARGS__)

@@ -17,14 +17,17 @@
 #define WHY_LEN 160
 
 /* One way a hook can be had. `tp` names one or two tracepoints ("cat/name"),
- * `func` a kernel function, `btf_tp` a tp_btf tracepoint. The kernel
- * version in each comment is when the hook became available upstream. */
+ * `func` a kernel function, `btf_tp` a tp_btf tracepoint, `prog` the BPF
+ * programs (in bpf/) that are loaded and attached for it, if any. The
+ * kernel version in each comment is when the hook became available
+ * upstream. */
 struct cand {
 	enum tier tier;
 	const char *func, *func2; /* fentry/kprobe: one or two kernel functions */
 	const char *btf_tp;
 	const char *tp[2];
 	bool fexit;
+	const char *prog[2];
 };
 
 struct hook_def {
@@ -37,71 +40,88 @@ struct hook_def {
 
 static const struct hook_def hooks[HOOK_MAX] = {
 	[HOOK_STATE] = { "state", "full-socket state changes", true, 2, {
-		{ .tier = TIER_TP_BTF, .btf_tp = "inet_sock_set_state" },       /* 5.5 */
-		{ .tier = TIER_TRACEPOINT, .tp = { "sock/inet_sock_set_state" } }, /* 4.16 */
+		{ .tier = TIER_TP_BTF, .btf_tp = "inet_sock_set_state", .prog = { "tl_state_btf" } }, /* 5.5 */
+		{ .tier = TIER_TRACEPOINT, .tp = { "sock/inet_sock_set_state" },
+		  .prog = { "tl_state_tp" } }, /* 4.16 */
 	} },
 	[HOOK_SYNACK] = { "synack", "SYN-ACK retransmits", false, 3, {
 		/* tcp_rtx_synack() is the function behind the tracepoint; the
-		 * kprobe tier is a kprobe + kretprobe pair (retrans.bpf.c). */
-		{ .tier = TIER_FENTRY, .func = "tcp_rtx_synack", .fexit = true }, /* 5.5 */
-		{ .tier = TIER_KPROBE, .func = "tcp_rtx_synack" },
-		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_synack" } }, /* 4.15 */
+		 * kprobe tier is a kprobe + kretprobe pair (retrans.bpf.c): the
+		 * kretprobe reports what the kprobe saw, if the SYN-ACK left. */
+		{ .tier = TIER_FENTRY, .func = "tcp_rtx_synack", .fexit = true,
+		  .prog = { "tl_synack_fexit" } }, /* 5.5 */
+		{ .tier = TIER_KPROBE, .func = "tcp_rtx_synack",
+		  .prog = { "tl_synack_kprobe", "tl_synack_kretprobe" } },
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_synack" },
+		  .prog = { "tl_synack_tp" } }, /* 4.15 */
 	} },
 	[HOOK_FIN] = { "fin", "FINs sent", false, 3, {
-		{ .tier = TIER_FENTRY, .func = "tcp_send_fin" },
-		{ .tier = TIER_KPROBE, .func = "tcp_send_fin" },
+		{ .tier = TIER_FENTRY, .func = "tcp_send_fin", .prog = { "tl_fin_fentry" } },
+		{ .tier = TIER_KPROBE, .func = "tcp_send_fin", .prog = { "tl_fin_kprobe" } },
 		/* tcp_close()/tcp_shutdown() set FIN_WAIT1/LAST_ACK, then send it. */
 		{ .tier = TIER_INFERRED },
 	} },
 	[HOOK_RETRANS] = { "retrans", "SYN/FIN/data retransmits", true, 2, {
-		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_retransmit_skb" },           /* 5.5 */
-		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_skb" } }, /* 4.15 */
+		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_retransmit_skb",
+		  .prog = { "tl_retransmit_btf" } }, /* 5.5 */
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_retransmit_skb" },
+		  .prog = { "tl_retransmit_skb" } }, /* 4.15 */
 	} },
 	[HOOK_RESET] = { "reset", "resets sent and received", true, 2, {
 		/* tcp_receive_reset's tp_btf came with tcp_send_reset's. */
-		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_send_reset" },               /* 5.5 */
-		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_send_reset", "tcp/tcp_receive_reset" } }, /* 4.15 */
+		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_send_reset",
+		  .prog = { "tl_send_reset_btf", "tl_receive_reset_btf" } }, /* 5.5 */
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_send_reset", "tcp/tcp_receive_reset" },
+		  .prog = { "tl_send_reset", "tl_receive_reset" } }, /* 4.15 */
 	} },
 	/* inet_csk_accept() also sees accepts without an accept syscall
 	 * (io_uring, in-kernel users); its arguments changed in 6.10, so only
 	 * the return value is read. The tracepoint tier has no program of its
 	 * own: the accept-fd hook's programs record the owner with the fd. */
 	[HOOK_OWNER] = { "owner", "owner of accepted connections", false, 3, {
-		{ .tier = TIER_FENTRY, .func = "inet_csk_accept", .fexit = true }, /* 5.5; get_func_ret 5.17 */
-		{ .tier = TIER_KPROBE, .func = "inet_csk_accept" },
+		{ .tier = TIER_FENTRY, .func = "inet_csk_accept", .fexit = true,
+		  .prog = { "tl_accept_fexit" } }, /* 5.5; get_func_ret 5.17 */
+		{ .tier = TIER_KPROBE, .func = "inet_csk_accept", .prog = { "tl_accept_kretprobe" } },
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" } },
 	} },
 	[HOOK_ACCEPT_FD] = { "acceptfd", "fd of accepted connections", false, 1, {
-		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" } },
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" },
+		  .prog = { "tl_accept4_exit", "tl_accept_exit" } },
 	} },
 	[HOOK_CONNECT] = { "connect", "fd of connected connections", false, 1, {
-		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_connect", "syscalls/sys_exit_connect" } },
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_connect", "syscalls/sys_exit_connect" },
+		  .prog = { "tl_connect_enter", "tl_connect_exit" } },
 	} },
 	[HOOK_CLOSE] = { "close", "owner hand-over at close()", false, 1, {
-		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_close" } },
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_close" },
+		  .prog = { "tl_close_enter" } },
 	} },
 	[HOOK_CLEANUP] = { "cleanup", "socket destroyed", true, 2, {
-		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_destroy_sock" },             /* 5.5 */
-		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_destroy_sock" } }, /* 4.16 */
+		{ .tier = TIER_TP_BTF, .btf_tp = "tcp_destroy_sock", .prog = { "tl_destroy_btf" } }, /* 5.5 */
+		{ .tier = TIER_TRACEPOINT, .tp = { "tcp/tcp_destroy_sock" },
+		  .prog = { "tl_destroy" } }, /* 4.16 */
 	} },
 	/* Real functions on 6.1, 6.12 and 6.18 (bpf/minisock.bpf.c says why
 	 * these). Without them: sock_diag listings (src/sockwatch.c). */
 	[HOOK_TIMEWAIT] = { "timewait", "timewait socks (TIME_WAIT)", false, 3, {
-		{ .tier = TIER_FENTRY, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill" },
-		{ .tier = TIER_KPROBE, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill" },
+		{ .tier = TIER_FENTRY, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill",
+		  .prog = { "tl_tw_sched_fentry", "tl_tw_kill_fentry" } },
+		{ .tier = TIER_KPROBE, .func = "__inet_twsk_schedule", .func2 = "inet_twsk_kill",
+		  .prog = { "tl_tw_sched_kprobe", "tl_tw_kill_kprobe" } },
 		{ .tier = TIER_INFERRED },
 	} },
 	[HOOK_REQSK] = { "reqsk", "request socks (SYN_RECV)", false, 3, {
 		{ .tier = TIER_FENTRY, .func = "inet_csk_reqsk_queue_hash_add",
-		  .func2 = "inet_csk_reqsk_queue_drop" },
+		  .func2 = "inet_csk_reqsk_queue_drop", .prog = { "tl_req_add_fentry", "tl_req_drop_fentry" } },
 		{ .tier = TIER_KPROBE, .func = "inet_csk_reqsk_queue_hash_add",
-		  .func2 = "inet_csk_reqsk_queue_drop" },
+		  .func2 = "inet_csk_reqsk_queue_drop", .prog = { "tl_req_add_kprobe", "tl_req_drop_kprobe" } },
 		{ .tier = TIER_INFERRED },
 	} },
 	/* A trial load decides the iterator tier: no cheaper probe says
-	 * whether iter/tcp (5.9) and iter/task_file (5.8) will verify. */
+	 * whether iter/tcp (5.9) and iter/task_file (5.8) will verify. Its
+	 * programs are in enum tracer_iter's order. */
 	[HOOK_SEED] = { "seed", "sockets open before the start", false, 2, {
-		{ .tier = TIER_ITER },
+		{ .tier = TIER_ITER, .prog = { "tl_seed_tcp", "tl_holders" } },
 		{ .tier = TIER_NETLINK },
 	} },
 };
@@ -132,73 +152,6 @@ const char *tier_name(enum tier t)
 	case TIER_NETLINK: return "sock_diag";
 	default: return "none";
 	}
-}
-
-/* The skeleton programs behind a hook's candidate (at most two). */
-static int progs_of(struct tcplife *s, enum hook h, enum tier t, struct bpf_program *p[2])
-{
-	p[0] = p[1] = NULL;
-	switch (h) {
-	case HOOK_STATE:
-		p[0] = t == TIER_TP_BTF ? s->progs.tl_state_btf : s->progs.tl_state_tp;
-		break;
-	case HOOK_SYNACK:
-		p[0] = t == TIER_FENTRY ? s->progs.tl_synack_fexit :
-		       t == TIER_KPROBE ? s->progs.tl_synack_kprobe : s->progs.tl_synack_tp;
-		/* The kretprobe reports what the kprobe saw, if the SYN-ACK left. */
-		p[1] = t == TIER_KPROBE ? s->progs.tl_synack_kretprobe : NULL;
-		break;
-	case HOOK_FIN:
-		p[0] = t == TIER_FENTRY ? s->progs.tl_fin_fentry :
-		       t == TIER_KPROBE ? s->progs.tl_fin_kprobe : NULL;
-		break;
-	case HOOK_RETRANS:
-		p[0] = t == TIER_TP_BTF ? s->progs.tl_retransmit_btf : s->progs.tl_retransmit_skb;
-		break;
-	case HOOK_RESET:
-		p[0] = t == TIER_TP_BTF ? s->progs.tl_send_reset_btf : s->progs.tl_send_reset;
-		p[1] = t == TIER_TP_BTF ? s->progs.tl_receive_reset_btf : s->progs.tl_receive_reset;
-		break;
-	case HOOK_OWNER:
-		p[0] = t == TIER_FENTRY ? s->progs.tl_accept_fexit :
-		       t == TIER_KPROBE ? s->progs.tl_accept_kretprobe : NULL;
-		break;
-	case HOOK_ACCEPT_FD:
-		p[0] = s->progs.tl_accept4_exit;
-		p[1] = s->progs.tl_accept_exit;
-		break;
-	case HOOK_CONNECT:
-		p[0] = s->progs.tl_connect_enter;
-		p[1] = s->progs.tl_connect_exit;
-		break;
-	case HOOK_CLOSE:
-		p[0] = s->progs.tl_close_enter;
-		break;
-	case HOOK_SEED:
-		if (t == TIER_ITER) {
-			p[0] = s->progs.tl_seed_tcp;
-			p[1] = s->progs.tl_holders;
-		}
-		break;
-	case HOOK_CLEANUP:
-		p[0] = t == TIER_TP_BTF ? s->progs.tl_destroy_btf : s->progs.tl_destroy;
-		break;
-	case HOOK_TIMEWAIT:
-		p[0] = t == TIER_FENTRY ? s->progs.tl_tw_sched_fentry :
-		       t == TIER_KPROBE ? s->progs.tl_tw_sched_kprobe : NULL;
-		p[1] = t == TIER_FENTRY ? s->progs.tl_tw_kill_fentry :
-		       t == TIER_KPROBE ? s->progs.tl_tw_kill_kprobe : NULL;
-		break;
-	case HOOK_REQSK:
-		p[0] = t == TIER_FENTRY ? s->progs.tl_req_add_fentry :
-		       t == TIER_KPROBE ? s->progs.tl_req_add_kprobe : NULL;
-		p[1] = t == TIER_FENTRY ? s->progs.tl_req_drop_fentry :
-		       t == TIER_KPROBE ? s->progs.tl_req_drop_kprobe : NULL;
-		break;
-	default:
-		break;
-	}
-	return (p[0] != NULL) + (p[1] != NULL);
 }
 
 static int probe_cand(const struct cand *c, char *why, size_t n)
@@ -424,8 +377,27 @@ void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n)
 		snprintf(buf + off, n - off, "; no owners for accepted connections");
 }
 
+/* "tp_btf (tl_state_btf), tracepoint (tl_state_tp)": hook h's tiers, best
+ * first, with the programs each loads. */
+static void tiers_of(int h, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < hooks[h].n && off < n; i++) {
+		const struct cand *c = &hooks[h].c[i];
+
+		off += snprintf(buf + off, n - off, "%s%s", i ? ", " : "", tier_name(c->tier));
+		for (int k = 0; k < 2 && c->prog[k] && off < n; k++)
+			off += snprintf(buf + off, n - off, "%s%s%s", k ? ", " : " (", c->prog[k],
+					k == 1 || !c->prog[1] ? ")" : "");
+	}
+}
+
 void tracer_print_probes(const struct tracer *tr, FILE *f)
 {
+	char tiers[256];
+
 	fprintf(f, "%-8s %-30s %-11s %s\n", "HOOK", "WHAT", "TIER", "BETTER TIERS REFUSED");
 	for (int h = 0; h < HOOK_MAX; h++) {
 		int chosen = tr->chosen[h];
@@ -444,6 +416,12 @@ void tracer_print_probes(const struct tracer *tr, FILE *f)
 			any = true;
 		}
 		fprintf(f, "%s\n", any ? "" : "-");
+	}
+	/* With -v: every tier each hook has, which the docs check holds the
+	 * docs' tier tables to (tests/docs/check-options.sh). */
+	for (int h = 0; h < HOOK_MAX; h++) {
+		tiers_of(h, tiers, sizeof(tiers));
+		log_debug("hook %s: tiers, best first: %s", hooks[h].name, tiers);
 	}
 }
 
@@ -484,22 +462,6 @@ static void configure(struct tcplife *s, const struct options *o)
 	bpf_map__set_max_entries(s->maps.socks, o->max_conns);
 }
 
-/* Which hook does a program belong to, for the chosen tiers? */
-static int hook_of_prog(struct tracer *tr, const char *name)
-{
-	for (int h = 0; h < HOOK_MAX; h++) {
-		struct bpf_program *p[2];
-
-		if (tr->chosen[h] < 0)
-			continue;
-		progs_of(tr->skel, h, hooks[h].c[tr->chosen[h]].tier, p);
-		for (int i = 0; i < 2; i++)
-			if (p[i] && !strcmp(bpf_program__name(p[i]), name))
-				return h;
-	}
-	return -1;
-}
-
 /* A chosen candidate failed for real: refuse it and choose again for that
  * hook only; the others' probes stand. */
 static int fall_back(struct tracer *tr, int h, const char *stage, int err)
@@ -512,55 +474,115 @@ static int fall_back(struct tracer *tr, int h, const char *stage, int err)
 	return choose_hook(tr, h);
 }
 
-static int load_and_attach(struct tracer *tr, const struct options *o)
+/* The program of hook h's candidate i named prog[k], or NULL: none named,
+ * or (logged) a name the BPF object lacks. */
+static struct bpf_program *prog_of(struct tcplife *s, int h, int i, int k)
 {
-	int err;
+	const char *name = hooks[h].c[i].prog[k];
+	struct bpf_program *p;
 
-	tr->skel = tcplife__open();
-	if (!tr->skel)
-		return -errno;
-	configure(tr->skel, o);
+	if (!name)
+		return NULL;
+	p = bpf_object__find_program_by_name(s->obj, name);
+	if (!p)
+		log_err("hook %s: the BPF object has no program %s", hooks[h].name, name);
+	return p;
+}
+
+/* Load the chosen candidates' programs of hook `only` (-1: of every hook;
+ * HOOK_MAX: of none, the maps alone); the others are not loaded. */
+static struct tcplife *open_for(const struct tracer *tr, const struct options *o, int only)
+{
+	struct tcplife *s = tcplife__open();
+
+	if (!s)
+		return NULL;
+	configure(s, o);
 	for (int h = 0; h < HOOK_MAX; h++) {
 		for (int i = 0; i < hooks[h].n; i++) {
-			struct bpf_program *p[2];
+			bool on = i == tr->chosen[h] && (only < 0 || only == h);
 
-			progs_of(tr->skel, h, hooks[h].c[i].tier, p);
-			for (int k = 0; k < 2; k++)
-				if (p[k])
-					bpf_program__set_autoload(p[k], i == tr->chosen[h]);
+			for (int k = 0; k < 2; k++) {
+				struct bpf_program *p = prog_of(s, h, i, k);
+
+				if (p)
+					bpf_program__set_autoload(p, on);
+				else if (hooks[h].c[i].prog[k])
+					goto fail;
+			}
 		}
 	}
-	log_clear_failed_prog();
+	return s;
+fail:
+	tcplife__destroy(s);
+	errno = ENOENT;
+	return NULL;
+}
+
+static bool loads(const struct tracer *tr, const struct options *o, int only)
+{
+	struct tcplife *s = open_for(tr, o, only);
+	bool ok = s && !tcplife__load(s);
+
+	tcplife__destroy(s);
+	return ok;
+}
+
+/* Which hook's programs made the whole load fail, or -1 if no one hook's
+ * did. libbpf 1.1 unloads every program when bpf_object__load() fails, so
+ * no fd or error is left on the one that failed, and its messages are for
+ * people, not for parsing: load each hook's chosen programs alone, after
+ * the maps alone. Only a failed load pays for this. */
+static int failed_hook(const struct tracer *tr, const struct options *o)
+{
+	if (!loads(tr, o, HOOK_MAX))
+		return -1;
+	for (int h = 0; h < HOOK_MAX; h++)
+		if (tr->chosen[h] >= 0 && hooks[h].c[tr->chosen[h]].prog[0] && !loads(tr, o, h))
+			return h;
+	return -1;
+}
+
+static int attach_hook(struct tracer *tr, int h)
+{
+	for (int k = 0; k < 2; k++) {
+		struct bpf_program *p = prog_of(tr->skel, h, tr->chosen[h], k);
+		struct bpf_link *l;
+
+		if (!p)
+			continue;
+		l = bpf_program__attach(p);
+		if (!l)
+			return -errno;
+		tr->links[tr->n_links++] = l;
+		if (h == HOOK_SEED)
+			tr->iters[k] = l;
+	}
+	return 0;
+}
+
+static int load_and_attach(struct tracer *tr, const struct options *o)
+{
+	int err, h;
+
+	tr->skel = open_for(tr, o, -1);
+	if (!tr->skel)
+		return -errno;
 	err = tcplife__load(tr->skel);
 	if (err) {
-		const char *name = log_last_failed_prog();
-		int h = name ? hook_of_prog(tr, name) : -1;
-
+		h = failed_hook(tr, o);
 		if (h < 0)
 			return err;
 		err = fall_back(tr, h, "load", err);
 		return err ? err : -EAGAIN;
 	}
-	for (int h = 0; h < HOOK_MAX; h++) {
-		struct bpf_program *p[2];
-
+	for (h = 0; h < HOOK_MAX; h++) {
 		if (tr->chosen[h] < 0)
 			continue;
-		progs_of(tr->skel, h, hooks[h].c[tr->chosen[h]].tier, p);
-		for (int k = 0; k < 2; k++) {
-			struct bpf_link *l;
-
-			if (!p[k])
-				continue;
-			l = bpf_program__attach(p[k]);
-			if (!l) {
-				err = -errno;
-				err = fall_back(tr, h, "attach", err);
-				return err ? err : -EAGAIN;
-			}
-			tr->links[tr->n_links++] = l;
-			if (h == HOOK_SEED)
-				tr->iters[k] = l;
+		err = attach_hook(tr, h);
+		if (err) {
+			err = fall_back(tr, h, "attach", err);
+			return err ? err : -EAGAIN;
 		}
 	}
 	return 0;

@@ -86,7 +86,8 @@ bool tracer_owners_lost(const struct tracer *tr);
 /* "state: tp_btf, synack: tracepoint, ...", and "; no owners for accepted
  * connections" when tracer_owners_lost. */
 void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n);
-/* The --list-probes table: every hook, its tier, why better ones were refused. */
+/* The --list-probes table: every hook, its tier, why better ones were
+ * refused; with -v (on stderr) every tier of each hook and its programs. */
 void tracer_print_probes(const struct tracer *tr, FILE *f);
 void tracer_free(struct tracer *tr);
 const char *tier_name(enum tier t);
