@@ -3,9 +3,6 @@
 #include <string.h>
 #include "decode.h"
 
-#define AF_INET_ 2
-#define AF_INET6_ 10
-
 static int check_kind(const struct tl_event *e)
 {
 	switch (e->type) {
@@ -43,7 +40,7 @@ int decode_record(const void *data, size_t size, struct tl_event *out)
 		return -EINVAL;
 	if (out->oldstate >= TL_NSTATES || out->newstate >= TL_NSTATES)
 		return -EINVAL;
-	if (out->tuple.family != AF_INET_ && out->tuple.family != AF_INET6_)
+	if (out->tuple.family != TL_AF_INET && out->tuple.family != TL_AF_INET6)
 		return -EINVAL;
 	/* Non-SYNACK records name a tracked socket by address. */
 	if (out->type != TL_REC_SYNACK && !out->skaddr)
