@@ -457,6 +457,11 @@ bool conn_measured(const struct conn *c, unsigned int state)
 	return state >= 32 || !(c->unmeasured & (1u << state));
 }
 
+uint64_t conn_retrans(const struct conn *c)
+{
+	return (uint64_t)c->syn_retrans + c->synack_retrans + c->fin_retrans + c->data_retrans;
+}
+
 void fit_end(const char *s, size_t w, char *out)
 {
 	size_t len = strlen(s);
