@@ -324,6 +324,21 @@ static __always_inline bool tuple_complete(const struct tl_tuple *t)
 	return t->sport && t->dport;
 }
 
+/* A record about tracked socket sk, filled from its entry and its own
+ * tuple: NULL when the ring buffer is full (rec_reserve counts it). */
+static __always_inline struct tl_event *rec_of_sk(const struct sock *sk, struct sk_info *si,
+						  __u8 type)
+{
+	struct tl_event *e = rec_reserve();
+
+	if (!e)
+		return NULL;
+	si->emitted = 1;
+	rec_fill(e, type, (__u64)sk, si, bpf_ktime_get_ns());
+	tuple_from_sk(sk, &e->tuple);
+	return e;
+}
+
 /* Emit a non-state record (retransmit, reset, FIN, owner) for a tracked
  * socket; the tuple is read from the socket itself. */
 static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u8 kind, __u16 segs)
@@ -342,14 +357,11 @@ static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u
 	}
 	if (si->verdict != V_TRACE)
 		return;
-	e = rec_reserve();
+	e = rec_of_sk(sk, si, type);
 	if (!e)
 		return;
-	si->emitted = 1;
-	rec_fill(e, type, key, si, bpf_ktime_get_ns());
 	e->kind = kind;
 	e->segs = segs;
-	tuple_from_sk(sk, &e->tuple);
 	rec_submit(e);
 }
 
