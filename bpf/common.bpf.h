@@ -18,6 +18,33 @@
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 
+/* The shared tcp_event_sk_skb class: 6.1 traces tcp_retransmit_skb and
+ * tcp_send_reset through it; later kernels give each its own record (the
+ * ___new flavours in retrans.bpf.c and reset.bpf.c). */
+struct trace_event_raw_tcp_event_sk_skb___old {
+	const void *skbaddr;
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+/* The tuple of a tracepoint record that carries both address forms
+ * (sock:inet_sock_set_state, tcp:tcp_retransmit_synack; ports in host
+ * order). A macro because the two records are different types. Not memcpy:
+ * clang turns it into loads through ctx + offset, and the verifier refuses
+ * a modified ctx pointer ("dereference of modified ctx ptr"). */
+#define TUPLE_FROM_TP(t, ctx)                                                             \
+	do {                                                                              \
+		(t)->family = (ctx)->family;                                              \
+		(t)->sport = (ctx)->sport;                                                \
+		(t)->dport = (ctx)->dport;                                                \
+		if ((t)->family == AF_INET6) {                                            \
+			bpf_probe_read_kernel((t)->saddr, 16, (const void *)(ctx)->saddr_v6); \
+			bpf_probe_read_kernel((t)->daddr, 16, (const void *)(ctx)->daddr_v6); \
+		} else {                                                                  \
+			bpf_probe_read_kernel((t)->saddr, 4, (const void *)(ctx)->saddr);   \
+			bpf_probe_read_kernel((t)->daddr, 4, (const void *)(ctx)->daddr);   \
+		}                                                                         \
+	} while (0)
+
 /* What the tracker keeps per socket, keyed by the socket's address. A hash
  * (not sk_storage) because the tracepoint and kprobe tiers only have the
  * address, and every tier must reach the same entry. */
@@ -298,6 +325,21 @@ static __always_inline bool tuple_complete(const struct tl_tuple *t)
 	return t->sport && t->dport;
 }
 
+/* A record about tracked socket sk, filled from its entry and its own
+ * tuple: NULL when the ring buffer is full (rec_reserve counts it). */
+static __always_inline struct tl_event *rec_of_sk(const struct sock *sk, struct sk_info *si,
+						  __u8 type)
+{
+	struct tl_event *e = rec_reserve();
+
+	if (!e)
+		return NULL;
+	si->emitted = 1;
+	rec_fill(e, type, (__u64)sk, si, bpf_ktime_get_ns());
+	tuple_from_sk(sk, &e->tuple);
+	return e;
+}
+
 /* Emit a non-state record (retransmit, reset, FIN, owner) for a tracked
  * socket; the tuple is read from the socket itself. */
 static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u8 kind, __u16 segs)
@@ -316,14 +358,11 @@ static __always_inline void emit_sk_record(const struct sock *sk, __u8 type, __u
 	}
 	if (si->verdict != V_TRACE)
 		return;
-	e = rec_reserve();
+	e = rec_of_sk(sk, si, type);
 	if (!e)
 		return;
-	si->emitted = 1;
-	rec_fill(e, type, key, si, bpf_ktime_get_ns());
 	e->kind = kind;
 	e->segs = segs;
-	tuple_from_sk(sk, &e->tuple);
 	rec_submit(e);
 }
 

@@ -97,7 +97,6 @@ static __always_inline long file_refs(const struct file *f)
  * TL_F_FILTERED, so the loader forgets it. */
 static __always_inline void emit_owner(const struct sock *sk, struct sk_info *si, __u8 extra)
 {
-	__u64 key = (__u64)sk;
 	struct tl_event *e;
 	bool was_traced = si->verdict == V_TRACE;
 
@@ -109,13 +108,10 @@ static __always_inline void emit_owner(const struct sock *sk, struct sk_info *si
 		if (si->verdict != V_TRACE)
 			return;
 	}
-	e = rec_reserve();
+	e = rec_of_sk(sk, si, TL_REC_OWNER);
 	if (!e)
 		return;
-	si->emitted = 1;
-	rec_fill(e, TL_REC_OWNER, key, si, bpf_ktime_get_ns());
 	e->flags |= extra;
-	tuple_from_sk(sk, &e->tuple);
 	if (was_traced && !owner_matches(si)) {
 		e->flags |= TL_F_FILTERED;
 		si->verdict = V_FILTERED;

@@ -5,12 +5,8 @@
 #include "common.bpf.h"
 
 /* 6.10+ gives tcp_send_reset its own record (with a reason); 6.1 uses the
- * shared tcp_event_sk_skb class. Only skaddr is read. */
+ * shared tcp_event_sk_skb class (common.bpf.h). Only skaddr is read. */
 struct trace_event_raw_tcp_send_reset___new {
-	const void *skaddr;
-} __attribute__((preserve_access_index));
-
-struct trace_event_raw_tcp_event_sk_skb___old {
 	const void *skaddr;
 } __attribute__((preserve_access_index));
 

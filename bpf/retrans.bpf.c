@@ -25,11 +25,6 @@ struct trace_event_raw_tcp_retransmit_skb___new {
 	int err;
 } __attribute__((preserve_access_index));
 
-struct trace_event_raw_tcp_event_sk_skb___old {
-	const void *skbaddr;
-	const void *skaddr;
-} __attribute__((preserve_access_index));
-
 struct trace_event_raw_tcp_retransmit_synack___tl {
 	const void *skaddr;
 	const void *req;
@@ -203,16 +198,7 @@ int tl_synack_tp(struct trace_event_raw_tcp_retransmit_synack___tl *ctx)
 {
 	struct tl_tuple t = {};
 
-	t.family = ctx->family;
-	t.sport = ctx->sport;
-	t.dport = ctx->dport;
-	if (t.family == AF_INET6) {
-		bpf_probe_read_kernel(t.saddr, 16, (const void *)ctx->saddr_v6);
-		bpf_probe_read_kernel(t.daddr, 16, (const void *)ctx->daddr_v6);
-	} else {
-		bpf_probe_read_kernel(t.saddr, 4, (const void *)ctx->saddr);
-		bpf_probe_read_kernel(t.daddr, 4, (const void *)ctx->daddr);
-	}
+	TUPLE_FROM_TP(&t, ctx);
 	emit_synack((__u64)ctx->skaddr, &t);
 	return 0;
 }

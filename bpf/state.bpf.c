@@ -73,14 +73,6 @@ static __always_inline void synrecv_info(const struct sock *sk, struct tl_event 
 		e->own.req_rto_ms = TL_REQ_RTO_UNKNOWN;
 }
 
-/* Transitions that only a system call makes: tcp_close()/tcp_shutdown()
- * set FIN_WAIT1 or LAST_ACK and then send the FIN, in the caller's context. */
-static __always_inline bool in_owner_context(int old, int new)
-{
-	return (new == TL_FIN_WAIT1 && (old == TL_ESTABLISHED || old == TL_SYN_RECV)) ||
-	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
-}
-
 /* Insert the entry of a socket seen for the first time (or reborn). */
 static __always_inline int insert(__u64 key, const struct sk_info *fresh, bool born)
 {
@@ -182,7 +174,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 	barrier_var(si);
 
 	was_traced = si->verdict == V_TRACE;
-	if (!(si->flags & TL_F_OWNER_KNOWN) && in_owner_context(old, new))
+	if (!(si->flags & TL_F_OWNER_KNOWN) && tl_sends_fin(old, new))
 		set_owner(si, -1);
 	decide(si, t);
 
@@ -290,19 +282,7 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
-	t.family = ctx->family;
-	t.sport = ctx->sport; /* the tracepoint stores ports in host order */
-	t.dport = ctx->dport;
-	/* Not memcpy: clang turns it into loads through ctx + offset, and the
-	 * verifier refuses a modified ctx pointer ("dereference of modified ctx
-	 * ptr"; found by --tier tracepoint, which auto never chose here). */
-	if (t.family == AF_INET6) {
-		bpf_probe_read_kernel(t.saddr, 16, (const void *)ctx->saddr_v6);
-		bpf_probe_read_kernel(t.daddr, 16, (const void *)ctx->daddr_v6);
-	} else {
-		bpf_probe_read_kernel(t.saddr, 4, (const void *)ctx->saddr);
-		bpf_probe_read_kernel(t.daddr, 4, (const void *)ctx->daddr);
-	}
+	TUPLE_FROM_TP(&t, ctx);
 	/* Each field read once: clang otherwise keeps ctx + offset in a
 	 * register for the second read, a modified ctx pointer 6.1 refuses. */
 	sk = (const struct sock *)ctx->skaddr;

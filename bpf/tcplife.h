@@ -37,6 +37,20 @@ enum tl_tcp_state {
 	TL_NSTATES = 14,
 };
 
+/* Transitions only the owner's close()/shutdown() makes: tcp_close_state()
+ * sets these states and tcp_send_fin() follows, in the caller's context.
+ * The BPF side learns the owner there; the loader infers the FIN from them
+ * on tiers without a tcp_send_fin() hook. */
+static inline __attribute__((always_inline)) int tl_sends_fin(int old, int new)
+{
+	return (new == TL_FIN_WAIT1 && (old == TL_ESTABLISHED || old == TL_SYN_RECV)) ||
+	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
+}
+
+/* tl_tuple.family: AF_INET and AF_INET6, the same on every architecture. */
+#define TL_AF_INET 2
+#define TL_AF_INET6 10
+
 /* req_rto_ms when the kernel has no tcp_sock.total_rto_time (before 6.7). */
 #define TL_REQ_RTO_UNKNOWN 0xffffffffu
 
@@ -151,7 +165,7 @@ struct tl_tuple {
 	__u8 daddr[16]; /* remote address */
 	__u16 sport;    /* local port, host order */
 	__u16 dport;    /* remote port, host order */
-	__u16 family;   /* AF_INET (2) or AF_INET6 (10) */
+	__u16 family;   /* TL_AF_INET or TL_AF_INET6 */
 	__u16 _pad;
 };
 

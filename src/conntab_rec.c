@@ -204,14 +204,6 @@ static void add_holder(struct conn *c, const struct tl_rec *e)
 	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
 }
 
-/* The FINs that leave in the owner's close()/shutdown(): tcp_close_state()
- * sets these states and tcp_send_fin() follows. */
-static bool sends_fin(uint8_t old, uint8_t new)
-{
-	return (new == TL_FIN_WAIT1 && (old == TL_ESTABLISHED || old == TL_SYN_RECV)) ||
-	       (new == TL_LAST_ACK && old == TL_CLOSE_WAIT);
-}
-
 /* The stream sees the CLOSE only when it is one: a hand-over shows as the
  * inferred step into TIME_WAIT instead. */
 static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e,
@@ -262,7 +254,7 @@ void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_rec *e)
 	struct conn *c = &en->c;
 	uint8_t old = e->oldstate, new = e->newstate;
 	uint64_t ts = e->ts_ns, old_ns = 0;
-	bool old_known = false, fin = sends_fin(old, new);
+	bool old_known = false, fin = tl_sends_fin(old, new);
 
 	if (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN) {
 		ct_notify(t, TR_STATE, 0, ts, c, old, new, 0, false); /* just born */

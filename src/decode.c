@@ -3,9 +3,6 @@
 #include <string.h>
 #include "decode.h"
 
-#define AF_INET_ 2
-#define AF_INET6_ 10
-
 static int check_kind(const struct tl_event *e)
 {
 	switch (e->type) {
@@ -40,7 +37,7 @@ static int check(const struct tl_event *e)
 		return -EINVAL;
 	if (e->oldstate >= TL_NSTATES || e->newstate >= TL_NSTATES)
 		return -EINVAL;
-	if (e->tuple.family != AF_INET_ && e->tuple.family != AF_INET6_)
+	if (e->tuple.family != TL_AF_INET && e->tuple.family != TL_AF_INET6)
 		return -EINVAL;
 	/* Non-SYNACK records name a tracked socket by address. */
 	if (e->type != TL_REC_SYNACK && !e->skaddr)

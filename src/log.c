@@ -9,11 +9,6 @@ void log_set_verbose(bool v)
 	verbose = v;
 }
 
-bool log_verbose(void)
-{
-	return verbose;
-}
-
 void tl_log(enum log_level lvl, const char *fmt, ...)
 {
 	va_list ap;

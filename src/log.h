@@ -9,7 +9,6 @@
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_set_verbose(bool verbose);
-bool log_verbose(void);
 void tl_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For libbpf_set_print(): shown only with -v. It only logs: the tier
  * fallback learns which hook failed from trial loads (tracer.c). */

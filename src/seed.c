@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "listeners.h"
 #include "log.h"
@@ -17,19 +16,12 @@
 #include "procfd.h"
 #include "seed.h"
 #include "sockdiag.h"
+#include "timefmt.h"
 
 /* Full sockets only: listeners are not connections, timewait and request
  * socks are not full sockets, CLOSE ones are on their way out. */
 #define SEED_STATES (((1u << TL_NSTATES) - 1) & ~(1u << 0) & ~(1u << TL_LISTEN) & \
 		     ~(1u << TL_TIME_WAIT) & ~(1u << TL_CLOSE) & ~(1u << TL_NEW_SYN_RECV))
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the iterator tier ---- */
 
@@ -266,11 +258,11 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 	     void *ctx, struct seed_result *res)
 {
 	const char *force = getenv("TCPLIFE_SEED");
-	struct fallback fb = { .flt = flt, .fn = fn, .ctx = ctx, .now = mono_ns() };
+	struct fallback fb = { .flt = flt, .fn = fn, .ctx = ctx, .now = mono_now_ns() };
 	struct netns_list nsl = { 0 };
 	struct procfd pf = { 0 };
 	struct listeners ls = { 0 };
-	uint64_t t0 = mono_ns(), before;
+	uint64_t t0 = mono_now_ns(), before;
 	int err, scan_err;
 
 	memset(res, 0, sizeof(*res));
@@ -303,7 +295,7 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 		err = each_ns(&nsl, &fb, NULL, dump_requests);
 		res->records += fb.records - before;
 	}
-	res->ns_ms = (mono_ns() - t0) / 1000000;
+	res->ns_ms = (mono_now_ns() - t0) / 1000000;
 	if (err)
 		log_warn("could not read the connections open before the start: %s", strerror(-err));
 	else

@@ -227,43 +227,46 @@ static int sink_result(struct sink *s, int rc)
 	return rc;
 }
 
-/* Once a write has failed the output has a hole in it; later records are
+/* Whether an op may run: not when an argument is missing (*rc -EINVAL),
+ * the sink has no such op (0) or a write failed before (the sticky error).
+ * Once a write has failed the output has a hole in it; later records are
  * not written, so a CSV never has a half row followed by good ones. */
+static bool sink_ready(struct sink *s, bool args_ok, bool has_op, int *rc)
+{
+	*rc = !s || !args_ok ? -EINVAL : !has_op ? 0 : s->err;
+	if (!s || !args_ok || !has_op || s->err)
+		return false;
+	errno = 0; /* sink_result() reads it */
+	return true;
+}
+
 int sink_conn(struct sink *s, const struct conn *c)
 {
-	if (!s || !c)
-		return -EINVAL;
-	if (!s->ops->conn)
-		return 0;
-	if (s->err) {
-		s->skipped++;
-		return s->err;
+	int rc;
+
+	if (!sink_ready(s, c, s && s->ops->conn, &rc)) {
+		if (s && s->err)
+			s->skipped++;
+		return rc;
 	}
-	errno = 0;
 	return sink_result(s, s->ops->conn(s, c));
 }
 
 int sink_transition(struct sink *s, const struct transition *t)
 {
-	if (!s || !t)
-		return -EINVAL;
-	if (!s->ops->transition)
-		return 0;
-	if (s->err)
-		return s->err;
-	errno = 0;
+	int rc;
+
+	if (!sink_ready(s, t, s && s->ops->transition, &rc))
+		return rc;
 	return sink_result(s, s->ops->transition(s, t));
 }
 
 int sink_summary(struct sink *s, const struct summary *sum)
 {
-	if (!s || !sum)
-		return -EINVAL;
-	if (!s->ops->summary)
-		return 0;
-	if (s->err)
-		return s->err;
-	errno = 0;
+	int rc;
+
+	if (!sink_ready(s, sum, s && s->ops->summary, &rc))
+		return rc;
 	return sink_result(s, s->ops->summary(s, sum));
 }
 
@@ -271,13 +274,8 @@ int sink_alert(struct sink *s, const struct cw_alert *a)
 {
 	int rc;
 
-	if (!s || !a)
-		return -EINVAL;
-	if (!s->ops->alert)
-		return 0;
-	if (s->err)
-		return s->err;
-	errno = 0;
+	if (!sink_ready(s, a, s && s->ops->alert, &rc))
+		return rc;
 	rc = s->ops->alert(s, a);
 	/* Someone is waiting for this one: do not leave it in a buffer. */
 	if (!rc && fflush(s->f))
@@ -287,13 +285,10 @@ int sink_alert(struct sink *s, const struct cw_alert *a)
 
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
 {
-	if (!s || (!p && n))
-		return -EINVAL;
-	if (!s->ops->cw_summary)
-		return 0;
-	if (s->err)
-		return s->err;
-	errno = 0;
+	int rc;
+
+	if (!sink_ready(s, p || !n, s && s->ops->cw_summary, &rc))
+		return rc;
 	return sink_result(s, s->ops->cw_summary(s, p, n));
 }
 
@@ -301,14 +296,10 @@ int sink_tick(struct sink *s, uint64_t now_ns)
 {
 	int rc;
 
-	if (!s)
-		return -EINVAL;
-	s->snapping = false;
-	if (!s->ops->tick)
-		return 0;
-	if (s->err)
-		return s->err;
-	errno = 0;
+	if (s)
+		s->snapping = false;
+	if (!sink_ready(s, true, s && s->ops->tick, &rc))
+		return rc;
 	rc = s->ops->tick(s, now_ns);
 	if (rc == SINK_SNAP) {
 		s->snapping = s->ops->snap_begin && s->ops->snap_row && s->ops->snap_step;
@@ -486,6 +477,11 @@ int path_fmt(const struct conn *c, char *buf, size_t n)
 bool conn_measured(const struct conn *c, unsigned int state)
 {
 	return state >= 32 || !(c->unmeasured & (1u << state));
+}
+
+uint64_t conn_retrans(const struct conn *c)
+{
+	return (uint64_t)c->syn_retrans + c->synack_retrans + c->fin_retrans + c->data_retrans;
 }
 
 void fit_end(const char *s, size_t w, char *out)

@@ -153,6 +153,8 @@ size_t comm_fmt(const struct conn *c, char *buf, size_t n);
 int path_fmt(const struct conn *c, char *buf, size_t n);
 /* False when the time spent in `state` is not known (c->unmeasured). */
 bool conn_measured(const struct conn *c, unsigned int state);
+/* Every retransmit counted: SYN, SYN-ACK, FIN and data. */
+uint64_t conn_retrans(const struct conn *c);
 /* Copy `s` into `out` (at least w + 1 bytes) cut to at most `w` columns:
  * the tail is replaced by '~' (fit_end) or the middle by ".." (fit_middle,
  * for addresses, whose port at the end matters). */

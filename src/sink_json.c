@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* JSON Lines: one object per line, keys in the CSV column order, null where
- * the CSV cell is empty, so the two outputs can be checked against each
- * other field by field. */
+/* JSON Lines: one object per line. A connection's keys are the CSV's
+ * columns in their order (columns.c), null where the CSV cell is empty, so
+ * the two outputs can be checked against each other field by field. */
 #include <errno.h>
 #include <inttypes.h>
+#include "columns.h"
 #include "summary.h"
 #include "sanitize.h"
 #include "sink.h"
-#include "states.h"
 
 /* "tid", "fd" and "cgroup" of the owner, null where not known. */
 static void json_owner_ids(FILE *f, const struct conn *c)
@@ -26,64 +26,27 @@ static void json_owner_ids(FILE *f, const struct conn *c)
 		fputs(",\"cgroup\":null", f);
 }
 
-static int json_conn(struct sink *s, const struct conn *c)
+static void json_cell(FILE *f, const struct cell *cell)
 {
-	char t[32], laddr[SINK_ADDR_LEN], raddr[SINK_ADDR_LEN];
-	char comm[SINK_COMM_LEN], path[SINK_PATH_LEN], ms[32];
-	FILE *f = s->f;
-
-	fmt_iso8601(sink_tc(s), c->start_ns, t, sizeof(t));
-	fprintf(f, "{\"event\":\"conn\",\"start_time\":\"%s\",\"end_time\":", t);
-	if (c->closed) {
-		fmt_iso8601(sink_tc(s), c->end_ns, t, sizeof(t));
-		fprintf(f, "\"%s\"", t);
-	} else {
+	switch (cell->kind) {
+	case CELL_NONE:
 		fputs("null", f);
+		break;
+	case CELL_BARE:
+		fputs(cell->v, f);
+		break;
+	case CELL_NAME:
+		fprintf(f, "\"%s\"", cell->v);
+		break;
+	case CELL_TEXT:
+		json_write_string(f, cell->v);
+		break;
 	}
-	if (c->owner_known) {
-		fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", c->owner.pid);
-		comm_fmt(c, comm, sizeof(comm));
-		json_write_string(f, comm);
-	} else {
-		fputs(",\"pid\":null,\"comm\":null", f);
-	}
-	addr_fmt(&c->tuple, true, laddr, sizeof(laddr));
-	addr_fmt(&c->tuple, false, raddr, sizeof(raddr));
-	fprintf(f, ",\"family\":\"%s\",\"laddr\":\"%s\",\"lport\":%u,"
-		"\"raddr\":\"%s\",\"rport\":%u,\"role\":\"%s\",\"end_state\":\"%s\","
-		"\"close_cause\":\"%s\"",
-		family_name(c->tuple.family), laddr, (unsigned int)c->tuple.sport,
-		raddr, (unsigned int)c->tuple.dport, role_name(c->role),
-		state_name(c->state), cause_name(c->cause));
-	for (unsigned int i = 0; i < n_state_columns; i++) {
-		unsigned int st = state_columns[i].state;
+}
 
-		if (conn_measured(c, st))
-			fmt_ms(c->state_ns[st], ms, sizeof(ms));
-		else
-			snprintf(ms, sizeof(ms), "null");
-		fprintf(f, ",\"%s\":%s", state_columns[i].name, ms);
-	}
-	fprintf(f, ",\"syn_retrans\":%" PRIu32 ",\"synack_retrans\":%" PRIu32
-		",\"fin_sent\":%" PRIu32 ",\"fin_retrans\":%" PRIu32
-		",\"data_retrans\":%" PRIu32 ",\"rst_sent\":%" PRIu32
-		",\"rst_recv\":%" PRIu32,
-		c->syn_retrans, c->synack_retrans, c->fin_sent, c->fin_retrans,
-		c->data_retrans, c->rst_sent, c->rst_recv);
-	if (c->bytes_known)
-		fprintf(f, ",\"bytes_acked\":%" PRIu64 ",\"bytes_received\":%" PRIu64,
-			c->bytes_acked, c->bytes_received);
-	else
-		fputs(",\"bytes_acked\":null,\"bytes_received\":null", f);
-	path_fmt(c, path, sizeof(path));
-	fprintf(f, ",\"path\":\"%s\",\"closed\":%s,\"timing\":\"%s\"", path,
-		c->closed ? "true" : "false", timing_name(c));
-	json_owner_ids(f, c);
-	fprintf(f, ",\"seen_from\":\"%s\"", seen_from_name(c));
-	if (owner_from_name(c))
-		fprintf(f, ",\"owner_from\":\"%s\"", owner_from_name(c));
-	else
-		fputs(",\"owner_from\":null", f);
+/* The owner's other holders: [{"pid":..,"fd":..,"comm":..}, ...]. */
+static void json_others(FILE *f, const struct conn *c)
+{
 	fputs(",\"other_holders\":[", f);
 	for (unsigned int i = 0; i < c->n_others; i++) {
 		char hc[SINK_COMM_LEN];
@@ -94,7 +57,22 @@ static int json_conn(struct sink *s, const struct conn *c)
 		json_write_string(f, hc);
 		putc('}', f);
 	}
-	fputs("]}\n", f);
+	putc(']', f);
+}
+
+static int json_conn(struct sink *s, const struct conn *c)
+{
+	struct cell cell;
+	FILE *f = s->f;
+
+	fputs("{\"event\":\"conn\"", f);
+	for (unsigned int i = 0; i < conn_columns(); i++) {
+		conn_cell(sink_tc(s), c, i, &cell);
+		fprintf(f, ",\"%s\":", conn_column_name(i));
+		json_cell(f, &cell);
+	}
+	json_others(f, c);
+	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -55,11 +55,6 @@ static char role_char(enum conn_role r)
 	return r == ROLE_ACTIVE ? 'A' : r == ROLE_PASSIVE ? 'P' : '?';
 }
 
-static uint64_t rtx_total(const struct conn *c)
-{
-	return (uint64_t)c->syn_retrans + c->synack_retrans + c->fin_retrans + c->data_retrans;
-}
-
 static int text_begin(struct sink *s)
 {
 	if (!s->o.wide) {
@@ -88,7 +83,7 @@ static int text_conn(struct sink *s, const struct conn *c)
 		dur_group(c, hs_states, 2, DUR_W, d[0], sizeof(d[0]));
 		dur_group(c, es_states, 1, DUR_W, d[1], sizeof(d[1]));
 		dur_group(c, cl_states, 5, DUR_W, d[2], sizeof(d[2]));
-		count_fit(rtx_total(c), RTX_W, rtx, sizeof(rtx));
+		count_fit(conn_retrans(c), RTX_W, rtx, sizeof(rtx));
 		fprintf(s->f, "%-*s %-*s %-*s %-*s %c %-*s %*s %*s %*s %*s\n",
 			PID_W, id.pid, COMM_W, id.comm, ADDR_W, id.local, ADDR_W, id.remote,
 			role_char(c->role), END_W, st, DUR_W, d[0], DUR_W, d[1], DUR_W, d[2],
@@ -105,7 +100,7 @@ static int text_conn(struct sink *s, const struct conn *c)
 		dur_group(c, &state_columns[i].state, 1, WDUR_W, d[0], sizeof(d[0]));
 		fprintf(s->f, " %*s", WDUR_W, d[0]);
 	}
-	count_fit(rtx_total(c), WRTX_W, rtx, sizeof(rtx));
+	count_fit(conn_retrans(c), WRTX_W, rtx, sizeof(rtx));
 	fprintf(s->f, " %*s\n", WRTX_W, rtx);
 	return ferror(s->f) ? -EIO : 0;
 }

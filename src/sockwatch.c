@@ -37,7 +37,7 @@ struct sockwatch {
 	struct nsh ns[MAX_NS];
 	int n;
 	uint32_t self_inum;
-	uint64_t listings, socks, cost_ns;
+	uint64_t cost_ns; /* time spent listing, for the pacing */
 };
 
 static uint32_t ns_inode(const char *path)
@@ -264,8 +264,6 @@ static void list_ns(struct sockwatch *w, struct conntab *ct, struct nsh *h)
 	 * once, the older first; then it is an untraced socket's. */
 	left = conntab_watch_done(ct, h->carry + delta);
 	h->carry = left < delta ? left : delta;
-	w->listings++;
-	w->socks += (uint64_t)n;
 	w->cost_ns += mono_now_ns() - t0;
 }
 
@@ -341,11 +339,4 @@ void sockwatch_final(struct sockwatch *w, struct conntab *ct, uint64_t now_ns)
 {
 	w->next_ns = 0;
 	sockwatch_poll(w, ct, now_ns);
-}
-
-void sockwatch_cost(const struct sockwatch *w, uint64_t *listings, uint64_t *socks, uint64_t *ns)
-{
-	*listings = w->listings;
-	*socks = w->socks;
-	*ns = w->cost_ns;
 }

@@ -24,11 +24,9 @@ void sockwatch_poll(struct sockwatch *w, struct conntab *ct, uint64_t now_ns);
  * interval, so that what is written open is what the kernel still holds
  * (a busy namespace's interval stretches to seconds). */
 void sockwatch_final(struct sockwatch *w, struct conntab *ct, uint64_t now_ns);
-/* Listings made, and their total cost, for the summary (-v) and benchmarks. */
 /* At exit: one listing of every namespace with rows still open, every
  * state (conntab_census_*). Returns the rows marked unseen: drain, then
  * conntab_end_unseen(). */
 size_t sockwatch_census(struct sockwatch *w, struct conntab *ct, uint64_t now_ns);
-void sockwatch_cost(const struct sockwatch *w, uint64_t *listings, uint64_t *socks, uint64_t *ns);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 #include "timefmt.h"
@@ -61,41 +62,36 @@ static int fmt_done(int len, char *buf, size_t n)
 	return 0;
 }
 
-int fmt_iso8601(const struct timeconv *tc, uint64_t mono_ns, char *buf, size_t n)
+/* "2026-11-21T11:32:05.000123Z" with the date, "11:32:05.000123" without. */
+static int fmt_time(const struct timeconv *tc, uint64_t mono_ns, char *buf, size_t n, bool date)
 {
 	struct tm tm;
 	long usec;
-	int rc;
+	int rc, len;
 
-	if (n < 28)
+	if (n < (date ? 28 : 16))
 		return fmt_done(-1, buf, n);
 	rc = to_tm(tc, mono_ns, &tm, &usec);
 	if (rc) {
 		buf[0] = '\0';
 		return rc;
 	}
-	return fmt_done(snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-				 tm.tm_hour, tm.tm_min, tm.tm_sec, usec),
-			buf, n);
+	if (date)
+		len = snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+			       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+	else
+		len = snprintf(buf, n, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+	return fmt_done(len, buf, n);
+}
+
+int fmt_iso8601(const struct timeconv *tc, uint64_t mono_ns, char *buf, size_t n)
+{
+	return fmt_time(tc, mono_ns, buf, n, true);
 }
 
 int fmt_clock(const struct timeconv *tc, uint64_t mono_ns, char *buf, size_t n)
 {
-	struct tm tm;
-	long usec;
-	int rc;
-
-	if (n < 16)
-		return fmt_done(-1, buf, n);
-	rc = to_tm(tc, mono_ns, &tm, &usec);
-	if (rc) {
-		buf[0] = '\0';
-		return rc;
-	}
-	return fmt_done(snprintf(buf, n, "%02d:%02d:%02d.%06ld",
-				 tm.tm_hour, tm.tm_min, tm.tm_sec, usec),
-			buf, n);
+	return fmt_time(tc, mono_ns, buf, n, false);
 }
 
 int fmt_ms(uint64_t ns, char *buf, size_t n)

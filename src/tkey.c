@@ -2,9 +2,6 @@
 #include <string.h>
 #include "tkey.h"
 
-#define AF_INET_ 2
-#define AF_INET6_ 10
-
 static bool is_v4mapped(const uint8_t *a)
 {
 	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -19,13 +16,13 @@ void tkey_make(const struct tl_tuple *tu, bool swap, struct tkey *k)
 	memset(k, 0, sizeof(*k));
 	k->lport = swap ? tu->dport : tu->sport;
 	k->rport = swap ? tu->sport : tu->dport;
-	if (tu->family == AF_INET6_ && !(is_v4mapped(l) && is_v4mapped(r))) {
-		k->family = AF_INET6_;
+	if (tu->family == TL_AF_INET6 && !(is_v4mapped(l) && is_v4mapped(r))) {
+		k->family = TL_AF_INET6;
 		memcpy(k->laddr, l, 16);
 		memcpy(k->raddr, r, 16);
 	} else {
-		k->family = AF_INET_;
-		memcpy(k->laddr, tu->family == AF_INET6_ ? l + 12 : l, 4);
-		memcpy(k->raddr, tu->family == AF_INET6_ ? r + 12 : r, 4);
+		k->family = TL_AF_INET;
+		memcpy(k->laddr, tu->family == TL_AF_INET6 ? l + 12 : l, 4);
+		memcpy(k->raddr, tu->family == TL_AF_INET6 ? r + 12 : r, 4);
 	}
 }

@@ -82,11 +82,6 @@ static uint64_t age_ns(const struct conn *c, uint64_t now)
 	return now > c->start_ns ? now - c->start_ns : 0;
 }
 
-static uint64_t rtx_sum(const struct conn *c)
-{
-	return (uint64_t)c->syn_retrans + c->synack_retrans + c->fin_retrans + c->data_retrans;
-}
-
 static int cmp_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? -1 : a > b;
@@ -137,7 +132,7 @@ static int row_cmp(const struct view *v, const struct conn *a, const struct conn
 		r = cmp_u64(age_ns(a, v->now_ns), age_ns(b, v->now_ns));
 		break;
 	default:
-		r = cmp_u64(rtx_sum(a), rtx_sum(b));
+		r = cmp_u64(conn_retrans(a), conn_retrans(b));
 		break;
 	}
 	if ((unsigned int)v->sort < VCOL_N && cols[v->sort].largest_first)

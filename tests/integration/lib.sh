@@ -44,7 +44,14 @@
 #   tl_require [EXTRA...]       root, tracer, peer, tools (skip/fail)
 #   tl_ports VAR...             distinct random ports 20000..31999
 #   tl_netns_new VAR            namespace with lo up; removed at exit
-#   tl_pair_traced [ARGS...]    NS, SP, CP, CSV and tracer tr on both ports
+#   tl_pair_setup               NS, ports SP and CP, CSV (no tracer)
+#   tl_pair_traced [ARGS...]    tl_pair_setup and tracer tr on both ports
+#   tl_pair_connected           peers cli and srv printed "conn" (10 s)
+#   tl_pair_exit CLI_S SRV_S    tl_expect_exit cli CLI_S, then srv SRV_S
+#   tl_pair_show                tl_csv_show of CSV's rows on SP or CP
+#   c COL / s COL               COL of the client's (lport=CP rport=SP) /
+#                               the server's (lport=SP rport=CP) row in CSV
+#   tl_settle_stop              tl_settle NS, then tl_tracer_stop tr
 #   tl_veth NS1 A1 NS2 A2       a veth pair (offloads on) between two of them
 #   tl_kernel_ge X.Y            the running kernel is X.Y or newer
 #   tl_netns_del NS             delete it now (ip netns del), unregistered
@@ -61,6 +68,7 @@
 #   tl_bg NAME NS CMD...        any background command; pid in TL_PID[NAME],
 #                               output in $TL_WORK/NAME.out / NAME.err
 #   tl_wait_exit NAME SECS / tl_expect_exit NAME SECS [RC]
+#   tl_poll_gone PID SECS       PID is gone within SECS (else false)
 #   tl_wait_file FILE SECS / tl_wait_line FILE ERE SECS [PID]
 #   tl_wait_for SECS DESC CMD...  run CMD until it succeeds, else a set-up
 #                               failure naming DESC
@@ -70,7 +78,8 @@
 #   tl_go                       the go for peers started with --go-file "$TL_GO"
 #   tl_kv FILE PREFIX KEY [K=V...]  a value from tlpeer's key=value lines
 #   tl_tracer_start NAME ARGS...    start (with --tier $TL_TIER if set), wait
-#                               for "tcplife-states: tracing"
+#                               for "tcplife-states: tracing"; stdout to
+#                               $TL_TRACER_STDOUT if set
 #   tl_tracer_stop NAME         SIGINT, wait, check exit status 0
 #   tl_csv FILE OUT [COND...]   OUT: column, "-" rows, "#" count, "@" dump;
 #                               COND: col=v col!=v col~ere col!~ere (AND)
@@ -403,14 +412,19 @@ tl_bg() { # NAME NS CMD...: start CMD in NS in the background
 	tl_log "started $name (pid $!) in $ns: $*"
 }
 
-tl_wait_exit() { # NAME TIMEOUT_S: wait for a background process; its exit code is returned
-	local name=$1 pid=${TL_PID[$1]} i n rc
+tl_poll_gone() { # PID TIMEOUT_S: poll until PID is gone; false if it still runs
+	local i n
 	n=$(tl_polls "$2")
 	for ((i = 0; i < n; i++)); do
-		tl_alive "$pid" || break
+		tl_alive "$1" || return 0
 		sleep 0.05
 	done
-	if tl_alive "$pid"; then
+	! tl_alive "$1"
+}
+
+tl_wait_exit() { # NAME TIMEOUT_S: wait for a background process; its exit code is returned
+	local name=$1 pid=${TL_PID[$1]} rc
+	if ! tl_poll_gone "$pid" "$2"; then
 		tl_log "$name (pid $pid) still running after $2 s"
 		return 124
 	fi
@@ -422,23 +436,50 @@ tl_wait_exit() { # NAME TIMEOUT_S: wait for a background process; its exit code 
 
 tl_wait_pid() { # PID TIMEOUT_S: wait for our child PID to exit; its status, or 124
 	# if it still runs after TIMEOUT_S (it is left running)
-	local pid=$1 i n
-	n=$(tl_polls "$2")
-	for ((i = 0; i < n; i++)); do
-		tl_alive "$pid" || break
-		sleep 0.05
-	done
-	tl_alive "$pid" && return 124
-	wait "$pid"
+	tl_poll_gone "$1" "$2" || return 124
+	wait "$1"
 }
 
-tl_pair_traced() { # [ARGS...]: the common opening: namespace NS, ports SP
-	# (server) and CP (client), CSV=$TL_WORK/trace.csv, and tracer tr on both
-	# ports (-L SP -L CP --csv CSV ARGS...)
+tl_pair_setup() { # namespace NS, ports SP (server) and CP (client),
+	# CSV=$TL_WORK/trace.csv; no tracer yet
 	tl_netns_new NS
 	tl_ports SP CP
 	CSV=$TL_WORK/trace.csv
+}
+
+tl_pair_traced() { # [ARGS...]: the common opening: tl_pair_setup, and
+	# tracer tr on both ports (-L SP -L CP --csv CSV ARGS...)
+	tl_pair_setup
 	tl_tracer_start tr -L "$SP" -L "$CP" --csv "$CSV" "$@"
+}
+
+tl_pair_connected() { # peers cli and srv (SP, CP) are connected: each printed
+	# its "conn" line
+	tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
+	tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
+}
+
+tl_pair_exit() { # CLI_S SRV_S: peers cli and srv exit 0 (checked), within
+	# CLI_S and SRV_S seconds
+	tl_expect_exit cli "$1"
+	tl_expect_exit srv "$2"
+}
+
+tl_pair_show() { # the pair's rows in CSV, for the log
+	tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+}
+
+c() { # COL: the client's row in CSV (lport=CP rport=SP); a scenario may redefine it
+	tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"
+}
+
+s() { # COL: the server's row in CSV (lport=SP rport=CP); a scenario may redefine it
+	tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"
+}
+
+tl_settle_stop() { # the end of the traffic: NS settles, then tracer tr stops
+	tl_settle "$NS"
+	tl_tracer_stop tr
 }
 
 tl_tracer_wait() { # NAME TIMEOUT_S WHAT: wait for tracer NAME to exit by itself
@@ -515,10 +556,12 @@ tl_kv() { # FILE PREFIX KEY [K=V...]: KEY's value on each line "PREFIX k=v..." m
 # ---------------------------------------------------------------- tracer
 
 tl_tracer_start() { # NAME ARGS...: start the tracer, wait until it is attached
-	# stdout -> $TL_WORK/NAME.stdout, stderr -> NAME.stderr; pid -> TL_TRACER[NAME]
+	# stdout -> $TL_WORK/NAME.stdout (or $TL_TRACER_STDOUT: a pipe the test
+	# holds), stderr -> NAME.stderr; pid -> TL_TRACER[NAME]
 	local name=$1 pid
 	shift
-	"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} "$@" >"$TL_WORK/$name.stdout" 2>"$TL_WORK/$name.stderr" &
+	"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} "$@" >"${TL_TRACER_STDOUT:-$TL_WORK/$name.stdout}" \
+		2>"$TL_WORK/$name.stderr" &
 	pid=$!
 	TL_TRACER[$name]=$pid
 	tl_log "tracer $name (pid $pid): $TL_BIN $*"
@@ -564,7 +607,7 @@ tl_tracer_count() { # NAME COUNTER: one counter of the stopped tracer's summary 
 }
 
 tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0 (3 if it lost records)
-	local name=$1 pid=${TL_TRACER[$1]} i n rc
+	local name=$1 pid=${TL_TRACER[$1]} rc
 	if ! tl_alive "$pid"; then
 		wait "$pid"
 		rc=$?
@@ -574,12 +617,7 @@ tl_tracer_stop() { # NAME: SIGINT, wait for exit, check status 0 (3 if it lost r
 		return
 	fi
 	kill -INT "$pid"
-	n=$(tl_polls 30)
-	for ((i = 0; i < n; i++)); do
-		tl_alive "$pid" || break
-		sleep 0.05
-	done
-	if tl_alive "$pid"; then
+	if ! tl_poll_gone "$pid" 30; then
 		echo "--- $name stderr:"
 		tail -n 30 "$TL_WORK/$name.stderr"
 		kill -KILL "$pid"

@@ -14,23 +14,18 @@ tl_pair_traced
 r0=$(tl_nstat "$NS" TcpRetransSegs)
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
-tl_expect_exit cli 10
-tl_expect_exit srv 10
+tl_pair_exit 10 10
 r1=$(tl_nstat "$NS" TcpRetransSegs)
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 SPID=${TL_PID[srv]}
 CPID=${TL_PID[cli]}
 assert_ne "$SPID" "$CPID" "server and client are different processes"
 echo "client pid $CPID port $CP, server pid $SPID port $SP; TcpRetransSegs delta $((r1 - r0))"
 echo "rows on the test's ports:"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 
 assert_eq "$(tl_csv_count "$CSV" lport~"^($SP|$CP)\$")" 2 "rows on the test's ports: the client's and the server's (no listener row)"
-
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
 
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(c role)" active "client role"

@@ -17,20 +17,16 @@ tl_wait_for 30 "the rule dropped 3 SYNs" tl_nft_count_ge "$NS" "$H" 3
 dropped=$(tl_nft_packets "$NS" "$H")
 t_undrop=$(tl_now)
 tl_nft_undrop "$NS" "$H"
-tl_expect_exit cli 30
-tl_expect_exit srv 10
+tl_pair_exit 30 10
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 delta=$((s1 - s0))
 echo "SYNs dropped: $dropped; TcpExtTCPSynRetrans delta: $delta"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 assert_gt "$dropped" 0 "setup: the nft rule dropped SYNs"
 assert_gt "$delta" 0 "setup: the kernel retransmitted the SYN"
 
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(c role)" active "client role"
 assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"

@@ -25,20 +25,16 @@ dropped=$(tl_nft_packets "$NS" "$H")
 t_undrop=$(tl_now)
 tl_nft_undrop "$NS" "$H"
 tl_go
-tl_expect_exit cli 30
-tl_expect_exit srv 10
+tl_pair_exit 30 10
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 delta=$((s1 - s0))
 echo "ACKs dropped: $dropped; TcpExtTCPSynRetrans delta: $delta"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 assert_gt "$dropped" 0 "setup: the nft rule dropped the handshake ACK"
 assert_gt "$delta" 0 "setup: the kernel retransmitted the SYN-ACK"
 
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_eq "$(s role)" passive "server role"
 assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"

@@ -17,8 +17,7 @@ tl_pair_traced
 # in place, the server (reading to EOF meanwhile) once the rule is gone.
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --go-file "$TL_WORK/go.srv"
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --go-file "$TL_WORK/go.cli"
-tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
-tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
+tl_pair_connected
 r0=$(tl_retrans_sent "$NS")
 p0=$(tl_nstat "$NS" TcpExtTCPLossProbes)
 tl_nft_drop "$NS" H tcp dport "$CP"
@@ -37,18 +36,15 @@ t_fw2=$(tl_now)
 r1=$(tl_retrans_sent "$NS")
 p1=$(tl_nstat "$NS" TcpExtTCPLossProbes)
 TL_GO=$TL_WORK/go.srv tl_go
-tl_expect_exit cli 10
-tl_expect_exit srv 20
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_pair_exit 10 20
+tl_settle_stop
 
 delta=$((r1 - r0))
 echo "packets dropped: $dropped; TcpRetransSegs - TCPRetransFail delta: $delta (of which TcpExtTCPLossProbes: $((p1 - p0)))"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 assert_gt "$dropped" 0 "setup: the nft rule dropped the server's ACKs"
 assert_gt "$delta" 0 "setup: the kernel retransmitted the FIN"
 
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(c role)" active "client role"
 assert_gt "$(c fin_retrans)" 0 "client fin_retrans"
@@ -66,7 +62,6 @@ lo=$(awk -v a="$(tl_ms "$close_t" "$t_undrop")" 'BEGIN { print (a > 190 ? a : 19
 assert_between "$(c fin_wait1_ms)" "$lo" "$(tl_ms "$close_tcall" "$t_fw2")" "client fin_wait1_ms (from the close to the rule's end, at least an RTO)"
 assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT' "client path"
 tl_assert_time_wait_open "$CSV" client "$NS" "$CP" "$SP"
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
 assert_eq "$(s fin_retrans)" 0 "server fin_retrans"
 assert_eq "$(s data_retrans)" 0 "server data_retrans"
 

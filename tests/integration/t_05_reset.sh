@@ -29,8 +29,7 @@ tl_peer_client cli2 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP2" --wait-eof --
 tl_expect_exit cli2 10
 tl_expect_exit srv2 10
 o2=$(tl_nstat "$NS" TcpOutRsts)
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 echo "TcpOutRsts delta: client reset $((o1 - o0)), server reset $((o2 - o1))"
 tl_csv_show "$CSV" lport~"^($SP|$CP1|$CP2)\$"

@@ -14,8 +14,7 @@ tl_pair_traced --stream
 # Both shut down at the go, once the rule below is in place.
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --send 0 --shutdown-wr-at 0 --go-file "$TL_GO"
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 0 --shutdown-wr-at 0 --go-file "$TL_GO"
-tl_wait_line "$TL_WORK/cli.out" '^conn ' 10 "${TL_PID[cli]}" || tl_die "client did not connect"
-tl_wait_line "$TL_WORK/srv.out" '^conn ' 10 "${TL_PID[srv]}" || tl_die "server did not accept"
+tl_pair_connected
 r0=$(tl_retrans_sent "$NS")
 tl_nstat_all "$NS" "$TL_WORK/nstat.before"
 tl_nft_drop "$NS" H tcp dport "{ $SP, $CP }"
@@ -25,22 +24,18 @@ tl_wait_line "$TL_WORK/srv.out" 'ev=shutdown_wr' 10 || tl_die "server did not sh
 tl_wait_for 30 "the rule dropped both FINs" tl_nft_count_ge "$NS" "$H" 2
 dropped=$(tl_nft_packets "$NS" "$H")
 tl_nft_undrop "$NS" "$H"
-tl_expect_exit cli 20
-tl_expect_exit srv 20
+tl_pair_exit 20 20
 r1=$(tl_retrans_sent "$NS")
 tl_nstat_moved "$NS" "$TL_WORK/nstat.before"
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 echo "the tracer's transitions and retransmits (--stream):"
 cat "$TL_WORK/tr.stdout"
 
 delta=$((r1 - r0))
 echo "packets dropped: $dropped; TcpRetransSegs - TCPRetransFail delta: $delta"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 assert_ge "$dropped" 2 "setup: the nft rule dropped both FINs"
 
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_match "$(c path)|$(s path)" 'CLOSING' "a path goes through CLOSING (client|server)"

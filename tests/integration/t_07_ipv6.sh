@@ -6,27 +6,21 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
-
-tl_tracer_start tr -6 -L "$SP" -L "$CP" --csv "$CSV"
+tl_pair_traced -6
 r0=$(tl_nstat "$NS" TcpRetransSegs)
 tl_peer_server srv "$NS" -a ::1 -p "$SP"
 tl_peer_client cli "$NS" -a ::1 -p "$SP" --bind-port "$CP" --send 16
-tl_expect_exit cli 10
-tl_expect_exit srv 10
+tl_pair_exit 10 10
 tl_peer_server srv4 "$NS" -a 127.0.0.1 -p "$SP"
 tl_peer_client cli4 "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
 tl_expect_exit cli4 10
 tl_expect_exit srv4 10
 r1=$(tl_nstat "$NS" TcpRetransSegs)
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 SPID=${TL_PID[srv]}
 CPID=${TL_PID[cli]}
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 assert_eq "$(tl_csv_count "$CSV" lport~"^($SP|$CP)\$")" 2 "rows on the test's ports: the IPv6 client and server only"
 assert_eq "$(tl_csv_count "$CSV" family=ipv4)" 0 "no IPv4 rows under -6"
 

@@ -12,8 +12,7 @@ tl_require
 tl_pair_traced
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --hold-close-wait 2000
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP"
-tl_expect_exit cli 10
-tl_expect_exit srv 10
+tl_pair_exit 10 10
 tl_settle "$NS"
 t_settled=$(tl_now)
 tl_tracer_stop tr
@@ -22,9 +21,8 @@ tl_tracer_stop tr
 teof=$(tl_kv "$TL_WORK/srv.out" event t ev=eof)
 tclose=$(tl_kv "$TL_WORK/srv.out" close t)
 echo "server: EOF read at $teof, closed at $tclose: $(awk -v a="$teof" -v b="$tclose" 'BEGIN { printf "%.3f ms", (b - a) * 1000 }')"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_match "$(s path)" 'ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE$' "server path"
 kv() { tl_kv "$TL_WORK/$1.out" "$2" "$3"; }
@@ -32,7 +30,6 @@ assert_between "$(s close_wait_ms)" "$(tl_ms "$teof" "$(kv srv close tcall)")" \
 	"$(tl_ms "$(kv cli close tcall)" "$tclose")" "server close_wait_ms (EOF to close(), inside the client's close() to the server's)"
 assert_ge "$(tl_ms "$teof" "$(kv srv close tcall)")" 2000 "setup: the server held CLOSE_WAIT 2 s after the EOF"
 assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 # The client waits for the server's FIN (FIN_WAIT1, until its own FIN is
 # ACKed, possibly a delayed ACK; then FIN_WAIT2) while the server holds

@@ -28,8 +28,7 @@ r0=$(tl_nstat "$NS" TcpExtTWRecycled)
 o0=$(tl_nstat "$NS" TcpOutRsts)
 tl_nstat_all "$NS" "$TL_WORK/nstat.before"
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" -n "$N" -c 4 --quiet
-tl_expect_exit cli 100
-tl_expect_exit srv 20
+tl_pair_exit 100 20
 a1=$(tl_nstat "$NS" TcpActiveOpens)
 p1=$(tl_nstat "$NS" TcpPassiveOpens)
 assert_eq "$(tl_nstat "$NS" TcpExtTCPTimeWaitOverflow)" 0 "setup: no timewait overflow (TcpExtTCPTimeWaitOverflow)"

@@ -20,10 +20,8 @@ tl_tracer_start txt -w --lines
 tl_bg srv "$NS" "$formula" server -a 127.0.0.1 -p "$port" -n 1 --ready-file "$TL_WORK/srv.ready"
 tl_wait_file "$TL_WORK/srv.ready" 10 || tl_die "server did not start"
 tl_bg cli "$NS" "$escape" client -a 127.0.0.1 -p "$port" -n 1
-tl_expect_exit cli 20
-tl_expect_exit srv 20
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_pair_exit 20 20
+tl_settle_stop
 tl_tracer_stop txt
 
 tl_csv_show "$TL_WORK/out.csv"

@@ -28,8 +28,7 @@ tl_leak_client cliA "$NS" -a 127.0.0.1 -p "$PA" -n 2 --send 8 --close
 tl_leak_client cliB "$NS" -a 127.0.0.1 -p "$PB" -n 2 --send 8 --close
 tl_wait_count "$TL_WORK/srvA.out" '^eof ' 2 10 || tl_check_fail "server A did not read 2 EOFs"
 tl_wait_count "$TL_WORK/srvB.out" '^eof ' 2 10 || tl_check_fail "server B did not read 2 EOFs"
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 tl_csv_show "$CSV"
 ONCE=$TL_WORK/once.csv
 timeout 300 "$TL_BIN" --once --cgroup "$CG" --csv - >"$ONCE" 2>"$TL_WORK/once.err"

@@ -11,9 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
+tl_pair_setup
 # 3 s; 10 s under TL_SLOW (qemu TCG), where a starved test can otherwise
 # miss the sock's whole life between two looks with ss (kernel matrix,
 # 6.1 kprobe tier, with the host's cores oversubscribed).
@@ -32,10 +30,9 @@ t_gone=$(tl_now)
 tl_tracer_stop tr
 t_stop=$(tl_now)
 
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 assert_match "$listed" '^FIN-WAIT-2 timer:\(timewait,' "setup: ss lists the client's FIN_WAIT2 timewait sock"
 
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(c close_cause)" fin_wait2_timeout "client close_cause"
 assert_eq "$(c closed)" true "client closed"

@@ -10,9 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
+tl_pair_setup
 tl_sysctl "$NS" net.ipv4.tcp_synack_retries=1
 
 tl_tracer_start tr -L "$SP" --csv "$CSV"
@@ -31,8 +29,7 @@ t_gone=$(tl_now)
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 tl_go
 tl_expect_exit cli 15
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 t_stop=$(tl_now)
 
 delta=$((s1 - s0))

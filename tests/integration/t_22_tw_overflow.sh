@@ -19,14 +19,12 @@ tl_tracer_start tr -D "$SP" --csv "$CSV"
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" -n "$N" --allow-reset
 o0=$(tl_nstat "$NS" TcpExtTCPTimeWaitOverflow)
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" -n "$N" --send 16 --allow-reset
-tl_expect_exit cli 10
-tl_expect_exit srv 10
+tl_pair_exit 10 10
 o1=$(tl_nstat "$NS" TcpExtTCPTimeWaitOverflow)
 tw=$(ip netns exec "$NS" ss -tanH state time-wait state fin-wait-2 | wc -l)
 # No timewait sock followed: the tracer's listing at exit (or any before)
 # shows it, and the namespace's TCPTimeWaitOverflow counter says why.
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 delta=$((o1 - o0))
 echo "TcpExtTCPTimeWaitOverflow delta $delta; timewait socks listed by ss: $tw"

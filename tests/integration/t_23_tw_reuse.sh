@@ -9,9 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
+tl_pair_setup
 tl_sysctl "$NS" net.ipv4.tcp_tw_reuse=1
 
 tl_tracer_start tr -L "$CP" --csv "$CSV"
@@ -34,8 +32,7 @@ after=$(tl_tw_listed "$NS" "$CP" "$SP")
 tl_go
 tl_expect_exit c2 10
 tl_expect_exit srv 10
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 echo "ss before the reuse: '$before'; just after: '$after'"
 tl_csv_show "$CSV" lport="$CP"

@@ -29,21 +29,17 @@ tl_wait_for 30 "the rule dropped 3 SYN-ACKs" eval 'TL_NFT_CHAIN=output tl_nft_co
 tl_wait_for 30 "the client retransmitted its SYN" tl_nstat_ge "$NS" TcpExtTCPSynRetrans $((s0 + 1))
 dropped=$(TL_NFT_CHAIN=output tl_nft_packets "$NS" "$H")
 TL_NFT_CHAIN=output tl_nft_undrop "$NS" "$H"
-tl_expect_exit cli 30
-tl_expect_exit srv 10
+tl_pair_exit 30 10
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
 delta=$((s1 - s0))
 echo "SYN-ACKs dropped at OUTPUT: $dropped; TcpExtTCPSynRetrans delta: $delta"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 # The first SYN-ACK is not a retransmit: dropping two or more means at
 # least one failed retransmit attempt.
 assert_ge "$dropped" 2 "setup: the nft rule dropped SYN-ACK retransmits"
 
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_gt "$(c syn_retrans)" 0 "client syn_retrans (no SYN-ACK came back for 2.5 s)"

@@ -26,10 +26,8 @@ tl_log "pipe full after $i 4 KiB writes"
 # oflag=nonblock): the pipe would not be full and the test would prove nothing.
 ((i > 0 && i < 1024)) || tl_die "setup: the pipe did not fill ($i writes of 4 KiB)"
 
-"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} -L "$SP" -L "$CP" -l >"$FIFO" 2>"$TL_WORK/tr.stderr" &
-pid=$!
-TL_TRACER[tr]=$pid
-tl_wait_line "$TL_WORK/tr.stderr" '^tcplife-states: tracing' 60 "$pid" || tl_die "tracer not attached"
+TL_TRACER_STDOUT=$FIFO tl_tracer_start tr -L "$SP" -L "$CP" -l
+pid=${TL_TRACER[tr]}
 tl_loopback_conn "$NS" "$SP" "$CP"
 
 kill -TERM "$pid"

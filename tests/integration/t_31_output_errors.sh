@@ -38,10 +38,7 @@ mkfifo "$FIFO"
 head -n 1 <"$FIFO" >"$TL_WORK/head.out" &
 hpid=$!
 TL_BG_PIDS+=("$hpid")
-"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} -L "$SP" -L "$CP" -l >"$FIFO" 2>"$TL_WORK/tr.stderr" &
-pid=$!
-TL_TRACER[tr]=$pid
-tl_wait_line "$TL_WORK/tr.stderr" '^tcplife-states: tracing' 60 "$pid" || tl_die "tracer not attached"
+TL_TRACER_STDOUT=$FIFO tl_tracer_start tr -L "$SP" -L "$CP" -l
 # The header line is flushed while idle; head takes it and exits.
 tl_wait_pid "$hpid" 20
 (($? == 124)) && tl_die "head did not get its line within 20 s"

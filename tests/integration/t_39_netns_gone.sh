@@ -69,9 +69,8 @@ fi
 t_row=$(tl_now)
 tl_tracer_stop tr
 echo "rows on the test's ports:"
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(c close_cause)" netns_gone "client close_cause: its timewait sock went with the namespace"
 assert_eq "$(c closed)" true "client closed"
 assert_eq "$(c end_state)" CLOSE "client end_state"

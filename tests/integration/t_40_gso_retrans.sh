@@ -56,7 +56,7 @@ tl_settle "$NSC"
 tl_settle "$NSS"
 tl_tracer_stop tr
 
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 echo "nft dropped $dropped packets; sender's retransmitted segments $((r1 - r0)); ss total_retrans ${total:-none}"
 [[ -n $total ]] || tl_check_fail "setup: no retransmit at all (ss shows no retrans:), nothing to count"
 assert_gt "$dropped" 0 "setup: packets dropped"

@@ -32,14 +32,11 @@ tl_expect_exit srv 30
 tl_wait_for 30 "the client's timewait sock gone" eval '[[ -z $(tl_tw_listed "$NS" "$CP" "$SP") ]]'
 t_gone=$(tl_now)
 o1=$(tl_nstat "$NS" TcpOutRsts)
-tl_settle "$NS"
-tl_tracer_stop tr
+tl_settle_stop
 
-tl_csv_show "$CSV" lport~"^($SP|$CP)\$"
+tl_pair_show
 echo "TcpOutRsts delta $((o1 - o0))"
 
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
-s() { tl_csv_get "$CSV" "$1" lport="$SP" rport="$CP"; }
 kv() { tl_kv "$TL_WORK/$1.out" close "$2"; }
 closing=$(awk -v a="$(c fin_wait1_ms)" -v b="$(c fin_wait2_ms)" 'BEGIN { printf "%.3f", a + b }')
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"

@@ -10,15 +10,12 @@
 source "$(dirname "$0")/../lib.sh"
 tl_require
 
-tl_netns_new NS
-tl_ports SP CP
-CSV=$TL_WORK/trace.csv
+tl_pair_setup
 
 tl_tracer_start tr -L "$CP" --csv "$CSV"
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP"
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" --bind-port "$CP" --send 16
-tl_expect_exit cli 10
-tl_expect_exit srv 10
+tl_pair_exit 10 10
 first=$(tl_tw_listed "$NS" "$CP" "$SP")
 tl_wait_for 180 "the client's TIME_WAIT to end (ss no longer lists it)" eval '[[ -z $(tl_tw_listed "$NS" "$CP" "$SP") ]]'
 t_gone=$(tl_now)
@@ -32,7 +29,6 @@ tl_csv_show "$CSV" lport="$CP"
 assert_match "$first" '^TIME-WAIT timer:\(timewait,(59|60)' "setup: ss lists TIME_WAIT with a 60 s timer"
 assert_ge "$gone" 59990 "setup: ss listed it for the 60 s of TCP_TIMEWAIT_LEN"
 
-c() { tl_csv_get "$CSV" "$1" lport="$CP" rport="$SP"; }
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(c closed)" true "client closed (the timewait sock is gone)"
 assert_eq "$(c end_state)" CLOSE "client end_state"
