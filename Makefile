@@ -46,9 +46,19 @@ APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(APP_SRCS))
 # the unit tests.
 LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o $(OUTPUT)/obj/sockdiag.o $(OUTPUT)/obj/sockwatch.o $(OUTPUT)/obj/seed.o $(OUTPUT)/obj/listeners.o $(OUTPUT)/obj/procfd.o $(OUTPUT)/obj/alerts.o,$(APP_OBJS))
 
+# CFLAGS, CPPFLAGS and LDFLAGS from the command line or the environment go
+# into every user-space compile and link (distribution builds set them).
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
-APP_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(OUTPUT)
+# User space only, as bpftool's Makefile has them: BPF_PROG and the
+# tracepoint structs would trip -Wshadow and -Wmissing-prototypes.
+USER_WARN := $(WARN) -Wshadow -Wmissing-prototypes -Wmissing-declarations -Wformat=2 \
+	-Wstrict-prototypes -Wold-style-definition
+USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(USER_WARN) -std=gnu11 -D_GNU_SOURCE
+APP_CFLAGS := $(USER_CFLAGS) -Isrc -Ibpf -I$(OUTPUT)
+# Each object's real header dependencies (-MMD), in a .d file beside it;
+# -MP keeps a deleted header from breaking the build.
+DEPFLAGS = -MMD -MP
 CURSES_LIBS := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses -ltinfo)
 APP_LDLIBS := -lbpf -lmnl -lelf -lz $(CURSES_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
@@ -114,9 +124,9 @@ deps:
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/bench $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) bpf/tcplife.h $(VMLINUX) | $(OUTPUT)/bpf
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # BPF_PROG/BPF_KPROBE declare a ctx argument most programs never use:
 # hence -Wno-unused-parameter for BPF only.
@@ -129,55 +139,60 @@ $(SKEL): $(BPF_LINKED)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tcplife > $@
 
-$(OUTPUT)/obj/%.o: src/%.c $(wildcard src/*.h) bpf/tcplife.h $(SKEL) | $(OUTPUT)/obj
+$(OUTPUT)/obj/%.o: src/%.c | $(OUTPUT)/obj
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# The one object that includes the skeleton. Named here because before the
+# first build there is no .d file to say so; nothing else waits for clang
+# and bpftool, so `make unit` builds without them.
+$(OUTPUT)/obj/tracer.o: $(SKEL)
 
 $(OUTPUT)/tcplife-states: $(APP_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(APP_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(APP_LDLIBS) -o $@
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) -lcmocka $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka $(CURSES_LIBS) -o $@
 
 # sockdiag.o is not in LIB_OBJS (it opens netlink sockets): this test of its
 # parser links it, and libmnl, on its own.
 $(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl $(CURSES_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $< -o $@
 
 # Another tool's BPF program (t_42): a loader and its object.
 $(OUTPUT)/tests/tlspin: tests/helpers/tlspin.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lbpf -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $< -lbpf -o $@
 
-$(OUTPUT)/tests/tlspin.bpf.o: tests/helpers/bpf/tlspin.bpf.c $(VMLINUX) | $(OUTPUT)/tests
+$(OUTPUT)/tests/tlspin.bpf.o: tests/helpers/bpf/tlspin.bpf.c | $(OUTPUT)/tests
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 helpers: $(HELPER_BINS) $(OUTPUT)/tests/tlspin.bpf.o
 
 $(OUTPUT)/bench/churn: bench/churn.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $< -o $@
 
 # The tracer's own sock_diag dump, timed.
 $(OUTPUT)/bench/twdiag: bench/twdiag.c $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $^ -lmnl -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(LDFLAGS) $^ -lmnl -o $@
 
 $(OUTPUT)/bench/floor: bench/floor.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lbpf -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $< -lbpf -o $@
 
-$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)/bench
+$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c | $(OUTPUT)/bench
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 bench-bins: $(BENCH_BINS)
 
@@ -199,7 +214,7 @@ $(OUTPUT)/fuzz/fuzz_sanitize: src/sanitize.c
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*.h) bpf/tcplife.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) $(FUZZ_LIBS_$*) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(LDFLAGS) $(filter %.c,$^) $(FUZZ_LIBS_$*) -o $@
 
 fuzz-bins: $(FUZZ_BINS)
 
@@ -269,3 +284,7 @@ uninstall:
 
 clean:
 	rm -rf $(OUTPUT)
+
+# The .d files -MMD wrote; none before the first build, when all is built.
+-include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(UNIT_BINS:=.d) \
+	$(OUTPUT)/tests/tlspin.bpf.d $(OUTPUT)/bench/floor.bpf.d
