@@ -262,8 +262,8 @@ static int read_jiffies(uint64_t *j)
 static unsigned int hz_measured(void)
 {
 	static const unsigned int choices[] = { 100, 250, 300, 1000 };
-	struct timespec a, b, pause = { 0, 100 * 1000 * 1000 };
-	uint64_t j0, j1;
+	struct timespec a = { 0 }, b = { 0 }, pause = { 0, 100 * 1000 * 1000 };
+	uint64_t j0 = 0, j1 = 0;
 	double rate, best = 1e9;
 	unsigned int hz = 0;
 
