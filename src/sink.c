@@ -438,6 +438,8 @@ int path_fmt(const struct conn *c, char *buf, size_t n)
 	if (!n)
 		return -ENOSPC;
 	buf[0] = '\0';
+	/* cppcheck 2.10 takes len for 0 here (a false positive). */
+	/* cppcheck-suppress knownConditionTrueFalse */
 	for (size_t i = 0; i < len; i++) {
 		w = snprintf(buf + o, n - o, "%s%s", i ? ">" : "", state_name(c->path[i]));
 		if (w < 0 || (size_t)w >= n - o)
