@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -160,10 +161,17 @@ static const char *opt_name(char **argv, char *buf, size_t n)
 	return a;
 }
 
-static int usage_error(FILE *err, const char *fmt, const char *arg)
+/* Variadic with a format attribute so that -Wformat=2 checks each message
+ * against its arguments. */
+__attribute__((format(printf, 2, 3)))
+static int usage_error(FILE *err, const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("tcplife-states: ", err);
-	fprintf(err, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
 	fputs(" (see --help)\n", err);
 	return -EINVAL;
 }
@@ -183,12 +191,13 @@ static int parse_cgroup(const char *path, uint64_t *id, FILE *err)
 	return 0;
 }
 
-static int add_port(uint16_t *ports, uint32_t *n, const char *arg, const char *what, FILE *err)
+/* side: "local" or "remote", for the message. */
+static int add_port(uint16_t *ports, uint32_t *n, const char *arg, const char *side, FILE *err)
 {
 	uint32_t v;
 
 	if (parse_u32(arg, 1, 65535, &v))
-		return usage_error(err, what, arg);
+		return usage_error(err, "invalid %s port '%s' (1-65535)", side, arg);
 	if (*n >= TL_MAX_PORTS)
 		return usage_error(err, "too many port filters at '%s' (at most 8 of each)", arg);
 	ports[(*n)++] = (uint16_t)v;
@@ -222,11 +231,11 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 			o->family = c == '4' ? 2 : 10;
 			break;
 		case 'L':
-			if (add_port(o->lports, &o->n_lports, optarg, "invalid local port '%s' (1-65535)", err))
+			if (add_port(o->lports, &o->n_lports, optarg, "local", err))
 				return -EINVAL;
 			break;
 		case 'D':
-			if (add_port(o->rports, &o->n_rports, optarg, "invalid remote port '%s' (1-65535)", err))
+			if (add_port(o->rports, &o->n_rports, optarg, "remote", err))
 				return -EINVAL;
 			break;
 		case 'p':

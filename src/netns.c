@@ -153,7 +153,7 @@ int netns_list_all(struct netns_list *l)
 	dir = err ? NULL : opendir("/proc");
 	if (!err && !dir)
 		err = -errno;
-	while (!err && (d = readdir(dir))) {
+	while (!err && dir && (d = readdir(dir))) {
 		char *end;
 		unsigned long pid = strtoul(d->d_name, &end, 10);
 

@@ -121,7 +121,7 @@ int probe_kprobe(const char *func, char *why, size_t n)
 	attr.type = (unsigned int)strtoul(buf, NULL, 10);
 	attr.config1 = (__u64)(unsigned long)func; /* kprobe_func */
 	attr.config2 = 0;                           /* probe_offset */
-	fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		snprintf(why, n, "kprobe on %s refused: %s%s", func, strerror(-err),
@@ -262,8 +262,8 @@ static int read_jiffies(uint64_t *j)
 static unsigned int hz_measured(void)
 {
 	static const unsigned int choices[] = { 100, 250, 300, 1000 };
-	struct timespec a, b, pause = { 0, 100 * 1000 * 1000 };
-	uint64_t j0, j1;
+	struct timespec a = { 0 }, b = { 0 }, pause = { 0, 100 * 1000 * 1000 };
+	uint64_t j0 = 0, j1 = 0;
 	double rate, best = 1e9;
 	unsigned int hz = 0;
 
@@ -274,7 +274,7 @@ static unsigned int hz_measured(void)
 	if (read_jiffies(&j1))
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	rate = (double)(j1 - j0) / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+	rate = (double)(j1 - j0) / ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
 		double d = rate > choices[i] ? rate - choices[i] : choices[i] - rate;
 

@@ -52,7 +52,7 @@ static void dur_group(const struct conn *c, const unsigned int *st, size_t n, si
 
 static char role_char(enum conn_role r)
 {
-	return r == ROLE_ACTIVE ? 'A' : r == ROLE_PASSIVE ? 'P' : '?';
+	return (char)(r == ROLE_ACTIVE ? 'A' : r == ROLE_PASSIVE ? 'P' : '?');
 }
 
 static int text_begin(struct sink *s)

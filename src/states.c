@@ -99,7 +99,7 @@ int state_parse(const char *name)
 	size_t i;
 
 	for (i = 0; name[i] && i + 1 < sizeof(norm); i++)
-		norm[i] = name[i] == '-' ? '_' : name[i];
+		norm[i] = (char)(name[i] == '-' ? '_' : name[i]);
 	if (name[i])
 		return -EINVAL;
 	norm[i] = '\0';
