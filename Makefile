@@ -108,15 +108,6 @@ TIDY_FLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(OUTPUT) -Wall -Wextra \
 # reports a leak there, and neither HeaderFilterRegex nor --line-filter
 # hides a report whose path starts in our file.
 TIDY_CHECKS_tracer := -clang-analyzer-unix.Malloc
-# TEMPORARY, while these files are restructured (issue 15): drop after the
-# merge and fix what then shows.
-# conntab.c:689 conntab_flush: use after free through ct_finish(t, t->lhead)
-# (the analyzer does not see ct_finish unlink lhead; likely false).
-TIDY_CHECKS_conntab := -clang-analyzer-unix.Malloc
-# main.c:314 the value stored to err is never read.
-TIDY_CHECKS_main := -clang-analyzer-deadcode.DeadStores
-# view.c:691 strcpy into v->search (bounded by a length test above it).
-TIDY_CHECKS_view := -clang-analyzer-security.insecureAPI.strcpy
 TIDY_TARGETS := $(patsubst src/%.c,tidy/%,$(APP_SRCS))
 
 .DELETE_ON_ERROR:
