@@ -205,13 +205,12 @@ cleanup:
 	ingest_fini(&in);
 	outfd_shutdown(mono_now_ns()); /* also on the error paths */
 	err = outputs_close(&out);
-	if (err == -EPIPE) {
-		err = 0; /* the reader went away (| head): not our failure */
-	} else if (err == -ETIMEDOUT) {
+	/* -EPIPE: the reader went away (| head), not our failure. */
+	if (err == -ETIMEDOUT) {
 		log_err("the reader of the output stopped reading; gave up after %llu s: "
 			"%" PRIu64 " records lost", OUTFD_GRACE_NS / 1000000000ULL, out.lost);
 		rc = 1;
-	} else if (err) {
+	} else if (err && err != -EPIPE) {
 		log_err("writing output failed: %s; %" PRIu64 " records not written",
 			strerror(-err), out.lost);
 		rc = 1;

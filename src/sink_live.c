@@ -474,11 +474,12 @@ static int live_snap_step(struct sink *s)
 static int live_tick(struct sink *s, uint64_t now_ns)
 {
 	struct live *l = s->priv;
-	bool quit = false, regather = false, redraw = l->dirty, timed;
+	bool quit = false, regather = false, redraw, timed;
 	int ch;
 
 	if (!l || !l->scr)
 		return 0;
+	redraw = l->dirty;
 	while ((ch = getch()) != ERR) {
 		if (ch == KEY_RESIZE) {
 			regather = true; /* rows that fit changed */
@@ -500,7 +501,7 @@ static int live_tick(struct sink *s, uint64_t now_ns)
 		return SINK_SNAP; /* frame() once main has handed the rows over */
 	}
 	/* Paused, or between refreshes: the same frame, with what keys changed. */
-	if (redraw || regather)
+	if (redraw)
 		draw(l);
 	return 0;
 }
