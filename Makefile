@@ -111,7 +111,7 @@ TIDY_CHECKS_tracer := -clang-analyzer-unix.Malloc
 TIDY_TARGETS := $(patsubst src/%.c,tidy/%,$(APP_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: check check-unit check-cppcheck check-tidy $(TIDY_TARGETS) soak all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
+.PHONY: check check-unit check-cppcheck check-tidy check-calls $(TIDY_TARGETS) soak all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -264,7 +264,12 @@ unit: $(UNIT_BINS)
 
 # Each part on its own so that -j runs them side by side.
 check:
-	$(Q)$(MAKE) --no-print-directory check-unit check-cppcheck check-tidy
+	$(Q)$(MAKE) --no-print-directory check-unit check-cppcheck check-tidy check-calls
+
+# No two source files call each other (src/README.md, "Connection table
+# layout"): read from the objects' symbols, so it holds for what is built.
+check-calls: $(APP_OBJS)
+	$(Q)tests/check/calls.sh $(APP_OBJS)
 
 check-unit:
 	$(Q)$(SAN_ENV) $(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/san \
