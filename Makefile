@@ -99,7 +99,8 @@ CPPCHECK_FLAGS := -q --enable=warning,style,performance,portability --std=c11 \
 	-D_GNU_SOURCE -Isrc -Ibpf --inline-suppr --error-exitcode=1 \
 	--suppressions-list=tests/check/cppcheck.supp \
 	--template='{file}:{line}: {severity} [{id}] {message}'
-# The checks are in .clang-tidy; these are only the compile flags.
+# The checks are in src/.clang-tidy (found beside the sources); these are
+# only the compile flags.
 TIDY_FLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(OUTPUT) -Wall -Wextra \
 	-Wno-missing-field-initializers
 # Extra --checks for one file, TIDY_CHECKS_<name>. The skeleton's open
