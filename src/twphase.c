@@ -18,7 +18,16 @@ static void to_time_wait(struct conn *c, struct tw_out *out, uint8_t kind, uint6
 	step(out, kind, TL_FIN_WAIT2, TL_TIME_WAIT, at, c->state_ns[TL_FIN_WAIT2]);
 }
 
-/* The sock is gone at `end`: the connection's record is complete. */
+/* The connection's record is complete: ended at `at`, for `cause`. */
+static void ended(struct tw_phase *p, struct tw_out *out, uint8_t cause, uint64_t at)
+{
+	p->state = TWP_ENDED;
+	out->ended = true;
+	out->end_at = at;
+	out->cause = cause;
+}
+
+/* The sock is gone at `at`: the connection closes then. */
 static void end(struct tw_phase *p, struct conn *c, struct tw_out *out, uint8_t cause, uint64_t at)
 {
 	uint8_t from = c->state;
@@ -29,10 +38,7 @@ static void end(struct tw_phase *p, struct conn *c, struct tw_out *out, uint8_t 
 	spent = at - c->state_entered_ns;
 	conn_enter(c, TL_CLOSE, at);
 	step(out, TR_INFERRED, from, TL_CLOSE, at, spent);
-	p->state = TWP_ENDED;
-	out->ended = true;
-	out->end_at = at;
-	out->cause = cause;
+	ended(p, out, cause, at);
 }
 
 /* The state the hand-over led to, once it is certain (a listing, or no
@@ -58,10 +64,7 @@ static void give_up(struct tw_phase *p, struct conn *c, struct tw_out *out, uint
 	confirm(p, c, out);
 	c->unmeasured |= TL_BIT(c->state);
 	out->gave_up = true;
-	p->state = TWP_ENDED;
-	out->ended = true;
-	out->end_at = now > c->state_entered_ns ? c->state_entered_ns : now;
-	out->cause = CAUSE_FIN;
+	ended(p, out, CAUSE_FIN, now > c->state_entered_ns ? c->state_entered_ns : now);
 }
 
 static void kill_pending(struct tw_phase *p, uint64_t ts, uint64_t gone)
