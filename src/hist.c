@@ -56,32 +56,57 @@ void hist_edge_fmt(uint64_t ns, char *buf, size_t n)
 		snprintf(buf, n, "%.1fs", (double)ns / 1e9);
 }
 
-int hist_draw(FILE *f, const struct hist *h, unsigned int bar_w)
+bool hist_span(const struct hist *h, unsigned int *lo, unsigned int *hi, uint64_t *top)
 {
-	unsigned int lo = HIST_BUCKETS, hi = 0, lines = 0;
-	uint64_t top = 0;
+	*lo = HIST_BUCKETS;
+	*hi = 0;
+	*top = 0;
+	for (unsigned int k = 0; k < HIST_BUCKETS; k++) {
+		if (!h->b[k])
+			continue;
+		*lo = k < *lo ? k : *lo;
+		*hi = k;
+		*top = h->b[k] > *top ? h->b[k] : *top;
+	}
+	return *top != 0;
+}
+
+void hist_line(const struct hist *h, unsigned int k, uint64_t top, unsigned int bar_w, char *buf,
+	       size_t n)
+{
+	unsigned int w;
 	char a[16], b[16], range[40];
 
 	if (bar_w > HIST_BAR_MAX)
 		bar_w = HIST_BAR_MAX;
-
-	for (unsigned int k = 0; k < HIST_BUCKETS; k++) {
-		if (!h->b[k])
-			continue;
-		lo = k < lo ? k : lo;
-		hi = k;
-		top = h->b[k] > top ? h->b[k] : top;
+	if (k >= HIST_BUCKETS) {
+		if (n)
+			buf[0] = '\0';
+		return;
 	}
-	for (unsigned int k = lo; k <= hi && top; k++) {
-		unsigned int w = (unsigned int)((h->b[k] * bar_w + top - 1) / top);
+	w = top ? (unsigned int)((h->b[k] * bar_w + top - 1) / top) : 0;
+	if (w > bar_w)
+		w = bar_w; /* a bucket above `top`: the caller's scale is off */
+	hist_edge_fmt(k ? hist_upper_ns(k - 1) : 0, a, sizeof(a));
+	hist_edge_fmt(hist_upper_ns(k), b, sizeof(b));
+	snprintf(range, sizeof(range), "(%s, %s]", a, b);
+	snprintf(buf, n, "  %20s : %-10llu |%-*.*s|", range, (unsigned long long)h->b[k],
+		 (int)bar_w, (int)w,
+		 "****************************************************************"
+		 "****************************************************************");
+}
 
-		hist_edge_fmt(k ? hist_upper_ns(k - 1) : 0, a, sizeof(a));
-		hist_edge_fmt(hist_upper_ns(k), b, sizeof(b));
-		snprintf(range, sizeof(range), "(%s, %s]", a, b);
-		if (fprintf(f, "  %20s : %-10llu |%-*.*s|\n", range, (unsigned long long)h->b[k],
-			    (int)bar_w, (int)w,
-			    "****************************************************************"
-			    "****************************************************************") < 0)
+int hist_draw(FILE *f, const struct hist *h, unsigned int bar_w)
+{
+	unsigned int lo, hi, lines = 0;
+	uint64_t top;
+	char line[HIST_LINE_LEN];
+
+	if (!hist_span(h, &lo, &hi, &top))
+		return 0;
+	for (unsigned int k = lo; k <= hi; k++) {
+		hist_line(h, k, top, bar_w, line, sizeof(line));
+		if (fprintf(f, "%s\n", line) < 0)
 			return -EIO;
 		lines++;
 	}

@@ -13,6 +13,7 @@
 #ifndef TL_HIST_H
 #define TL_HIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,16 @@ uint64_t hist_upper_ns(unsigned int k);
 void hist_add(struct hist *h, uint64_t ns);
 /* dst += src, bucket by bucket. */
 void hist_merge(struct hist *dst, const struct hist *src);
+/* The non-empty span of buckets, lo..hi, and the largest bucket's count
+ * (the bars' scale). false, and nothing to draw, when the histogram is empty. */
+bool hist_span(const struct hist *h, unsigned int *lo, unsigned int *hi, uint64_t *top);
+/* Bucket k as one line without a newline: "  (256ms, 512ms] : 20 |***  |",
+ * the bar `bar_w` columns wide (at most 128) scaled to `top`. The one
+ * formatter behind hist_draw and the live view's histogram pane; a buffer
+ * of HIST_LINE_LEN holds any line. */
+#define HIST_LINE_LEN 176
+void hist_line(const struct hist *h, unsigned int k, uint64_t top, unsigned int bar_w, char *buf,
+	       size_t n);
 /* Draw the non-empty span of buckets as bcc does, one line each:
  * "  (256ms, 512ms] : 20 |****...|", bars scaled to the largest bucket,
  * `bar_w` columns wide (at most 128). Writes nothing for an empty histogram. Returns

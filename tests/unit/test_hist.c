@@ -60,14 +60,24 @@ static void test_draw(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	char line[HIST_LINE_LEN];
+	unsigned int lo, hi;
+	uint64_t top;
 
 	(void)state;
 	assert_int_equal(hist_draw(f, &h, 10), 0); /* empty: nothing */
+	assert_false(hist_span(&h, &lo, &hi, &top));
 	for (int i = 0; i < 4; i++)
 		hist_add(&h, 500000000); /* bucket 19 */
 	hist_add(&h, 100000000);         /* 100 ms: bucket 17; bucket 18 empty */
 	assert_int_equal(hist_draw(f, &h, 8), 3);
 	fclose(f);
+	assert_true(hist_span(&h, &lo, &hi, &top));
+	assert_int_equal(lo, 17);
+	assert_int_equal(hi, 19);
+	assert_true(top == 4);
+	hist_line(&h, 17, top, 8, line, sizeof(line));
+	assert_string_equal(line, "     (65.5ms, 131.1ms] : 1          |**      |");
 	assert_string_equal(buf,
 		"     (65.5ms, 131.1ms] : 1          |**      |\n"
 		"    (131.1ms, 262.1ms] : 0          |        |\n"
