@@ -60,11 +60,43 @@ static void add_counts(uint64_t rtx[4], uint64_t rst[2], const struct conn *c)
 	rst[1] += c->rst_recv;
 }
 
+/* The states on c's path, each once, in the order first entered; CLOSE,
+ * where no time is spent, left out. Returns how many. */
+static size_t path_states(const struct conn *c, uint8_t out[TL_NSTATES])
+{
+	size_t len = c->path_len < CONN_PATH_MAX ? c->path_len : CONN_PATH_MAX, n = 0;
+	uint32_t done = 0;
+
+	_Static_assert(TL_NSTATES <= 32, "done holds a bit per state");
+	/* cppcheck 2.10 takes len for 0 here (a false positive, as in sink.c). */
+	/* cppcheck-suppress knownConditionTrueFalse */
+	for (size_t i = 0; i < len; i++) {
+		unsigned int s = c->path[i];
+
+		if (s >= TL_NSTATES || (done & (1u << s)) || s == TL_CLOSE)
+			continue;
+		done |= 1u << s;
+		out[n++] = (uint8_t)s;
+	}
+	return n;
+}
+
+static void hist_feed(struct view *v, const struct conn *c)
+{
+	uint8_t st[TL_NSTATES];
+	size_t n = path_states(c, st);
+
+	for (size_t i = 0; i < n; i++)
+		if (conn_measured(c, st[i]))
+			hist_add(&v->hist[st[i]], c->state_ns[st[i]]);
+}
+
 void view_closed(struct view *v, const struct conn *c)
 {
 	if (!c->closed)
 		return; /* the open ones written at exit: the view is gone by then */
 	v->closed_total++;
+	hist_feed(v, c);
 	add_counts(v->closed_rtx, v->closed_rst, c);
 	if (v->closed_n < v->closed_cap) {
 		v->closed[(v->closed_head + v->closed_n++) % v->closed_cap] = *c;
@@ -490,8 +522,8 @@ void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r
 
 void view_fmt_closed(const struct view *v, const struct conn *c, struct view_closed_row *r)
 {
-	size_t len = c->path_len < CONN_PATH_MAX ? c->path_len : CONN_PATH_MAX, o = 0;
-	uint32_t done = 0;
+	uint8_t st[TL_NSTATES];
+	size_t n = path_states(c, st), o = 0;
 	struct ident_cols id;
 
 	ident_fmt(c, PID_W, VCOMM_W, addr_w(v), &id);
@@ -501,18 +533,12 @@ void view_fmt_closed(const struct view *v, const struct conn *c, struct view_clo
 	memcpy(r->remote, id.remote, sizeof(r->remote));
 	fit_end(cause_name(c->cause), VCAUSE_W, r->cause);
 	r->states[0] = '\0';
-	/* Each state once, in the order entered, with all the time spent there.
-	 * cppcheck 2.10 takes len for 0 here (a false positive, as in sink.c). */
-	/* cppcheck-suppress knownConditionTrueFalse */
-	for (size_t i = 0; i < len; i++) {
-		unsigned int s = c->path[i];
+	/* Each state once, in the order entered, with all the time spent there. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned int s = st[i];
 		char d[16] = "-";
 		int w;
 
-		_Static_assert(TL_NSTATES <= 32, "done holds a bit per state");
-		if (s >= TL_NSTATES || (done & (1u << s)) || s == TL_CLOSE)
-			continue;
-		done |= 1u << s;
 		if (conn_measured(c, s))
 			view_dur(c->state_ns[s], d, sizeof(d));
 		w = snprintf(r->states + o, sizeof(r->states) - o, "%s%s %s", o ? " > " : "",
@@ -681,6 +707,79 @@ size_t view_line_closed(const struct view *v, const struct view_closed_row *r, c
 	snprintf(buf, n, "%-*s %-*s %-*s %-*s %-*s %s", PID_W, r->pid, VCOMM_W, r->comm, aw,
 		 r->local, aw, r->remote, VCAUSE_W, r->cause, r->states);
 	return strlen(buf);
+}
+
+/* ------------------------------------------------------------ histograms */
+
+void view_hist_open(struct view *v, int top_state)
+{
+	uint32_t mask = v->states ? v->states : v->cli_states;
+
+	if (mask & ((1u << TL_NSTATES) - 1)) {
+		v->hist_state = (uint8_t)__builtin_ctz(mask);
+		return;
+	}
+	if (top_state >= 0 && top_state < TL_NSTATES) {
+		v->hist_state = (uint8_t)top_state;
+		return;
+	}
+	v->hist_state = 0;
+	view_hist_cycle(v, 1);
+	if (!v->hist_state)
+		v->hist_state = TL_ESTABLISHED; /* no data yet: the state most spend time in */
+}
+
+void view_hist_cycle(struct view *v, int dir)
+{
+	unsigned int s = v->hist_state < TL_NSTATES ? v->hist_state : 0;
+
+	for (unsigned int i = 1; i < TL_NSTATES; i++) {
+		unsigned int t = dir > 0 ? (s + i) % TL_NSTATES : (s + TL_NSTATES - i) % TL_NSTATES;
+
+		if (v->hist[t].count) {
+			v->hist_state = (uint8_t)t;
+			return;
+		}
+	}
+}
+
+static const struct hist *hist_shown(const struct view *v)
+{
+	return &v->hist[v->hist_state < TL_NSTATES ? v->hist_state : 0];
+}
+
+size_t view_hist_head(const struct view *v, char *buf, size_t n)
+{
+	const struct hist *h = hist_shown(v);
+	char max[16] = "-";
+
+	if (h->count)
+		view_dur(h->max_ns, max, sizeof(max));
+	snprintf(buf, n, "time in %s of the connections closed since the start: count %" PRIu64
+		 ", max %s", state_name(v->hist_state), h->count, max);
+	return strlen(buf);
+}
+
+size_t view_hist_lines(const struct view *v)
+{
+	unsigned int lo, hi;
+	uint64_t top;
+
+	return hist_span(hist_shown(v), &lo, &hi, &top) ? hi - lo + 1 : 0;
+}
+
+void view_hist_line(const struct view *v, size_t i, unsigned int bar_w, char *buf, size_t n)
+{
+	const struct hist *h = hist_shown(v);
+	unsigned int lo, hi;
+	uint64_t top;
+
+	if (!hist_span(h, &lo, &hi, &top) || i > hi - lo) {
+		if (n)
+			buf[0] = '\0';
+		return;
+	}
+	hist_line(h, lo + (unsigned int)i, top, bar_w, buf, n);
 }
 
 /* ------------------------------------------------------------ filters */

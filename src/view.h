@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "conn.h"
+#include "hist.h"
 #include "sink.h"
 
 
@@ -111,6 +112,12 @@ struct view {
 	uint64_t closed_rtx[4], closed_rst[2];
 	uint64_t open_rtx[4], open_rst[2];
 
+	/* `H`: per state, the time the connections closed since the start
+	 * spent there: every state on a path but CLOSE, once, when measured
+	 * (the rule of agg.h's histograms and of the closed rows). */
+	struct hist hist[TL_NSTATES];
+	uint8_t hist_state;      /* the state the pane shows */
+
 	/* Recently closed: a ring of copies, newest last. */
 	struct conn *closed;
 	size_t closed_cap, closed_n, closed_head; /* head: index of the oldest */
@@ -185,6 +192,20 @@ size_t view_line_row(const struct view *v, const struct view_row *r, char *buf, 
 size_t view_line_closed_head(const struct view *v, char *buf, size_t n);
 size_t view_line_closed(const struct view *v, const struct view_closed_row *r, char *buf,
 			size_t n);
+
+/* The histogram pane (`H`). It opens on the `f` filter's state if one is
+ * set, else the first --state, else `top_state`: the state of the table's
+ * top row (-1: no row), else the first state with data. */
+void view_hist_open(struct view *v, int top_state);
+/* To the next (dir > 0) or previous state with data, wrapping around;
+ * unchanged when no state has any. */
+void view_hist_cycle(struct view *v, int dir);
+/* The pane's title: the state, the count and the longest time there. */
+size_t view_hist_head(const struct view *v, char *buf, size_t n);
+/* The bucket lines of the pane's state (hist_line's, bars `bar_w` wide):
+ * how many there are, and the i-th. */
+size_t view_hist_lines(const struct view *v);
+void view_hist_line(const struct view *v, size_t i, unsigned int bar_w, char *buf, size_t n);
 
 /* Interactive filters from the user's text. 0, or -EINVAL (unchanged):
  * state "" = every state, else a name state_parse() knows; pid "" = every

@@ -268,6 +268,108 @@ static void test_closed_ring(void **st)
 	view_fini(&v);
 }
 
+/* A closed connection through `path` (TL_CLOSE last), with `ns[i]` in path[i]. */
+static void mk_closed(struct conn *c, const uint8_t *path, const uint64_t *ns, size_t n)
+{
+	mk(c, 60, "srv", 8080, TL_CLOSE, 0);
+	c->closed = true;
+	c->cause = CAUSE_FIN;
+	c->path_len = (uint8_t)n;
+	for (size_t i = 0; i < n; i++) {
+		c->path[i] = path[i];
+		c->state_ns[path[i]] += ns[i];
+	}
+}
+
+static void test_hist_pane(void **st)
+{
+	static const uint8_t active[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_CLOSE };
+	static const uint8_t passive[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_CLOSE_WAIT,
+					   TL_LAST_ACK, TL_CLOSE };
+	static const uint8_t twice[] = { TL_ESTABLISHED, TL_FIN_WAIT1, TL_ESTABLISHED, TL_CLOSE };
+	const uint64_t a_ns[] = { 120000, 500000000, 1000, 0 };
+	const uint64_t p_ns[] = { 50000, 100000000, 2 * S, 30000, 0 };
+	const uint64_t t_ns[] = { 300000000, 1000, 200000000, 0 };
+	struct conn c;
+	struct view v;
+	char line[256];
+
+	(void)st;
+	assert_int_equal(view_init(&v, 0, 4), 0);
+	/* Nothing closed yet, no row: ESTABLISHED, empty. */
+	view_hist_open(&v, -1);
+	assert_int_equal(v.hist_state, TL_ESTABLISHED);
+	view_hist_head(&v, line, sizeof(line));
+	assert_string_equal(line, "time in ESTABLISHED of the connections closed since the start: "
+				  "count 0, max -");
+	assert_int_equal(view_hist_lines(&v), 0);
+	view_hist_cycle(&v, 1); /* no state has data: stays */
+	assert_int_equal(v.hist_state, TL_ESTABLISHED);
+
+	/* Feeding: every state on the path but CLOSE, once (a state entered
+	 * twice with its total), unless its time is not measured. */
+	mk_closed(&c, active, a_ns, 4);
+	c.unmeasured = 1u << TL_FIN_WAIT1;
+	view_closed(&v, &c);
+	mk_closed(&c, passive, p_ns, 5);
+	view_closed(&v, &c);
+	mk_closed(&c, twice, t_ns, 4);
+	view_closed(&v, &c);
+	c.closed = false; /* written open at exit: not fed */
+	view_closed(&v, &c);
+	assert_true(v.hist[TL_ESTABLISHED].count == 3);
+	assert_true(v.hist[TL_ESTABLISHED].max_ns == 500000000);
+	assert_true(v.hist[TL_ESTABLISHED].sum_ns == 1100000000);
+	assert_true(v.hist[TL_FIN_WAIT1].count == 1);
+	assert_true(v.hist[TL_SYN_SENT].count == 1 && v.hist[TL_SYN_RECV].count == 1);
+	assert_true(v.hist[TL_CLOSE_WAIT].count == 1 && v.hist[TL_LAST_ACK].count == 1);
+	assert_true(v.hist[TL_CLOSE].count == 0);
+
+	/* Selection: the `f` filter, else --state, else the table's top row. */
+	view_hist_open(&v, TL_CLOSE_WAIT);
+	assert_int_equal(v.hist_state, TL_CLOSE_WAIT);
+	v.cli_states = 1u << TL_LAST_ACK | 1u << TL_SYN_RECV;
+	view_hist_open(&v, TL_CLOSE_WAIT);
+	assert_int_equal(v.hist_state, TL_SYN_RECV); /* the first --state */
+	assert_int_equal(view_set_state(&v, "established"), 0);
+	view_hist_open(&v, TL_CLOSE_WAIT);
+	assert_int_equal(v.hist_state, TL_ESTABLISHED);
+	v.cli_states = 0;
+	assert_int_equal(view_set_state(&v, ""), 0);
+	view_hist_open(&v, -1); /* no row, no filter: the first state with data */
+	assert_int_equal(v.hist_state, TL_ESTABLISHED);
+
+	/* The cycle: states with data in state order, both ways, wrapping. */
+	{
+		static const uint8_t fwd[] = { TL_SYN_SENT, TL_SYN_RECV, TL_FIN_WAIT1,
+					       TL_CLOSE_WAIT, TL_LAST_ACK, TL_ESTABLISHED };
+
+		for (size_t i = 0; i < sizeof(fwd); i++) {
+			view_hist_cycle(&v, 1);
+			assert_int_equal(v.hist_state, fwd[i]);
+		}
+		view_hist_cycle(&v, -1);
+		assert_int_equal(v.hist_state, TL_LAST_ACK);
+		view_hist_cycle(&v, 1);
+		assert_int_equal(v.hist_state, TL_ESTABLISHED);
+	}
+
+	/* The pane: 100 ms (bucket 17), 500 ms (19), 300 + 200 ms (19). */
+	view_hist_head(&v, line, sizeof(line));
+	assert_string_equal(line, "time in ESTABLISHED of the connections closed since the start: "
+				  "count 3, max 500ms");
+	assert_int_equal(view_hist_lines(&v), 3);
+	view_hist_line(&v, 0, 10, line, sizeof(line));
+	assert_string_equal(line, "     (65.5ms, 131.1ms] : 1          |*****     |");
+	view_hist_line(&v, 1, 10, line, sizeof(line));
+	assert_string_equal(line, "    (131.1ms, 262.1ms] : 0          |          |");
+	view_hist_line(&v, 2, 10, line, sizeof(line));
+	assert_string_equal(line, "    (262.1ms, 524.3ms] : 2          |**********|");
+	view_hist_line(&v, 3, 10, line, sizeof(line));
+	assert_string_equal(line, "");
+	view_fini(&v);
+}
+
 static void test_drops_line(void **st)
 {
 	struct view_stats vs = { 0 };
@@ -385,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_counts),
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_closed_ring),
+		cmocka_unit_test(test_hist_pane),
 		cmocka_unit_test(test_drops_line),
 		cmocka_unit_test(test_next_refresh),
 		cmocka_unit_test(test_all_rows_in_steps),
