@@ -43,6 +43,8 @@ struct live {
 	uint64_t frame_ns;     /* the frame being taken (live_snap_begin) */
 	bool timed;            /* it is the -i refresh, counted for -n */
 	bool paused, help, dirty;
+	bool hist;             /* the histogram pane instead of the tables (`H`) */
+	int top_state;         /* the state of the table's top row (-1: none) */
 	enum prompt prompt;
 	char input[48];
 	char status[LINE_LEN]; /* the last alert or input error, until a key */
@@ -102,6 +104,7 @@ static int live_begin(struct sink *s)
 	if (!l)
 		return -ENOMEM;
 	l->saved_stderr = l->log_fd = -1;
+	l->top_state = -1;
 	if (view_init(&l->v, s->o.state_mask, LIVE_CLOSED_MAX)) {
 		free(l);
 		return -ENOMEM;
@@ -224,46 +227,20 @@ static const char *const help_text[] = {
 	"  p          filter by owner pid (empty: every owner)",
 	"  /          search pid, command, local or remote address (empty: none)",
 	"  space      pause / resume the updates (the counting goes on)",
+	"  H          histogram of a state's times in the closed connections:",
+	"             Left/Right or Tab to other states; H, q or Esc back",
 	"  h  ?       this help",
 	"",
 	"IN_STATE and AGE with >= are lower bounds: open before the tool started.",
 	"RTX: SYN / SYN-ACK / FIN / data retransmits.  Press any key.",
 };
 
-static void draw(struct live *l)
+/* The open connections and, under them, the recently closed. */
+static void draw_tables(const struct view *v, const struct live *l)
 {
-	const struct view *v = &l->v;
 	char line[LINE_LEN];
 	size_t start, width;
 	int y, table_rows, closed_rows;
-
-	erase();
-	view_hdr_top(v, &l->st, line, sizeof(line));
-	if (l->paused)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  [PAUSED]");
-	put_line(0, line, A_BOLD);
-	snprintf(line, sizeof(line), "hooks: %s", l->tiers);
-	put_line(1, line, 0);
-	if (view_hdr_drops(&l->st, line, sizeof(line)))
-		put_line(2, line, A_REVERSE | A_BOLD);
-	else
-		put_line(2, line, 0);
-	view_hdr_states(v, line, sizeof(line));
-	put_line(3, line, 0);
-	view_hdr_totals(v, &l->st, line, sizeof(line));
-	put_line(4, line, 0);
-	if (l->prompt) {
-		snprintf(line, sizeof(line), "%s %s_",
-			 l->prompt == PR_STATE ? "state (e.g. close-wait, empty = all):" :
-			 l->prompt == PR_PID ? "pid (empty = all):" : "search (empty = none):",
-			 l->input);
-		put_line(5, line, A_BOLD);
-	} else if (l->status[0]) {
-		put_line(5, l->status, A_BOLD);
-	} else {
-		view_hdr_mode(v, line, sizeof(line));
-		put_line(5, line, 0);
-	}
 
 	/* A third of what is left for the recently closed, at least 2 lines. */
 	closed_rows = (LINES - HDR_ROWS - 2) / 3;
@@ -293,6 +270,67 @@ static void draw(struct live *l)
 		view_line_closed(v, &l->closed[i], line, sizeof(line));
 		put_line(y++, line, 0);
 	}
+}
+
+/* The pane's state's histogram, where the tables are. */
+static void draw_hist(const struct view *v)
+{
+	char line[LINE_LEN];
+	int y = HDR_ROWS, bar_w = COLS - 40;
+	size_t n = view_hist_lines(v);
+
+	/* bcc's 40 columns of bar when the screen has room, never under 8. */
+	bar_w = bar_w > 40 ? 40 : bar_w < 8 ? 8 : bar_w;
+	view_hist_head(v, line, sizeof(line));
+	put_line(y++, line, A_REVERSE);
+	if (!n)
+		put_line(y, "  none has left this state yet (Left/Right: the states with data)", 0);
+	for (size_t i = 0; i < n && y < LINES; i++) {
+		view_hist_line(v, i, (unsigned int)bar_w, line, sizeof(line));
+		put_line(y++, line, 0);
+	}
+}
+
+static void draw(struct live *l)
+{
+	const struct view *v = &l->v;
+	char line[LINE_LEN];
+
+	erase();
+	view_hdr_top(v, &l->st, line, sizeof(line));
+	if (l->paused)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  [PAUSED]");
+	put_line(0, line, A_BOLD);
+	snprintf(line, sizeof(line), "hooks: %s", l->tiers);
+	put_line(1, line, 0);
+	if (view_hdr_drops(&l->st, line, sizeof(line)))
+		put_line(2, line, A_REVERSE | A_BOLD);
+	else
+		put_line(2, line, 0);
+	view_hdr_states(v, line, sizeof(line));
+	put_line(3, line, 0);
+	view_hdr_totals(v, &l->st, line, sizeof(line));
+	put_line(4, line, 0);
+	if (l->prompt) {
+		snprintf(line, sizeof(line), "%s %s_",
+			 l->prompt == PR_STATE ? "state (e.g. close-wait, empty = all):" :
+			 l->prompt == PR_PID ? "pid (empty = all):" : "search (empty = none):",
+			 l->input);
+		put_line(5, line, A_BOLD);
+	} else if (l->status[0]) {
+		put_line(5, l->status, A_BOLD);
+	} else if (l->hist) {
+		put_line(5, "histogram: Left/Right or Tab for the other states with data; "
+			 "H, q or Esc back to the table", 0);
+	} else {
+		view_hdr_mode(v, line, sizeof(line));
+		put_line(5, line, 0);
+	}
+
+	if (l->hist)
+		draw_hist(v);
+	else
+		draw_tables(v, l);
 	if (l->help) {
 		int n = (int)(sizeof(help_text) / sizeof(help_text[0]));
 
@@ -338,6 +376,8 @@ static int frame(struct live *l)
 	l->v.refresh_ns = mono_now_ns() - now_ns;
 	if (rc)
 		return rc;
+	/* Kept as a number: the row's connection may be gone when H is pressed. */
+	l->top_state = l->v.n_rows ? l->v.rows[0]->state : -1;
 	if (l->v.n_rows > l->cap_rows || !l->rows) {
 		void *p = realloc(l->rows, (l->v.n_rows + 1) * sizeof(*l->rows));
 
@@ -412,6 +452,36 @@ static void start_prompt(struct live *l, enum prompt p)
 	l->input[0] = '\0';
 }
 
+/* A key while the histogram pane is shown: the table's keys would change
+ * what is hidden, so only these act. */
+static bool hist_key(struct live *l, int ch)
+{
+	switch (ch) {
+	case 'H':
+	case 'q':
+	case 27:
+		l->hist = false;
+		return false;
+	case KEY_RIGHT:
+	case '\t':
+		view_hist_cycle(&l->v, 1);
+		return false;
+	case KEY_LEFT:
+	case KEY_BTAB:
+		view_hist_cycle(&l->v, -1);
+		return false;
+	case ' ':
+		l->paused = !l->paused;
+		return !l->paused;
+	case 'h':
+	case '?':
+		l->help = true;
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* Returns true when the table must be gathered again (order or filter). */
 static bool key(struct live *l, int ch, bool *quit)
 {
@@ -426,6 +496,8 @@ static bool key(struct live *l, int ch, bool *quit)
 		l->help = false;
 		return false;
 	}
+	if (l->hist)
+		return hist_key(l, ch);
 	switch (ch) {
 	case 'q':
 		*quit = true;
@@ -455,6 +527,10 @@ static bool key(struct live *l, int ch, bool *quit)
 	case 'h':
 	case '?':
 		l->help = true;
+		return false;
+	case 'H':
+		view_hist_open(v, l->top_state);
+		l->hist = true;
 		return false;
 	default:
 		return false;

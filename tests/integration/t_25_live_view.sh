@@ -5,13 +5,16 @@
 # time in state that grows; the sort keys and the state and pid filters
 # change what is shown; a process name made of escape sequences is shown
 # escaped; q exits 0 and SIGTERM exits 0, and both leave the terminal as it
-# was (alternate screen left, cursor visible, no table on the pane).
+# was (alternate screen left, cursor visible, no table on the pane). H shows
+# the histogram of a state's times in the connections closed since the
+# start: with the filter on ESTABLISHED, N connections held there, bucket
+# counts summing to N and a max no shorter than the longest hold.
 # Skipped where tmux is not installed.
 source "$(dirname "$0")/lib.sh"
 tl_require "$TL_LEAK" tmux
 
 tl_netns_new NS
-tl_ports SP EP
+tl_ports SP EP HP
 # A tmux server of its own: nothing of the user's sessions is touched.
 SOCK=tl-t25-$$
 tm() { tmux -L "$SOCK" "$@"; }
@@ -152,5 +155,53 @@ wait_screen t '^VIEW-EXITED' || tl_check_fail "the pane is back to the shell aft
 assert_no_match "$(screen t)" 'IN_STATE' "after SIGTERM: no table left"
 assert_eq "$(tm display-message -p -t main:t '#{alternate_on}')" 0 "after SIGTERM: alternate screen left"
 assert_eq "$(tm display-message -p -t main:t '#{cursor_flag}')" 1 "after SIGTERM: cursor visible again"
+
+# H: N connections from a client to HP, each held in ESTABLISHED for at
+# least its --close-at time (counted from connect()'s return, after the
+# state was entered), then reset (--linger0: ended at once, no TIME_WAIT).
+# Only the client's side is traced (-D HP).
+N=4 HOLD_MS=200 LONG_MS=1200
+run_view h -D "$HP"
+tl_peer_server hsrv "$NS" -a 127.0.0.1 -p "$HP" -n "$N" --allow-reset
+tl_peer_client hshort "$NS" -a 127.0.0.1 -p "$HP" -n $((N - 1)) -c $((N - 1)) --close-at "$HOLD_MS" --linger0
+t0=$(tl_now)
+tl_peer_client hlong "$NS" -a 127.0.0.1 -p "$HP" --close-at "$LONG_MS" --linger0
+tl_expect_exit hlong 30
+t1=$(tl_now)
+tl_expect_exit hshort 30
+tl_expect_exit hsrv 30
+wait_screen h "\($N closed since the start\)" || tl_check_fail "the $N connections closed on screen"
+tm send-keys -t main:h f established Enter
+wait_screen h 'filter: state ESTABLISHED' || tl_check_fail "state filter in the header"
+tm send-keys -t main:h H
+wait_screen h '^time in ESTABLISHED ' || tl_check_fail "H: the pane names the filter's state"
+H=$(screen h)
+echo "--- screen H:"; echo "$H"
+buckets() { # SCREEN: the sum of the pane's bucket counts
+	awk -F' : ' '/^ +\(.*\] : [0-9]+ / { split($2, b, " "); s += b[1] } END { print s + 0 }' <<<"$1"
+}
+head_field() { # SCREEN FIELD: "count" or "max" from the pane's title
+	awk -v f="$2" '/^time in / { for (i = 1; i < NF; i++) if ($i == f) { v = $(i + 1); sub(/,$/, "", v); print v; exit } }' <<<"$1"
+}
+assert_eq "$(head_field "$H" count)" "$N" "H: the count is the connections closed through ESTABLISHED"
+assert_eq "$(buckets "$H")" "$N" "H: the bucket counts sum to the count"
+max_ms=$(tl_dur_ms "$(head_field "$H" max)")
+assert_ge "$max_ms" "$LONG_MS" "H: max ($max_ms ms) is no shorter than the longest hold"
+assert_le "$max_ms" "$(tl_ms "$t0" "$t1" | cut -d. -f1)" "H: max is no longer than the longest client ran"
+# Right (and Tab) to the next state with data, Left back.
+tm send-keys -t main:h Right
+wait_screen h '^time in SYN_SENT ' || tl_check_fail "Right: the next state with data"
+assert_eq "$(head_field "$(screen h)" count)" "$N" "SYN_SENT: every connection went through it"
+tm send-keys -t main:h Left
+wait_screen h '^time in ESTABLISHED ' || tl_check_fail "Left: back to ESTABLISHED"
+# q, Esc and H return to the table; the view keeps running.
+for k in q Escape H; do
+	tm send-keys -t main:h "$k"
+	wait_screen h '^PID .*IN_STATE' || tl_check_fail "$k: back to the table"
+	assert_eq "$(cat "$TL_WORK/h.rc" 2>/dev/null)" "" "$k: the view still runs"
+	[[ $k == H ]] || { tm send-keys -t main:h H; wait_screen h '^time in ' || tl_check_fail "H again"; }
+done
+tm send-keys -t main:h q
+assert_eq "$(wait_rc h)" "$(tl_status_for "$TL_WORK/h.err")" "q from the table exits 0 (3 if it lost records)"
 
 tl_finish
