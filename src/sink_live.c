@@ -284,7 +284,7 @@ static void draw_hist(const struct view *v)
 	view_hist_head(v, line, sizeof(line));
 	put_line(y++, line, A_REVERSE);
 	if (!n)
-		put_line(y, "  none has left this state yet (Left/Right: the states with data)", 0);
+		put_line(y, "  no closed connection went through this state yet (Left/Right: the states with data)", 0);
 	for (size_t i = 0; i < n && y < LINES; i++) {
 		view_hist_line(v, i, (unsigned int)bar_w, line, sizeof(line));
 		put_line(y++, line, 0);
@@ -452,33 +452,43 @@ static void start_prompt(struct live *l, enum prompt p)
 	l->input[0] = '\0';
 }
 
-/* A key while the histogram pane is shown: the table's keys would change
- * what is hidden, so only these act. */
-static bool hist_key(struct live *l, int ch)
+/* Keys that act alike over the table and the histogram pane: pause and
+ * help. Returns true when `ch` is one; *regather as key() returns it. */
+static bool shared_key(struct live *l, int ch, bool *regather)
+{
+	*regather = false;
+	if (ch == ' ') {
+		l->paused = !l->paused;
+		*regather = !l->paused;
+		return true;
+	}
+	if (ch == 'h' || ch == '?') {
+		l->help = true;
+		return true;
+	}
+	return false;
+}
+
+/* A key while the histogram pane is shown: the table's own keys would
+ * change what is hidden, so they do nothing here. */
+static void hist_key(struct live *l, int ch)
 {
 	switch (ch) {
 	case 'H':
 	case 'q':
 	case 27:
 		l->hist = false;
-		return false;
+		break;
 	case KEY_RIGHT:
 	case '\t':
 		view_hist_cycle(&l->v, 1);
-		return false;
+		break;
 	case KEY_LEFT:
 	case KEY_BTAB:
 		view_hist_cycle(&l->v, -1);
-		return false;
-	case ' ':
-		l->paused = !l->paused;
-		return !l->paused;
-	case 'h':
-	case '?':
-		l->help = true;
-		return false;
+		break;
 	default:
-		return false;
+		break;
 	}
 }
 
@@ -486,6 +496,7 @@ static bool hist_key(struct live *l, int ch)
 static bool key(struct live *l, int ch, bool *quit)
 {
 	struct view *v = &l->v;
+	bool regather;
 
 	if (l->prompt) {
 		prompt_key(l, ch);
@@ -496,8 +507,12 @@ static bool key(struct live *l, int ch, bool *quit)
 		l->help = false;
 		return false;
 	}
-	if (l->hist)
-		return hist_key(l, ch);
+	if (shared_key(l, ch, &regather))
+		return regather;
+	if (l->hist) {
+		hist_key(l, ch);
+		return false;
+	}
 	switch (ch) {
 	case 'q':
 		*quit = true;
@@ -520,13 +535,6 @@ static bool key(struct live *l, int ch, bool *quit)
 		return false;
 	case '/':
 		start_prompt(l, PR_SEARCH);
-		return false;
-	case ' ':
-		l->paused = !l->paused;
-		return !l->paused;
-	case 'h':
-	case '?':
-		l->help = true;
 		return false;
 	case 'H':
 		view_hist_open(v, l->top_state);
