@@ -284,7 +284,8 @@ static void draw_hist(const struct view *v)
 	view_hist_head(v, line, sizeof(line));
 	put_line(y++, line, A_REVERSE);
 	if (!n)
-		put_line(y, "  no closed connection went through this state yet (Left/Right: the states with data)", 0);
+		put_line(y, "  no closed connection went through this state yet "
+			 "(Left/Right: the states with data)", 0);
 	for (size_t i = 0; i < n && y < LINES; i++) {
 		view_hist_line(v, i, (unsigned int)bar_w, line, sizeof(line));
 		put_line(y++, line, 0);
