@@ -22,7 +22,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages the build, the tests and the live view need.
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev pkg-config make gcc
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev libjansson-dev pkg-config make gcc
 # tmux drives the live view in tests/integration/t_25_live_view.sh.
 TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux
 # `make check` (and so `make test`): the static analysers; clang-tidy is
@@ -63,7 +63,7 @@ APP_CFLAGS := $(USER_CFLAGS) -Isrc -Ibpf -I$(OUTPUT)
 # -MP keeps a deleted header from breaking the build.
 DEPFLAGS = -MMD -MP
 CURSES_LIBS := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses -ltinfo)
-APP_LDLIBS := -lbpf -lmnl -lelf -lz $(CURSES_LIBS)
+APP_LDLIBS := -lbpf -lmnl -lelf -lz -ljansson $(CURSES_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -181,13 +181,13 @@ $(OUTPUT)/tcplife-states: $(APP_OBJS)
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka -ljansson $(CURSES_LIBS) -o $@
 
 # sockdiag.o is not in LIB_OBJS (it opens netlink sockets): this test of its
 # parser links it, and libmnl, on its own.
 $(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl -ljansson $(CURSES_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
