@@ -85,17 +85,14 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sorts k and splits it into runs of one key each; *runs is malloc'ed
- * (NULL when n is 0). Returns the number of runs, or -ENOMEM. */
+/* Sorts k and splits it into runs of one key each; *runs is malloc'ed.
+ * Returns the number of runs, or -ENOMEM. */
 static long keyed_runs(struct keyed *k, size_t n, struct run **runs)
 {
 	size_t nr = 0;
 
-	*runs = NULL;
-	if (!n)
-		return 0;
 	qsort(k, n, sizeof(*k), cmp_keyed);
-	*runs = calloc(n, sizeof(**runs));
+	*runs = calloc(n ? n : 1, sizeof(**runs));
 	if (!*runs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -239,18 +236,18 @@ static int compute_causes(const struct rep_stats *s, struct rep_result *out)
 	size_t n;
 	struct keyed *k = closed_keyed(s, REP_BY_NONE, &n);
 	long nr;
+	int err = -ENOMEM;
 
 	if (!k)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		snprintf(k[i].key, sizeof(k[i].key), "%s", k[i].r->cause);
 	nr = keyed_runs(k, n, &runs);
-	out->causes = nr > 0 ? calloc((size_t)nr, sizeof(*out->causes)) : NULL;
-	if (nr < 0 || (nr > 0 && !out->causes)) {
-		free(runs);
-		free(k);
-		return -ENOMEM;
-	}
+	if (nr < 0)
+		goto cleanup;
+	out->causes = calloc(nr ? (size_t)nr : 1, sizeof(*out->causes));
+	if (!out->causes)
+		goto cleanup;
 	for (long i = 0; i < nr; i++) {
 		snprintf(out->causes[i].name, sizeof(out->causes[i].name), "%s",
 			 k[runs[i].start].r->cause);
@@ -258,9 +255,11 @@ static int compute_causes(const struct rep_stats *s, struct rep_result *out)
 	}
 	out->n_causes = (size_t)nr;
 	qsort(out->causes, out->n_causes, sizeof(*out->causes), cmp_causes);
+	err = 0;
+cleanup:
 	free(runs);
 	free(k);
-	return 0;
+	return err;
 }
 
 /* A process: its owner (known or not), pid and comm. */
@@ -287,7 +286,7 @@ static uint64_t row_value(const struct rep_row *r, enum rep_top t)
 {
 	switch (t) {
 	case REP_TOP_CLOSE_WAIT:
-		return r->measured & (1u << TL_CLOSE_WAIT) ? r->ns[TL_CLOSE_WAIT] : 0;
+		return (r->measured & (1u << TL_CLOSE_WAIT)) ? r->ns[TL_CLOSE_WAIT] : 0;
 	case REP_TOP_RETRANS:
 		return r->retrans;
 	default:

@@ -23,7 +23,8 @@ enum rep_by { REP_BY_NONE = 0, REP_BY_PORT, REP_BY_COMM, REP_BY_RADDR };
 enum rep_top { REP_TOP_CLOSE_WAIT = 0, REP_TOP_RETRANS, REP_TOP_RESETS, REP_TOP_N };
 
 #define REP_TOP_MAX 10
-#define REP_KEY_LEN (REP_COMM_LEN > REP_ADDR_LEN ? REP_COMM_LEN : REP_ADDR_LEN)
+#define REP_KEY_LEN 64 /* a comm (REP_COMM_LEN) or an address (REP_ADDR_LEN) */
+_Static_assert(REP_KEY_LEN >= REP_COMM_LEN && REP_KEY_LEN >= REP_ADDR_LEN, "a key holds both");
 
 struct rep_state {
 	unsigned int state; /* enum tl_tcp_state */
