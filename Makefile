@@ -23,8 +23,9 @@ endif
 
 # Debian packages the build, the tests and the live view need.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev libjansson-dev pkg-config make gcc
-# tmux drives the live view in tests/integration/t_25_live_view.sh.
-TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux
+# tmux drives the live view in tests/integration/t_25_live_view.sh; jq reads
+# `report --json` in t_45_report.sh.
+TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux jq
 # `make check` (and so `make test`): the static analysers; clang-tidy is
 # Debian 12's, the clang version the build uses.
 CHECK_PKGS := cppcheck clang-tidy

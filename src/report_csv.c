@@ -119,5 +119,6 @@ int csv_line(struct csv_in *c, char *line, struct rep_stats *s, char *err, size_
 		if (rep_row_set(&r, c->field[i], v, err, errsz))
 			return -EINVAL;
 	}
+	rep_row_finish(&r);
 	return rep_add(s, &r);
 }

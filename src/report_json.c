@@ -49,6 +49,7 @@ static int conn_record(json_t *o, struct rep_stats *s, char *err, size_t errsz)
 		snprintf(err, errsz, "a connection record without close_cause");
 		return -EINVAL;
 	}
+	rep_row_finish(&r);
 	return rep_add(s, &r);
 }
 

@@ -9,13 +9,13 @@
 
 enum {
 	F_PID = 0, F_COMM, F_LPORT, F_RADDR, F_RPORT, F_ROLE, F_CAUSE,
-	F_SYN_RTX, F_SYNACK_RTX, F_FIN_RTX, F_DATA_RTX, F_RST_SENT, F_RST_RECV,
+	F_SYN_RTX, F_SYNACK_RTX, F_FIN_RTX, F_DATA_RTX, F_RST_SENT, F_RST_RECV, F_PATH,
 	F_STATES, /* then one per state_columns[] entry */
 };
 
 static const char *const names[F_STATES] = {
 	"pid", "comm", "lport", "raddr", "rport", "role", "close_cause",
-	"syn_retrans", "synack_retrans", "fin_retrans", "data_retrans", "rst_sent", "rst_recv",
+	"syn_retrans", "synack_retrans", "fin_retrans", "data_retrans", "rst_sent", "rst_recv", "path",
 };
 
 int rep_field_count(void)
@@ -149,6 +149,31 @@ static bool plain_name(const char *v, size_t max)
 	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:[]%-") == n;
 }
 
+/* "SYN_RECV>ESTABLISHED>...>CLOSE", "..." last when truncated. */
+static const char *set_path(struct rep_row *r, char *v)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(v, ">", &save); t; t = strtok_r(NULL, ">", &save)) {
+		int st = state_parse(t);
+
+		if (!strcmp(t, "..."))
+			return NULL; /* truncated: have_path stays false */
+		if (st < 0 || st >= 32)
+			return "states joined by >";
+		r->entered |= 1u << st;
+	}
+	r->have_path = true;
+	return NULL;
+}
+
+void rep_row_finish(struct rep_row *r)
+{
+	for (unsigned int st = 0; st < TL_NSTATES && st < 32; st++)
+		if (!(r->entered & (1u << st)) && (r->have_path || !r->ns[st]))
+			r->measured &= ~(1u << st);
+}
+
 static const char *set_count(struct rep_row *r, int f, const char *v)
 {
 	uint64_t x;
@@ -194,6 +219,12 @@ static const char *set_text(struct rep_row *r, int f, const char *v)
 			return "active, passive or unknown";
 		r->role = (uint8_t)role;
 		return NULL;
+	case F_PATH: {
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%s", v);
+		return set_path(r, buf);
+	}
 	case F_CAUSE:
 		if (!plain_name(v, sizeof(r->cause)))
 			return "a close cause";

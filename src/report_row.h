@@ -18,7 +18,9 @@
 
 struct rep_row {
 	uint64_t ns[TL_NSTATES]; /* time per state, where `measured` has its bit */
-	uint32_t measured;       /* bit (1u << state) */
+	uint32_t measured;       /* bit (1u << state): its *_ms cell had a value */
+	uint32_t entered;        /* bit (1u << state): in the path */
+	bool have_path;
 	uint64_t retrans;        /* syn + synack + fin + data retransmits */
 	uint64_t resets;         /* sent + received */
 	bool owner_known;        /* a pid was given */
@@ -43,6 +45,11 @@ int rep_field_count(void);
 const char *rep_row_set(struct rep_row *r, int f, const char *v, char *err, size_t errsz);
 /* Before a row's fields are set. */
 void rep_row_init(struct rep_row *r);
+/* After a row's fields are set: a state counts as measured only if the
+ * connection was in it (the tool writes 0.000 for states never entered):
+ * in its path, or, when there is no path or it was truncated, with a time
+ * above 0. */
+void rep_row_finish(struct rep_row *r);
 /* Is f the comm field (CSV undoes its formula prefix)? */
 bool rep_field_is_comm(int f);
 

@@ -200,6 +200,38 @@ static void test_groups_cap(void **state)
 	rep_free(s);
 }
 
+/* The tool writes 0.000 for the states a connection never entered: only
+ * the path's states count, or, past a truncated path, times above 0. */
+static void test_path_states(void **state)
+{
+	static const char *const lines[] = {
+		"close_cause,syn_sent_ms,established_ms,fin_wait1_ms,close_wait_ms,time_wait_ms,path",
+		"fin,0.000,0.000,0.000,1.500,0.000,ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE",
+		"fin,0.000,2.000,0.000,0.000,3.000,SYN_SENT>ESTABLISHED>...",
+		NULL,
+	};
+	struct rep_stats *s = rep_new();
+	struct rep_result res;
+	char err[256] = "";
+
+	(void)state;
+	if (feed_csv(s, lines, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(rep_compute(s, REP_BY_NONE, -1, 20, &res), 0);
+	assert_int_equal(res.groups[0].n_st, 4);
+	assert_int_equal(res.groups[0].st[0].state, TL_SYN_SENT);
+	assert_int_equal(res.groups[0].st[0].count, 1);
+	assert_int_equal(res.groups[0].st[1].state, TL_ESTABLISHED);
+	assert_int_equal(res.groups[0].st[1].count, 2); /* a 0.000 in the path counts */
+	assert_true(res.groups[0].st[1].p50_ns == 0);
+	assert_int_equal(res.groups[0].st[2].state, TL_CLOSE_WAIT);
+	assert_int_equal(res.groups[0].st[2].count, 1);
+	assert_int_equal(res.groups[0].st[3].state, TL_TIME_WAIT); /* past the "..." */
+	assert_int_equal(res.groups[0].st[3].count, 1);
+	rep_result_free(&res);
+	rep_free(s);
+}
+
 static void expect_csv_error(const char *const *lines, const char *want)
 {
 	struct rep_stats *s = rep_new();
@@ -219,6 +251,7 @@ static void test_malformed_csv(void **state)
 	static const char *const twice[] = { "close_cause,pid,pid", NULL };
 	static const char *const port[] = { "close_cause,lport", "fin,65536", NULL };
 	static const char *const role[] = { "close_cause,role", "fin,sideways", NULL };
+	static const char *const path[] = { "close_cause,path", "fin,ESTABLISHED>LOST", NULL };
 	static const char *const hostile[] = { "close_cause", "\x1b]0;x", NULL };
 
 	(void)state;
@@ -228,6 +261,7 @@ static void test_malformed_csv(void **state)
 	expect_csv_error(twice, "pid appears twice");
 	expect_csv_error(port, "invalid lport");
 	expect_csv_error(role, "invalid role");
+	expect_csv_error(path, "invalid path");
 	expect_csv_error(hostile, "invalid close_cause '\\x1b]0;x'"); /* shown escaped */
 }
 
@@ -266,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_header_by_name),
 		cmocka_unit_test(test_percentiles_counts),
 		cmocka_unit_test(test_groups_cap),
+		cmocka_unit_test(test_path_states),
 		cmocka_unit_test(test_malformed_csv),
 		cmocka_unit_test(test_json_lines),
 	};
