@@ -161,9 +161,10 @@ static int read_file(const char *name, struct rep_stats *s)
 	}
 	csv_in_init(&csv);
 	while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-		int e = read_line(&fmt, &csv, line, (size_t)len, s, err, sizeof(err));
+		int e;
 
 		lineno++;
+		e = read_line(&fmt, &csv, line, (size_t)len, s, err, sizeof(err));
 		if (e == -ENOMEM)
 			log_err("out of memory reading %s", shown);
 		else if (e) {

@@ -35,6 +35,19 @@ static int feed_csv(struct rep_stats *s, const char *const *lines, char *err, si
 	return 0;
 }
 
+/* The result of computing over lines, a CSV that must read. */
+static struct rep_stats *csv_result(const char *const *lines, enum rep_by by,
+				    struct rep_result *res)
+{
+	struct rep_stats *s = rep_new();
+	char err[256] = "";
+
+	if (feed_csv(s, lines, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(rep_compute(s, by, -1, 20, res), 0);
+	return s;
+}
+
 static void test_split(void **state)
 {
 	char line[128], *f[8];
@@ -75,14 +88,10 @@ static void test_header_by_name(void **state)
 		"1.000,\"a,b\",rst_sent,a\\x1bb,8,active,5555,8080,0,0,z,\"q\"\"\"",
 		NULL,
 	};
-	struct rep_stats *s = rep_new();
 	struct rep_result res;
-	char err[256] = "";
+	struct rep_stats *s = csv_result(lines, REP_BY_COMM, &res);
 
 	(void)state;
-	if (feed_csv(s, lines, err, sizeof(err)))
-		fail_msg("%s", err);
-	assert_int_equal(rep_compute(s, REP_BY_COMM, -1, 10, &res), 0);
 	assert_true(res.rows == 2);
 	assert_int_equal(res.n_groups, 2);
 	/* Ties by key: "=calc" sorts before "a\x1bb". */
@@ -210,14 +219,10 @@ static void test_path_states(void **state)
 		"fin,0.000,2.000,0.000,0.000,3.000,SYN_SENT>ESTABLISHED>...",
 		NULL,
 	};
-	struct rep_stats *s = rep_new();
 	struct rep_result res;
-	char err[256] = "";
+	struct rep_stats *s = csv_result(lines, REP_BY_NONE, &res);
 
 	(void)state;
-	if (feed_csv(s, lines, err, sizeof(err)))
-		fail_msg("%s", err);
-	assert_int_equal(rep_compute(s, REP_BY_NONE, -1, 20, &res), 0);
 	assert_int_equal(res.groups[0].n_st, 4);
 	assert_int_equal(res.groups[0].st[0].state, TL_SYN_SENT);
 	assert_int_equal(res.groups[0].st[0].count, 1);
