@@ -13,6 +13,8 @@ enum {
 	F_STATES, /* then one per state_columns[] entry */
 };
 
+_Static_assert(TL_NSTATES <= 32, "a row's state masks are 32 bits");
+
 static const char *const names[F_STATES] = {
 	"pid", "comm", "lport", "raddr", "rport", "role", "close_cause",
 	"syn_retrans", "synack_retrans", "fin_retrans", "data_retrans", "rst_sent", "rst_recv", "path",
@@ -159,7 +161,7 @@ static const char *set_path(struct rep_row *r, char *v)
 
 		if (!strcmp(t, "..."))
 			return NULL; /* truncated: have_path stays false */
-		if (st < 0 || st >= 32)
+		if (st < 0)
 			return "states joined by >";
 		r->entered |= 1u << st;
 	}
@@ -169,7 +171,7 @@ static const char *set_path(struct rep_row *r, char *v)
 
 void rep_row_finish(struct rep_row *r)
 {
-	for (unsigned int st = 0; st < TL_NSTATES && st < 32; st++)
+	for (unsigned int st = 0; st < TL_NSTATES; st++)
 		if (!(r->entered & (1u << st)) && (r->have_path || !r->ns[st]))
 			r->measured &= ~(1u << st);
 }
