@@ -77,17 +77,20 @@ BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag
 # sources it fuzzes, compiled with them under ASan and UBSan; UBSan aborts
 # so that libFuzzer counts its reports as crashes. FUZZ_SECS per target.
 FUZZ_SECS ?= 60
-FUZZ_NAMES := decode sockdiag cli sanitize
+FUZZ_NAMES := decode sockdiag cli sanitize report
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf
 # -max_len: a record is 128 bytes (256 lets sizes around it be tried); a
-# few sock_diag messages with attributes; a command line; a comm and more.
+# few sock_diag messages with attributes; a command line; a comm and more;
+# a header and a few rows of a report file.
 FUZZ_MAXLEN_decode := 256
 FUZZ_MAXLEN_sockdiag := 4096
 FUZZ_MAXLEN_cli := 512
 FUZZ_MAXLEN_sanitize := 512
+FUZZ_MAXLEN_report := 8192
 FUZZ_LIBS_sockdiag := -lmnl
+FUZZ_LIBS_report := -ljansson
 
 # `make check`: the unit tests again under ASan and UBSan, in their own
 # output dir; UBSan reports are recoverable so that tests/check/ubsan.supp
@@ -239,6 +242,8 @@ $(OUTPUT)/fuzz/fuzz_decode: src/decode.c
 $(OUTPUT)/fuzz/fuzz_sockdiag: src/sockdiag.c
 $(OUTPUT)/fuzz/fuzz_cli: src/cli.c src/states.c
 $(OUTPUT)/fuzz/fuzz_sanitize: src/sanitize.c
+$(OUTPUT)/fuzz/fuzz_report: src/report_csv.c src/report_json.c src/report_row.c src/report_stats.c \
+	src/report_out.c src/hist.c src/states.c src/sanitize.c src/timefmt.c
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*.h) bpf/tcplife.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
