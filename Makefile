@@ -22,9 +22,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages the build, the tests and the live view need.
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev pkg-config make gcc
-# tmux drives the live view in tests/integration/t_25_live_view.sh.
-TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev libjansson-dev pkg-config make gcc
+# tmux drives the live view in tests/integration/t_25_live_view.sh; jq reads
+# `report --json` in t_45_report.sh.
+TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux jq
 # `make check` (and so `make test`): the static analysers; clang-tidy is
 # Debian 12's, the clang version the build uses.
 CHECK_PKGS := cppcheck clang-tidy
@@ -63,7 +64,7 @@ APP_CFLAGS := $(USER_CFLAGS) -Isrc -Ibpf -I$(OUTPUT)
 # -MP keeps a deleted header from breaking the build.
 DEPFLAGS = -MMD -MP
 CURSES_LIBS := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses -ltinfo)
-APP_LDLIBS := -lbpf -lmnl -lelf -lz $(CURSES_LIBS)
+APP_LDLIBS := -lbpf -lmnl -lelf -lz -ljansson $(CURSES_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -76,17 +77,20 @@ BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag
 # sources it fuzzes, compiled with them under ASan and UBSan; UBSan aborts
 # so that libFuzzer counts its reports as crashes. FUZZ_SECS per target.
 FUZZ_SECS ?= 60
-FUZZ_NAMES := decode sockdiag cli sanitize
+FUZZ_NAMES := decode sockdiag cli sanitize report
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf
 # -max_len: a record is 128 bytes (256 lets sizes around it be tried); a
-# few sock_diag messages with attributes; a command line; a comm and more.
+# few sock_diag messages with attributes; a command line; a comm and more;
+# a header and a few rows of a report file.
 FUZZ_MAXLEN_decode := 256
 FUZZ_MAXLEN_sockdiag := 4096
 FUZZ_MAXLEN_cli := 512
 FUZZ_MAXLEN_sanitize := 512
+FUZZ_MAXLEN_report := 8192
 FUZZ_LIBS_sockdiag := -lmnl
+FUZZ_LIBS_report := -ljansson
 
 # `make check`: the unit tests again under ASan and UBSan, in their own
 # output dir; UBSan reports are recoverable so that tests/check/ubsan.supp
@@ -181,13 +185,13 @@ $(OUTPUT)/tcplife-states: $(APP_OBJS)
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka -ljansson $(CURSES_LIBS) -o $@
 
 # sockdiag.o is not in LIB_OBJS (it opens netlink sockets): this test of its
 # parser links it, and libmnl, on its own.
 $(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl -ljansson $(CURSES_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -238,6 +242,8 @@ $(OUTPUT)/fuzz/fuzz_decode: src/decode.c
 $(OUTPUT)/fuzz/fuzz_sockdiag: src/sockdiag.c
 $(OUTPUT)/fuzz/fuzz_cli: src/cli.c src/states.c
 $(OUTPUT)/fuzz/fuzz_sanitize: src/sanitize.c
+$(OUTPUT)/fuzz/fuzz_report: src/report_csv.c src/report_json.c src/report_row.c src/report_stats.c \
+	src/report_out.c src/hist.c src/states.c src/sanitize.c src/timefmt.c
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*.h) bpf/tcplife.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)

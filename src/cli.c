@@ -107,7 +107,8 @@ void cli_usage(FILE *f)
 	      "records, missed program runs, state changes not seen (gaps), ends not seen,\n"
 	      "unconfirmed timewait sockets: see the summary; rows healed at the socket's end\n"
 	      "are not lost).\n"
-	      "See tcplife-states(8) for the CSV and JSON schemas.\n",
+	      "See tcplife-states(8) for the CSV and JSON schemas.\n"
+	      "tcplife-states report FILE... summarizes such files (tcplife-states report -h).\n",
 	      f);
 }
 

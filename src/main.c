@@ -17,6 +17,7 @@
 #include "log.h"
 #include "outfd.h"
 #include "outputs.h"
+#include "report.h"
 #include "summary.h"
 #include "sockwatch.h"
 #include "seed.h"
@@ -90,6 +91,8 @@ int main(int argc, char **argv)
 	char line[768];
 	int rc = 1, err;
 
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
 	err = cli_parse(argc, argv, &o, stdout, stderr);
 	if (err < 0)
 		return TL_EXIT_USAGE;
