@@ -213,9 +213,8 @@ static void observe(struct agg *a, const struct conn *c, unsigned int state)
 static void observe_path(struct agg *a, const struct conn *c)
 {
 	uint32_t done = 0;
-	unsigned int n = c->path_len < CONN_PATH_MAX ? c->path_len : CONN_PATH_MAX;
 
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < c->path_len && i < CONN_PATH_MAX; i++) {
 		unsigned int s = c->path[i];
 
 		if (!state_valid(s) || s == TL_CLOSE || s == TL_LISTEN || (done & TL_BIT(s)))

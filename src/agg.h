@@ -67,7 +67,7 @@ void agg_closed(struct agg *a, const struct conn *c);
 
 /* A walk of the open connections: begin, one row each, end. The gauges
  * are replaced at end; the counters take each row's growth as it comes
- * (never a decrease, so a reader between rows sees valid totals). */
+ * (only ever an increase). Not thread-safe: one thread feeds and reads. */
 void agg_open_begin(struct agg *a);
 void agg_open_row(struct agg *a, const struct conn *c, uint64_t now_ns);
 void agg_open_end(struct agg *a);
