@@ -45,6 +45,16 @@ static const struct agg_hist_series *find(const struct agg *a, unsigned int stat
 	return NULL;
 }
 
+static void assert_series(const struct agg *a, unsigned int state, unsigned int role,
+			  int32_t port, uint64_t count, uint64_t sum_ns)
+{
+	const struct agg_hist_series *s = find(a, state, role, port);
+
+	assert_non_null(s);
+	assert_true(s->h.count == count);
+	assert_true(s->h.sum_ns == sum_ns);
+}
+
 static void test_path_rules(void **state)
 {
 	static const uint8_t full[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_FIN_WAIT2,
@@ -54,7 +64,6 @@ static void test_path_rules(void **state)
 	static const uint8_t halfopen[] = { TL_SYN_RECV, 0 };
 	struct agg *a = agg_new(8);
 	struct conn c = mk(ROLE_ACTIVE, 40000, 443, full);
-	const struct agg_hist_series *s;
 
 	(void)state;
 	assert_non_null(a);
@@ -62,9 +71,7 @@ static void test_path_rules(void **state)
 	agg_closed(a, &c);
 	assert_null(find(a, TL_SYN_SENT, ROLE_ACTIVE, 443));
 	assert_null(find(a, TL_CLOSE, ROLE_ACTIVE, 443)); /* where it ends */
-	s = find(a, TL_ESTABLISHED, ROLE_ACTIVE, 443);
-	assert_non_null(s);
-	assert_true(s->h.count == 1 && s->h.sum_ns == 2 * MS);
+	assert_series(a, TL_ESTABLISHED, ROLE_ACTIVE, 443, 1, 2 * MS);
 	assert_non_null(find(a, TL_FIN_WAIT1, ROLE_ACTIVE, 443));
 	assert_non_null(find(a, TL_FIN_WAIT2, ROLE_ACTIVE, 443));
 	assert_non_null(find(a, TL_TIME_WAIT, ROLE_ACTIVE, 443));
@@ -74,9 +81,7 @@ static void test_path_rules(void **state)
 	 * LISTEN is not a connection's state. */
 	c = mk(ROLE_PASSIVE, 8080, 50000, twice);
 	agg_closed(a, &c);
-	s = find(a, TL_ESTABLISHED, ROLE_PASSIVE, 8080);
-	assert_non_null(s);
-	assert_true(s->h.count == 1 && s->h.sum_ns == 8 * MS);
+	assert_series(a, TL_ESTABLISHED, ROLE_PASSIVE, 8080, 1, 8 * MS);
 	assert_null(find(a, TL_LISTEN, ROLE_PASSIVE, 8080));
 	assert_non_null(find(a, TL_SYN_RECV, ROLE_PASSIVE, 8080));
 	assert_non_null(find(a, TL_CLOSE_WAIT, ROLE_PASSIVE, 8080));

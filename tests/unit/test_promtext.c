@@ -15,6 +15,12 @@
 #include "conn_acct.h"
 #include "promtext.h"
 
+static void set_path(struct conn *c, const uint8_t *p, size_t n)
+{
+	memcpy(c->path, p, n);
+	c->path_len = (uint8_t)n;
+}
+
 /* Two passive connections to port 8080 that left ESTABLISHED after 1 us
  * (the first bucket's edge, inside it) and 1.5 s; one active connection
  * open in CLOSE_WAIT for 2.5 s owned by nginx, with 3 data retransmits and
@@ -28,8 +34,7 @@ static struct agg *fixture(void)
 			  .state_entered_ns = 500000000, .data_retrans = 3, .rst_sent = 1 };
 
 	assert_non_null(a);
-	memcpy(c.path, p, sizeof(p));
-	c.path_len = sizeof(p);
+	set_path(&c, p, sizeof(p));
 	c.unmeasured = TL_BIT(TL_SYN_RECV) | TL_BIT(TL_FIN_WAIT1);
 	c.tuple.sport = 8080;
 	c.state_ns[TL_ESTABLISHED] = 1000;
@@ -204,15 +209,24 @@ static const char om_expected[] =
 	LOST_SAMPLES
 	"# EOF\n";
 
-static void test_fixed_text(void **state)
+/* The text exposition of `a` (caller frees), checked to be one string. */
+static char *render(const struct agg *a)
 {
-	struct agg *a = fixture();
 	char *buf = NULL;
 	size_t len = 0;
 
-	(void)state;
 	assert_int_equal(promtext_render(a, PROM_TEXT, &buf, &len), 0);
-	assert_int_equal(len, strlen(text_expected));
+	assert_non_null(buf);
+	assert_int_equal(len, strlen(buf));
+	return buf;
+}
+
+static void test_fixed_text(void **state)
+{
+	struct agg *a = fixture();
+	char *buf = render(a);
+
+	(void)state;
 	assert_string_equal(buf, text_expected);
 	free(buf);
 	agg_free(a);
@@ -242,23 +256,21 @@ static void test_hostile_comm(void **state)
 	static const uint8_t p[] = { TL_ESTABLISHED, TL_CLOSE_WAIT };
 	struct agg *a = agg_new(4);
 	struct conn o = { .role = ROLE_PASSIVE, .state = TL_CLOSE_WAIT, .owner_known = true };
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf;
 
 	(void)state;
-	memcpy(o.path, p, sizeof(p));
-	o.path_len = sizeof(p);
+	set_path(&o, p, sizeof(p));
 	memcpy(o.owner.comm, "a\"b\\c\nd\x1b]0;\xff\xfe}zz", TL_COMM_LEN); /* 16: no NUL */
 	agg_open_begin(a);
 	agg_open_row(a, &o, 1500000000ULL);
 	agg_open_end(a);
-	assert_int_equal(promtext_render(a, PROM_TEXT, &buf, &len), 0);
+	buf = render(a);
 	assert_non_null(strstr(buf, "\ntcplife_close_wait_sockets{comm=\"a\\\"b\\\\x5cc\\\\x0ad\\\\x1b]0;"
 				    "\\\\xff\\\\xfe}zz\"} 1\n"));
 	assert_non_null(strstr(buf, "\ntcplife_close_wait_oldest_seconds{comm=\"a\\\"b\\\\x5cc"
 				    "\\\\x0ad\\\\x1b]0;\\\\xff\\\\xfe}zz\"} 1.5\n"));
-	for (size_t i = 0; i < len; i++)
-		assert_true(buf[i] == '\n' || (buf[i] >= 0x20 && buf[i] < 0x7f));
+	for (const char *b = buf; *b; b++)
+		assert_true(*b == '\n' || (*b >= 0x20 && *b < 0x7f));
 	free(buf);
 	agg_free(a);
 }
@@ -269,19 +281,17 @@ static void test_other_port(void **state)
 	static const uint8_t p[] = { TL_ESTABLISHED, TL_CLOSE };
 	struct agg *a = agg_new(1);
 	struct conn c = { .role = ROLE_ACTIVE, .closed = true, .cause = CAUSE_FIN };
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf;
 
 	(void)state;
-	memcpy(c.path, p, sizeof(p));
-	c.path_len = sizeof(p);
+	set_path(&c, p, sizeof(p));
 	c.tuple.dport = 443;
 	agg_closed(a, &c);
 	c.tuple.dport = 22;
 	agg_closed(a, &c);
 	c.role = ROLE_UNKNOWN;
 	agg_closed(a, &c);
-	assert_int_equal(promtext_render(a, PROM_TEXT, &buf, &len), 0);
+	buf = render(a);
 	assert_non_null(strstr(buf, "\ntcplife_state_duration_seconds_count{state=\"established\","
 				    "role=\"active\",port=\"443\"} 1\n"
 				    "tcplife_state_duration_seconds_bucket{state=\"established\","
