@@ -6,7 +6,6 @@
 #include "agg.h"
 #include "conn_acct.h"
 #include "hmap.h"
-#include "sink.h"
 #include "states.h"
 
 #define N_ROLES 3
@@ -206,23 +205,16 @@ static void observe(struct agg *a, const struct conn *c, unsigned int state)
 		hist_add(&a->idx[i]->h, c->state_ns[state]);
 }
 
-/* A closed connection has left every state on its path, a half-open
- * request its SYN_RECV too; a state entered twice is summed in state_ns
- * already, so it is observed once. CLOSE is where it ends, LISTEN is not a
- * connection's. */
+/* A closed connection has left every state on its path (conn_acct.h), a
+ * half-open request its SYN_RECV too. */
 static void observe_path(struct agg *a, const struct conn *c)
 {
-	uint32_t done = 0;
+	uint8_t st[TL_NSTATES];
+	size_t n = conn_path_states(c, st);
 
-	for (unsigned int i = 0; i < c->path_len && i < CONN_PATH_MAX; i++) {
-		unsigned int s = c->path[i];
-
-		if (!state_valid(s) || s == TL_CLOSE || s == TL_LISTEN || (done & TL_BIT(s)))
-			continue;
-		done |= TL_BIT(s);
-		if (conn_measured(c, s))
-			observe(a, c, s);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (conn_measured(c, st[i]))
+			observe(a, c, st[i]);
 }
 
 /* --- counters --------------------------------------------------------- */

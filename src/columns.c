@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "conn_acct.h"
 #include "columns.h"
 #include "states.h"
 

@@ -46,3 +46,28 @@ bool conn_in_states(const struct conn *c, uint32_t mask)
 			return true;
 	return false;
 }
+
+bool conn_measured(const struct conn *c, unsigned int state)
+{
+	return state >= 32 || !(c->unmeasured & (1u << state));
+}
+
+size_t conn_path_states(const struct conn *c, uint8_t out[TL_NSTATES])
+{
+	size_t len = c->path_len < CONN_PATH_MAX ? c->path_len : CONN_PATH_MAX, n = 0;
+	uint32_t done = 0;
+
+	_Static_assert(TL_NSTATES <= 32, "done holds a bit per state");
+	/* cppcheck 2.10 takes len for 0 here (a false positive, as in sink.c). */
+	/* cppcheck-suppress knownConditionTrueFalse */
+	for (size_t i = 0; i < len; i++) {
+		unsigned int s = c->path[i];
+
+		if (s < TL_ESTABLISHED || s >= TL_NSTATES || s == TL_CLOSE || s == TL_LISTEN ||
+		    (done & TL_BIT(s)))
+			continue;
+		done |= TL_BIT(s);
+		out[n++] = (uint8_t)s;
+	}
+	return n;
+}

@@ -8,6 +8,7 @@
 #define TL_CONN_ACCT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "conn.h"
 
@@ -29,6 +30,16 @@ void conn_enter(struct conn *c, uint8_t state, uint64_t ts);
  * is settled at now_ns; for a connection open before the start, a lower
  * bound from the entry time the seed estimated. */
 uint64_t conn_in_state_ns(const struct conn *c, uint64_t now_ns);
+/* False when the time spent in `state` is not known (c->unmeasured). */
+bool conn_measured(const struct conn *c, unsigned int state);
+/* The states on c's path, each once, in the order first entered: the
+ * states a closed connection left. CLOSE (where it ends, no time is
+ * spent) and LISTEN (not a connection's) are left out; a state entered
+ * twice has its time summed in state_ns already. The one rule behind the
+ * live view's closed rows and histograms and the metrics' histograms
+ * (agg.c); `report` applies it to CSV rows (report_row.c). Returns how
+ * many. */
+size_t conn_path_states(const struct conn *c, uint8_t out[TL_NSTATES]);
 /* --state: an open connection matches the state it is in, a closed one any
  * state on its path. */
 bool conn_in_states(const struct conn *c, uint32_t mask);

@@ -476,11 +476,6 @@ int path_fmt(const struct conn *c, char *buf, size_t n)
 	return 0;
 }
 
-bool conn_measured(const struct conn *c, unsigned int state)
-{
-	return state >= 32 || !(c->unmeasured & (1u << state));
-}
-
 uint64_t conn_retrans(const struct conn *c)
 {
 	return (uint64_t)c->syn_retrans + c->synack_retrans + c->fin_retrans + c->data_retrans;

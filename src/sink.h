@@ -151,8 +151,6 @@ int endpoint_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n);
 size_t comm_fmt(const struct conn *c, char *buf, size_t n);
 /* State names of c->path joined by '>', ">..." when truncated. 0 or -ENOSPC. */
 int path_fmt(const struct conn *c, char *buf, size_t n);
-/* False when the time spent in `state` is not known (c->unmeasured). */
-bool conn_measured(const struct conn *c, unsigned int state);
 /* Every retransmit counted: SYN, SYN-ACK, FIN and data. */
 uint64_t conn_retrans(const struct conn *c);
 /* Copy `s` into `out` (at least w + 1 bytes) cut to at most `w` columns:

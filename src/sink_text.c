@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include "conn_acct.h"
 #include "conntab.h"
 #include "summary.h"
 #include "sanitize.h"

@@ -60,31 +60,10 @@ static void add_counts(uint64_t rtx[4], uint64_t rst[2], const struct conn *c)
 	rst[1] += c->rst_recv;
 }
 
-/* The states on c's path, each once, in the order first entered; CLOSE,
- * where no time is spent, left out. Returns how many. */
-static size_t path_states(const struct conn *c, uint8_t out[TL_NSTATES])
-{
-	size_t len = c->path_len < CONN_PATH_MAX ? c->path_len : CONN_PATH_MAX, n = 0;
-	uint32_t done = 0;
-
-	_Static_assert(TL_NSTATES <= 32, "done holds a bit per state");
-	/* cppcheck 2.10 takes len for 0 here (a false positive, as in sink.c). */
-	/* cppcheck-suppress knownConditionTrueFalse */
-	for (size_t i = 0; i < len; i++) {
-		unsigned int s = c->path[i];
-
-		if (s >= TL_NSTATES || (done & (1u << s)) || s == TL_CLOSE)
-			continue;
-		done |= 1u << s;
-		out[n++] = (uint8_t)s;
-	}
-	return n;
-}
-
 static void hist_feed(struct view *v, const struct conn *c)
 {
 	uint8_t st[TL_NSTATES];
-	size_t n = path_states(c, st);
+	size_t n = conn_path_states(c, st);
 
 	for (size_t i = 0; i < n; i++)
 		if (conn_measured(c, st[i]))
@@ -523,7 +502,7 @@ void view_fmt_row(const struct view *v, const struct conn *c, struct view_row *r
 void view_fmt_closed(const struct view *v, const struct conn *c, struct view_closed_row *r)
 {
 	uint8_t st[TL_NSTATES];
-	size_t n = path_states(c, st), o = 0;
+	size_t n = conn_path_states(c, st), o = 0;
 	struct ident_cols id;
 
 	ident_fmt(c, PID_W, VCOMM_W, addr_w(v), &id);
