@@ -30,19 +30,40 @@ const struct lim_sysctl_info lim_sysctls[LIM_N_SYSCTLS] = {
 	[LIM_MAX_ORPHANS] = { "tcp_max_orphans", "net/ipv4/tcp_max_orphans", true },
 };
 
-uint64_t limits_give_up_ms(uint32_t retries, uint32_t linear, uint64_t rto_max_ms)
+/* The RTO after timer k (0-based) expired: TCP_TIMEOUT_INIT for the first
+ * `linear` ones, then doubled, capped. */
+static uint64_t next_rto(uint64_t rto, uint64_t k, uint32_t linear, uint64_t cap)
 {
-	uint64_t total = 0, rto = LIM_RTO_INIT_MS;
-	uint64_t timers = (uint64_t)retries + linear + 1; /* the first SYN's, then one per retransmit */
+	if (k < linear)
+		return rto;
+	return rto * 2 > cap ? cap : rto * 2;
+}
 
-	if (rto > rto_max_ms)
-		rto = rto_max_ms;
-	for (uint64_t k = 0; k < timers; k++) {
+/* tcp_model_timeout(): the time `retries` doubling retransmits take, the
+ * bound retransmits_timed_out() applies from the first SYN. */
+static uint64_t model_ms(uint32_t retries, uint64_t cap)
+{
+	uint64_t total = 0, rto = LIM_RTO_INIT_MS > cap ? cap : LIM_RTO_INIT_MS;
+
+	for (uint64_t k = 0; k <= retries; k++) {
 		total += rto;
-		if (k >= linear)
-			rto = rto * 2 > rto_max_ms ? rto_max_ms : rto * 2;
+		rto = next_rto(rto, k, 0, cap);
 	}
 	return total;
+}
+
+uint64_t limits_give_up_ms(uint32_t retries, uint32_t linear, uint64_t rto_max_ms)
+{
+	uint64_t model = model_ms(retries, rto_max_ms), t = 0;
+	uint64_t rto = LIM_RTO_INIT_MS > rto_max_ms ? rto_max_ms : LIM_RTO_INIT_MS;
+
+	/* Expiry j of the timer follows j - 1 retransmits. */
+	for (uint64_t j = 1;; j++) {
+		t += rto;
+		if (j - 1 >= (uint64_t)retries + linear || (j >= 2 && t >= model))
+			return t;
+		rto = next_rto(rto, j - 1, linear, rto_max_ms);
+	}
 }
 
 uint32_t limits_range_ports(int64_t lo, int64_t hi)

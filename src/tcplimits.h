@@ -81,12 +81,16 @@ struct limits_ns {
 	bool ports_read;         /* the sock_diag listing worked */
 };
 
-/* Milliseconds from the first SYN (SYN-ACK) until the kernel gives up after
- * `retries` retransmits: the timer starts at TCP_TIMEOUT_INIT, stays there
- * for `linear` more timeouts (SYN_SENT only, tcp_syn_linear_timeouts), then
- * doubles, capped at `rto_max_ms`; the give-up is the expiry of the timer
- * armed after the last retransmit (tcp_write_timeout(): retransmits >=
- * retries + linear; reqsk_timer_handler(): num_timeout >= retries). */
+/* Milliseconds from the first SYN (SYN-ACK) until the kernel gives up with
+ * `retries` retransmits allowed. The timer starts at TCP_TIMEOUT_INIT,
+ * stays there for `linear` more timeouts (SYN_SENT only,
+ * tcp_syn_linear_timeouts, 6.5+), then doubles, capped at `rto_max_ms`.
+ * tcp_write_timeout() gives up at the first expiry after retries + linear
+ * retransmits, or once the time since the first SYN reaches what `retries`
+ * doubling timeouts take (retransmits_timed_out(), tcp_model_timeout()):
+ * with the linear phase that comes first (tcp_syn_retries 2: 7 s, after 5
+ * retransmits, not 11 s, measured on 6.18). reqsk_timer_handler() counts
+ * only: linear 0 gives its schedule. */
 uint64_t limits_give_up_ms(uint32_t retries, uint32_t linear, uint64_t rto_max_ms);
 /* Ports connect() can pick per destination: the whole inclusive range (the
  * 6.x even/odd split between connect() and bind() orders the search, it

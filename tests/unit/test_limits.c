@@ -34,14 +34,22 @@ static void test_give_up(void **state)
 	assert_int_equal(limits_give_up_ms(5, 0, 5000), 22000);
 	/* Below the initial RTO, every timer is the cap. */
 	assert_int_equal(limits_give_up_ms(1, 0, 500), 1000);
-	/* tcp_syn_linear_timeouts 4 (6.5+ default): Documentation/networking/
-	 * ip-sysctl.rst's schedule 1, 1, 1, 1, 1, 2, 4 for 2 retries + 4. */
-	assert_int_equal(limits_give_up_ms(2, 4, LIM_RTO_MAX_MS), 11000);
-	/* tcp_syn_retries 6 + 4 linear: 5 + 2+4+8+16+32+64 = 131 s. */
-	assert_int_equal(limits_give_up_ms(6, 4, LIM_RTO_MAX_MS), 131000);
-	/* The largest values (u8 sysctls) neither overflow nor loop long. */
-	assert_int_equal(limits_give_up_ms(255, 255, LIM_RTO_MAX_MS),
-			 256000 + 127000 + 120000ULL * (255 - 7 + 1) - 1000);
+	/* tcp_syn_linear_timeouts 4 (6.5+ default): timers expire at 1, 2, 3,
+	 * 4, 5, 7, 11, 19, 35, 67, 131 s (ip-sysctl.rst's 1, 1, 1, 1, 1, 2,
+	 * 4 ...). The give-up is the first expiry at or past the doubling
+	 * schedule's time for the retries (7 s for 2), or after retries + 4
+	 * retransmits, whichever comes first. */
+	assert_int_equal(limits_give_up_ms(2, 4, LIM_RTO_MAX_MS), 7000);    /* 5 retransmits */
+	assert_int_equal(limits_give_up_ms(1, 4, LIM_RTO_MAX_MS), 3000);    /* 2 retransmits */
+	assert_int_equal(limits_give_up_ms(3, 4, LIM_RTO_MAX_MS), 19000);   /* >= 15 s */
+	assert_int_equal(limits_give_up_ms(6, 4, LIM_RTO_MAX_MS), 131000);  /* >= 127 s */
+	/* retransmits_timed_out() needs one retransmit made: 2 s, not 1. */
+	assert_int_equal(limits_give_up_ms(0, 4, LIM_RTO_MAX_MS), 2000);
+	/* The largest values (u8 sysctls) neither overflow nor loop long:
+	 * 256 timers of 1 s, then 2 ... 64 (382 s), then 120 s each until
+	 * past the doubling schedule's 127 + 249 * 120 = 30007 s. */
+	assert_int_equal(limits_give_up_ms(255, 255, LIM_RTO_MAX_MS), 30022000);
+	assert_int_equal(limits_give_up_ms(255, 0, LIM_RTO_MAX_MS), 30007000);
 }
 
 static void test_give_up_from_sysctls(void **state)
@@ -59,9 +67,11 @@ static void test_give_up_from_sysctls(void **state)
 	assert_int_equal(limits_syn_give_up_ms(&l), 7000);
 	assert_int_equal(limits_synack_give_up_ms(&l), 15000);
 	l.v[LIM_SYN_LINEAR_TIMEOUTS] = 4; /* SYN_SENT only */
-	assert_int_equal(limits_syn_give_up_ms(&l), 11000);
+	l.v[LIM_SYN_RETRIES] = 3;
+	assert_int_equal(limits_syn_give_up_ms(&l), 19000);
 	assert_int_equal(limits_synack_give_up_ms(&l), 15000);
 	l.v[LIM_SYN_LINEAR_TIMEOUTS] = 0;
+	l.v[LIM_SYN_RETRIES] = 2;
 	l.v[LIM_RTO_MAX_MS_SYSCTL] = 3000; /* 1, 2, 3 */
 	assert_int_equal(limits_syn_give_up_ms(&l), 6000);
 }
