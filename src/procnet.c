@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "procnet.h"
@@ -62,10 +63,8 @@ int procnet_netstat(const char *text, const char *prefix, const char *name, uint
 	const char *names, *vals, *tn, *tv;
 	size_t nn, nv;
 
-	if (strlen(prefix) + 2 > sizeof(head))
+	if ((size_t)snprintf(head, sizeof(head), "%s:", prefix) >= sizeof(head))
 		return -EINVAL;
-	strcpy(head, prefix);
-	strcat(head, ":");
 	names = find_line(text, head);
 	vals = names ? find_line(names, head) : NULL;
 	if (!vals)
