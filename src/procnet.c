@@ -57,21 +57,16 @@ static int token_u64(const char *tok, size_t n, uint64_t *out)
 	return 0;
 }
 
-int procnet_netstat(const char *text, const char *prefix, const char *name, uint64_t *out)
+/* Step through names at *np and values at *vp in turn until `name`: two
+ * lines for netstat, one line of pairs for sockstat (np == vp). */
+static int value_of(const char **np, const char **vp, const char *name, uint64_t *out)
 {
-	char head[32];
-	const char *names, *vals, *tn, *tv;
+	const char *tn, *tv;
 	size_t nn, nv;
 
-	if ((size_t)snprintf(head, sizeof(head), "%s:", prefix) >= sizeof(head))
-		return -EINVAL;
-	names = find_line(text, head);
-	vals = names ? find_line(names, head) : NULL;
-	if (!vals)
-		return -ENOENT;
 	for (;;) {
-		nn = next_token(&names, &tn);
-		nv = next_token(&vals, &tv);
+		nn = next_token(np, &tn);
+		nv = next_token(vp, &tv);
 		if (!nn || !nv)
 			return -ENOENT;
 		if (token_is(tn, nn, name))
@@ -79,19 +74,21 @@ int procnet_netstat(const char *text, const char *prefix, const char *name, uint
 	}
 }
 
+int procnet_netstat(const char *text, const char *prefix, const char *name, uint64_t *out)
+{
+	char head[32];
+	const char *names, *vals;
+
+	if ((size_t)snprintf(head, sizeof(head), "%s:", prefix) >= sizeof(head))
+		return -EINVAL;
+	names = find_line(text, head);
+	vals = names ? find_line(names, head) : NULL;
+	return vals ? value_of(&names, &vals, name, out) : -ENOENT;
+}
+
 int procnet_sockstat_tcp(const char *text, const char *name, uint64_t *out)
 {
-	const char *p = find_line(text, "TCP:"), *tk, *tv;
-	size_t nk, nv;
+	const char *p = find_line(text, "TCP:");
 
-	if (!p)
-		return -ENOENT;
-	for (;;) {
-		nk = next_token(&p, &tk);
-		nv = next_token(&p, &tv);
-		if (!nk || !nv)
-			return -ENOENT;
-		if (token_is(tk, nk, name))
-			return token_u64(tv, nv, out);
-	}
+	return p ? value_of(&p, &p, name, out) : -ENOENT;
 }

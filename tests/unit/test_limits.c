@@ -256,8 +256,41 @@ static char *print(int (*fn)(FILE *, const struct limits_ns *), const struct lim
 	return out;
 }
 
+static void expect_all(const char *got, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strstr(got, want[i]))
+			fail_msg("missing \"%s\" in:\n%s", want[i], got);
+	}
+}
+
 static void test_format(void **state)
 {
+	static const char *const text[] = {
+		"network namespace 4026532000 (the tool's own)\n",
+		"a SYN_SENT gives up after 7 s",
+		"a half-open request is dropped after 15 s",
+		"an orphaned FIN_WAIT2 lives 7 s",
+		"4 of tcp_max_orphans 4096 (0 %), system-wide",
+		"10 ports per destination",
+		"10.0.0.1 -> 10.0.0.2:80: in use 10 of 10 (100 %)\n",
+		"\n  hint: ports near exhaustion",
+		"tcp_rto_max_ms n/a",
+	};
+	static const char *const json[] = {
+		"{\"event\":\"limits\",\"netns\":4026532000,\"tcp_syn_retries\":2,",
+		"\"tcp_synack_retries\":3,",
+		"\"tcp_fin_timeout\":7,",
+		"\"tcp_max_orphans\":4096,",
+		"\"tcp_rto_max_ms\":null,",
+		"\"ip_local_port_range\":[40000,40009],",
+		"\"syn_give_up_s\":7,\"synack_give_up_s\":15,\"orphan_fin_wait2_s\":7,",
+		"\"ports_per_destination\":10,\"orphans\":4,",
+		"\"ports_max_in_use\":10,\"ports_busiest\":[{\"saddr\":\"10.0.0.1\","
+		"\"daddr\":\"10.0.0.2\",\"dport\":80,\"in_use\":10},",
+		"\"hints\":[\"ports near exhaustion",
+		"\"]}\n",
+	};
 	struct limits_ns l;
 	char *t, *j;
 
@@ -272,28 +305,9 @@ static void test_format(void **state)
 	l.orphans = 4;
 	fill(&l);
 	t = print(limits_print_text, &l);
-	assert_non_null(strstr(t, "network namespace 4026532000 (the tool's own)\n"));
-	assert_non_null(strstr(t, "a SYN_SENT gives up after 7 s"));
-	assert_non_null(strstr(t, "a half-open request is dropped after 15 s"));
-	assert_non_null(strstr(t, "an orphaned FIN_WAIT2 lives 7 s"));
-	assert_non_null(strstr(t, "4 of tcp_max_orphans 4096 (0 %), system-wide"));
-	assert_non_null(strstr(t, "10 ports per destination"));
-	assert_non_null(strstr(t, "10.0.0.1 -> 10.0.0.2:80: in use 10 of 10 (100 %)\n"));
-	assert_non_null(strstr(t, "\n  hint: ports near exhaustion"));
-	assert_non_null(strstr(t, "tcp_rto_max_ms n/a"));
+	expect_all(t, text, sizeof(text) / sizeof(text[0]));
 	j = print(limits_print_json, &l);
-	assert_non_null(strstr(j, "{\"event\":\"limits\",\"netns\":4026532000,\"tcp_syn_retries\":2,"));
-	assert_non_null(strstr(j, "\"tcp_synack_retries\":3,"));
-	assert_non_null(strstr(j, "\"tcp_fin_timeout\":7,"));
-	assert_non_null(strstr(j, "\"tcp_max_orphans\":4096,"));
-	assert_non_null(strstr(j, "\"tcp_rto_max_ms\":null,"));
-	assert_non_null(strstr(j, "\"ip_local_port_range\":[40000,40009],"));
-	assert_non_null(strstr(j, "\"syn_give_up_s\":7,\"synack_give_up_s\":15,\"orphan_fin_wait2_s\":7,"));
-	assert_non_null(strstr(j, "\"ports_per_destination\":10,\"orphans\":4,"));
-	assert_non_null(strstr(j, "\"ports_max_in_use\":10,\"ports_busiest\":[{\"saddr\":\"10.0.0.1\","
-				  "\"daddr\":\"10.0.0.2\",\"dport\":80,\"in_use\":10},"));
-	assert_non_null(strstr(j, "\"hints\":[\"ports near exhaustion"));
-	assert_non_null(strstr(j, "\"]}\n"));
+	expect_all(j, json, sizeof(json) / sizeof(json[0]));
 	free(t);
 	free(j);
 	/* Another namespace: the global values are the first one's. */
