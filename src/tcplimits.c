@@ -230,8 +230,9 @@ int limits_hints(const struct limits_ns *l, char *buf, size_t size)
 			continue;
 		dest_text(&l->busiest[i], d, sizeof(d));
 		n += add_line(buf, size, &used,
-			      "ports near exhaustion for %s (%u of %u in use): set net.ipv4.tcp_tw_reuse, "
-			      "connect to more destination addresses, or widen net.ipv4.ip_local_port_range\n",
+			      "ports near exhaustion for %s (%u of %u in use): net.ipv4.tcp_tw_reuse=1 "
+			      "where TIME_WAIT sockets hold them, more destination addresses, or a wider "
+			      "net.ipv4.ip_local_port_range\n",
 			      d, l->busiest[i].ports, range);
 	}
 	if (l->orphans_killed > 0)

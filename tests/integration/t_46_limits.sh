@@ -88,7 +88,7 @@ assert_contains "$block" "127.0.0.1 -> 127.0.0.1:$SP: in use 10 of 10 (100 %)" "
 assert_contains "$block" "hint: ports near exhaustion" "text: the hint line"
 assert_contains "$block" "tcp_tw_reuse" "the hint names tcp_tw_reuse"
 assert_contains "$block" "more destination addresses" "the hint names more destination addresses"
-assert_contains "$block" "widen net.ipv4.ip_local_port_range" "the hint names a wider range"
+assert_contains "$block" "a wider net.ipv4.ip_local_port_range" "the hint names a wider range"
 block=$(awk -v n="$n" '/^network namespace /{on = ($3 == n)} on' "$LT")
 assert_contains "$block" "a SYN_SENT gives up after 7 s" "text: syn give-up"
 assert_not_contains "$block" "hint:" "text: no hint in $NS"
