@@ -18,6 +18,9 @@ source "$(dirname "$0")/lib.sh"
 tl_require stat
 
 LIN=/proc/sys/net/ipv4/tcp_syn_linear_timeouts
+"$TL_BIN" --limits >/dev/null 2>"$TL_WORK/usage.err"
+assert_eq "$?" 2 "--limits without --once: a usage error"
+assert_eq "$(wc -l <"$TL_WORK/usage.err")" 1 "one line on stderr: $(cat "$TL_WORK/usage.err")"
 tl_netns_new NS
 tl_netns_new NP
 tl_ports DP DL SP
