@@ -24,6 +24,7 @@ enum {
 	OPT_ONCE,
 	OPT_CLOSE_WAIT,
 	OPT_TIER,
+	OPT_LIMITS,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +37,7 @@ static const struct option long_opts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "limits", no_argument, NULL, OPT_LIMITS },
 	{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "json", required_argument, NULL, OPT_JSON },
@@ -86,6 +88,8 @@ void cli_usage(FILE *f)
 	      "      --json FILE         write connection records as JSON lines ('-' = stdout)\n"
 	      "                          (SIGUSR1 reopens both files, for log rotation)\n"
 	      "      --once              print the connections open now (with their owners) and exit\n"
+	      "      --limits            with --once: the kernel's limits per network namespace\n"
+	      "                          instead (sysctls, what they imply, where each stands)\n"
 	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
 	      "                          closed ones that went through it (text, --once)\n"
 	      "      --close-wait SECS   alert on connections in CLOSE_WAIT longer than SECS\n"
@@ -269,6 +273,9 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		case OPT_ONCE:
 			o->once = true;
 			break;
+		case OPT_LIMITS:
+			o->limits = true;
+			break;
 		case OPT_CLOSE_WAIT:
 			if (parse_u32(optarg, 1, 31 * 24 * 3600, &v))
 				return usage_error(err, "invalid --close-wait '%s' (1 to 2678400 seconds)", optarg);
@@ -357,5 +364,9 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "%s", "-i and -n apply to the live view and --batch only");
 	if (o->once && (o->stream || o->duration_s))
 		return usage_error(err, "%s", "--once prints what is open now: it takes neither --stream nor --duration");
+	if (o->limits && !o->once)
+		return usage_error(err, "%s", "--limits needs --once (the limits are read once, then printed)");
+	if (o->limits && o->csv_path)
+		return usage_error(err, "%s", "--limits prints text or --json: it takes no --csv");
 	return CLI_RUN;
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "netns.h"
 #include "sockdiag.h"
+#include "procnet.h"
 #include "sockwatch.h"
 #include "timefmt.h"
 
@@ -51,31 +52,13 @@ static uint32_t ns_inode(const char *path)
  * tcp_time_wait() closed at once for want of a timewait sock. */
 static int read_overflows(int fd, uint64_t *out)
 {
-	char buf[8192], *names = NULL, *vals = NULL, *save1, *save2, *n, *v;
+	char buf[8192];
 	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
 
 	if (len <= 0)
 		return -EIO;
 	buf[len] = '\0';
-	for (char *line = strtok_r(buf, "\n", &save1); line; line = strtok_r(NULL, "\n", &save1)) {
-		if (strncmp(line, "TcpExt:", 7))
-			continue;
-		if (!names)
-			names = line + 7;
-		else
-			vals = line + 7;
-	}
-	if (!names || !vals)
-		return -ENOENT;
-	n = strtok_r(names, " ", &save1);
-	v = strtok_r(vals, " ", &save2);
-	for (; n && v; n = strtok_r(NULL, " ", &save1), v = strtok_r(NULL, " ", &save2)) {
-		if (!strcmp(n, "TCPTimeWaitOverflow")) {
-			*out = strtoull(v, NULL, 10);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return procnet_netstat(buf, "TcpExt", "TCPTimeWaitOverflow", out);
 }
 
 /* Inside the namespace: its netlink socket and its /proc/net/netstat (the

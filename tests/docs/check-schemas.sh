@@ -12,7 +12,10 @@
 #  - the close causes: the nested list under close_cause against the names
 #    in src/states.c;
 #  - the JSON summary: the keys of the man page's summary object against
-#    those src/sink_json.c writes.
+#    those src/sink_json.c writes;
+#  - the --once --limits object: the keys of the man page's example in its
+#    LIMITS section against the sysctl table of src/tcplimits.c and the keys
+#    src/tcplimits_fmt.c writes.
 #
 # Prints "PASS docs-schemas" and exits 0, or "FAIL docs-schemas: ..." (one
 # line per problem) and exits 1.
@@ -75,6 +78,16 @@ man_keys=$({
 } | grep -oE '"[a-z_]+":' | tr -d '":' | sort -u)
 [[ -n $code_keys && $man_keys == "$code_keys" ]] ||
 	problems+=("JSON summary keys differ (< man page, > src/sink_json.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
+
+code_keys=$({
+	grep -oE '^\s*\[LIM_[A-Z0-9_]+\] = \{ "[a-z_0-9]+"' "$root/src/tcplimits.c" | grep -oE '"[a-z_0-9]+"'
+	grep -oE '\\"[a-z_0-9]+\\":' "$root/src/tcplimits_fmt.c"
+} | tr -d '\\":' | sort -u)
+man_keys=$(awk '/^\.SH LIMITS/ { on = 1; next } on && /^\.SH/ { exit } on' "$man" |
+	sed 's/\\(dq/"/g' | awk '/"event":"limits"/ { on = 1 } on && /^\.fi/ { exit } on' |
+	grep -oE '"[a-z_0-9]+":' | tr -d '":' | sort -u)
+[[ -n $code_keys && $man_keys == "$code_keys" ]] ||
+	problems+=("limits JSON keys differ (< man page, > src/tcplimits*.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
 
 ((${#problems[@]} == 0)) || fail "${problems[@]}"
 echo "PASS $name"

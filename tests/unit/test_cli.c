@@ -132,7 +132,8 @@ static void test_usage_errors(void **state)
 		"--tier", "--tier Fentry", "--tier fentry,kprobe", "--tier inferred",
 		"-i 0", "-i 1.5", "-i 3601", "-n 0", "-n -1", "-b -s", "-b --once", "-b --csv -",
 		"-b --json -", "-n 2 --csv f.csv", "-i 2 -s", "-n 1 --once", "-l -s", "-l -b",
-		"-l --once", "-l --csv -", "-l -n 2",
+		"-l --once", "-l --csv -", "-l -n 2", "--limits", "--limits --json -",
+		"--once --limits --csv x.csv",
 	};
 	struct options o;
 
@@ -180,6 +181,9 @@ static void test_owner_options(void **state)
 	assert_int_equal(o.state_mask, (1u << TL_CLOSE_WAIT) | (1u << TL_ESTABLISHED));
 	assert_true(o.once);
 	assert_int_equal(o.close_wait_s, 30);
+	assert_false(o.limits);
+	assert_int_equal(parse(&o, "--once --limits --json -"), CLI_RUN);
+	assert_true(o.limits && o.once);
 	/* The cgroup v2 root, where there is one, is a valid --cgroup. */
 	if (parse(&o, "--cgroup /sys/fs/cgroup") == CLI_RUN || parse(&o, "--cgroup /sys/fs/cgroup/unified") == CLI_RUN)
 		assert_true(o.cgroup_id != 0);
