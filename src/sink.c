@@ -87,8 +87,9 @@ static int sink_begin(struct sink *s)
 	return 0;
 }
 
-/* begin, or free the sink: NULL with errno set. */
-static struct sink *sink_start(struct sink *s)
+/* begin, or let the sink go (sink_close: with the file it opened, or
+ * free: the caller's stream stays open): NULL with errno set. */
+static struct sink *sink_start(struct sink *s, bool close)
 {
 	int rc;
 
@@ -96,7 +97,10 @@ static struct sink *sink_start(struct sink *s)
 		return NULL;
 	rc = sink_begin(s);
 	if (rc) {
-		free(s);
+		if (close)
+			sink_close(s);
+		else
+			free(s);
 		errno = -rc;
 		return NULL;
 	}
@@ -143,24 +147,12 @@ static struct sink *sink_new_path(const struct sink_ops *ops, const char *path,
 
 struct sink *sink_open(const struct sink_ops *ops, const char *path, const struct sink_opts *o)
 {
-	struct sink *s;
-	int rc;
-
 	s_refused = NULL;
 	if (!path || !ops) {
 		errno = EINVAL;
 		return NULL;
 	}
-	s = sink_new_path(ops, path, o);
-	if (!s)
-		return NULL;
-	rc = sink_begin(s);
-	if (rc) {
-		sink_close(s);
-		errno = -rc;
-		return NULL;
-	}
-	return s;
+	return sink_start(sink_new_path(ops, path, o), true);
 }
 
 struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o)
@@ -169,12 +161,12 @@ struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct si
 		errno = EINVAL;
 		return NULL;
 	}
-	return sink_start(sink_new(ops, f, o));
+	return sink_start(sink_new(ops, f, o), false);
 }
 
 struct sink *sink_open_bare(const struct sink_ops *ops, const struct sink_opts *o)
 {
-	return sink_start(sink_new(ops, NULL, o));
+	return sink_start(sink_new(ops, NULL, o), false);
 }
 
 /* The new file, unless it is old's own (same device and inode). */

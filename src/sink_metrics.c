@@ -145,24 +145,33 @@ static int metrics_conn(struct sink *s, const struct conn *c)
 	return 0;
 }
 
-static void set_lost(struct agg *a, const uint64_t v[AGG_LOST_N])
+/* The run's loss counters as they stand (view_stats: the tracer's and the
+ * table's; `output`: what other outputs dropped). */
+static void take_counters(struct agg *a, const struct view_stats *st, uint64_t output)
 {
+	const uint64_t lost[AGG_LOST_N] = {
+		[AGG_LOST_RINGBUF] = st->rb_drops, [AGG_LOST_MAP_FULL] = st->map_full,
+		[AGG_LOST_BAD] = st->bad_records, [AGG_LOST_STALE] = st->stale,
+		[AGG_LOST_MISSED] = st->missed, [AGG_LOST_GAPS] = st->gaps,
+		[AGG_LOST_OUTPUT] = output,
+	};
+
 	for (int r = 0; r < AGG_LOST_N; r++)
-		agg_set_lost(a, (enum agg_lost)r, v[r]);
+		agg_set_lost(a, (enum agg_lost)r, lost[r]);
+	agg_set_synack_orphans(a, st->synack_orphans);
 }
 
+/* The last publication: the run's final counters and the exit's open rows. */
 static int metrics_summary(struct sink *s, const struct summary *sum)
 {
 	struct metrics *m = s->priv;
-	const uint64_t lost[AGG_LOST_N] = {
-		[AGG_LOST_RINGBUF] = sum->rb_drops, [AGG_LOST_MAP_FULL] = sum->map_full,
-		[AGG_LOST_BAD] = sum->bad_records, [AGG_LOST_STALE] = sum->stale,
-		[AGG_LOST_MISSED] = sum->missed, [AGG_LOST_GAPS] = sum->gaps,
-		[AGG_LOST_OUTPUT] = sum->not_written,
+	const struct view_stats st = {
+		.rb_drops = sum->rb_drops, .map_full = sum->map_full, .bad_records = sum->bad_records,
+		.stale = sum->stale, .missed = sum->missed, .gaps = sum->gaps,
+		.synack_orphans = sum->synack_orphans,
 	};
 
-	set_lost(m->agg, lost);
-	agg_set_synack_orphans(m->agg, sum->synack_orphans);
+	take_counters(m->agg, &st, sum->not_written);
 	if (!m->exit_walk)
 		agg_open_begin(m->agg); /* nothing open at exit */
 	agg_open_end(m->agg);
@@ -184,15 +193,8 @@ static int metrics_tick(struct sink *s, uint64_t now_ns)
 static void metrics_snap_begin(struct sink *s, const struct view_stats *st, uint64_t now_ns)
 {
 	struct metrics *m = s->priv;
-	const uint64_t lost[AGG_LOST_N] = {
-		[AGG_LOST_RINGBUF] = st->rb_drops, [AGG_LOST_MAP_FULL] = st->map_full,
-		[AGG_LOST_BAD] = st->bad_records, [AGG_LOST_STALE] = st->stale,
-		[AGG_LOST_MISSED] = st->missed, [AGG_LOST_GAPS] = st->gaps,
-		[AGG_LOST_OUTPUT] = m->lost_output,
-	};
 
-	set_lost(m->agg, lost);
-	agg_set_synack_orphans(m->agg, st->synack_orphans);
+	take_counters(m->agg, st, m->lost_output);
 	m->now_ns = now_ns;
 	agg_open_begin(m->agg);
 }
