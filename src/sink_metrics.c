@@ -6,10 +6,13 @@
  * HTTP server's thread and/or written over the file atomically.
  *
  * Both exposition formats are rendered at each publication rather than at
- * each scrape: the aggregates belong to the main loop, and the server's
- * thread reading them while a walk replaces the gauges would need the loop
- * to lock them for the walk. A render is a few hundred kB at most (64 ports
- * of histograms) and once per interval; a scrape then only copies a buffer.
+ * each scrape: the aggregates belong to the main loop (agg.h: one thread),
+ * and the server's thread reading them while a walk replaces the gauges
+ * would need the loop to lock them for the walk. The worst case of the
+ * default --max-ports, 297 histogram series (64 ports and "other", both
+ * roles, every state), is 1.2 MB of text; both formats took 19 ms here,
+ * once per interval, whatever the number of scrapers, and a scrape then
+ * only copies a buffer.
  *
  * At exit the connections still open come as records with `closed` false
  * (conntab_flush): they are the last walk, and the summary, with the run's
