@@ -12,11 +12,17 @@
  *   listener's), the remote port for active ones. Ports get a label of
  *   their own in the order they are first seen, up to max_ports; later
  *   ones share "other", so a series never changes label and counters stay
- *   monotonic.
+ *   monotonic. A connection of unknown role (open before the start, its
+ *   side never learnt) does not say which port is the service's: "other".
+ *   A closed connection has left every state on its path except CLOSE (a
+ *   half-open request its SYN_RECV too); a state entered twice is one
+ *   observation of its summed time.
  * - Counters of connections closed (role, close cause), retransmits by
  *   kind and resets by direction: the closed connections' counts plus the
  *   open ones' counts at the last walk, so a connection's retransmits
- *   show while it is open, and stay counted once when it closes.
+ *   show while it is open, and stay counted once when it closes. One that
+ *   drops out of the walks before its record comes (it lingers ~100 ms)
+ *   keeps its share meanwhile, so the totals never go back.
  * - Gauges from the last walk of the open connections: open connections
  *   by state; CLOSE_WAIT sockets and the oldest CLOSE_WAIT age by process
  *   name, the AGG_MAX_COMMS with most sockets, the rest as "other".
@@ -60,7 +66,8 @@ void agg_free(struct agg *a);
 void agg_closed(struct agg *a, const struct conn *c);
 
 /* A walk of the open connections: begin, one row each, end. The gauges
- * and the open connections' share of the counters are replaced at end. */
+ * are replaced at end; the counters take each row's growth as it comes
+ * (only ever an increase). Not thread-safe: one thread feeds and reads. */
 void agg_open_begin(struct agg *a);
 void agg_open_row(struct agg *a, const struct conn *c, uint64_t now_ns);
 void agg_open_end(struct agg *a);

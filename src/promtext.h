@@ -6,6 +6,13 @@
  * family, base units (seconds), counters ending in _total, label values
  * escaped (backslash, quote, newline) and valid UTF-8 (process names go
  * through sanitize.c first).
+ *
+ * Series with a known, bounded label set are written from the start, at 0,
+ * so that rate() sees their first increase: every retransmit kind, reset
+ * direction, lost reason, open state, and closed (role, cause) for the
+ * active and passive roles. Histograms, the unknown role's closed counts
+ * and the CLOSE_WAIT processes appear once observed. Families and samples
+ * come in a fixed order (agg.h's), so equal aggregates give equal text.
  */
 #ifndef TL_PROMTEXT_H
 #define TL_PROMTEXT_H
