@@ -22,10 +22,11 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages the build, the tests and the live view need.
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev libjansson-dev pkg-config make gcc
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libncurses-dev libjansson-dev libmicrohttpd-dev pkg-config make gcc
 # tmux drives the live view in tests/integration/t_25_live_view.sh; jq reads
-# `report --json` in t_45_report.sh.
-TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux jq
+# `report --json` in t_45_report.sh; curl scrapes --metrics (t_43),
+# Prometheus's own binaries come from its .deb (PROMETHEUS, below).
+TEST_PKGS := libcmocka-dev iproute2 nftables procps man-db groff-base tmux jq curl
 # `make check` (and so `make test`): the static analysers; clang-tidy is
 # Debian 12's, the clang version the build uses.
 CHECK_PKGS := cppcheck clang-tidy
@@ -64,7 +65,9 @@ APP_CFLAGS := $(USER_CFLAGS) -Isrc -Ibpf -I$(OUTPUT)
 # -MP keeps a deleted header from breaking the build.
 DEPFLAGS = -MMD -MP
 CURSES_LIBS := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses -ltinfo)
-APP_LDLIBS := -lbpf -lmnl -lelf -lz -ljansson $(CURSES_LIBS)
+# --metrics: libmicrohttpd serves it from a thread of its own.
+HTTP_LIBS := -lmicrohttpd -lpthread
+APP_LDLIBS := -lbpf -lmnl -lelf -lz -ljansson $(CURSES_LIBS) $(HTTP_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Ivmlinux/$(ARCH) -Ibpf -Wno-unused-parameter
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -185,13 +188,13 @@ $(OUTPUT)/tcplife-states: $(APP_OBJS)
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka -ljansson $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
 
 # sockdiag.o is not in LIB_OBJS (it opens netlink sockets): this test of its
 # parser links it, and libmnl, on its own.
 $(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl -ljansson $(CURSES_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -300,7 +303,17 @@ docs-check: all
 	$(Q)tests/docs/check-schemas.sh
 	$(Q)tests/docs/check-readme.sh $(OUTPUT)/tcplife-states
 
-integration: all helpers
+# Debian's Prometheus (t_43 scrapes --metrics with it), unpacked, never
+# installed: the package would start a service.
+PROMETHEUS := $(OUTPUT)/prometheus/usr/bin/prometheus
+$(PROMETHEUS):
+	$(call msg,DEB,prometheus)
+	$(Q)rm -rf $(OUTPUT)/prometheus $(OUTPUT)/prometheus-deb && mkdir -p $(OUTPUT)/prometheus-deb
+	$(Q)cd $(OUTPUT)/prometheus-deb && { apt-get download -q prometheus || { apt-get update -qq && apt-get download -q prometheus; }; } >/dev/null
+	$(Q)dpkg-deb -x $(OUTPUT)/prometheus-deb/prometheus_*.deb $(OUTPUT)/prometheus
+	$(Q)test -x $@ && touch $@
+
+integration: all helpers $(PROMETHEUS)
 	$(Q)tests/integration/run.sh $(OUTPUT)
 
 # Scenarios that take minutes (the real 60 s TIME_WAIT): CI runs them too.
@@ -336,12 +349,18 @@ kmatrix:
 	$(Q)$(MAKE) --no-print-directory all helpers
 	$(Q)tests/kmatrix/kmatrix.sh $(OUTPUT)
 
+UNIT_DIR := $(PREFIX)/lib/systemd/system
+
 install: $(OUTPUT)/tcplife-states
 	install -D -m 0755 $(OUTPUT)/tcplife-states $(DESTDIR)$(PREFIX)/sbin/tcplife-states
 	install -D -m 0644 man/tcplife-states.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcplife-states.8
+	install -d $(DESTDIR)$(UNIT_DIR)
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' src/tcplife-states.service > $(DESTDIR)$(UNIT_DIR)/tcplife-states.service
+	chmod 0644 $(DESTDIR)$(UNIT_DIR)/tcplife-states.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/tcplife-states $(DESTDIR)$(PREFIX)/share/man/man8/tcplife-states.8
+	rm -f $(DESTDIR)$(PREFIX)/sbin/tcplife-states $(DESTDIR)$(PREFIX)/share/man/man8/tcplife-states.8 \
+		$(DESTDIR)$(UNIT_DIR)/tcplife-states.service
 
 clean:
 	rm -rf $(OUTPUT)

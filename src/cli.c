@@ -6,8 +6,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include "agg.h"
 #include "cli.h"
 #include "states.h"
 
@@ -25,6 +28,10 @@ enum {
 	OPT_CLOSE_WAIT,
 	OPT_TIER,
 	OPT_LIMITS,
+	OPT_METRICS,
+	OPT_METRICS_FILE,
+	OPT_MAX_PORTS,
+	OPT_LIVE,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +51,10 @@ static const struct option long_opts[] = {
 	{ "stream", no_argument, NULL, 's' },
 	{ "batch", no_argument, NULL, 'b' },
 	{ "lines", no_argument, NULL, 'l' },
+	{ "live", no_argument, NULL, OPT_LIVE },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "max-ports", required_argument, NULL, OPT_MAX_PORTS },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "wide", no_argument, NULL, 'w' },
@@ -78,8 +89,9 @@ void cli_usage(FILE *f)
 	      "Output (default: a live, top-like view of the open connections on a terminal,\n"
 	      "--batch snapshots when stdout is not one; with --csv FILE or --json FILE, one\n"
 	      "line per connection when it ends on stdout):\n"
+	      "      --live              the live view (the default on a terminal)\n"
 	      "  -b, --batch             plain-text snapshots of the live view's table, like top -b\n"
-	      "  -i, --interval SECS     live view / --batch refresh period (default 1)\n"
+	      "  -i, --interval SECS     live view, --batch and metrics period (default 1)\n"
 	      "  -n, --count N           exit after N refreshes of the live view / --batch\n"
 	      "  -l, --lines             one line per connection when it ends, on stdout\n"
 	      "  -s, --stream            one line per state change, retransmit and reset instead\n"
@@ -93,6 +105,15 @@ void cli_usage(FILE *f)
 	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
 	      "                          closed ones that went through it (text, --once)\n"
 	      "      --close-wait SECS   alert on connections in CLOSE_WAIT longer than SECS\n"
+	      "\n"
+	      "Metrics (Prometheus; with no other output option, nothing goes to stdout):\n"
+	      "      --metrics [ADDR:]PORT\n"
+	      "                          serve GET /metrics over HTTP (ADDR numeric, IPv6 in\n"
+	      "                          brackets; default 127.0.0.1)\n"
+	      "      --metrics-file PATH replace PATH atomically with the metrics every -i SECS\n"
+	      "                          (node_exporter's textfile collector)\n"
+	      "      --max-ports N       distinct port labels of the histograms, the rest\n"
+	      "                          \"other\" (1 to 1024, default 64)\n"
 	      "\n"
 	      "Control:\n"
 	      "  -d, --duration SECS     stop after SECS seconds (default: until Ctrl-C)\n"
@@ -150,6 +171,69 @@ int parse_tier(const char *s, enum tier_force *out)
 		}
 	}
 	return -EINVAL;
+}
+
+/* The address part of [ADDR:]PORT into sa; port set by the caller. */
+static int parse_host(const char *h, size_t hl, bool v6, struct sockaddr_storage *sa, socklen_t *len)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+
+	memset(sa, 0, sizeof(*sa));
+	if (hl >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, h, hl);
+	buf[hl] = '\0';
+	if (v6) {
+		s6->sin6_family = AF_INET6;
+		*len = sizeof(*s6);
+		return inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	s4->sin_family = AF_INET;
+	*len = sizeof(*s4);
+	/* A port alone (or ":PORT"): loopback, never every interface by default. */
+	if (!hl)
+		return inet_pton(AF_INET, "127.0.0.1", &s4->sin_addr) == 1 ? 0 : -EINVAL;
+	return inet_pton(AF_INET, buf, &s4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+int parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len, char *at, size_t n)
+{
+	const char *colon = strrchr(s, ':'), *port = colon ? colon + 1 : s;
+	const char *h = s;
+	size_t hl = colon ? (size_t)(colon - s) : 0;
+	char addr[INET6_ADDRSTRLEN];
+	bool v6 = *s == '[';
+	uint32_t p;
+
+	if (v6) {
+		/* "[ADDR]:PORT": the bracket closes just before the last colon. */
+		if (!colon || colon == s || colon[-1] != ']')
+			return -EINVAL;
+		h = s + 1;
+		hl -= 2;
+	} else if (colon && memchr(s, ':', hl)) {
+		return -EINVAL; /* an IPv6 address without brackets */
+	}
+	if (parse_u32(port, 1, 65535, &p) || parse_host(h, hl, v6, sa, len))
+		return -EINVAL;
+	if (v6) {
+		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)p);
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof(addr));
+		snprintf(at, n, "[%s]:%u", addr, p);
+	} else {
+		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)p);
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+		snprintf(at, n, "%s:%u", addr, p);
+	}
+	return 0;
+}
+
+bool cli_metrics_only(const struct options *o)
+{
+	return (o->metrics || o->metrics_file) && !o->lines && !o->stream && !o->batch &&
+	       !o->csv_path && !o->json_path && !o->live && !o->once;
 }
 
 /* The option getopt stopped at. Inside a cluster ("-xv") optind still
@@ -225,6 +309,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	memset(o, 0, sizeof(*o));
 	o->max_conns = DEFAULT_MAX_CONNS;
 	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
+	o->max_ports = AGG_MAX_PORTS_DEFAULT;
 	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed option cluster of an earlier call (the unit tests parse many command lines) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":46L:D:p:c:sbli:n:wd:vhV", long_opts, NULL)) != -1) {
@@ -289,6 +374,25 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 				o->csv_path = optarg;
 			else
 				o->json_path = optarg;
+			break;
+		case OPT_METRICS:
+			if (parse_listen(optarg, &o->metrics_sa, &o->metrics_salen, o->metrics_at,
+					 sizeof(o->metrics_at)))
+				return usage_error(err, "invalid --metrics '%s' ([ADDR:]PORT: a numeric IPv4 address or an IPv6 one in brackets, port 1-65535)", optarg);
+			o->metrics = true;
+			break;
+		case OPT_METRICS_FILE:
+			if (!*optarg)
+				return usage_error(err, "%s", "empty --metrics-file name");
+			o->metrics_file = optarg;
+			break;
+		case OPT_MAX_PORTS:
+			if (parse_u32(optarg, 1, AGG_MAX_PORTS_LIMIT, &v))
+				return usage_error(err, "invalid --max-ports '%s' (1 to %d)", optarg, AGG_MAX_PORTS_LIMIT);
+			o->max_ports = v;
+			break;
+		case OPT_LIVE:
+			o->live = true;
 			break;
 		case 's':
 			o->stream = true;
@@ -359,9 +463,16 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "%s", "--lines writes to stdout: it takes neither --stream, --once, --batch, --csv - nor --json -");
 	if (o->batch && (o->stream || o->once || file_to_stdout(o)))
 		return usage_error(err, "%s", "--batch writes to stdout: it takes neither --stream, --once, --csv - nor --json -");
-	if ((o->interval_s || o->count) && !o->batch &&
+	if (o->live && (o->stream || o->once || o->lines || o->batch || file_to_stdout(o)))
+		return usage_error(err, "%s", "--live takes the terminal: it takes neither --stream, --once, --lines, --batch, --csv - nor --json -");
+	if (o->once && (o->metrics || o->metrics_file))
+		return usage_error(err, "%s", "--once prints what is open now: it takes neither --metrics nor --metrics-file");
+	if (o->interval_s && !o->batch && !o->live && !o->metrics && !o->metrics_file &&
 	    (o->stream || o->once || o->lines || o->csv_path || o->json_path))
-		return usage_error(err, "%s", "-i and -n apply to the live view and --batch only");
+		return usage_error(err, "%s", "-i applies to the live view, --batch and the metrics only");
+	if (o->count && !o->batch && !o->live &&
+	    (o->stream || o->once || o->lines || o->csv_path || o->json_path || cli_metrics_only(o)))
+		return usage_error(err, "%s", "-n applies to the live view and --batch only");
 	if (o->once && (o->stream || o->duration_s))
 		return usage_error(err, "%s", "--once prints what is open now: it takes neither --stream nor --duration");
 	if (o->limits && !o->once)

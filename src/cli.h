@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include "tcplife.h"
 
 #define TL_VERSION "0.1.0"
@@ -35,6 +36,13 @@ struct options {
 	bool stream;
 	bool batch;            /* -b: text snapshots of the live view */
 	bool lines;            /* -l: one line per connection as it ends */
+	bool live;             /* --live: the live view, asked for explicitly */
+	const char *metrics_file;  /* --metrics-file: NULL or a path */
+	bool metrics;              /* --metrics given: serve on metrics_sa */
+	struct sockaddr_storage metrics_sa;
+	socklen_t metrics_salen;
+	char metrics_at[64];       /* "127.0.0.1:9465", "[::1]:9465": for messages */
+	uint32_t max_ports;        /* --max-ports: port labels of the metrics */
 	uint32_t interval_s;   /* -i: live view / batch refresh; 0 = not given (1 s) */
 	uint32_t count;        /* -n: snapshots before exiting; 0 = until stopped */
 	bool wide;
@@ -54,6 +62,11 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err);
 void cli_usage(FILE *f);
 /* Strict decimal parse: the whole string, no sign, min..max. 0 or -EINVAL/-ERANGE. */
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* --metrics [ADDR:]PORT: a numeric IPv4 address, an IPv6 one in brackets,
+ * or a port alone (127.0.0.1). 0 or -EINVAL. */
+int parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len, char *at, size_t n);
+/* --metrics or --metrics-file with no other output: nothing on stdout. */
+bool cli_metrics_only(const struct options *o);
 /* "auto", "fentry", "kprobe" or "tracepoint" (exactly). 0 or -EINVAL. */
 int parse_tier(const char *s, enum tier_force *out);
 

@@ -41,6 +41,8 @@ static const struct sink_ops *stdout_sink(const struct options *o)
 {
 	if (o->stream)
 		return &sink_stream_ops;
+	if (o->live)
+		return &sink_live_ops;
 	if (o->once)
 		return &sink_once_ops;
 	if (o->batch)
@@ -48,6 +50,23 @@ static const struct sink_ops *stdout_sink(const struct options *o)
 	if (o->lines || o->csv_path || o->json_path)
 		return &sink_text_ops;
 	return isatty(STDOUT_FILENO) ? &sink_live_ops : &sink_batch_ops;
+}
+
+/* The metrics sink says itself why it could not start (the address, the
+ * file): one line. */
+static int add_metrics(struct outputs *out, const struct options *o, const struct sink_opts *so)
+{
+	struct sink_opts mo = *so;
+	struct sink *s;
+
+	mo.opts = o;
+	s = sink_metrics_open(&mo);
+
+	if (!s)
+		return -errno;
+	out->paths[out->n] = "-";
+	out->metrics = out->sinks[out->n++] = s;
+	return 0;
 }
 
 int outputs_open(struct outputs *out, const struct options *o, const struct timeconv *tc)
@@ -70,8 +89,10 @@ int outputs_open(struct outputs *out, const struct options *o, const struct time
 		err = add(out, &sink_json_ops, o->json_path, &so);
 		stdout_taken |= !strcmp(o->json_path, "-");
 	}
-	if (!err && !stdout_taken)
+	if (!err && !stdout_taken && !cli_metrics_only(o))
 		err = add(out, stdout_sink(o), "-", &so);
+	if (!err && (o->metrics || o->metrics_file))
+		err = add_metrics(out, o, &so);
 	if (err) {
 		outputs_close(out);
 		return err;
@@ -146,8 +167,21 @@ bool outputs_snapping(const struct outputs *out)
 	return false;
 }
 
+/* What the other sinks dropped so far, as outputs_account counts it. */
+static uint64_t output_lost(const struct outputs *out)
+{
+	uint64_t n = out->lost;
+
+	for (int i = 0; i < out->n; i++)
+		if (out->sinks[i] != out->metrics)
+			n += sink_lost(out->sinks[i]);
+	return n;
+}
+
 void outputs_snap_begin(struct outputs *out, const struct view_stats *st, uint64_t now_ns)
 {
+	if (out->metrics)
+		sink_metrics_lost_output(out->metrics, output_lost(out));
 	for (int i = 0; i < out->n; i++)
 		sink_snap_begin(out->sinks[i], st, now_ns);
 }

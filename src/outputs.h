@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The set of sinks one run writes to, chosen from the options: --csv and
- * --json files, plus text or --stream on stdout unless a file sink took it. */
+ * --json files, plus text or --stream on stdout unless a file sink took it
+ * (or the metrics are the only output: a daemon), plus the metrics. */
 #ifndef TL_OUTPUTS_H
 #define TL_OUTPUTS_H
 
@@ -9,7 +10,7 @@
 #include "conn.h"
 #include "timefmt.h"
 
-#define MAX_SINKS 3
+#define MAX_SINKS 4 /* --csv, --json, stdout, the metrics */
 
 struct outputs {
 	struct sink *sinks[MAX_SINKS];
@@ -21,6 +22,7 @@ struct outputs {
 	uint64_t lost;       /* records that did not reach an output (outputs_close) */
 	uint32_t state_mask; /* --state; 0 = all */
 	bool once;           /* --once: open connections only */
+	struct sink *metrics; /* also in sinks[]: told the other sinks' losses */
 };
 
 /* Opens every sink; on failure prints one error line naming the file,

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "safeopen.h"
 
 #define NEW_MODE 0600 /* connection records name processes and peers */
+#define METRICS_MODE 0644 /* aggregates only; read by the textfile collector */
 
 int safe_owner_ok(const struct stat *dir, const struct stat *file, uid_t euid)
 {
@@ -112,4 +114,94 @@ int safe_open_output(const char *path, const char **why)
 int safe_open_append(const char *path, const char **why)
 {
 	return safe_open(path, O_APPEND, why);
+}
+
+/* What base names now may be replaced: nothing, or a file that is no
+ * symlink and passes safe_owner_ok. */
+static int replace_ok(int dfd, const char *base, const char **why)
+{
+	struct stat dst, fst;
+
+	if (fstatat(dfd, base, &fst, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISLNK(fst.st_mode)) {
+		*why = "it is a symbolic link, which is never followed (name the file it points to)";
+		return -ELOOP;
+	}
+	if (fstat(dfd, &dst))
+		return -errno;
+	if (safe_owner_ok(&dst, &fst, geteuid())) {
+		*why = "it belongs to another user in a sticky, world-writable directory "
+		       "(refused as fs.protected_regular does; remove it or choose another name)";
+		return -EACCES;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The temporary file, new (O_EXCL); one left by a run with the same pid
+ * that died is removed first. */
+static int open_tmp(int dfd, const char *tmp)
+{
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, METRICS_MODE);
+
+	if (fd < 0 && errno == EEXIST && !unlinkat(dfd, tmp, 0))
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, METRICS_MODE);
+	if (fd < 0)
+		return -errno;
+	fchmod(fd, METRICS_MODE); /* whatever the umask */
+	return fd;
+}
+
+static int replace_at(int dfd, const char *base, const void *data, size_t len, const char **why)
+{
+	char tmp[NAME_MAX + 1];
+	int fd, rc;
+
+	rc = replace_ok(dfd, base, why);
+	if (rc)
+		return rc;
+	if (snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", base, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open_tmp(dfd, tmp);
+	if (fd < 0)
+		return fd;
+	rc = write_all(fd, data, len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && renameat(dfd, tmp, dfd, base))
+		rc = -errno;
+	if (rc)
+		unlinkat(dfd, tmp, 0);
+	return rc;
+}
+
+int safe_replace(const char *path, const void *data, size_t len, const char **why)
+{
+	const char *base;
+	int dfd, rc;
+
+	*why = NULL;
+	dfd = open_parent(path, &base);
+	if (dfd < 0)
+		return -errno;
+	rc = *base ? replace_at(dfd, base, data, len, why) : -EISDIR;
+	close(dfd);
+	return rc;
 }

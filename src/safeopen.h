@@ -22,6 +22,13 @@ int safe_open_output(const char *path, const char **why);
  * still be the file being written (no rotation happened) or an empty one
  * logrotate's `create` made. */
 int safe_open_append(const char *path, const char **why);
+/* Replace path with data atomically (--metrics-file, for node_exporter's
+ * textfile collector, which must never read half a file): a temporary file
+ * beside it (".NAME.PID.tmp", O_EXCL, mode 0644: the collector runs as
+ * another user), written, fsync'd, renamed over path. The same refusals as
+ * safe_open_output for what path names now (a symlink, another user's file
+ * in a sticky directory). 0 or -errno, *why as there. */
+int safe_replace(const char *path, const void *data, size_t len, const char **why);
 /* fs.protected_regular's rule: in a sticky, world-writable directory a file
  * is ours to open only if we or the directory's owner own it. 0 or -EACCES. */
 int safe_owner_ok(const struct stat *dir, const struct stat *file, uid_t euid);

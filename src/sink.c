@@ -36,7 +36,7 @@ static struct sink *sink_new(const struct sink_ops *ops, FILE *f, const struct s
 {
 	struct sink *s;
 
-	if (!ops || !f) {
+	if (!ops) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -82,9 +82,29 @@ static int sink_begin(struct sink *s)
 		return 0;
 	errno = 0;
 	rc = s->ops->begin(s);
-	if (rc < 0 || ferror(s->f))
+	if (rc < 0 || (s->f && ferror(s->f)))
 		return rc == 0 || rc == -EIO ? io_error(errno) : rc;
 	return 0;
+}
+
+/* begin, or let the sink go (sink_close: with the file it opened, or
+ * free: the caller's stream stays open): NULL with errno set. */
+static struct sink *sink_start(struct sink *s, bool close)
+{
+	int rc;
+
+	if (!s)
+		return NULL;
+	rc = sink_begin(s);
+	if (rc) {
+		if (close)
+			sink_close(s);
+		else
+			free(s);
+		errno = -rc;
+		return NULL;
+	}
+	return s;
 }
 
 /* Why the last sink_open refused its file, for sink_refused. */
@@ -127,40 +147,26 @@ static struct sink *sink_new_path(const struct sink_ops *ops, const char *path,
 
 struct sink *sink_open(const struct sink_ops *ops, const char *path, const struct sink_opts *o)
 {
-	struct sink *s;
-	int rc;
-
 	s_refused = NULL;
 	if (!path || !ops) {
 		errno = EINVAL;
 		return NULL;
 	}
-	s = sink_new_path(ops, path, o);
-	if (!s)
-		return NULL;
-	rc = sink_begin(s);
-	if (rc) {
-		sink_close(s);
-		errno = -rc;
-		return NULL;
-	}
-	return s;
+	return sink_start(sink_new_path(ops, path, o), true);
 }
 
 struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o)
 {
-	struct sink *s = sink_new(ops, f, o);
-	int rc;
-
-	if (!s)
-		return NULL;
-	rc = sink_begin(s);
-	if (rc) {
-		free(s);
-		errno = -rc;
+	if (!f) {
+		errno = EINVAL;
 		return NULL;
 	}
-	return s;
+	return sink_start(sink_new(ops, f, o), false);
+}
+
+struct sink *sink_open_bare(const struct sink_ops *ops, const struct sink_opts *o)
+{
+	return sink_start(sink_new(ops, NULL, o), false);
 }
 
 /* The new file, unless it is old's own (same device and inode). */
@@ -219,7 +225,7 @@ int sink_reopen(const struct sink *old, const char *path, struct sink **out)
 /* errno must have been cleared before the op ran. */
 static int sink_result(struct sink *s, int rc)
 {
-	if (rc < 0 || ferror(s->f)) {
+	if (rc < 0 || (s->f && ferror(s->f))) {
 		if (rc == 0 || rc == -EIO)
 			rc = io_error(errno);
 		s->err = rc;
@@ -278,7 +284,7 @@ int sink_alert(struct sink *s, const struct cw_alert *a)
 		return rc;
 	rc = s->ops->alert(s, a);
 	/* Someone is waiting for this one: do not leave it in a buffer. */
-	if (!rc && fflush(s->f))
+	if (!rc && s->f && fflush(s->f))
 		rc = -EIO;
 	return sink_result(s, rc);
 }
@@ -341,7 +347,7 @@ int sink_flush(struct sink *s)
 	if (s->err)
 		return s->err;
 	errno = 0;
-	if (fflush(s->f))
+	if (s->f && fflush(s->f))
 		s->err = io_error(errno);
 	else if (sink_stalled(s))
 		s->err = -ETIMEDOUT; /* what follows is dropped too */
@@ -384,13 +390,13 @@ int sink_close(struct sink *s)
 			rc = e;
 	}
 	errno = 0;
-	if (fflush(s->f) != 0 && !rc)
+	if (s->f && fflush(s->f) != 0 && !rc)
 		rc = io_error(errno);
-	if (ferror(s->f) && !rc)
+	if (s->f && ferror(s->f) && !rc)
 		rc = -EIO;
 	if (sink_stalled(s) && !rc)
 		rc = -ETIMEDOUT;
-	if (s->own_file) {
+	if (s->own_file && s->f) {
 		errno = 0;
 		if (fclose(s->f) != 0 && !rc)
 			rc = io_error(errno);

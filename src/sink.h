@@ -14,6 +14,7 @@
 
 struct sink;
 struct outfd;
+struct options;
 struct view_stats;
 
 #define SINK_DONE 1 /* tick, snap_step: the sink is finished (q pressed, -n reached) */
@@ -48,6 +49,7 @@ struct sink_ops {
 
 struct sink_opts {
 	bool wide;                   /* text: wide columns for IPv6 */
+	const struct options *opts;  /* metrics: where to serve and write, --max-ports */
 	const struct timeconv *tc;
 	uint32_t interval_ms;        /* live, batch: refresh period */
 	uint32_t count;              /* live, batch: stop after this many; 0 = never */
@@ -73,6 +75,7 @@ extern const struct sink_ops sink_json_ops;
 extern const struct sink_ops sink_once_ops; /* --once on the terminal */
 extern const struct sink_ops sink_live_ops;  /* full-screen view (ncurses) */
 extern const struct sink_ops sink_batch_ops; /* --batch: text snapshots */
+extern const struct sink_ops sink_metrics_ops; /* --metrics, --metrics-file */
 
 /* Open `path` ("-" = stdout) for writing and call ops->begin. Returns NULL
  * with errno set when the file cannot be opened or the header not written. */
@@ -82,6 +85,9 @@ struct sink *sink_open(const struct sink_ops *ops, const char *path, const struc
 const char *sink_refused(void);
 /* Same, on an already open stream that the sink does not own (tests). */
 struct sink *sink_open_file(const struct sink_ops *ops, FILE *f, const struct sink_opts *o);
+/* A sink that writes no stream (s->f NULL): the metrics, which publish
+ * their own way. */
+struct sink *sink_open_bare(const struct sink_ops *ops, const struct sink_opts *o);
 int sink_conn(struct sink *s, const struct conn *c);
 int sink_transition(struct sink *s, const struct transition *t);
 int sink_summary(struct sink *s, const struct summary *sum);
@@ -114,6 +120,14 @@ bool sink_stalled(const struct sink *s);
 /* Flush, close if owned, free. Returns the first write error (-errno) or 0.
  * Accepts NULL. */
 int sink_close(struct sink *s);
+
+/* The metrics sink (sink_metrics_ops): its HTTP server listening and its
+ * file written once, or NULL with errno set after one error line saying
+ * why. */
+struct sink *sink_metrics_open(const struct sink_opts *o);
+/* Records the other outputs dropped so far (outputs.c counts them), shown
+ * as records_lost{reason="output"}. */
+void sink_metrics_lost_output(struct sink *s, uint64_t n);
 
 /* Helpers shared by the sink implementations. */
 

@@ -61,7 +61,9 @@ base=0
 base_links=0
 assert_eq "$(progs_settled)" 0 "setup: no program of ours left behind before the test"
 
-for args in "--bogus" "-L 70000" "-p abc" "-d 0" "--ringbuf-mb 3" "-4 -6"; do
+for args in "--bogus" "-L 70000" "-p abc" "-d 0" "--ringbuf-mb 3" "-4 -6" \
+	"--metrics 99999" "--metrics 1.2.3:80" "--metrics :" "--metrics ::1:80" "--metrics localhost:80" \
+	"--metrics 9465 --once" "--max-ports 0"; do
 	# shellcheck disable=SC2086
 	"$TL_BIN" $args >"$TL_WORK/usage.out" 2>"$TL_WORK/usage.err"
 	rc=$?
@@ -76,6 +78,18 @@ assert_eq "$(wc -l <"$TL_WORK/unwritable.err")" 1 "unwritable --csv: one error l
 assert_contains "$(cat "$TL_WORK/unwritable.err")" "/nonexistent-dir/x.csv" "the error names the file"
 assert_eq "$(links)" "$base_links" "no link left after the unwritable file (at once)"
 assert_eq "$(progs_settled)" "$base" "no program left attached after the unwritable file"
+
+# --metrics on a port in use (a first exporter holds it): one line naming
+# the address and why, status 1, before anything is loaded.
+tl_ports mport
+tl_tracer_start holder -L 9 --metrics "$mport"
+"$TL_BIN" -L 9 --metrics "$mport" >"$TL_WORK/inuse.out" 2>"$TL_WORK/inuse.err"
+assert_eq "$?" 1 "--metrics on a port in use exits 1"
+assert_eq "$(wc -l <"$TL_WORK/inuse.err")" 1 "port in use: one error line"
+assert_contains "$(cat "$TL_WORK/inuse.err")" "127.0.0.1:$mport: Address already in use" "the error names the address and the cause"
+tl_tracer_stop holder
+assert_eq "$(links)" "$base_links" "no link left after the port in use (at once)"
+assert_eq "$(progs_settled)" "$base" "no program left attached after the port in use"
 
 # A write error while running (ENOSPC on /dev/full) is reported, status 1.
 "$TL_BIN" -d 1 --csv /dev/full >/dev/null 2>"$TL_WORK/full.err"

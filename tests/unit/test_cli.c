@@ -189,6 +189,55 @@ static void test_owner_options(void **state)
 		assert_true(o.cgroup_id != 0);
 }
 
+static void test_metrics_listen(void **state)
+{
+	static const char *const bad[] = {
+		"99999", "0", ":", "", "1.2.3:80", "::1:80", "[::1]", "[::1]80", "localhost:80",
+		"[1.2.3.4]:80", "127.0.0.1:", "127.0.0.1:http", " 80",
+	};
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "--metrics 9465"), CLI_RUN);
+	assert_true(o.metrics);
+	assert_string_equal(o.metrics_at, "127.0.0.1:9465");
+	assert_int_equal(parse(&o, "--metrics :9465"), CLI_RUN);
+	assert_string_equal(o.metrics_at, "127.0.0.1:9465");
+	assert_int_equal(parse(&o, "--metrics 0.0.0.0:80"), CLI_RUN);
+	assert_string_equal(o.metrics_at, "0.0.0.0:80");
+	assert_int_equal(parse(&o, "--metrics [::1]:9465"), CLI_RUN);
+	assert_string_equal(o.metrics_at, "[::1]:9465");
+	assert_int_equal(o.metrics_sa.ss_family, AF_INET6);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "--metrics=%s", bad[i]);
+		assert_int_equal(parse(&o, line), -EINVAL);
+		assert_non_null(strstr(errbuf, "invalid --metrics"));
+	}
+}
+
+static void test_metrics_rules(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "--metrics-file /x.prom -i 5"), CLI_RUN);
+	assert_true(cli_metrics_only(&o));
+	assert_int_equal(o.max_ports, 64);
+	assert_int_equal(parse(&o, "--metrics 9465 --csv /x.csv -i 2"), CLI_RUN);
+	assert_false(cli_metrics_only(&o));
+	assert_int_equal(parse(&o, "--metrics 9465 --live"), CLI_RUN);
+	assert_false(cli_metrics_only(&o));
+	assert_int_equal(parse(&o, "--metrics 9465 --once"), -EINVAL);
+	assert_int_equal(parse(&o, "--metrics 9465 -n 3"), -EINVAL);
+	assert_int_equal(parse(&o, "--live --batch"), -EINVAL);
+	assert_int_equal(parse(&o, "--max-ports 1024"), CLI_RUN);
+	assert_int_equal(o.max_ports, 1024);
+	assert_int_equal(parse(&o, "--max-ports 1025"), -EINVAL);
+	assert_int_equal(parse(&o, "--max-ports 0"), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +248,8 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_usage_error_names_option),
 		cmocka_unit_test(test_owner_options),
+		cmocka_unit_test(test_metrics_listen),
+		cmocka_unit_test(test_metrics_rules),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -175,6 +175,62 @@ static void test_no_such_dir(void **state)
 	assert_int_equal(safe_open_output("/tmp/", &why), -EISDIR);
 }
 
+static void read_back(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t got;
+
+	assert_true(fd >= 0);
+	got = read(fd, buf, n - 1);
+	assert_true(got >= 0);
+	buf[got] = '\0';
+	close(fd);
+}
+
+/* --metrics-file: a new inode each time (renamed over, never rewritten in
+ * place), mode 0644 whatever the umask, no temporary file left. */
+static void test_replace(void **state)
+{
+	struct stat st1, st2;
+	const char *why;
+	char buf[64];
+	struct dir d;
+	mode_t old = umask(077);
+
+	(void)state;
+	dir_make(&d);
+	assert_int_equal(safe_replace(d.file, "one\n", 4, &why), 0);
+	assert_int_equal(stat(d.file, &st1), 0);
+	assert_int_equal(st1.st_mode & 0777, 0644);
+	assert_int_equal(safe_replace(d.file, "two\n", 4, &why), 0);
+	assert_int_equal(stat(d.file, &st2), 0);
+	assert_true(st1.st_ino != st2.st_ino);
+	read_back(d.file, buf, sizeof(buf));
+	assert_string_equal(buf, "two\n");
+	assert_int_equal(rmdir(d.path), -1); /* only out.csv in it: */
+	unlink(d.file);
+	assert_int_equal(rmdir(d.path), 0);
+	umask(old);
+}
+
+static void test_replace_refusals(void **state)
+{
+	const char *why;
+	char target[128];
+	struct dir d;
+
+	(void)state;
+	dir_make(&d);
+	snprintf(target, sizeof(target), "%s/target", d.path);
+	write_file(target, "keep\n");
+	assert_int_equal(symlink(target, d.file), 0);
+	assert_int_equal(safe_replace(d.file, "x\n", 2, &why), -ELOOP);
+	assert_non_null(why);
+	dir_remove(&d);
+	assert_int_equal(safe_replace("/nonexistent-dir/m.prom", "x", 1, &why), -ENOENT);
+	assert_null(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +240,8 @@ int main(void)
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_append_kept),
 		cmocka_unit_test(test_no_such_dir),
+		cmocka_unit_test(test_replace),
+		cmocka_unit_test(test_replace_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -887,6 +887,101 @@ static void test_batch_snapshot_in_steps(void **state)
 	free(c);
 }
 
+static char *slurp(const char *path)
+{
+	static char buf[1 << 16];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* The metrics sink with --metrics-file: a file of zeros at once, the
+ * records and a walk at each interval, the other outputs' losses, and at
+ * exit the open rows and the summary's totals. */
+static void test_metrics_file(void **state)
+{
+	char dir[] = "/tmp/tl-metrics-XXXXXX", path[64];
+	struct options opt = { .max_ports = 64 };
+	const struct sink_opts o = { .tc = &tc, .interval_ms = 1000, .opts = &opt };
+	struct view_stats st = { .rb_drops = 2 };
+	struct summary sum = { .rb_drops = 3, .not_written = 7 };
+	struct conn closed, open;
+	uint64_t now = mono_now_ns();
+	struct sink *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.prom", dir);
+	opt.metrics_file = path;
+	s = sink_metrics_open(&o);
+	assert_non_null(s);
+	assert_non_null(strstr(slurp(path), "tcplife_connections_closed_total{role=\"active\",close_cause=\"fin\"} 0\n"));
+	conn_closed_v4(&closed);
+	conn_open_v6(&open);
+	open.skaddr = 0x1000;
+	assert_int_equal(sink_conn(s, &closed), 0);
+	assert_int_equal(sink_tick(s, now), 0);
+	assert_true(s->snapping);
+	sink_snap_begin(s, &st, now);
+	sink_snap_row(s, &open);
+	assert_int_equal(sink_snap_step(s), 0);
+	assert_non_null(strstr(slurp(path), "tcplife_connections_closed_total{role=\"active\",close_cause=\"fin\"} 1\n"));
+	assert_non_null(strstr(slurp(path), "tcplife_open_connections{state=\"established\"} 1\n"));
+	assert_non_null(strstr(slurp(path), "tcplife_records_lost_total{reason=\"ringbuf_full\"} 2\n"));
+	/* Not due again before -i; then with what the other outputs lost. */
+	assert_int_equal(sink_tick(s, now + 1), 0);
+	assert_false(s->snapping);
+	sink_metrics_lost_output(s, 5);
+	assert_int_equal(sink_tick(s, now + 1000000000ULL), 0);
+	assert_true(s->snapping);
+	sink_snap_begin(s, &st, now + 1000000000ULL);
+	assert_int_equal(sink_snap_step(s), 0);
+	assert_non_null(strstr(slurp(path), "tcplife_records_lost_total{reason=\"output\"} 5\n"));
+	assert_non_null(strstr(slurp(path), "tcplife_open_connections{state=\"established\"} 0\n"));
+	/* The exit: the open rows as records, then the summary's totals. */
+	assert_int_equal(sink_conn(s, &open), 0);
+	assert_int_equal(sink_summary(s, &sum), 0);
+	assert_non_null(strstr(slurp(path), "tcplife_open_connections{state=\"established\"} 1\n"));
+	assert_non_null(strstr(slurp(path), "tcplife_records_lost_total{reason=\"ringbuf_full\"} 3\n"));
+	assert_non_null(strstr(slurp(path), "tcplife_records_lost_total{reason=\"output\"} 7\n"));
+	assert_int_equal(sink_close(s), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0); /* no temporary file left */
+}
+
+/* The metrics alone take no stdout sink (a daemon); with -b they do. */
+static void test_metrics_only_no_stdout(void **state)
+{
+	char dir[] = "/tmp/tl-metrics-XXXXXX", path[64];
+	struct options opt = { .max_ports = 64 };
+	struct outputs out;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.prom", dir);
+	opt.metrics_file = path;
+	assert_int_equal(outputs_open(&out, &opt, &tc), 0);
+	assert_int_equal(out.n, 1);
+	assert_ptr_equal(out.sinks[0], out.metrics);
+	assert_int_equal(outputs_close(&out), 0);
+	opt.batch = true;
+	assert_int_equal(outputs_open(&out, &opt, &tc), 0);
+	assert_int_equal(out.n, 2);
+	assert_ptr_equal(out.sinks[0]->ops, &sink_batch_ops);
+	assert_int_equal(outputs_close(&out), 0);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	/* A directory that cannot take the file: refused at the start. */
+	opt.metrics_file = "/nonexistent-dir/m.prom";
+	assert_int_equal(outputs_open(&out, &opt, &tc), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -910,6 +1005,8 @@ int main(void)
 		cmocka_unit_test(test_close_wait_alert_and_summary),
 		cmocka_unit_test(test_state_filter),
 		cmocka_unit_test(test_batch_snapshot_in_steps),
+		cmocka_unit_test(test_metrics_file),
+		cmocka_unit_test(test_metrics_only_no_stdout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
