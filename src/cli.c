@@ -25,6 +25,7 @@ enum {
 	OPT_CLOSE_WAIT,
 	OPT_TIER,
 	OPT_LIMITS,
+	OPT_LISTENERS,
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +39,7 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "limits", no_argument, NULL, OPT_LIMITS },
+	{ "listeners", no_argument, NULL, OPT_LISTENERS },
 	{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "json", required_argument, NULL, OPT_JSON },
@@ -90,6 +92,8 @@ void cli_usage(FILE *f)
 	      "      --once              print the connections open now (with their owners) and exit\n"
 	      "      --limits            with --once: the kernel's limits per network namespace\n"
 	      "                          instead (sysctls, what they imply, where each stands)\n"
+	      "      --listeners         with --once: every listening socket instead (owner,\n"
+	      "                          queues, drops, overflows, syncookies)\n"
 	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
 	      "                          closed ones that went through it (text, --once)\n"
 	      "      --close-wait SECS   alert on connections in CLOSE_WAIT longer than SECS\n"
@@ -276,6 +280,9 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		case OPT_LIMITS:
 			o->limits = true;
 			break;
+		case OPT_LISTENERS:
+			o->listeners = true;
+			break;
 		case OPT_CLOSE_WAIT:
 			if (parse_u32(optarg, 1, 31 * 24 * 3600, &v))
 				return usage_error(err, "invalid --close-wait '%s' (1 to 2678400 seconds)", optarg);
@@ -368,5 +375,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "%s", "--limits needs --once (the limits are read once, then printed)");
 	if (o->limits && o->csv_path)
 		return usage_error(err, "%s", "--limits prints text or --json: it takes no --csv");
+	if (o->listeners && (!o->once || o->limits || o->csv_path))
+		return usage_error(err, "%s", "--listeners needs --once, and takes neither --limits nor --csv");
 	return CLI_RUN;
 }

@@ -14,6 +14,7 @@
 #include "conntab.h"
 #include "filter.h"
 #include "ingest.h"
+#include "listen_scan.h"
 #include "tcplimits_scan.h"
 #include "log.h"
 #include "outfd.h"
@@ -102,12 +103,15 @@ int main(int argc, char **argv)
 	log_set_verbose(o.verbose);
 	filter_init(&flt, &o);
 	/* No BPF: sysctls, /proc/net and sock_diag, read in each namespace. */
-	if (o.limits && geteuid()) {
-		log_err("--limits enters every network namespace (setns): run with sudo");
+	if ((o.limits || o.listeners) && geteuid()) {
+		log_err("%s enters every network namespace (setns): run with sudo",
+			o.limits ? "--limits" : "--listeners");
 		return 1;
 	}
 	if (o.limits)
 		return limits_run(o.json_path);
+	if (o.listeners)
+		return listeners_run(o.json_path);
 	if (!may_trace()) {
 		log_err("loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): run with sudo");
 		return 1;
