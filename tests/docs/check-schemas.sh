@@ -15,7 +15,9 @@
 #    those src/sink_json.c writes;
 #  - the --once --limits object: the keys of the man page's example in its
 #    LIMITS section against the sysctl table of src/tcplimits.c and the keys
-#    src/tcplimits_fmt.c writes.
+#    src/tcplimits_fmt.c writes;
+#  - the --once --listeners object: the keys of the man page's example in
+#    its LISTENERS section against those src/listenstat.c writes.
 #
 # Prints "PASS docs-schemas" and exits 0, or "FAIL docs-schemas: ..." (one
 # line per problem) and exits 1.
@@ -88,6 +90,16 @@ man_keys=$(awk '/^\.SH LIMITS/ { on = 1; next } on && /^\.SH/ { exit } on' "$man
 	grep -oE '"[a-z_0-9]+":' | tr -d '":' | sort -u)
 [[ -n $code_keys && $man_keys == "$code_keys" ]] ||
 	problems+=("limits JSON keys differ (< man page, > src/tcplimits*.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
+
+code_keys=$({
+	grep -oE '\\"[a-z_0-9]+\\":' "$root/src/listenstat.c"
+	grep -oE 'json_num\(f, "[a-z_0-9]+"' "$root/src/listenstat.c" | grep -oE '"[a-z_0-9]+"'
+} | tr -d '\\":' | sort -u)
+man_keys=$(awk '/^\.SH LISTENERS/ { on = 1; next } on && /^\.SH/ { exit } on' "$man" |
+	sed 's/\\(dq/"/g' | awk '/"event":"listener"/ { on = 1 } on && /^\.fi/ { exit } on' |
+	grep -oE '"[a-z_0-9]+":' | tr -d '":' | sort -u)
+[[ -n $code_keys && $man_keys == "$code_keys" ]] ||
+	problems+=("listener JSON keys differ (< man page, > src/listenstat.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
 
 ((${#problems[@]} == 0)) || fail "${problems[@]}"
 echo "PASS $name"
