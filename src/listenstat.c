@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include "listenstat.h"
 #include "sanitize.h"
@@ -36,6 +37,78 @@ void lsn_attribute(struct lsn *v, size_t n, const struct lsn_ns *c)
 			l->overflows = LSN_UNKNOWN;
 		l->syncookies_sent = c->cookies_sent == 0 || alone ? c->cookies_sent : LSN_UNKNOWN;
 		l->syncookies_ok = c->cookies_ok == 0 || alone ? c->cookies_ok : LSN_UNKNOWN;
+	}
+}
+
+/* Grow *v (n used of *cap, elements of `size`) by one zeroed element. */
+static void *grow(void **v, size_t *n, size_t *cap, size_t size)
+{
+	char *p;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+
+		p = realloc(*v, c * size);
+		if (!p)
+			return NULL;
+		*v = p;
+		*cap = c;
+	}
+	p = (char *)*v + (*n)++ * size;
+	memset(p, 0, size);
+	return p;
+}
+
+struct lsn *lsn_snap_add(struct lsn_snap *s)
+{
+	struct lsn *l = grow((void **)&s->v, &s->n, &s->cap, sizeof(*l));
+
+	if (l)
+		l->fd = -1;
+	return l;
+}
+
+struct lsn_ns *lsn_snap_add_ns(struct lsn_snap *s)
+{
+	return grow((void **)&s->ns, &s->n_ns, &s->cap_ns, sizeof(struct lsn_ns));
+}
+
+void lsn_snap_free(struct lsn_snap *s)
+{
+	free(s->v);
+	free(s->ns);
+	memset(s, 0, sizeof(*s));
+}
+
+static int64_t minus(int64_t now, int64_t then)
+{
+	if (now == LSN_UNKNOWN || then == LSN_UNKNOWN)
+		return LSN_UNKNOWN;
+	return now - then;
+}
+
+void lsn_since(struct lsn_snap *end, const struct lsn_snap *start)
+{
+	for (size_t i = 0; i < end->n; i++)
+		for (size_t j = 0; j < start->n; j++)
+			if (start->v[j].inode == end->v[i].inode && start->v[j].netns == end->v[i].netns) {
+				end->v[i].drops = minus(end->v[i].drops, start->v[j].drops);
+				break;
+			}
+	for (size_t i = 0; i < end->n_ns; i++) {
+		struct lsn_ns *c = &end->ns[i];
+
+		for (size_t j = 0; j < start->n_ns; j++) {
+			const struct lsn_ns *b = &start->ns[j];
+
+			if (b->netns != c->netns)
+				continue;
+			c->overflows = minus(c->overflows, b->overflows);
+			c->drops = minus(c->drops, b->drops);
+			c->cookies_sent = minus(c->cookies_sent, b->cookies_sent);
+			c->cookies_ok = minus(c->cookies_ok, b->cookies_ok);
+			break;
+		}
 	}
 }
 

@@ -48,6 +48,25 @@ struct lsn_ns {
 	int64_t somaxconn;    /* net.core.somaxconn */
 };
 
+/* Every listener and every namespace's counters at one time. */
+struct lsn_snap {
+	struct lsn *v;
+	size_t n, cap;
+	struct lsn_ns *ns;
+	size_t n_ns, cap_ns;
+};
+
+/* A new row at the end of s->v (zeroed, fd -1), or NULL when out of memory. */
+struct lsn *lsn_snap_add(struct lsn_snap *s);
+/* A new namespace at the end of s->ns (zeroed), or NULL. */
+struct lsn_ns *lsn_snap_add_ns(struct lsn_snap *s);
+void lsn_snap_free(struct lsn_snap *s);
+/* Turn `end`'s drops and namespace counters into what moved since `start`
+ * (a listener or namespace `start` does not have is new: all of its counts
+ * are since). Then lsn_attribute() lays the run's overflows by the same
+ * rule. */
+void lsn_since(struct lsn_snap *end, const struct lsn_snap *start);
+
 /* Lay the namespace's counters on its `n` listeners `v` (the rule above;
  * syncookies go to a namespace's only listener). */
 void lsn_attribute(struct lsn *v, size_t n, const struct lsn_ns *c);

@@ -131,6 +131,49 @@ static void test_json(void **state)
 	free(buf);
 }
 
+static void test_since(void **state)
+{
+	struct lsn_snap a = { 0 }, b = { 0 };
+	struct lsn *l;
+	struct lsn_ns *c;
+
+	(void)state;
+	l = lsn_snap_add(&a);
+	mk(l, 7, TL_AF_INET, 127, 80, 10);
+	l->inode = 100;
+	c = lsn_snap_add_ns(&a);
+	*c = ns7;
+	c->overflows = 8;
+	c->drops = 10;
+	/* The end: the same listener (inode 100) 14 drops, a new one 3. */
+	l = lsn_snap_add(&b);
+	mk(l, 7, TL_AF_INET, 127, 80, 14);
+	l->inode = 100;
+	l = lsn_snap_add(&b);
+	mk(l, 7, TL_AF_INET, 127, 81, 3);
+	l->inode = 101;
+	c = lsn_snap_add_ns(&b);
+	*c = ns7;
+	c->overflows = 12;
+	c->drops = 17;
+	assert_non_null(c);
+	lsn_since(&b, &a);
+	assert_int_equal(b.v[0].drops, 4);
+	assert_int_equal(b.v[1].drops, 3);
+	assert_int_equal(b.ns[0].overflows, 4);
+	assert_int_equal(b.ns[0].drops, 7);
+	/* Two listeners dropped during the run: the 4 overflows are not laid
+	 * on either. */
+	lsn_attribute(b.v, b.n, &b.ns[0]);
+	assert_true(b.v[0].overflows == LSN_UNKNOWN && b.v[1].overflows == LSN_UNKNOWN);
+	b.v[1].drops = 0;
+	lsn_attribute(b.v, b.n, &b.ns[0]);
+	assert_int_equal(b.v[0].overflows, 4);
+	lsn_snap_free(&a);
+	lsn_snap_free(&b);
+	assert_null(b.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_find_req),
 		cmocka_unit_test(test_hint),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_since),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
