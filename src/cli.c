@@ -93,7 +93,8 @@ void cli_usage(FILE *f)
 	      "      --limits            with --once: the kernel's limits per network namespace\n"
 	      "                          instead (sysctls, what they imply, where each stands)\n"
 	      "      --listeners         with --once: every listening socket instead (owner,\n"
-	      "                          queues, drops, overflows, syncookies)\n"
+	      "                          queues, drops, overflows, syncookies); in a run: a\n"
+	      "                          hint at the end for each listener that overflowed\n"
 	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
 	      "                          closed ones that went through it (text, --once)\n"
 	      "      --close-wait SECS   alert on connections in CLOSE_WAIT longer than SECS\n"
@@ -375,7 +376,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "%s", "--limits needs --once (the limits are read once, then printed)");
 	if (o->limits && o->csv_path)
 		return usage_error(err, "%s", "--limits prints text or --json: it takes no --csv");
-	if (o->listeners && (!o->once || o->limits || o->csv_path))
-		return usage_error(err, "%s", "--listeners needs --once, and takes neither --limits nor --csv");
+	if (o->listeners && o->once && (o->limits || o->csv_path))
+		return usage_error(err, "%s", "--once --listeners prints text or --json: it takes neither --limits nor --csv");
 	return CLI_RUN;
 }

@@ -4,7 +4,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "listen_scan.h"
-#include "listenstat.h"
 #include "log.h"
 #include "netns.h"
 #include "procfd.h"
@@ -15,55 +14,39 @@
 
 #define HINT_SIZE 512
 
-struct lsn_vec {
-	struct lsn *v;
-	size_t n, cap;
-};
-
 /* What one namespace visit fills in. */
 struct ns_ctx {
-	struct lsn_vec *vec;
-	size_t first;  /* this namespace's listeners start here */
+	struct lsn_snap *s;
+	size_t first; /* this namespace's listeners start here */
 	struct lsn_ns c;
 	int err;
 };
 
-static int on_listener(const struct sockdiag_sock *s, void *arg)
+static int on_listener(const struct sockdiag_sock *sk, void *arg)
 {
 	struct ns_ctx *x = arg;
-	struct lsn_vec *vec = x->vec;
-	struct lsn *l;
+	struct lsn *l = lsn_snap_add(x->s);
 
-	if (vec->n == vec->cap) {
-		size_t cap = vec->cap ? vec->cap * 2 : 64;
-		struct lsn *nv = realloc(vec->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			x->err = -ENOMEM;
-			return 1;
-		}
-		vec->v = nv;
-		vec->cap = cap;
+	if (!l) {
+		x->err = -ENOMEM;
+		return 1;
 	}
-	l = &vec->v[vec->n++];
-	memset(l, 0, sizeof(*l));
 	l->netns = x->c.netns;
-	l->t = s->tuple;
-	l->inode = s->inode;
-	l->fd = -1;
+	l->t = sk->tuple;
+	l->inode = sk->inode;
 	/* For a listener inet_diag reports sk_ack_backlog as idiag_rqueue and
 	 * sk_max_ack_backlog, min(listen()'s backlog, somaxconn), as
 	 * idiag_wqueue (inet_sk_diag_fill, every kernel since 2.6.18). */
-	l->accept_queue = s->rqueue;
-	l->backlog = s->wqueue;
-	l->drops = s->drops < 0 ? LSN_UNKNOWN : s->drops;
+	l->accept_queue = sk->rqueue;
+	l->backlog = sk->wqueue;
+	l->drops = sk->drops < 0 ? LSN_UNKNOWN : sk->drops;
 	return 0;
 }
 
-static int on_request(const struct sockdiag_sock *s, void *arg)
+static int on_request(const struct sockdiag_sock *sk, void *arg)
 {
 	struct ns_ctx *x = arg;
-	struct lsn *l = lsn_find_req(x->vec->v + x->first, x->vec->n - x->first, x->c.netns, &s->tuple);
+	struct lsn *l = lsn_find_req(x->s->v + x->first, x->s->n - x->first, x->c.netns, &sk->tuple);
 
 	if (l)
 		l->syn_queue++;
@@ -116,84 +99,127 @@ static int read_here(void *arg)
 	return 0;
 }
 
-static void name_owners(struct lsn *v, size_t n, const struct procfd *pf)
+/* One namespace into s. -ENOMEM only: a namespace gone since it was listed
+ * is left out, one that cannot be listed is said and left out. */
+static int one_ns(struct lsn_snap *s, const struct netns_list *nsl, size_t i)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct holders *h = procfd_holders(pf, v[i].inode);
-
-		if (!h || !h->n)
-			continue;
-		v[i].pid = h->v[0].pid;
-		v[i].fd = h->v[0].fd;
-		procfd_comm(v[i].pid, v[i].comm);
-	}
-}
-
-static int print_ns(const struct lim_out *o, const struct lsn *v, size_t n, const struct lsn_ns *c)
-{
-	char hint[HINT_SIZE];
-	int err = 0;
-
-	for (size_t i = 0; i < n && !err; i++) {
-		if (o->text)
-			err = lsn_print_row(o->text, &v[i]);
-		if (o->json && !err)
-			err = lsn_print_json(o->json, &v[i]);
-	}
-	for (size_t i = 0; i < n && o->text && !err; i++)
-		if (lsn_hint(&v[i], c, hint, sizeof(hint)))
-			err = fprintf(o->text, "  hint: %s\n", hint) < 0 ? -EIO : 0;
-	return err;
-}
-
-/* One namespace: list, attribute, print. 0, -ENOENT (gone) or -errno. */
-static int one_ns(const struct lim_out *o, struct lsn_vec *vec, const struct netns_list *nsl, size_t i,
-		  const struct procfd *pf)
-{
-	struct ns_ctx x = { .vec = vec, .first = vec->n };
+	struct ns_ctx x = { .s = s, .first = s->n };
+	struct lsn_ns *c;
 	int r;
 
 	x.c.netns = netns_id(nsl->fds[i]);
 	r = i ? netns_run(nsl->fds[i], nsl->fds[0], read_here, &x) : read_here(&x);
-	if (r < 0)
-		return r;
-	if (x.err) {
-		log_warn("cannot list the listeners of network namespace %llu: %s",
-			 (unsigned long long)x.c.netns, strerror(-x.err));
-		vec->n = x.first;
-		return 0;
+	if (r < 0 || x.err) {
+		s->n = x.first;
+		if (x.err && x.err != -ENOMEM)
+			log_warn("cannot list the listeners of network namespace %llu: %s",
+				 (unsigned long long)x.c.netns, strerror(-x.err));
+		return x.err == -ENOMEM ? x.err : 0;
 	}
-	lsn_attribute(vec->v + x.first, vec->n - x.first, &x.c);
-	name_owners(vec->v + x.first, vec->n - x.first, pf);
-	return print_ns(o, vec->v + x.first, vec->n - x.first, &x.c);
+	c = lsn_snap_add_ns(s);
+	if (!c)
+		return -ENOMEM;
+	*c = x.c;
+	return 0;
+}
+
+static void name_owners(struct lsn_snap *s, const struct procfd *pf)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct holders *h = procfd_holders(pf, s->v[i].inode);
+
+		if (!h || !h->n)
+			continue;
+		s->v[i].pid = h->v[0].pid;
+		s->v[i].fd = h->v[0].fd;
+		procfd_comm(s->v[i].pid, s->v[i].comm);
+	}
+}
+
+int lsn_snap_take(struct lsn_snap *s, bool owners)
+{
+	struct netns_list nsl;
+	struct procfd pf;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = netns_list_all(&nsl);
+	if (err)
+		return err;
+	for (size_t i = 0; !err && i < nsl.n; i++)
+		err = one_ns(s, &nsl, i);
+	netns_list_free(&nsl);
+	if (!err && owners) {
+		err = procfd_scan(&pf);
+		if (!err)
+			name_owners(s, &pf);
+		procfd_free(&pf);
+	}
+	if (err)
+		lsn_snap_free(s);
+	return err;
+}
+
+static int print_ns(const struct lim_out *o, const struct lsn_snap *s, const struct lsn_ns *c)
+{
+	char hint[HINT_SIZE];
+	int err = 0;
+
+	for (size_t i = 0; i < s->n && !err; i++) {
+		if (s->v[i].netns != c->netns)
+			continue;
+		if (o->text)
+			err = lsn_print_row(o->text, &s->v[i]);
+		if (o->json && !err)
+			err = lsn_print_json(o->json, &s->v[i]);
+	}
+	for (size_t i = 0; i < s->n && o->text && !err; i++)
+		if (s->v[i].netns == c->netns && lsn_hint(&s->v[i], c, hint, sizeof(hint)))
+			err = fprintf(o->text, "  hint: %s\n", hint) < 0 ? -EIO : 0;
+	return err;
 }
 
 int listeners_run(const char *json_path)
 {
-	struct netns_list nsl;
-	struct procfd pf;
-	struct lsn_vec vec = { 0 };
+	struct lsn_snap s;
 	struct lim_out o;
 	int err, rc = 0;
 
 	if (lim_out_open(&o, json_path))
 		return 1;
-	err = procfd_scan(&pf);
-	if (!err)
-		err = netns_list_all(&nsl);
+	err = lsn_snap_take(&s, true);
 	if (err) {
-		log_err("cannot list the processes' sockets and network namespaces: %s", strerror(-err));
-		procfd_free(&pf);
+		log_err("cannot list the listeners: %s", strerror(-err));
 		lim_out_close(&o, json_path);
 		return 1;
 	}
 	if (o.text && lsn_print_header(o.text))
 		rc = 1;
-	/* -ENOENT: the namespace went away since it was listed. */
-	for (size_t i = 0; i < nsl.n && !rc; i++)
-		rc = (err = one_ns(&o, &vec, &nsl, i, &pf)) < 0 && err != -ENOENT;
-	free(vec.v);
-	netns_list_free(&nsl);
-	procfd_free(&pf);
+	for (size_t i = 0; i < s.n_ns && !rc; i++) {
+		lsn_attribute(s.v, s.n, &s.ns[i]);
+		rc = print_ns(&o, &s, &s.ns[i]) ? 1 : 0;
+	}
+	lsn_snap_free(&s);
 	return lim_out_close(&o, json_path) || rc;
+}
+
+void listeners_log_hints(const struct lsn_snap *start)
+{
+	struct lsn_snap end;
+	char hint[HINT_SIZE];
+	int err = lsn_snap_take(&end, true);
+
+	if (err) {
+		log_warn("cannot list the listeners at the end of the run: %s; no listener hints",
+			 strerror(-err));
+		return;
+	}
+	lsn_since(&end, start);
+	for (size_t i = 0; i < end.n_ns; i++) {
+		lsn_attribute(end.v, end.n, &end.ns[i]);
+		for (size_t j = 0; j < end.n; j++)
+			if (end.v[j].netns == end.ns[i].netns && lsn_hint(&end.v[j], &end.ns[i], hint, sizeof(hint)))
+				log_info("during the run, %s", hint);
+	}
+	lsn_snap_free(&end);
 }
