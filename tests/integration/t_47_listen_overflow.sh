@@ -19,11 +19,13 @@
 #    syncookies_sent / syncookies_ok = TcpExtSyncookiesSent /
 #    TcpExtSyncookiesRecv, and the connections still get rows with their
 #    owners.
+#  - The tracer's run with --listeners ends with a hint for each listener
+#    that overflowed during it (NS, NA), with the namespace's count.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
-"$TL_BIN" --listeners >/dev/null 2>"$TL_WORK/usage.err"
-assert_eq "$?" 2 "--listeners without --once: a usage error"
+"$TL_BIN" --once --listeners --limits >/dev/null 2>"$TL_WORK/usage.err"
+assert_eq "$?" 2 "--once --listeners --limits: a usage error"
 tl_netns_new NS
 tl_netns_new NA
 tl_netns_new NC
@@ -35,7 +37,7 @@ tl_sysctl "$NS" net.ipv4.tcp_syn_retries=2 net.ipv4.tcp_synack_retries=2
 tl_sysctl "$NA" net.ipv4.tcp_abort_on_overflow=1 net.ipv4.tcp_syncookies=1
 tl_sysctl "$NC" net.ipv4.tcp_syncookies=2
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-tl_tracer_start tr -c tlpeer --csv "$CSV"
+tl_tracer_start tr -c tlpeer --listeners --csv "$CSV"
 
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --backlog 1 --no-accept -n 0 --timeout 0
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" -n 40 -c 40 --send 0 --never-close --allow-reset --timeout 0
@@ -129,6 +131,14 @@ tl_settle "$NS"
 tl_settle "$NA"
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 tl_tracer_stop tr
+# The run's hints: the namespaces' counters were 0 when it started.
+for x in "$NS:$SP" "$NA:$AP"; do
+	n=$(tl_nstat "${x%:*}" TcpExtListenOverflows)
+	assert_contains "$(cat "$TL_WORK/tr.stderr")" \
+		"during the run, listener 127.0.0.1:${x#*:} overflowed its accept queue $n times (TcpExtListenOverflows): its limit" \
+		"the run's hint for ${x#*:}: TcpExtListenOverflows $n"
+done
+assert_not_contains "$(cat "$TL_WORK/tr.stderr")" "listener 127.0.0.1:$CP overflowed" "no hint for $CP"
 
 sum() { # COL COND...: the sum of COL over the matching rows
 	tl_csv "$CSV" "$@" | awk '{ s += $1 } END { print s + 0 }'
