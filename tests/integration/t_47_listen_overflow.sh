@@ -91,7 +91,10 @@ assert_eq "$(tl_json "$LJ" drops lport="$SP")" "$(ss_drops "$NS" "$SP")" "drops 
 assert_eq "$(tl_json "$LJ" pid lport="$SP")" "${TL_PID[srv]}" "owner pid"
 assert_eq "$(tl_json "$LJ" comm lport="$SP")" tlpeer "owner comm"
 ino=$(ip netns exec "$NS" ss -tlnHe "sport = :$SP" | grep -o 'ino:[0-9]*' | cut -d: -f2)
-fd=$(find "/proc/${TL_PID[srv]}/fd" -lname "socket:\[$ino\]" -printf '%f\n')
+fd=
+for f in "/proc/${TL_PID[srv]}/fd"/*; do # (busybox's find in the kernel matrix has no -lname)
+	[[ $(readlink "$f") == "socket:[$ino]" ]] && fd=${f##*/}
+done
 assert_eq "$(tl_json "$LJ" fd lport="$SP")" "$fd" "owner fd (socket inode $ino)"
 read -r rq sq < <(ip netns exec "$NS" ss -tlnH "sport = :$SP" | awk '{ print $2, $3 }')
 assert_eq "$(tl_json "$LJ" accept_queue lport="$SP")" "$rq" "accept_queue = ss Recv-Q"
