@@ -131,32 +131,37 @@ static void test_json(void **state)
 	free(buf);
 }
 
+/* A listener of namespace 7 on 127.0.0.1:PORT into s. */
+static void add_row(struct lsn_snap *s, uint16_t port, int64_t drops, uint64_t inode)
+{
+	struct lsn *l = lsn_snap_add(s);
+
+	assert_non_null(l);
+	mk(l, 7, TL_AF_INET, 127, port, drops);
+	l->inode = inode;
+}
+
+static void add_ns(struct lsn_snap *s, int64_t overflows, int64_t drops)
+{
+	struct lsn_ns *c = lsn_snap_add_ns(s);
+
+	assert_non_null(c);
+	*c = ns7;
+	c->overflows = overflows;
+	c->drops = drops;
+}
+
 static void test_since(void **state)
 {
 	struct lsn_snap a = { 0 }, b = { 0 };
-	struct lsn *l;
-	struct lsn_ns *c;
 
 	(void)state;
-	l = lsn_snap_add(&a);
-	mk(l, 7, TL_AF_INET, 127, 80, 10);
-	l->inode = 100;
-	c = lsn_snap_add_ns(&a);
-	*c = ns7;
-	c->overflows = 8;
-	c->drops = 10;
+	add_row(&a, 80, 10, 100);
+	add_ns(&a, 8, 10);
 	/* The end: the same listener (inode 100) 14 drops, a new one 3. */
-	l = lsn_snap_add(&b);
-	mk(l, 7, TL_AF_INET, 127, 80, 14);
-	l->inode = 100;
-	l = lsn_snap_add(&b);
-	mk(l, 7, TL_AF_INET, 127, 81, 3);
-	l->inode = 101;
-	c = lsn_snap_add_ns(&b);
-	*c = ns7;
-	c->overflows = 12;
-	c->drops = 17;
-	assert_non_null(c);
+	add_row(&b, 80, 14, 100);
+	add_row(&b, 81, 3, 101);
+	add_ns(&b, 12, 17);
 	lsn_since(&b, &a);
 	assert_int_equal(b.v[0].drops, 4);
 	assert_int_equal(b.v[1].drops, 3);
