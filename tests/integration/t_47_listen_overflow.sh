@@ -161,10 +161,21 @@ assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active)" 40 "a row for each of
 
 echo "$NA: listener overflows $aovf"
 tl_csv_show "$CSV" rport="$AP"
+# A close the state program missed (a kernel before 6.7 skips it, unseen
+# and uncounted, while another BPF program runs on the CPU: t_42) is
+# healed from the socket's destruction: timing inferred, counted healed,
+# and the cause no longer known. Any other row ends rst_recv.
+healed_rows=0
 for b in "$B1" "$B2"; do
+	if [[ $(tl_csv_get "$CSV" timing rport="$AP" lport="$b") == inferred ]]; then
+		echo "the client from port $b: its close was healed, the cause not seen"
+		healed_rows=$((healed_rows + 1))
+		continue
+	fi
 	assert_eq "$(tl_csv_get "$CSV" close_cause rport="$AP" lport="$b")" rst_recv \
 		"the client from port $b, whose last ACK overflowed, ends rst_recv"
 done
+assert_between "$healed_rows" 0 "$(tl_tracer_count tr healed)" "the inferred client rows are counted healed"
 assert_eq "$aovf" 2 "the listener's overflows count the two reset clients"
 
 assert_eq "$(tl_csv_count "$CSV" rport="$CP" role=active pid="${TL_PID[ccli]}")" 5 \
