@@ -32,6 +32,7 @@ enum {
 	OPT_METRICS_FILE,
 	OPT_MAX_PORTS,
 	OPT_LIVE,
+	OPT_LISTENERS,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "limits", no_argument, NULL, OPT_LIMITS },
+	{ "listeners", no_argument, NULL, OPT_LISTENERS },
 	{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "json", required_argument, NULL, OPT_JSON },
@@ -102,6 +104,9 @@ void cli_usage(FILE *f)
 	      "      --once              print the connections open now (with their owners) and exit\n"
 	      "      --limits            with --once: the kernel's limits per network namespace\n"
 	      "                          instead (sysctls, what they imply, where each stands)\n"
+	      "      --listeners         with --once: every listening socket instead (owner,\n"
+	      "                          queues, drops, overflows, syncookies); in a run: a\n"
+	      "                          hint at the end for each listener that overflowed\n"
 	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
 	      "                          closed ones that went through it (text, --once)\n"
 	      "      --close-wait SECS   alert on connections in CLOSE_WAIT longer than SECS\n"
@@ -361,6 +366,9 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		case OPT_LIMITS:
 			o->limits = true;
 			break;
+		case OPT_LISTENERS:
+			o->listeners = true;
+			break;
 		case OPT_CLOSE_WAIT:
 			if (parse_u32(optarg, 1, 31 * 24 * 3600, &v))
 				return usage_error(err, "invalid --close-wait '%s' (1 to 2678400 seconds)", optarg);
@@ -479,5 +487,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		return usage_error(err, "%s", "--limits needs --once (the limits are read once, then printed)");
 	if (o->limits && o->csv_path)
 		return usage_error(err, "%s", "--limits prints text or --json: it takes no --csv");
+	if (o->listeners && o->once && (o->limits || o->csv_path))
+		return usage_error(err, "%s", "--once --listeners prints text or --json: it takes neither --limits nor --csv");
 	return CLI_RUN;
 }

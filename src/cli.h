@@ -30,6 +30,7 @@ struct options {
 	uint32_t state_mask;     /* --state: bit (1u << state); 0 = every state */
 	bool once;               /* --once: open connections, then exit */
 	bool limits;             /* --limits (with --once): the kernel's limits per namespace */
+	bool listeners;          /* --listeners: every LISTEN socket (--once), overflow hints (a run) */
 	uint32_t close_wait_s;   /* --close-wait SECS; 0 = no alerts */
 	const char *csv_path;  /* NULL, a path, or "-" */
 	const char *json_path;

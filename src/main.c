@@ -14,6 +14,7 @@
 #include "conntab.h"
 #include "filter.h"
 #include "ingest.h"
+#include "listen_scan.h"
 #include "tcplimits_scan.h"
 #include "log.h"
 #include "outfd.h"
@@ -88,6 +89,8 @@ int main(int argc, char **argv)
 	struct tl_stats st;
 	struct alerts al = {};
 	struct seed_result sr;
+	struct lsn_snap ls0 = {};
+	bool ls_taken = false;
 	uint64_t start, end;
 	char line[768];
 	int rc = 1, err;
@@ -102,12 +105,15 @@ int main(int argc, char **argv)
 	log_set_verbose(o.verbose);
 	filter_init(&flt, &o);
 	/* No BPF: sysctls, /proc/net and sock_diag, read in each namespace. */
-	if (o.limits && geteuid()) {
-		log_err("--limits enters every network namespace (setns): run with sudo");
+	if ((o.limits || o.listeners) && geteuid()) {
+		log_err("%s enters every network namespace (setns): run with sudo",
+			o.limits ? "--limits" : "--listeners");
 		return 1;
 	}
 	if (o.limits)
 		return limits_run(o.json_path);
+	if (o.listeners && o.once)
+		return listeners_run(o.json_path);
 	if (!may_trace()) {
 		log_err("loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): run with sudo");
 		return 1;
@@ -154,6 +160,9 @@ int main(int argc, char **argv)
 	log_info("tracing TCP connections (%s)%s", in.tiers, o.once ? "" : "; Ctrl-C to stop");
 	in.tr = tr;
 	in.start_ns = start;
+	if (o.listeners && (err = lsn_snap_take(&ls0, false)))
+		log_warn("cannot list the listeners: %s; no listener hints at the end", strerror(-err));
+	ls_taken = o.listeners && !err;
 
 	struct ingest_loop lp = {
 		.out = &out, .sw = sw, .al = &al, .stop = &stop, .reopen = &reopen,
@@ -207,8 +216,11 @@ int main(int argc, char **argv)
 	outputs_account(&out, &sum);
 	summary_line(&sum, line, sizeof(line));
 	log_info("%s", line);
+	if (ls_taken)
+		listeners_log_hints(&ls0);
 	rc = run_status(&sum, false);
 cleanup:
+	lsn_snap_free(&ls0);
 	tracer_free(tr);
 	sockwatch_free(sw);
 	alerts_fini(&al);

@@ -73,6 +73,21 @@ static void copy_addr(uint8_t dst[16], const __be32 src[4], int family)
 	memcpy(dst, src, family == AF_INET ? 4 : 16);
 }
 
+/* INET_DIAG_SKMEMINFO: an array of u32 indexed by SK_MEMINFO_*; an older
+ * kernel's shorter array has no SK_MEMINFO_DROPS (3.15+). */
+static int on_attr(const struct nlattr *a, void *data)
+{
+	struct sockdiag_sock *s = data;
+	const uint32_t *v;
+
+	if (mnl_attr_get_type(a) != INET_DIAG_SKMEMINFO ||
+	    mnl_attr_get_payload_len(a) < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+		return MNL_CB_OK;
+	v = mnl_attr_get_payload(a);
+	s->drops = v[SK_MEMINFO_DROPS];
+	return MNL_CB_OK;
+}
+
 int sockdiag_parse_msg(const struct nlmsghdr *nlh, struct sockdiag_sock *s)
 {
 	const struct inet_diag_msg *m;
@@ -96,6 +111,8 @@ int sockdiag_parse_msg(const struct nlmsghdr *nlh, struct sockdiag_sock *s)
 	s->uid = m->idiag_uid;
 	s->inode = m->idiag_inode;
 	s->cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
+	s->drops = -1;
+	mnl_attr_parse(nlh, sizeof(*m), on_attr, s);
 	return 0;
 }
 
@@ -133,7 +150,8 @@ static ssize_t dump_recv(struct sockdiag *sd)
 	return n;
 }
 
-int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb cb, void *arg)
+static int dump(struct sockdiag *sd, int family, uint32_t states, uint8_t ext, sockdiag_cb cb,
+		void *arg)
 {
 	struct dump_ctx ctx = { .family = family, .cb = cb, .arg = arg };
 	struct inet_diag_req_v2 *req;
@@ -152,6 +170,7 @@ int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb 
 	/* The kernel skips every socket whose state bit is clear: with 100 000
 	 * timewait socks and a filter for LISTEN only, nothing is copied. */
 	req->idiag_states = states;
+	req->idiag_ext = ext;
 
 	/* A netlink send does not block: no EINTR to retry. */
 	if (mnl_socket_sendto(sd->nl, nlh, nlh->nlmsg_len) < 0)
@@ -178,4 +197,14 @@ int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb 
 		} while (ret > 0);
 	}
 	return ctx.count;
+}
+
+int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb cb, void *arg)
+{
+	return dump(sd, family, states, 0, cb, arg);
+}
+
+int sockdiag_dump_mem(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb cb, void *arg)
+{
+	return dump(sd, family, states, 1u << (INET_DIAG_SKMEMINFO - 1), cb, arg);
 }

@@ -32,6 +32,7 @@ struct sockdiag_sock {
 	uint32_t uid;
 	uint64_t inode;        /* 0 for timewait socks and orphans */
 	uint64_t cookie;       /* the kernel's socket cookie */
+	int64_t drops;         /* sk_drops (INET_DIAG_SKMEMINFO, when asked for); -1 if not */
 };
 
 struct nlmsghdr;
@@ -61,5 +62,9 @@ int sockdiag__new_into(void *slot);
  * Returns the number of sockets passed to cb, or -errno.
  */
 int sockdiag_dump(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb cb, void *arg);
+/* The same, asking for the socket's memory info too (INET_DIAG_SKMEMINFO,
+ * 2.6.34+): its SK_MEMINFO_DROPS is the socket's sk_drops, what `ss -tlm`
+ * shows as d, in sockdiag_sock.drops. */
+int sockdiag_dump_mem(struct sockdiag *sd, int family, uint32_t states, sockdiag_cb cb, void *arg);
 
 #endif

@@ -18,8 +18,7 @@
  * by connect(), while a TIME_WAIT sock still holds its 4-tuple. */
 #define PORT_STATES (((1u << (TL_CLOSING + 1)) - 1) & ~(1u << TL_LISTEN) & ~1u)
 
-/* A whole small proc file into buf, NUL-terminated. 0 or -errno. */
-static int read_text(const char *path, char *buf, size_t size)
+int limits_read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -45,11 +44,11 @@ static void read_sysctls(struct limits_ns *l)
 		if (lim_sysctls[k].global && !l->first)
 			continue;
 		snprintf(path, sizeof(path), "/proc/sys/%s", lim_sysctls[k].path);
-		if (!read_text(path, buf, sizeof(buf)) && limits_parse_int(buf, &l->v[k]))
+		if (!limits_read_text(path, buf, sizeof(buf)) && limits_parse_int(buf, &l->v[k]))
 			l->v[k] = LIM_ABSENT;
 	}
 	l->port_lo = l->port_hi = LIM_ABSENT;
-	if (!read_text("/proc/sys/net/ipv4/ip_local_port_range", buf, sizeof(buf)) &&
+	if (!limits_read_text("/proc/sys/net/ipv4/ip_local_port_range", buf, sizeof(buf)) &&
 	    limits_parse_range(buf, &l->port_lo, &l->port_hi))
 		l->port_lo = l->port_hi = LIM_ABSENT;
 }
@@ -75,12 +74,12 @@ static void read_counters(struct limits_ns *l)
 	static char buf[16384];
 
 	l->orphans = l->orphans_killed = l->tw = l->tw_overflow = LIM_ABSENT;
-	if (!read_text("/proc/thread-self/net/sockstat", buf, sizeof(buf))) {
+	if (!limits_read_text("/proc/thread-self/net/sockstat", buf, sizeof(buf))) {
 		if (l->first)
 			l->orphans = counter(procnet_sockstat_tcp, buf, "orphan");
 		l->tw = counter(procnet_sockstat_tcp, buf, "tw");
 	}
-	if (!read_text("/proc/thread-self/net/netstat", buf, sizeof(buf))) {
+	if (!limits_read_text("/proc/thread-self/net/netstat", buf, sizeof(buf))) {
 		l->orphans_killed = counter(tcpext, buf, "TCPAbortOnMemory");
 		l->tw_overflow = counter(tcpext, buf, "TCPTimeWaitOverflow");
 	}
@@ -138,13 +137,7 @@ int limits_read_here(void *arg)
 	return 0;
 }
 
-/* Where the lines go: FILE for the text (stdout, or NULL with --json -)
- * and for the JSON lines (NULL without --json). */
-struct lim_out {
-	FILE *text, *json;
-};
-
-static int open_out(struct lim_out *o, const char *json_path)
+int lim_out_open(struct lim_out *o, const char *json_path)
 {
 	const char *why = NULL;
 	int fd;
@@ -181,7 +174,7 @@ static int print_ns(const struct lim_out *o, const struct limits_ns *l, bool sep
 	return err;
 }
 
-static int close_out(struct lim_out *o, const char *json_path)
+int lim_out_close(struct lim_out *o, const char *json_path)
 {
 	int err = fflush(stdout) ? -errno : 0;
 
@@ -200,12 +193,12 @@ int limits_run(const char *json_path)
 	struct lim_out o;
 	int err, rc = 0, shown = 0;
 
-	if (open_out(&o, json_path))
+	if (lim_out_open(&o, json_path))
 		return 1;
 	err = netns_list_all(&nsl);
 	if (err) {
 		log_err("cannot list the network namespaces in use: %s", strerror(-err));
-		close_out(&o, json_path);
+		lim_out_close(&o, json_path);
 		return 1;
 	}
 	for (size_t i = 0; i < nsl.n && !rc; i++) {
@@ -218,5 +211,5 @@ int limits_run(const char *json_path)
 		rc = print_ns(&o, &l, shown++ > 0) ? 1 : 0;
 	}
 	netns_list_free(&nsl);
-	return close_out(&o, json_path) || rc;
+	return lim_out_close(&o, json_path) || rc;
 }

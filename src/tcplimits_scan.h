@@ -9,6 +9,7 @@
 #ifndef TL_TCPLIMITS_SCAN_H
 #define TL_TCPLIMITS_SCAN_H
 
+#include <stdio.h>
 #include "tcplimits.h"
 
 /* Read the namespace the caller is in now into *l (netns and first set by
@@ -18,5 +19,17 @@ int limits_read_here(void *l);
  * "-"; JSON lines to `json_path` when it is set. Returns the exit status
  * (0, or 1 after one error line). */
 int limits_run(const char *json_path);
+
+/* A whole small proc file into buf, NUL-terminated. 0 or -errno. */
+int limits_read_text(const char *path, char *buf, size_t size);
+
+/* Where --once's lines go (--limits, --listeners): FILE for the text
+ * (stdout, or NULL with --json -) and for the JSON lines (NULL without
+ * --json). Open: 0 or -1 after an error line; close: the exit status. */
+struct lim_out {
+	FILE *text, *json;
+};
+int lim_out_open(struct lim_out *o, const char *json_path);
+int lim_out_close(struct lim_out *o, const char *json_path);
 
 #endif /* TL_TCPLIMITS_SCAN_H */

@@ -15,7 +15,9 @@
 #    those src/sink_json.c writes;
 #  - the --once --limits object: the keys of the man page's example in its
 #    LIMITS section against the sysctl table of src/tcplimits.c and the keys
-#    src/tcplimits_fmt.c writes.
+#    src/tcplimits_fmt.c writes;
+#  - the --once --listeners object: the keys of the man page's example in
+#    its LISTENERS section against those src/listenstat.c writes.
 #
 # Prints "PASS docs-schemas" and exits 0, or "FAIL docs-schemas: ..." (one
 # line per problem) and exits 1.
@@ -79,15 +81,28 @@ man_keys=$({
 [[ -n $code_keys && $man_keys == "$code_keys" ]] ||
 	problems+=("JSON summary keys differ (< man page, > src/sink_json.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
 
+# The keys of the JSON example {"event":"EVENT",...} in the man page's
+# section .SH SECTION against $code_keys, which CODE writes.
+check_example() { # SECTION EVENT CODE
+	local man_keys
+	man_keys=$(awk -v t=".SH $1" 'index($0, t) == 1 { on = 1; next } on && /^\.SH/ { exit } on' "$man" |
+		sed 's/\\(dq/"/g' | awk -v e="\"event\":\"$2\"" 'index($0, e) { on = 1 } on && /^\.fi/ { exit } on' |
+		grep -oE '"[a-z_0-9]+":' | tr -d '":' | sort -u)
+	[[ -n $code_keys && $man_keys == "$code_keys" ]] ||
+		problems+=("$2 JSON keys differ (< man page, > $3): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
+}
+
 code_keys=$({
 	grep -oE '^\s*\[LIM_[A-Z0-9_]+\] = \{ "[a-z_0-9]+"' "$root/src/tcplimits.c" | grep -oE '"[a-z_0-9]+"'
 	grep -oE '\\"[a-z_0-9]+\\":' "$root/src/tcplimits_fmt.c"
 } | tr -d '\\":' | sort -u)
-man_keys=$(awk '/^\.SH LIMITS/ { on = 1; next } on && /^\.SH/ { exit } on' "$man" |
-	sed 's/\\(dq/"/g' | awk '/"event":"limits"/ { on = 1 } on && /^\.fi/ { exit } on' |
-	grep -oE '"[a-z_0-9]+":' | tr -d '":' | sort -u)
-[[ -n $code_keys && $man_keys == "$code_keys" ]] ||
-	problems+=("limits JSON keys differ (< man page, > src/tcplimits*.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
+check_example LIMITS limits "src/tcplimits*.c"
+
+code_keys=$({
+	grep -oE '\\"[a-z_0-9]+\\":' "$root/src/listenstat.c"
+	grep -oE 'json_num\(f, "[a-z_0-9]+"' "$root/src/listenstat.c" | grep -oE '"[a-z_0-9]+"'
+} | tr -d '\\":' | sort -u)
+check_example LISTENERS listener src/listenstat.c
 
 ((${#problems[@]} == 0)) || fail "${problems[@]}"
 echo "PASS $name"

@@ -133,7 +133,7 @@ static void test_usage_errors(void **state)
 		"-i 0", "-i 1.5", "-i 3601", "-n 0", "-n -1", "-b -s", "-b --once", "-b --csv -",
 		"-b --json -", "-n 2 --csv f.csv", "-i 2 -s", "-n 1 --once", "-l -s", "-l -b",
 		"-l --once", "-l --csv -", "-l -n 2", "--limits", "--limits --json -",
-		"--once --limits --csv x.csv",
+		"--once --limits --csv x.csv", "--once --listeners --limits", "--once --listeners --csv x.csv",
 	};
 	struct options o;
 
@@ -184,6 +184,10 @@ static void test_owner_options(void **state)
 	assert_false(o.limits);
 	assert_int_equal(parse(&o, "--once --limits --json -"), CLI_RUN);
 	assert_true(o.limits && o.once);
+	assert_int_equal(parse(&o, "--once --listeners --json -"), CLI_RUN);
+	assert_true(o.listeners && o.once && !o.limits);
+	assert_int_equal(parse(&o, "--listeners --csv x.csv"), CLI_RUN); /* a run with the hints */
+	assert_true(o.listeners && !o.once);
 	/* The cgroup v2 root, where there is one, is a valid --cgroup. */
 	if (parse(&o, "--cgroup /sys/fs/cgroup") == CLI_RUN || parse(&o, "--cgroup /sys/fs/cgroup/unified") == CLI_RUN)
 		assert_true(o.cgroup_id != 0);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * --listeners: list the LISTEN sockets of every network namespace in
+ * use (sock_diag with INET_DIAG_SKMEMINFO for sk_drops, the request socks
+ * for the SYN queue, /proc/thread-self/net/netstat for the namespace's
+ * counters; each namespace entered with setns, so root), name their owners
+ * from /proc, and print them (listenstat.h). No BPF is loaded.
+ */
+#ifndef TL_LISTEN_SCAN_H
+#define TL_LISTEN_SCAN_H
+
+#include <stdbool.h>
+#include "listenstat.h"
+
+/* Every namespace's listeners and counters into *s (their owners too when
+ * `owners`). 0 or -errno; lsn_snap_free(s) after 0. */
+int lsn_snap_take(struct lsn_snap *s, bool owners);
+
+/* Text table on stdout unless `json_path` is "-"; JSON lines to
+ * `json_path` when set. Returns the exit status (0, or 1 after an error
+ * line). */
+int listeners_run(const char *json_path);
+/* At the end of a run with --listeners: list again, and say for each
+ * listener that overflowed since `start` which limit it hit (log_info). */
+void listeners_log_hints(const struct lsn_snap *start);
+
+#endif /* TL_LISTEN_SCAN_H */
