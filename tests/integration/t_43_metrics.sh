@@ -8,13 +8,16 @@
 # on the host is counted. Load: 40 request/response connections that
 # close, 10 held open, one connection whose SYNs are dropped three times,
 # one whose handshake ACK is dropped until the listener retransmits its
-# SYN-ACK. Then:
+# SYN-ACK, one whose FIN's ACK is dropped until the FIN is retransmitted
+# twice. Then:
 # - the scrape passes `promtool check metrics`;
 # - closed + open connections (summed over labels) = NS's TcpActiveOpens +
 #   TcpPassiveOpens, in the scrape while running and in the final
 #   --metrics-file the exit writes;
 # - retransmits{kind="syn"} and {kind="synack"} = TcpExtTCPSynRetrans's
-#   delta over each step;
+#   delta over each step, {kind="fin"} = the FIN step's retransmitted
+#   segments (TcpRetransSegs - TCPRetransFail), and all kinds together =
+#   the whole run's;
 # - the ESTABLISHED histogram's count = the closed rows of the tracer's own
 #   --csv of the same run whose time in ESTABLISHED is measured;
 # - Prometheus's API answers sum(tcplife_connections_closed_total) and the
@@ -32,7 +35,7 @@ tl_on_exit rmdir "$CG"
 
 tl_netns_new NS
 tl_netns_new MON
-tl_ports SP SP2 SP3 MPORT PPORT
+tl_ports SP SP2 SP3 SP4 CP4 MPORT PPORT
 CSV=$TL_WORK/tr.csv
 FINAL=$TL_WORK/final.prom
 URL=http://127.0.0.1:$MPORT/metrics
@@ -78,8 +81,10 @@ scrape() { # FILE: one scrape of the tracer
 	mon curl -sf -o "$1" "$URL"
 }
 
-scrape_matches() { # a scrape now counts every connection the kernel opened
-	scrape "$TL_WORK/scrape.txt" && (($(conns "$TL_WORK/scrape.txt") == $(opens)))
+scrape_matches() { # RETRANS: a scrape now counts every connection the kernel
+	# opened and RETRANS retransmits (the walk behind a scrape is up to -i old)
+	scrape "$TL_WORK/scrape.txt" && (($(conns "$TL_WORK/scrape.txt") == $(opens))) &&
+		(($(msum "$TL_WORK/scrape.txt" tcplife_retransmits_total) == $1))
 }
 
 promql() { # QUERY: the value of a one-element vector from Prometheus's API
@@ -112,6 +117,7 @@ EOF
 tl_bg prom "$MON" "$PROM_DIR/prometheus" --config.file="$TL_WORK/prometheus.yml" \
 	--storage.tsdb.path="$TL_WORK/prom-data" --web.listen-address="127.0.0.1:$PPORT"
 
+r_start=$(tl_retrans_sent "$NS")
 echo "=== load: 40 connections that close, 10 held open"
 load_server srv -a 127.0.0.1 -p "$SP" -n 0
 load cli "$TL_PEER" client -a 127.0.0.1 -p "$SP" -n 40 -c 4 --send 200
@@ -140,13 +146,35 @@ tl_go
 tl_expect_exit synack 30 0
 tl_expect_exit srv3 10 0
 s2=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+
+echo "=== the server's ACKs of the client's FIN dropped: the FIN retransmitted"
+load_server srv4 -a 127.0.0.1 -p "$SP4" --go-file "$TL_WORK/go.srv4"
+load fin "$TL_PEER" client -a 127.0.0.1 -p "$SP4" --bind-port "$CP4" --send 0 --go-file "$TL_WORK/go.fin"
+tl_wait_for 30 "the FIN step's connection established" \
+	eval '[[ -n $(tl_ns "$NS" ss -tanH state established "( sport = :$CP4 )") ]]'
+r0=$(tl_retrans_sent "$NS")
+tl_nft_drop "$NS" H4 tcp dport "$CP4"
+TL_GO=$TL_WORK/go.fin tl_go
+tl_wait_for 30 "two retransmits of the client's FIN (TcpRetransSegs)" \
+	eval '(($(tl_retrans_sent "$NS") >= r0 + 2))'
+tl_nft_undrop "$NS" "$H4"
+tl_wait_for 30 "the client's FIN ACKed (ss: FIN-WAIT-2)" \
+	eval '[[ -n $(tl_ns "$NS" ss -tanH state fin-wait-2 "( sport = :$CP4 )") ]]'
+r1=$(tl_retrans_sent "$NS")
+TL_GO=$TL_WORK/go.srv4 tl_go
+tl_expect_exit fin 30 0
+tl_expect_exit srv4 30 0
 tl_settle "$NS"
+r_end=$(tl_retrans_sent "$NS")
+echo "retransmitted segments: FIN step $((r1 - r0)), whole run $((r_end - r_start))"
 echo "TcpExtTCPSynRetrans: SYN step $((s1 - s0)), SYN-ACK step $((s2 - s1)); opens $(opens)"
 assert_gt $((s1 - s0)) 0 "setup: SYNs retransmitted"
 assert_gt $((s2 - s1)) 0 "setup: SYN-ACKs retransmitted"
+assert_gt $((r1 - r0)) 1 "setup: the FIN retransmitted"
 
 echo "=== the scrape"
-tl_wait_for 30 "a scrape counts the namespace's $(opens) connections" scrape_matches
+tl_wait_for 30 "a scrape counts the namespace's $(opens) connections and $((r_end - r_start)) retransmits" \
+	scrape_matches $((r_end - r_start))
 S=$TL_WORK/scrape.txt
 grep -E '^tcplife_(connections_closed_total|open_connections|retransmits_total)' "$S"
 "$PROM_DIR/promtool" check metrics <"$S" >"$TL_WORK/promtool.out" 2>&1
@@ -156,6 +184,8 @@ assert_eq "$(conns "$S")" "$(opens)" "closed + open = TcpActiveOpens + TcpPassiv
 assert_eq "$(msum "$S" tcplife_open_connections 'state="established"')" 20 "open ESTABLISHED: the 10 held connections, both ends"
 assert_eq "$(msum "$S" tcplife_retransmits_total 'kind="syn"')" $((s1 - s0)) "retransmits{kind=syn} = the SYN step's TcpExtTCPSynRetrans"
 assert_eq "$(msum "$S" tcplife_retransmits_total 'kind="synack"')" $((s2 - s1)) "retransmits{kind=synack} = the SYN-ACK step's TcpExtTCPSynRetrans"
+assert_eq "$(msum "$S" tcplife_retransmits_total 'kind="fin"')" $((r1 - r0)) "retransmits{kind=fin} = the FIN step's TcpRetransSegs - TCPRetransFail"
+assert_eq "$(msum "$S" tcplife_retransmits_total)" $((r_end - r_start)) "retransmits, every kind = the run's TcpRetransSegs - TCPRetransFail"
 
 mon curl -sf -D "$TL_WORK/om.head" -o "$TL_WORK/om.txt" -H 'Accept: application/openmetrics-text; version=1.0.0' "$URL"
 assert_match "$(grep -i '^content-type:' "$TL_WORK/om.head")" 'application/openmetrics-text; version=1\.0\.0' "OpenMetrics asked: its Content-Type"
@@ -172,6 +202,7 @@ tl_wait_for 60 "Prometheus says sum(tcplife_connections_closed_total) = $closed"
 assert_eq "$(promql 'sum(tcplife_connections_closed_total)')" "$closed" "PromQL: closed connections"
 assert_eq "$(promql 'sum(tcplife_retransmits_total{kind="syn"})')" $((s1 - s0)) "PromQL: SYN retransmits"
 assert_eq "$(promql 'sum(tcplife_retransmits_total{kind="synack"})')" $((s2 - s1)) "PromQL: SYN-ACK retransmits"
+assert_eq "$(promql 'sum(tcplife_retransmits_total{kind="fin"})')" $((r1 - r0)) "PromQL: FIN retransmits"
 
 echo "=== the exit's file"
 opened=$(opens)
@@ -184,5 +215,7 @@ assert_eq "$(msum "$FINAL" tcplife_state_duration_seconds_count 'state="establis
 	"final file: ESTABLISHED histogram count = the CSV's closed rows with established_ms"
 assert_eq "$(msum "$FINAL" tcplife_connections_closed_total)" "$(tl_csv_count "$CSV" closed=true)" \
 	"final file: closed total = the CSV's closed rows"
+assert_eq "$(msum "$FINAL" tcplife_retransmits_total 'kind="fin"')" $((r1 - r0)) "final file: retransmits{kind=fin} = the FIN step's"
+assert_eq "$(msum "$FINAL" tcplife_retransmits_total)" $((r_end - r_start)) "final file: retransmits, every kind = the run's"
 
 tl_finish
