@@ -99,12 +99,12 @@ assert_not_contains "$block" "hint:" "text: no hint in $NS"
 # The SYN_SENT gives up when the limits said: the kernel's timers fire
 # at their jiffy, a few ms late at most; 1 s is the tolerance.
 tl_expect_exit syn 30 1
-check_row() { # NAME DPORT GIVE_UP_S
+check_row() { # NAME DPORT GIVE_UP_S [LATE_MS]: LATE_MS more allowed after the 1 s
 	local want=$(($3 * 1000)) got
 	got=$(tl_csv_get "$CSV" syn_sent_ms rport="$2" close_cause=syn_timeout)
 	echo "$1: syn_sent_ms $got, limits said $3 s"
 	assert_ne "$got" "" "$1: a syn_timeout row"
-	assert_between "${got:-0}" $((want - 1000)) $((want + 1000)) "$1: syn_sent_ms within 1 s of syn_give_up_s"
+	assert_between "${got:-0}" $((want - 1000)) $((want + 1000 + ${4:-0})) "$1: syn_sent_ms within 1 s of syn_give_up_s${4:+ (+$4 ms timer slack)}"
 }
 if [[ -e $LIN ]]; then
 	l=$(nsid "$NL")
@@ -116,6 +116,9 @@ fi
 tl_settle_stop
 tl_csv_show "$CSV"
 check_row syn "$DP" 7
-[[ -e $LIN ]] && check_row synl "$DL" "$want"
+# Seven or eight timers in a row: each may fire up to 1/8 of its interval late
+# (the timer wheel's granularity at that range), and each is re-armed from
+# when the last fired, so lateness adds up: 1/8 of the schedule allowed.
+[[ -e $LIN ]] && check_row synl "$DL" "$want" $((want * 1000 / 8))
 
 tl_finish
