@@ -108,7 +108,7 @@ static int one_ns(struct lsn_snap *s, const struct netns_list *nsl, size_t i)
 	int r;
 
 	x.c.netns = netns_id(nsl->fds[i]);
-	r = i ? netns_run(nsl->fds[i], nsl->fds[0], read_here, &x) : read_here(&x);
+	r = netns_list_run(nsl, i, read_here, &x);
 	if (r < 0 || x.err) {
 		s->n = x.first;
 		if (x.err && x.err != -ENOMEM)

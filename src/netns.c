@@ -117,6 +117,11 @@ int netns_run(int fd, int home, int (*fn)(void *arg), void *arg)
 	return rc;
 }
 
+int netns_list_run(const struct netns_list *l, size_t i, int (*fn)(void *arg), void *arg)
+{
+	return i ? netns_run(l->fds[i], l->fds[0], fn, arg) : fn(arg);
+}
+
 static int list_add(struct netns_list *l, struct hmap *seen, int fd)
 {
 	uint64_t id = netns_id(fd);

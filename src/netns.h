@@ -38,5 +38,8 @@ int netns_enter(int fd);
  * the process if it cannot get back home, as everything after would look
  * at the wrong namespace. */
 int netns_run(int fd, int home, int (*fn)(void *arg), void *arg);
+/* fn(arg) in the list's i-th namespace: the first is the caller's own
+ * (netns_list_all), run where it is, the others through netns_run. */
+int netns_list_run(const struct netns_list *l, size_t i, int (*fn)(void *arg), void *arg);
 
 #endif /* TL_NETNS_H */

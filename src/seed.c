@@ -49,8 +49,7 @@ static int seed_iter(struct tracer *tr, record_fn fn, void *ctx, struct seed_res
 	if (err)
 		return err;
 	for (size_t i = 0; i < nsl.n; i++) {
-		/* The caller's own namespace comes first. */
-		n = i ? netns_run(nsl.fds[i], nsl.fds[0], iter_tcp_here, &ic) : iter_tcp_here(&ic);
+		n = netns_list_run(&nsl, i, iter_tcp_here, &ic);
 		if (n == -ENOENT)
 			continue; /* gone since the scan */
 		if (n < 0) {
@@ -94,10 +93,7 @@ static int each_ns(const struct netns_list *nsl, struct fallback *fb, uint32_t *
 		struct sockdiag *sd = NULL;
 
 		/* The netlink socket answers for the namespace it is made in. */
-		if (i)
-			netns_run(nsl->fds[i], nsl->fds[0], sockdiag__new_into, &sd);
-		else
-			sockdiag__new_into(&sd);
+		netns_list_run(nsl, i, sockdiag__new_into, &sd);
 		if (!sd)
 			continue;
 		if (visited)

@@ -206,7 +206,7 @@ int limits_run(const char *json_path)
 		l.netns = netns_id(nsl.fds[i]);
 		l.first = i == 0;
 		/* -ENOENT: the namespace went away since it was listed. */
-		if ((i ? netns_run(nsl.fds[i], nsl.fds[0], limits_read_here, &l) : limits_read_here(&l)) < 0)
+		if (netns_list_run(&nsl, i, limits_read_here, &l) < 0)
 			continue;
 		rc = print_ns(&o, &l, shown++ > 0) ? 1 : 0;
 	}
