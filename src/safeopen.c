@@ -10,6 +10,11 @@
 #define NEW_MODE 0600 /* connection records name processes and peers */
 #define METRICS_MODE 0644 /* aggregates only; read by the textfile collector */
 
+/* The refusals safe_open and safe_replace explain (*why). */
+#define WHY_SYMLINK "it is a symbolic link, which is never followed (name the file it points to)"
+#define WHY_FOREIGN "it belongs to another user in a sticky, world-writable directory " \
+		    "(refused as fs.protected_regular does; remove it or choose another name)"
+
 int safe_owner_ok(const struct stat *dir, const struct stat *file, uid_t euid)
 {
 	if (!(dir->st_mode & S_ISVTX) || !(dir->st_mode & S_IWOTH))
@@ -53,7 +58,7 @@ static int open_existing(int dfd, const char *base, int flags, const char **why)
 	if (fd < 0) {
 		e = errno;
 		if (e == ELOOP)
-			*why = "it is a symbolic link, which is never followed (name the file it points to)";
+			*why = WHY_SYMLINK;
 		return -e;
 	}
 	if (fstat(dfd, &dst) || fstat(fd, &fst)) {
@@ -62,8 +67,7 @@ static int open_existing(int dfd, const char *base, int flags, const char **why)
 		return -e;
 	}
 	if (safe_owner_ok(&dst, &fst, geteuid())) {
-		*why = "it belongs to another user in a sticky, world-writable directory "
-		       "(refused as fs.protected_regular does; remove it or choose another name)";
+		*why = WHY_FOREIGN;
 		close(fd);
 		return -EACCES;
 	}
@@ -125,14 +129,13 @@ static int replace_ok(int dfd, const char *base, const char **why)
 	if (fstatat(dfd, base, &fst, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : -errno;
 	if (S_ISLNK(fst.st_mode)) {
-		*why = "it is a symbolic link, which is never followed (name the file it points to)";
+		*why = WHY_SYMLINK;
 		return -ELOOP;
 	}
 	if (fstat(dfd, &dst))
 		return -errno;
 	if (safe_owner_ok(&dst, &fst, geteuid())) {
-		*why = "it belongs to another user in a sticky, world-writable directory "
-		       "(refused as fs.protected_regular does; remove it or choose another name)";
+		*why = WHY_FOREIGN;
 		return -EACCES;
 	}
 	return 0;
