@@ -164,7 +164,9 @@ static void take_counters(struct agg *a, const struct view_stats *st, uint64_t o
 	agg_set_synack_orphans(a, st->synack_orphans);
 }
 
-/* The last publication: the run's final counters and the exit's open rows. */
+/* The last publication: the run's final counters and the exit's open rows.
+ * A file that cannot take it is an output error (exit status 1): it would
+ * keep an older version of the run's totals. */
 static int metrics_summary(struct sink *s, const struct summary *sum)
 {
 	struct metrics *m = s->priv;
@@ -179,8 +181,7 @@ static int metrics_summary(struct sink *s, const struct summary *sum)
 		agg_open_begin(m->agg); /* nothing open at exit */
 	agg_open_end(m->agg);
 	m->exit_walk = false;
-	publish(m);
-	return 0;
+	return publish(m);
 }
 
 static int metrics_tick(struct sink *s, uint64_t now_ns)

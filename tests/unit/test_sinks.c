@@ -955,6 +955,28 @@ static void test_metrics_file(void **state)
 	assert_int_equal(rmdir(dir), 0); /* no temporary file left */
 }
 
+/* The exit's file cannot be written: an output error, not a silent stale
+ * file (a write that failed mid-run is retried at the next interval). */
+static void test_metrics_file_final_error(void **state)
+{
+	char dir[] = "/tmp/tl-metrics-XXXXXX", path[64];
+	struct options opt = { .max_ports = 64 };
+	const struct sink_opts o = { .tc = &tc, .interval_ms = 1000, .opts = &opt };
+	struct summary sum = {};
+	struct sink *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.prom", dir);
+	opt.metrics_file = path;
+	s = sink_metrics_open(&o);
+	assert_non_null(s);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(sink_summary(s, &sum), -ENOENT);
+	assert_int_equal(sink_close(s), -ENOENT);
+}
+
 /* The metrics alone take no stdout sink (a daemon); with -b they do. */
 static void test_metrics_only_no_stdout(void **state)
 {
@@ -1006,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(test_state_filter),
 		cmocka_unit_test(test_batch_snapshot_in_steps),
 		cmocka_unit_test(test_metrics_file),
+		cmocka_unit_test(test_metrics_file_final_error),
 		cmocka_unit_test(test_metrics_only_no_stdout),
 	};
 
