@@ -327,17 +327,25 @@ static __always_inline bool tuple_complete(const struct tl_tuple *t)
 
 /* A record about tracked socket sk, filled from its entry and its own
  * tuple: NULL when the ring buffer is full (rec_reserve counts it). */
-static __always_inline struct tl_event *rec_of_sk(const struct sock *sk, struct sk_info *si,
-						  __u8 type)
+/* `now` may be taken before si changed: the loader orders owner changes by
+ * it (src/conntab_rec.c, set_owner), not by arrival. */
+static __always_inline struct tl_event *rec_of_sk_at(const struct sock *sk, struct sk_info *si,
+						     __u8 type, __u64 now)
 {
 	struct tl_event *e = rec_reserve();
 
 	if (!e)
 		return NULL;
 	si->emitted = 1;
-	rec_fill(e, type, (__u64)sk, si, bpf_ktime_get_ns());
+	rec_fill(e, type, (__u64)sk, si, now);
 	tuple_from_sk(sk, &e->tuple);
 	return e;
+}
+
+static __always_inline struct tl_event *rec_of_sk(const struct sock *sk, struct sk_info *si,
+						  __u8 type)
+{
+	return rec_of_sk_at(sk, si, type, bpf_ktime_get_ns());
 }
 
 /* Emit a non-state record (retransmit, reset, FIN, owner) for a tracked

@@ -94,8 +94,12 @@ static __always_inline long file_refs(const struct file *f)
 
 /* An OWNER record from process context once the tuple is complete. Under
  * -p/-c/--cgroup a socket already reported while its owner was unknown gets
- * TL_F_FILTERED, so the loader forgets it. */
-static __always_inline void emit_owner(const struct sock *sk, struct sk_info *si, __u8 extra)
+ * TL_F_FILTERED, so the loader forgets it. `now` is taken before the caller
+ * changed si: a holder scan on another CPU that sees the change stamps its
+ * record later, and the loader keeps the newest owner by timestamp, so this
+ * record, read from the ring buffer after the scan, never undoes it. */
+static __always_inline void emit_owner(const struct sock *sk, struct sk_info *si, __u8 extra,
+				       __u64 now)
 {
 	struct tl_event *e;
 	bool was_traced = si->verdict == V_TRACE;
@@ -108,7 +112,7 @@ static __always_inline void emit_owner(const struct sock *sk, struct sk_info *si
 		if (si->verdict != V_TRACE)
 			return;
 	}
-	e = rec_of_sk(sk, si, TL_REC_OWNER);
+	e = rec_of_sk_at(sk, si, TL_REC_OWNER, now);
 	if (!e)
 		return;
 	e->flags |= extra;
@@ -124,6 +128,7 @@ static __always_inline int on_accept(long fd)
 	const struct sock *sk = sock_of_file(file_of_fd(fd));
 	__u64 key = (__u64)sk;
 	struct sk_info *si;
+	__u64 now;
 
 	if (!sk)
 		return 0;
@@ -131,8 +136,9 @@ static __always_inline int on_accept(long fd)
 	si = bpf_map_lookup_elem(&socks, &key);
 	if (!si || si->verdict == V_FILTERED)
 		return 0;
+	now = bpf_ktime_get_ns(); /* before si changes */
 	set_owner(si, (__s32)fd);
-	emit_owner(sk, si, 0);
+	emit_owner(sk, si, 0, now);
 	return 0;
 }
 
@@ -194,7 +200,7 @@ int tl_connect_enter(struct trace_event_raw_sys_enter___tl *ctx)
 SEC("tracepoint/syscalls/sys_exit_connect")
 int tl_connect_exit(struct trace_event_raw_sys_exit___tl *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid(), now;
 	__u32 tid = (__u32)id;
 	__s32 *fdp = bpf_map_lookup_elem(&connect_fd, &tid);
 	const struct sock *sk;
@@ -213,8 +219,9 @@ int tl_connect_exit(struct trace_event_raw_sys_exit___tl *ctx)
 	 * ESTABLISHED by now), once. */
 	if (!si || si->verdict == V_FILTERED || si->owner.tid != tid || si->fd >= 0)
 		return 0;
+	now = bpf_ktime_get_ns(); /* before si changes */
 	si->fd = fd;
-	emit_owner(sk, si, 0);
+	emit_owner(sk, si, 0, now);
 	return 0;
 }
 
@@ -240,13 +247,15 @@ int tl_close_enter(struct trace_event_raw_sys_enter___tl *ctx)
 		 * on the fd also hold a reference; they finish with it soon. */
 		if ((si->flags & TL_F_OWNER_KNOWN) && si->owner.pid == tgid &&
 		    !(si->flags & TL_F_RELEASED)) {
+			__u64 now = bpf_ktime_get_ns(); /* before si changes */
+
 			si->flags |= TL_F_RELEASED | TL_F_HOLDERS;
 			si->closing_fd = fd;
 			si->fd = -1;
 			if (si->verdict == V_FILTERED)
 				si->verdict = V_UNDECIDED; /* the next owner may match */
 			else if (si->verdict == V_TRACE)
-				emit_owner(sk, si, 0);
+				emit_owner(sk, si, 0, now);
 		}
 		return 0;
 	}

@@ -57,6 +57,7 @@ struct conn {
 	bool owner_released;   /* the owner closed its fd; others hold it, not yet named */
 	bool owner_listener;   /* with owner_known: the owner is the listening socket's,
 				* nobody accepted this one (owner_from=listener) */
+	uint64_t owner_ts;     /* kernel time of the record that set the owner */
 	int32_t fd;            /* the owner's fd; -1 unknown */
 	uint64_t cgroup;       /* the owner's cgroup v2 id; 0 unknown */
 	bool preexisting;      /* open before the tool started (seen_from=preexisting) */

@@ -149,8 +149,6 @@ static struct entry *lookup(struct conntab *t, const struct tl_rec *e)
 	return en ? en : create(t, e);
 }
 
-/* Every record carries the owner the kernel side holds at that moment, so
- * the latest one wins: a hand-over at close() or a holder scan changes it. */
 /* A child nobody accepted yet carries its listener's owner (STATE and SEED
  * records, TL_K_LISTENER_OWNER): shown until a process takes it. */
 static void set_listener_owner(struct conn *c, const struct tl_rec *e)
@@ -158,6 +156,7 @@ static void set_listener_owner(struct conn *c, const struct tl_rec *e)
 	if ((e->type != TL_REC_STATE && e->type != TL_REC_SEED) ||
 	    !(e->kind & TL_K_LISTENER_OWNER) || (c->owner_known && !c->owner_listener))
 		return;
+	c->owner_ts = e->ts_ns;
 	c->owner = e->owner;
 	c->owner_known = true;
 	c->owner_listener = true;
@@ -166,16 +165,25 @@ static void set_listener_owner(struct conn *c, const struct tl_rec *e)
 		c->cgroup = e->cgroup;
 }
 
+/* Every record carries the owner the kernel side held when it was stamped,
+ * so the newest one wins: a hand-over at close() or a holder scan changes
+ * it. Newest by the kernel's clock, not by arrival: a holder scan's records
+ * come straight from the iterator and overtake ring-buffer records written
+ * before it, such as the forking parent's hand-over at close(), which would
+ * otherwise undo the scan and name the parent for good (t_17 under TCG). */
 static void set_owner(struct entry *en, const struct tl_rec *e)
 {
 	struct conn *c = &en->c;
 
+	if (e->ts_ns < c->owner_ts)
+		return;
 	if (!(e->flags & TL_F_OWNER_KNOWN)) {
 		set_listener_owner(c, e);
 		return;
 	}
 	if (!c->owner_known || c->owner.pid != e->owner.pid)
 		c->n_others = 0, c->others_truncated = false;
+	c->owner_ts = e->ts_ns;
 	c->owner = e->owner;
 	c->owner_known = true;
 	c->owner_listener = false;

@@ -1555,6 +1555,42 @@ static void test_unseen_end(void **state)
 	conntab_free(t);
 }
 
+/* t_17 under TCG: a holder scan's records come straight from the iterator
+ * and can overtake the ring buffer's hand-over record that the parent's
+ * close() wrote just before. The newer owner, by the kernel's clock, stays:
+ * the late hand-over does not bring the parent back for good. */
+static void test_owner_holder_overtakes_handover(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_rec s = rec(TL_REC_STATE, 0x5f, 1000 * MS, PASSIVE, 80, 40001);
+	struct tl_rec o, h;
+
+	(void)state;
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 1000 * MS, 1000 * MS + 10);
+	o = rec(TL_REC_OWNER, 0x5f, 1000 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40001);
+	o.owner.pid = o.owner.tid = 200;
+	o.fd = 4;
+	o.ts_ns = 1001 * MS;
+	conntab_apply(t, &o);
+	h = o;
+	h.type = TL_REC_HOLDER;
+	h.kind = TL_HOLDER_OWNER;
+	h.owner.pid = h.owner.tid = 201;
+	h.ts_ns = 1003 * MS;
+	conntab_apply(t, &h);
+	o.flags |= TL_F_RELEASED; /* stamped at 1002 ms, read after the scan */
+	o.fd = -1;
+	o.ts_ns = 1002 * MS;
+	conntab_apply(t, &o);
+	conntab_flush(t, 2000 * MS);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].owner.pid, 201);
+	assert_int_equal(b.out[0].fd, 4);
+	assert_false(b.out[0].owner_released);
+	conntab_free(t);
+}
+
 /* The owner a record carries wins: accept names the forking parent, its
  * close() (other holders left) marks it released, a holder scan names the
  * child and another holder; fd and cgroup come with the owner. */
@@ -1805,6 +1841,7 @@ int main(void)
 		cmocka_unit_test(test_unseen_end),
 		cmocka_unit_test(test_seen_mid_life),
 		cmocka_unit_test(test_owner_handover_and_holders),
+		cmocka_unit_test(test_owner_holder_overtakes_handover),
 		cmocka_unit_test(test_close_keeps_fd),
 		cmocka_unit_test(test_seed_and_adoption),
 		cmocka_unit_test(test_comm_and_cgroup_filters),
