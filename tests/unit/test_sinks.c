@@ -901,6 +901,20 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* A metrics sink writing DIR/m.prom in a new temporary DIR. */
+static struct sink *metrics_file_sink(char *dir, char *path, size_t n, struct options *opt,
+				      const struct sink_opts *o)
+{
+	struct sink *s;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, n, "%s/m.prom", dir);
+	opt->metrics_file = path;
+	s = sink_metrics_open(o);
+	assert_non_null(s);
+	return s;
+}
+
 /* The metrics sink with --metrics-file: a file of zeros at once, the
  * records and a walk at each interval, the other outputs' losses, and at
  * exit the open rows and the summary's totals. */
@@ -916,11 +930,7 @@ static void test_metrics_file(void **state)
 	struct sink *s;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/m.prom", dir);
-	opt.metrics_file = path;
-	s = sink_metrics_open(&o);
-	assert_non_null(s);
+	s = metrics_file_sink(dir, path, sizeof(path), &opt, &o);
 	assert_non_null(strstr(slurp(path), "tcplife_connections_closed_total{role=\"active\",close_cause=\"fin\"} 0\n"));
 	conn_closed_v4(&closed);
 	conn_open_v6(&open);
@@ -966,11 +976,7 @@ static void test_metrics_file_final_error(void **state)
 	struct sink *s;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/m.prom", dir);
-	opt.metrics_file = path;
-	s = sink_metrics_open(&o);
-	assert_non_null(s);
+	s = metrics_file_sink(dir, path, sizeof(path), &opt, &o);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(dir), 0);
 	assert_int_equal(sink_summary(s, &sum), -ENOENT);
