@@ -74,7 +74,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
-BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
+BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/sysloop $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), each linked with the product
 # sources it fuzzes, compiled with them under ASan and UBSan; UBSan aborts
@@ -212,6 +212,10 @@ $(OUTPUT)/tests/tlspin.bpf.o: tests/helpers/bpf/tlspin.bpf.c | $(OUTPUT)/tests
 helpers: $(HELPER_BINS) $(OUTPUT)/tests/tlspin.bpf.o
 
 $(OUTPUT)/bench/churn: bench/churn.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $< -o $@
+
+$(OUTPUT)/bench/sysloop: bench/sysloop.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $< -o $@
 

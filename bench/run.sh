@@ -13,7 +13,8 @@
 #   BENCH_SUSTAIN_CLIENTS=2  its client threads (4 were slower here: 9.1k vs 14k conn/s)
 #   BENCH_MEM_COUNTS="10000 100000 1000000"  tracked connections (both ends)
 #   BENCH_TW=100000          TIME_WAIT sockets for the sock_diag cost
-#   BENCH_PHASES="throughput bpf sustain timewait memory"
+#   BENCH_SYS_CALLS=2000000  write(2)s per run of the syscall-tax loop
+#   BENCH_PHASES="throughput syscall bpf sustain timewait memory"
 #   BENCH_OUT=bench/results  where the summary goes
 #   BENCH_README=bench/README.md  file whose bench block is replaced ("" = none)
 #
@@ -31,6 +32,7 @@ CHURN=$BUILD/bench/churn
 FLOOR=$BUILD/bench/floor
 FLOOR_OBJ=$BUILD/bench/floor.bpf.o
 TWDIAG=$BUILD/bench/twdiag
+SYSLOOP=$BUILD/bench/sysloop
 
 PAIRS=${BENCH_PAIRS:-7}
 SECS=${BENCH_SECS:-5}
@@ -40,14 +42,15 @@ SUSTAIN_SECS=${BENCH_SUSTAIN_SECS:-60}
 SUSTAIN_CLIENTS=${BENCH_SUSTAIN_CLIENTS:-2}
 MEM_COUNTS=${BENCH_MEM_COUNTS:-10000 100000 1000000}
 TW_SOCKS=${BENCH_TW:-100000}
-PHASES=${BENCH_PHASES:-throughput bpf sustain timewait memory}
+SYS_CALLS=${BENCH_SYS_CALLS:-2000000}
+PHASES=${BENCH_PHASES:-throughput syscall bpf sustain timewait memory}
 OUT=${BENCH_OUT:-$ROOT/bench/results}
 README=${BENCH_README-$ROOT/bench/README.md}
 WORK=$BUILD/bench/work
 PORT=5001
 
 [[ $(id -u) == 0 ]] || { echo "bench: needs root (sudo make bench)"; exit 1; }
-for f in "$TL" "$CHURN" "$FLOOR" "$FLOOR_OBJ" "$TWDIAG"; do
+for f in "$TL" "$CHURN" "$SYSLOOP" "$FLOOR" "$FLOOR_OBJ" "$TWDIAG"; do
 	[[ -e $f ]] || { echo "bench: $f missing (run through make bench)"; exit 1; }
 done
 rm -rf "$WORK"
@@ -130,11 +133,13 @@ tracer_stop() {
 		$(sed -n 's/.*map full \([0-9][0-9]*\),.*/\1/p' <<<"$line")))
 }
 
-# churn NS ARGS...: prints the rate (connections/s).
+# churn NS ARGS...: prints the rate (connections/s); the number of
+# connections it made goes to $WORK/churn.conns.
 churn() {
 	local ns=$1 line
 	shift
 	line=$(ip netns exec "$ns" "$CHURN" -p "$PORT" "$@") || die "churn $* failed: $line"
+	sed -n 's/.* conns=\([0-9]*\).*/\1/p' <<<"$line" >"$WORK/churn.conns"
 	sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$line"
 }
 
@@ -163,7 +168,7 @@ note_others() {
 prog_ids() {
 	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u
 }
-# "name ns_per_run run_cnt" for each program of a process that ran.
+# "name ns_per_run run_cnt run_time_ns" for each program of a process that ran.
 prog_costs() {
 	local id line name t c
 	for id in $(prog_ids "$1"); do
@@ -171,7 +176,7 @@ prog_costs() {
 		name=$(sed -n 's/.* name \([^ ]*\) .*/\1/p' <<<"$line")
 		t=$(sed -n 's/.*run_time_ns \([0-9]*\).*/\1/p' <<<"$line")
 		c=$(sed -n 's/.*run_cnt \([0-9]*\).*/\1/p' <<<"$line")
-		[[ -n $c && $c != 0 ]] && echo "$name $((t / c)) $c"
+		[[ -n $c && $c != 0 ]] && echo "$name $((t / c)) $c $t"
 	done
 }
 
@@ -258,31 +263,72 @@ phase_throughput() {
 	forget_pid "$IDLE_PID"
 }
 
+# The empty programs of bench/floor.bpf.c on the tracer's hooks: FLOOR_PID.
+floor_start() {
+	"$FLOOR" "$FLOOR_OBJ" >"$WORK/floor.out" 2>&1 &
+	FLOOR_PID=$!
+	PIDS+=("$FLOOR_PID")
+	for _ in $(seq 100); do grep -q ready "$WORK/floor.out" && break; sleep 0.1; done
+	grep -q ready "$WORK/floor.out" || { cat "$WORK/floor.out" >&2; die "floor did not load"; }
+}
+floor_stop() {
+	kill -TERM "$FLOOR_PID"
+	wait "$FLOOR_PID"
+	forget_pid "$FLOOR_PID"
+}
+
+# 1b. The syscall tax: a loop of one-byte write(2)s to /dev/null (no TCP,
+# no hook of ours cares) with nothing attached and with the tracer running
+# idle, in pairs whose order alternates; the ratio of a pair is
+# untraced/traced time per call. The same with only the empty programs,
+# which shows how much is the attachment itself rather than our code.
+sysloop_ns() { "$SYSLOOP" "$SYS_CALLS" | sed -n 's/^ns_per_call=//p'; }
+sys_pair() { # sys_pair I WHO(tracer|floor) -> appends "untraced traced" ns to $WORK/sys-WHO
+	local u t
+	if (($1 % 2 == 0)); then u=$(sysloop_ns); fi
+	if [[ $2 == tracer ]]; then tracer_start "sys$1" /dev/null; else floor_start; fi
+	t=$(sysloop_ns)
+	if [[ $2 == tracer ]]; then tracer_stop "sys$1"; else floor_stop; fi
+	if (($1 % 2)); then u=$(sysloop_ns); fi
+	echo "$u $t" >>"$WORK/sys-$2"
+	log "syscall tax $2 pair $(($1 + 1))/$PAIRS: untraced $u ns traced $t ns per write"
+}
+phase_syscall() {
+	local i who
+	for who in tracer floor; do
+		: >"$WORK/sys-$who"
+		for ((i = 0; i < PAIRS; i++)); do sys_pair "$i" "$who"; done
+		R[sys_$who]=$(calc '%.3f' "$(awk '{ printf "%.3f\n", $1 / $2 }' "$WORK/sys-$who" | median)")
+		R[sys_${who}_range]=$(awk '{ printf "%.3f\n", $1 / $2 }' "$WORK/sys-$who" | minmax)
+		R[sys_${who}_ns]="untraced $(awk '{ print $1 }' "$WORK/sys-$who" | median | xargs printf '%.0f') ns, traced $(awk '{ print $2 }' "$WORK/sys-$who" | median | xargs printf '%.0f') ns"
+	done
+}
+
 # 2. BPF cost per program, and the empty-program floor on the same hooks.
 phase_bpf() {
 	local r ns
 	sysctl -qw kernel.bpf_stats_enabled=1
 	: >"$WORK/costs-tracer"
 	: >"$WORK/costs-floor"
+	: >"$WORK/costs-per-conn"
 	for ((r = 0; r < STAT_RUNS; r++)); do
 		ns_new ns
 		tracer_start "bpf$r" /dev/null
 		churn "$ns" -t "$SECS" -c "$CLIENTS" >/dev/null || exit 1
-		prog_costs "$TR_PID" >>"$WORK/costs-tracer"
+		prog_costs "$TR_PID" >"$WORK/costs-run"
+		cat "$WORK/costs-run" >>"$WORK/costs-tracer"
+		# Every program's time over the churn's connections (both ends):
+		# what one connection costs the kernel, all hooks together.
+		awk -v n="$(cat "$WORK/churn.conns")" '{ t += $4 } END { printf "%.0f\n", t / n }' \
+			"$WORK/costs-run" >>"$WORK/costs-per-conn"
 		tracer_stop "bpf$r"
 		ns_del "$ns"
 
 		ns_new ns
-		"$FLOOR" "$FLOOR_OBJ" >"$WORK/floor.out" 2>&1 &
-		local fp=$!
-		PIDS+=("$fp")
-		for _ in $(seq 100); do grep -q ready "$WORK/floor.out" && break; sleep 0.1; done
-		grep -q ready "$WORK/floor.out" || { cat "$WORK/floor.out" >&2; die "floor did not load"; }
+		floor_start
 		churn "$ns" -t "$SECS" -c "$CLIENTS" >/dev/null || exit 1
-		prog_costs "$fp" >>"$WORK/costs-floor"
-		kill -TERM "$fp"
-		wait "$fp"
-		forget_pid "$fp"
+		prog_costs "$FLOOR_PID" >>"$WORK/costs-floor"
+		floor_stop
 		ns_del "$ns"
 		log "bpf cost run $((r + 1))/$STAT_RUNS done"
 	done
@@ -422,6 +468,15 @@ report() {
 		echo "| Throughput ratio, \`--csv FILE\` | $(fmt_ratio csv) | ≥ 0.95 | $(met "${R[tp_csv]} >= 0.95") |"
 		echo "| Throughput ratio, \`--stream\` | $(fmt_ratio stream) | | |"
 		echo "| Throughput ratio, \`-p\` matching nothing | $(fmt_ratio nomatch) | ≥ 0.98 | $(met "${R[tp_nomatch]} >= 0.98") |"
+	fi
+	if [[ -n ${R[sys_tracer]:-} ]]; then
+		echo "| Syscall tax: one-byte \`write(2)\` to /dev/null, untraced/traced time per call | ${R[sys_tracer]} (pairs ${R[sys_tracer_range]}; medians ${R[sys_tracer_ns]}) | ≥ 0.98 | $(met "${R[sys_tracer]} >= 0.98") |"
+		echo "| the same with only empty programs on the tracer's hooks | ${R[sys_floor]} (pairs ${R[sys_floor_range]}; medians ${R[sys_floor_ns]}) | | |"
+	fi
+	if [[ -s $WORK/costs-per-conn ]]; then
+		local pc
+		pc=$(median <"$WORK/costs-per-conn")
+		echo "| BPF time per connection, both ends, all the tracer's programs (run_time_ns / connections), median of $STAT_RUNS churns | $(calc '%.2f' "$pc / 1000") µs | ≤ 1.5 µs | $(met "$pc <= 1500") |"
 	fi
 	if [[ -s $WORK/costs-tracer ]]; then
 		local st fl
