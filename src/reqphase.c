@@ -15,6 +15,7 @@ void req_hashed(struct req_phase *p, uint64_t ts)
 {
 	if (!p->begin_ns)
 		p->begin_ns = ts;
+	p->hashed_ns = ts;
 	p->end_ns = 0;
 }
 
@@ -34,10 +35,18 @@ bool req_wants_listing(const struct req_phase *p)
 	return !p->end_ns;
 }
 
-/* When the request's timer is next due after its last SYN-ACK retransmit. */
+/* When the request's timer is next due after its last SYN-ACK retransmit.
+ * A request made again on the 4-tuple by a retried SYN (6.1 drops one whose
+ * SYN-ACK retransmit fails) runs a timer of its own from its SYN: without
+ * this, an unhash the loader had not read yet when a listing missed the
+ * request (or one the hook did not see) left the handshake due at its first
+ * request's time and it was split in two rows (t_24, 6.1 fentry, loaded). */
 static uint64_t request_due(const struct req_phase *p)
 {
 	uint64_t rto = p->count < 8 ? REQ_RTO_INIT_NS << p->count : REQ_RTO_MAX_NS;
+
+	if (p->hashed_ns > p->last_ns && p->hashed_ns > p->begin_ns)
+		return p->hashed_ns + REQ_RTO_INIT_NS;
 
 	return (p->last_ns ? p->last_ns : p->begin_ns) + (rto < REQ_RTO_MAX_NS ? rto : REQ_RTO_MAX_NS);
 }
@@ -89,10 +98,11 @@ bool req_over(struct req_phase *p, const struct req_when *w, uint64_t *end)
 	else if (w->kind == REQ_LISTING)
 		/* A listing of its namespace no longer holds it, its timer due
 		 * (the grace: a retried SYN may make it again). */
-		over = w->own_netns && p->gen != w->gen && request_due(p) + REQ_GRACE_NS <= w->now;
+		over = w->own_netns && p->gen != w->gen &&
+		       request_due(p) + retry_grace(p, request_due(p)) <= w->now;
 	else
 		/* Unlisted (no namespace known, or gone): on the schedule alone. */
-		over = !w->listable && request_due(p) + w->slack_ns + REQ_GRACE_NS <= w->now;
+		over = !w->listable && request_due(p) + w->slack_ns + retry_grace(p, request_due(p)) <= w->now;
 	if (!over)
 		return false;
 	/* Hooked: unhashed, exact. Else the timer's schedule, or the last

@@ -38,7 +38,8 @@
 #define REQ_RTO_INIT_NS 1000000000ULL
 #define REQ_RTO_MAX_NS (120 * REQ_RTO_INIT_NS)
 /* How long an ended request waits, at least, for a retried SYN on its
- * 4-tuple before it is written as a handshake of its own. */
+ * 4-tuple before it is written as a handshake of its own (longer as the
+ * handshake has lasted longer: reqphase.c, retry_grace()). */
 #define REQ_GRACE_NS (3 * REQ_RTO_INIT_NS)
 
 struct req_phase {
@@ -48,6 +49,7 @@ struct req_phase {
 	uint64_t listed_ns;        /* when that listing began */
 	uint64_t missed_ns;        /* when a later listing of its namespace began without it */
 	uint64_t begin_ns, end_ns; /* hooked: hashed, unhashed; 0 = not seen */
+	uint64_t hashed_ns;        /* hooked: the latest hashing (a retried SYN's request) */
 };
 
 /* A SYN-ACK retransmit at ts; `first`: it made the request known. */

@@ -563,8 +563,10 @@ static void test_half_open(void **state)
 	conntab_tick(t, 7600 * MS);
 	assert_int_equal(b.n, 0); /* its namespace is listed: wait for the listing */
 	listing(t, 7100 * MS, NULL, 0, 0); /* due at 7000, gone ... */
-	assert_int_equal(b.n, 0); /* ... but a retried SYN could still continue it */
-	listing(t, 10100 * MS, NULL, 0, 0);
+	assert_int_equal(b.n, 0); /* ... but a retried SYN could still continue it: */
+	listing(t, 10100 * MS, NULL, 0, 0); /* a grace of 2 s (since the first SYN-ACK) x 1.5 + 1 s */
+	assert_int_equal(b.n, 0);
+	listing(t, 11100 * MS, NULL, 0, 0);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.out[0].role, ROLE_PASSIVE);
 	assert_int_equal(b.out[0].cause, CAUSE_SYNACK_TIMEOUT);
@@ -1019,7 +1021,8 @@ static void test_req_hooked(void **state)
 	conntab_free(t);
 
 	/* Hashed, but its end never reported (the timer's drop inlined): the
-	 * schedule decides the end, 2 s after the SYN-ACK retransmit. */
+	 * schedule decides the end, 2 s after the SYN-ACK retransmit, written
+	 * past the slack and a grace of 3 s x 1.5 + 1 s. */
 	t = mk(&b, NULL, 0);
 	rq.kind = TL_REQ_BEGIN;
 	rq.netns = 0;
@@ -1027,9 +1030,9 @@ static void test_req_hooked(void **state)
 	conntab_apply(t, &rq);
 	sa.ts_ns = 2000 * MS;
 	conntab_apply(t, &sa);
-	conntab_tick(t, 7400 * MS);
+	conntab_tick(t, 9900 * MS);
 	assert_int_equal(b.n, 0);
-	conntab_tick(t, 7600 * MS);
+	conntab_tick(t, 10100 * MS);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(b.out[0].cause, CAUSE_SYNACK_TIMEOUT);
 	assert_int_equal(b.out[0].state_ns[TL_SYN_RECV], 3000 * MS);
