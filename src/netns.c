@@ -142,19 +142,15 @@ static int list_add(struct netns_list *l, struct hmap *seen, int fd)
 	return 0;
 }
 
-int netns_list_all(struct netns_list *l)
+/* The caller's namespace first, then every other one a process is in. */
+static int add_processes(struct netns_list *l, struct hmap *seen)
 {
-	struct hmap seen;
 	struct dirent *d;
 	DIR *dir;
 	int err, fd;
 
-	l->fds = NULL;
-	l->n = 0;
-	if (hmap_init(&seen, sizeof(uint64_t)))
-		return -ENOMEM;
 	fd = netns_open(0);
-	err = fd < 0 ? fd : list_add(l, &seen, fd);
+	err = fd < 0 ? fd : list_add(l, seen, fd);
 	dir = err ? NULL : opendir("/proc");
 	if (!err && !dir)
 		err = -errno;
@@ -167,14 +163,60 @@ int netns_list_all(struct netns_list *l)
 		fd = netns_open((uint32_t)pid);
 		if (fd < 0)
 			continue; /* gone, or a kernel thread */
-		err = list_add(l, &seen, fd);
+		err = list_add(l, seen, fd);
 	}
 	if (dir)
 		closedir(dir);
+	return err;
+}
+
+/* Every namespace kept by an nsfs bind mount (`ip netns add`), as
+ * find_mount() reads them. */
+static int add_mounts(struct netns_list *l, struct hmap *seen)
+{
+	char line[1024], root[64], mnt[512];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = 0, fd;
+
+	if (!f)
+		return -errno;
+	while (!err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %63s %511s", root, mnt) != 2 || strncmp(root, "net:[", 5))
+			continue;
+		fd = open(mnt, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			err = list_add(l, seen, fd);
+	}
+	fclose(f);
+	return err;
+}
+
+static int list_build(struct netns_list *l, bool mounts)
+{
+	struct hmap seen;
+	int err;
+
+	l->fds = NULL;
+	l->n = 0;
+	if (hmap_init(&seen, sizeof(uint64_t)))
+		return -ENOMEM;
+	err = add_processes(l, &seen);
+	if (!err && mounts)
+		err = add_mounts(l, &seen);
 	hmap_fini(&seen);
 	if (err)
 		netns_list_free(l);
 	return err;
+}
+
+int netns_list_all(struct netns_list *l)
+{
+	return list_build(l, false);
+}
+
+int netns_list_mounted(struct netns_list *l)
+{
+	return list_build(l, true);
 }
 
 void netns_list_free(struct netns_list *l)
