@@ -427,8 +427,8 @@ static void run_conn(int fd, long id)
 static int connect_nonblock(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int fl = fcntl(fd, F_GETFL), err = 0, r;
-	socklen_t len = sizeof(err);
+	int fl = fcntl(fd, F_GETFL), so_err = 0, r;
+	socklen_t len = sizeof(so_err);
 
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -1;
@@ -444,14 +444,14 @@ static int connect_nonblock(int fd)
 			return -1;
 		}
 		if (o.nonblock == 1) {
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_err, &len) < 0)
 				return -1;
 		} else if (connect(fd, (void *)&o.ss, o.sslen) < 0 && errno != EISCONN) {
-			err = errno;
+			so_err = errno;
 		}
 	}
-	if (err) {
-		errno = err;
+	if (so_err) {
+		errno = so_err;
 		return -1;
 	}
 	return fcntl(fd, F_SETFL, fl);
