@@ -64,7 +64,7 @@ int connerr_add(struct connerr_tab *t, const struct conn_error *ce)
 	key_of(ce, &k);
 	l = t->lines.buckets ? hmap_get(&t->lines, &k) : NULL;
 	if (!l) {
-		l = calloc(1, sizeof(*l));
+		l = t->lines.count < CONNERR_MAX_LINES ? calloc(1, sizeof(*l)) : NULL;
 		if (!l || !t->lines.buckets || hmap_put(&t->lines, &k, l)) {
 			free(l);
 			t->unlisted++;
@@ -79,6 +79,8 @@ int connerr_add(struct connerr_tab *t, const struct conn_error *ce)
 		l->err = ce->err;
 		l->netns = ce->netns;
 		l->first_ns = ce->ts_ns;
+		if (l->err == EADDRNOTAVAIL)
+			t->unmeasured++;
 	}
 	l->count++;
 	l->last_ns = ce->ts_ns;
@@ -143,19 +145,23 @@ const char *connerr_name(int err, char *buf, size_t n)
 	return buf;
 }
 
-struct connerr_line *connerr_unmeasured(struct connerr_tab *t)
+struct connerr_line *connerr_take_unmeasured(struct connerr_tab *t)
 {
 	struct hmap_node *n;
 	size_t b;
 
-	if (!t->lines.buckets)
+	if (!t->unmeasured || !t->lines.buckets)
 		return NULL;
 	for (n = hmap_first(&t->lines, &b); n; n = hmap_next(&t->lines, n, &b)) {
 		struct connerr_line *l = n->value;
 
-		if (l->err == EADDRNOTAVAIL && !l->measure_tried)
+		if (l->err == EADDRNOTAVAIL && !l->measure_tried) {
+			l->measure_tried = true;
+			t->unmeasured--;
 			return l;
+		}
 	}
+	t->unmeasured = 0;
 	return NULL;
 }
 

@@ -19,6 +19,9 @@
 #define CONNERR_TOP 10
 /* Namespaces entered to measure ports in use, per run at most. */
 #define CONNERR_MAX_SCANS 16
+/* Lines kept: failures past them are counted (unlisted), not listed, so
+ * a process failing towards a million destinations costs bounded memory. */
+#define CONNERR_MAX_LINES 65536
 
 /* Ports in use towards one destination when connect() failed with
  * EADDRNOTAVAIL, read soon after (sock_diag in the namespace): sockets
@@ -44,15 +47,18 @@ struct connerr_line {
 struct connerr_tab {
 	struct hmap lines;  /* key -> struct connerr_line * */
 	uint64_t total;     /* every failure counted, with a line or not */
-	uint64_t unlisted;  /* failures without a line of their own (out of memory) */
+	uint64_t unlisted;  /* failures without a line of their own (no memory, or
+			     * CONNERR_MAX_LINES) */
 	unsigned int scans; /* measurements made (CONNERR_MAX_SCANS) */
+	size_t unmeasured;  /* lines that wait for a measurement */
 };
 
 /* 0 or -ENOMEM. */
 int connerr_init(struct connerr_tab *t);
 /* Accepts a table never initialised (zeroed). */
 void connerr_fini(struct connerr_tab *t);
-/* Count one failure. 0, or -ENOMEM: counted in total and unlisted. */
+/* Count one failure. 0, or -ENOMEM (no memory, or CONNERR_MAX_LINES):
+ * counted in total and unlisted. */
 int connerr_add(struct connerr_tab *t, const struct conn_error *ce);
 /* The `max` lines with most failures into out, most first (ties: pid,
  * then address, port and errno), returns how many. */
@@ -60,8 +66,9 @@ size_t connerr_top(const struct connerr_tab *t, const struct connerr_line **out,
 /* The errno's name ("EADDRNOTAVAIL"); "E<n>" into buf when it has none. */
 const char *connerr_name(int err, char *buf, size_t n);
 /* A line that waits for a measurement (EADDRNOTAVAIL, none tried yet),
- * or NULL. */
-struct connerr_line *connerr_unmeasured(struct connerr_tab *t);
+ * marked tried, or NULL: at once when none waits (the loop asks every
+ * round). */
+struct connerr_line *connerr_take_unmeasured(struct connerr_tab *t);
 /* Hints start at this share of the range in use (as --once --limits). */
 #define CONNERR_WARN_PCT 80u
 /* The hint for `l` when a measurement backs it, one line without '\n'

@@ -57,8 +57,7 @@ void connerr_scan_due(struct connerr_tab *t)
 {
 	struct connerr_line *l;
 
-	while ((l = connerr_unmeasured(t))) {
-		l->measure_tried = true;
+	while ((l = connerr_take_unmeasured(t))) {
 		if (t->scans >= CONNERR_MAX_SCANS)
 			continue;
 		t->scans++;

@@ -16,7 +16,7 @@ static struct conn_error ce(uint32_t pid, const char *comm, uint8_t last, uint16
 	struct conn_error e = { .ts_ns = 5, .owner_known = true, .err = err, .netns = 77 };
 
 	e.owner.pid = e.owner.tid = pid;
-	strncpy(e.owner.comm, comm, TL_COMM_LEN);
+	memcpy(e.owner.comm, comm, strnlen(comm, TL_COMM_LEN));
 	e.tuple.family = TL_AF_INET;
 	e.tuple.daddr[0] = 10;
 	e.tuple.daddr[3] = last;
@@ -111,13 +111,18 @@ static void test_hint(void **state)
 		connerr_add(&t, &e);
 	e.err = ECONNREFUSED;
 	connerr_add(&t, &e);
-	l = connerr_unmeasured(&t);
+	assert_int_equal(t.unmeasured, 1);
+	l = connerr_take_unmeasured(&t);
 	assert_non_null(l);
 	assert_int_equal(l->err, EADDRNOTAVAIL);
+	assert_true(l->measure_tried);
+	assert_int_equal(t.unmeasured, 0);
 	assert_int_equal(connerr_hint(l, h, sizeof(h)), 0); /* not measured */
 	assert_string_equal(h, "");
-	l->measure_tried = true;
-	assert_null(connerr_unmeasured(&t)); /* ECONNREFUSED is never measured */
+	assert_null(connerr_take_unmeasured(&t)); /* ECONNREFUSED is never measured */
+	e.err = EADDRNOTAVAIL;
+	connerr_add(&t, &e); /* an 11th on its line: still nothing to measure */
+	assert_null(connerr_take_unmeasured(&t));
 	l->ports = (struct connerr_ports){ .known = true, .in_use = 7, .lo = 40000, .hi = 40009 };
 	assert_int_equal(connerr_hint(l, h, sizeof(h)), 0); /* 70 %: no hint */
 	l->ports.in_use = 8;
@@ -125,7 +130,7 @@ static void test_hint(void **state)
 	l->ports.in_use = 10;
 	n = connerr_hint(l, h, sizeof(h));
 	assert_int_equal(n, (int)strlen(h));
-	assert_string_equal(h, "hint: connect() to 10.0.0.1:8080 failed EADDRNOTAVAIL 10 times: 10 of the "
+	assert_string_equal(h, "hint: connect() to 10.0.0.1:8080 failed EADDRNOTAVAIL 11 times: 10 of the "
 			       "10 ports of net.ipv4.ip_local_port_range (40000-40009) were in use to it "
 			       "(netns 77): net.ipv4.tcp_tw_reuse=1 where TIME_WAIT sockets hold them, "
 			       "more destination addresses, or a wider ip_local_port_range");
@@ -137,12 +142,35 @@ static void test_hint(void **state)
 	connerr_fini(&t);
 }
 
+/* Past CONNERR_MAX_LINES distinct lines, failures are counted, unlisted. */
+static void test_line_cap(void **state)
+{
+	struct connerr_tab t;
+	struct conn_error e;
+
+	(void)state;
+	assert_int_equal(connerr_init(&t), 0);
+	for (uint32_t i = 0; i < CONNERR_MAX_LINES; i++) {
+		e = ce(1000 + i, "scan", 1, 80, ECONNREFUSED);
+		assert_int_equal(connerr_add(&t, &e), 0);
+	}
+	e = ce(5, "late", 1, 80, ECONNREFUSED);
+	assert_int_equal(connerr_add(&t, &e), -ENOMEM);
+	e = ce(1000, "scan", 1, 80, ECONNREFUSED); /* a line that exists still counts */
+	assert_int_equal(connerr_add(&t, &e), 0);
+	assert_int_equal(t.total, CONNERR_MAX_LINES + 2);
+	assert_int_equal(t.unlisted, 1);
+	assert_int_equal(t.lines.count, CONNERR_MAX_LINES);
+	connerr_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_per_line),
 		cmocka_unit_test(test_names_and_dest),
 		cmocka_unit_test(test_hint),
+		cmocka_unit_test(test_line_cap),
 	};
 
 	return cmocka_run_group_tests_name("connerr", tests, NULL, NULL);
