@@ -231,8 +231,11 @@ int promtext_write(FILE *f, const struct agg *a, enum prom_fmt fmt)
 	write_open(f, a, fmt);
 	write_counters(f, a, fmt);
 	write_close_wait(f, a, fmt);
-	write_lost(f, a, fmt);
+	/* Before the losses: a family that has no sample yet is never the
+	 * last, so the exposition always ends with a sample (t_44's reader
+	 * takes that as a file written whole). */
 	write_connect_errors(f, a, fmt);
+	write_lost(f, a, fmt);
 	if (fmt == PROM_OPENMETRICS)
 		fputs("# EOF\n", f);
 	return ferror(f) ? -EIO : 0;

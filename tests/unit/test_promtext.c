@@ -190,12 +190,12 @@ static const char text_expected[] =
 	CW_SOCKETS_FAMILY
 	CW_OLDEST_HEAD
 	CW_OLDEST_SAMPLES
-	"# HELP tcplife_records_lost_total Records the tracer could not use or write, by reason.\n"
-	"# TYPE tcplife_records_lost_total counter\n"
-	LOST_SAMPLES
 	"# HELP tcplife_connect_errors_total connect() calls that failed, once per attempt, by errno.\n"
 	"# TYPE tcplife_connect_errors_total counter\n"
-	CONNERR_SAMPLES;
+	CONNERR_SAMPLES
+	"# HELP tcplife_records_lost_total Records the tracer could not use or write, by reason.\n"
+	"# TYPE tcplife_records_lost_total counter\n"
+	LOST_SAMPLES;
 
 /* OpenMetrics: counter families named without _total, UNIT for seconds,
  * # EOF; the samples are the same. */
@@ -217,12 +217,12 @@ static const char om_expected[] =
 	CW_OLDEST_HEAD
 	"# UNIT tcplife_close_wait_oldest_seconds seconds\n"
 	CW_OLDEST_SAMPLES
-	"# HELP tcplife_records_lost Records the tracer could not use or write, by reason.\n"
-	"# TYPE tcplife_records_lost counter\n"
-	LOST_SAMPLES
 	"# HELP tcplife_connect_errors connect() calls that failed, once per attempt, by errno.\n"
 	"# TYPE tcplife_connect_errors counter\n"
 	CONNERR_SAMPLES
+	"# HELP tcplife_records_lost Records the tracer could not use or write, by reason.\n"
+	"# TYPE tcplife_records_lost counter\n"
+	LOST_SAMPLES
 	"# EOF\n";
 
 /* The text exposition of `a` (caller frees), checked to be one string. */
