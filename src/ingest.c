@@ -5,6 +5,7 @@
 #include <string.h>
 #include "alerts.h"
 #include "conntab.h"
+#include "connerr_scan.h"
 #include "decode.h"
 #include "ingest.h"
 #include "log.h"
@@ -96,6 +97,7 @@ int ingest_snapshot(struct ingest *in, struct outputs *out, uint64_t now_ns)
 	if (!outputs_snapping(out))
 		return 0;
 	ingest_stats(in, &st);
+	st.connect_errors = out->ce.total;
 	outputs_snap_begin(out, &st, now_ns);
 	conntab_foreach_open(in->ct, walk_one, &w);
 	while (outputs_snap_step(out, &done))
@@ -135,6 +137,7 @@ int ingest_run(struct ingest *in, const struct ingest_loop *lp)
 			outputs_reopen(out);
 		}
 		conntab_tick(in->ct, mono_now_ns());
+		connerr_scan_due(&out->ce);
 		sockwatch_poll(lp->sw, in->ct, mono_now_ns());
 		alerts_tick(lp->al, mono_now_ns());
 		now = mono_now_ns();

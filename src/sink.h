@@ -16,6 +16,7 @@ struct sink;
 struct outfd;
 struct options;
 struct view_stats;
+struct connerr_tab;
 
 #define SINK_DONE 1 /* tick, snap_step: the sink is finished (q pressed, -n reached) */
 #define SINK_SNAP 2 /* tick: a snapshot of the open connections is due */
@@ -29,6 +30,10 @@ struct sink_ops {
 	int (*summary)(struct sink *s, const struct summary *sum); /* may be NULL */
 	int (*alert)(struct sink *s, const struct cw_alert *a);    /* may be NULL */
 	int (*cw_summary)(struct sink *s, const struct cw_proc *p, size_t n); /* may be NULL */
+	/* A failed connect(), as it comes; and at exit the failures per process
+	 * and destination (connerr.h), most first. May be NULL. */
+	int (*connect_error)(struct sink *s, const struct conn_error *ce);
+	int (*connerr_summary)(struct sink *s, const struct connerr_tab *t);
 	/* Called every poll tick (~100 ms): 0, SINK_DONE, SINK_SNAP or -errno.
 	 * May be NULL. */
 	int (*tick)(struct sink *s, uint64_t now_ns);
@@ -93,6 +98,8 @@ int sink_transition(struct sink *s, const struct transition *t);
 int sink_summary(struct sink *s, const struct summary *sum);
 int sink_alert(struct sink *s, const struct cw_alert *a);
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
+int sink_connect_error(struct sink *s, const struct conn_error *ce);
+int sink_connerr_summary(struct sink *s, const struct connerr_tab *t);
 /* 0, SINK_DONE or -errno; s->snapping is set when a snapshot is due. */
 int sink_tick(struct sink *s, uint64_t now_ns);
 /* The snapshot protocol (sink_ops.snap_*), for a sink that is snapping:
@@ -193,6 +200,9 @@ int sink_text_summary(struct sink *s, const struct summary *sum);
 /* The human CLOSE_WAIT alert line and per-process summary (text, stream). */
 int sink_text_alert(struct sink *s, const struct cw_alert *a);
 int sink_text_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
+/* The failed connect()s per process and destination, with their hints
+ * (text, stream): "# connect() failures ..." lines. */
+int sink_text_connerr_summary(struct sink *s, const struct connerr_tab *t);
 /* "preexisting" or "birth". */
 const char *seen_from_name(const struct conn *c);
 /* Where the owner comes from: "socket" (the process holds or held the
