@@ -93,19 +93,21 @@ static void walk_one(void *ctx, struct conn *c)
  * must not stall it. Returns the listing's error, 0 with *s to free. */
 static int list_listeners(struct ingest *in, struct lsn_snap *s, uint64_t *cost_ns)
 {
-	uint64_t t0 = mono_now_ns(), t = t0, longest, now;
+	uint64_t t0 = mono_now_ns(), longest;
 	struct lsn_scan sc;
 	int r = lsn_scan_begin(&sc, true);
 	size_t n_ns = sc.nsl.n;
 
 	longest = mono_now_ns() - t0;
 	for (int more = 1; !r && more > 0;) {
+		uint64_t t, step;
+
 		hold_more(in);
 		t = mono_now_ns();
 		more = lsn_scan_step(&sc);
 		r = more < 0 ? more : 0;
-		now = mono_now_ns();
-		longest = now - t > longest ? now - t : longest;
+		step = mono_now_ns() - t;
+		longest = step > longest ? step : longest;
 	}
 	lsn_scan_free(&sc, r ? NULL : s);
 	*cost_ns = mono_now_ns() - t0;
