@@ -215,17 +215,8 @@ assert_eq "$(wait_rc h)" "$(tl_status_for "$TL_WORK/h.err")" "q from the table e
 tl_netns_new NO
 tl_sysctl "$NO" net.ipv4.tcp_syn_retries=2
 run_view l
-tl_peer_server osrv "$NO" -a 127.0.0.1 -p "$OP" --backlog 1 --no-accept -n 0 --timeout 0
-accept_queue() { # N: the accept queue of NO's listener holds N
-	[[ $(ip netns exec "$NO" ss -tlnH "sport = :$OP" | awk '{ print $2 }') == "$1" ]]
-}
-# Two clients fill the queue first (backlog 1 holds two), so every later
-# SYN is dropped on arrival: counted once in sk_drops and once in
-# TcpExtListenDrops (t_47 says why the order matters).
-for f in ofill1 ofill2; do
-	tl_peer_client "$f" "$NO" -a 127.0.0.1 -p "$OP" -n 1 --send 0 --never-close --allow-reset --timeout 0
-	tl_wait_for 30 "the accept queue of $NO at ${f#ofill}" accept_queue "${f#ofill}"
-done
+# Two clients fill the queue first, the 6 others after (tl_listen_full says why).
+tl_listen_full "$NO" "$OP" osrv ofill1 ofill2
 tl_peer_client ocli "$NO" -a 127.0.0.1 -p "$OP" -n 6 -c 6 --send 0 --never-close --allow-reset --timeout 0
 settled() { # the 6 clients connected or failed
 	(($(grep -c '^conn ' "$TL_WORK/ocli.out") + $(grep -c 'connect' "$TL_WORK/ocli.err") == 6))
@@ -233,7 +224,7 @@ settled() { # the 6 clients connected or failed
 tl_wait_for 60 "the 6 clients given up" settled
 tm send-keys -t main:l L
 wait_screen l '^listeners: [0-9]+ in ' || tl_check_fail "L: the listener pane's title"
-ss_drops() { ip netns exec "$NO" ss -tlnmH "sport = :$OP" | grep -o ',d[0-9]*)' | tr -dc 0-9; }
+ss_drops() { tl_listen_drops "$NO" "$OP"; }
 lsn_row() { screen l | grep -E "^[0-9-]+ .* 127\.0\.0\.1:$OP "; }
 lsn_col() { lsn_row | awk -v c="$1" '{ print $c }'; } # 1 PID ... 9 DROPS 10 OVERFLOWS
 # The drops on screen are the pane's last listing (once a second).
@@ -256,7 +247,7 @@ done
 assert_eq "$(lsn_col 3)" "$fd" "L: owner fd (socket inode $ino)"
 assert_eq "$(lsn_col 4)" "$(stat -L -c %i "/run/netns/$NO")" "L: the namespace"
 assert_eq "$(lsn_col 6)/$(lsn_col 7)" 2/1 "L: accept queue 2 of backlog 1"
-assert_eq "$(lsn_col 6)" "$(ip netns exec "$NO" ss -tlnH "sport = :$OP" | awk '{ print $2 }')" "L: accept queue = ss Recv-Q"
+assert_eq "$(lsn_col 6)" "$(tl_listen_queue "$NO" "$OP")" "L: accept queue = ss Recv-Q"
 # Most drops first: every row above this one has at least as many.
 above=$(awk -v me="127.0.0.1:$OP" '/^PID .*DROPS/ { on = 1; next } on && $5 == me { exit } on { print $9 }' <<<"$Lscr")
 for d in $above; do
