@@ -8,6 +8,7 @@
 #include "connerr_scan.h"
 #include "decode.h"
 #include "ingest.h"
+#include "listen_scan.h"
 #include "log.h"
 #include "outputs.h"
 #include "sockwatch.h"
@@ -88,17 +89,61 @@ static void walk_one(void *ctx, struct conn *c)
 		hold_more(w->in);
 }
 
+/* The listener pane's listing, a namespace per step, the ring buffer read
+ * into the backlog between two: a host with many namespaces or listeners
+ * must not stall it. Returns the listing's error, 0 with *s to free. */
+static int list_listeners(struct ingest *in, struct lsn_snap *s, uint64_t *cost_ns)
+{
+	uint64_t t0 = mono_now_ns(), longest;
+	struct lsn_scan sc;
+	int r = lsn_scan_begin(&sc, true);
+	size_t n_ns = sc.nsl.n;
+
+	longest = mono_now_ns() - t0;
+	for (int more = 1; !r && more > 0;) {
+		uint64_t t, step;
+
+		hold_more(in);
+		t = mono_now_ns();
+		more = lsn_scan_step(&sc);
+		r = more < 0 ? more : 0;
+		step = mono_now_ns() - t;
+		longest = step > longest ? step : longest;
+	}
+	lsn_scan_free(&sc, r ? NULL : s);
+	*cost_ns = mono_now_ns() - t0;
+	/* The longest step is the longest the ring buffer went unread. */
+	log_debug("listener pane: %zu listeners in %zu namespaces listed in %" PRIu64
+		  " us, the longest step %" PRIu64 " us%s%s",
+		  r ? 0 : s->n, n_ns, *cost_ns / 1000, longest / 1000, r ? ": " : "", r ? strerror(-r) : "");
+	return r;
+}
+
 int ingest_snapshot(struct ingest *in, struct outputs *out, uint64_t now_ns)
 {
 	struct walk w = { .in = in, .out = out };
+	struct lsn_snap ls = {};
 	struct view_stats st;
-	int done = 0;
+	uint64_t lsn_cost = 0;
+	int done = 0, lsn_err = 0;
+	bool listed;
 
 	if (!outputs_snapping(out))
 		return 0;
+	listed = outputs_want_listeners(out);
+	if (listed) {
+		lsn_err = list_listeners(in, &ls, &lsn_cost);
+		now_ns = mono_now_ns();
+	}
 	ingest_stats(in, &st);
 	st.connect_errors = out->ce.total;
+	if (listed) {
+		st.lsn = lsn_err ? NULL : &ls;
+		st.lsn_err = lsn_err;
+		st.lsn_cost_ns = lsn_cost;
+	}
 	outputs_snap_begin(out, &st, now_ns);
+	lsn_snap_free(&ls);
 	conntab_foreach_open(in->ct, walk_one, &w);
 	while (outputs_snap_step(out, &done))
 		hold_more(in);

@@ -76,6 +76,15 @@ static void read_counters(struct lsn_ns *c)
 		c->somaxconn = v;
 }
 
+/* Whether this namespace has a listener of `family` (0: any). */
+static bool has_listener(const struct ns_ctx *x, uint16_t family)
+{
+	for (size_t i = x->first; i < x->s->n; i++)
+		if (!family || x->s->v[i].t.family == family)
+			return true;
+	return false;
+}
+
 /* The counters first: a drop between the two readings then shows in the
  * listener's sk_drops, never as an overflow with no drop behind it. */
 static int read_here(void *arg)
@@ -90,9 +99,14 @@ static int read_here(void *arg)
 		return x->err = -errno;
 	for (int fam = 0; fam < 2 && r >= 0 && !x->err; fam++)
 		r = sockdiag_dump_mem(sd, fam ? AF_INET6 : AF_INET, 1u << TL_LISTEN, on_listener, x);
-	/* Request socks (4.4+: in the established hash as TCP_NEW_SYN_RECV). */
+	/* Request socks (4.4+: in the established hash as TCP_NEW_SYN_RECV).
+	 * Each dump walks every bucket of the established hash, which all
+	 * namespaces share (net.ipv4.tcp_ehash_entries, 262144 here), so
+	 * only where a listener can own one: an IPv6 request only on an IPv6
+	 * listener, an IPv4 one on either (a dual-stack [::] takes IPv4). */
 	for (int fam = 0; fam < 2 && r >= 0 && !x->err; fam++)
-		r = sockdiag_dump(sd, fam ? AF_INET6 : AF_INET, 1u << TL_NEW_SYN_RECV, on_request, x);
+		if (has_listener(x, fam ? TL_AF_INET6 : 0))
+			r = sockdiag_dump(sd, fam ? AF_INET6 : AF_INET, 1u << TL_NEW_SYN_RECV, on_request, x);
 	sockdiag__free(sd);
 	if (r < 0 && !x->err)
 		x->err = r;
@@ -125,6 +139,8 @@ static int one_ns(struct lsn_snap *s, const struct netns_list *nsl, size_t i)
 
 static void name_owners(struct lsn_snap *s, const struct procfd *pf)
 {
+	const struct lsn *prev = NULL;
+
 	for (size_t i = 0; i < s->n; i++) {
 		const struct holders *h = procfd_holders(pf, s->v[i].inode);
 
@@ -132,31 +148,65 @@ static void name_owners(struct lsn_snap *s, const struct procfd *pf)
 			continue;
 		s->v[i].pid = h->v[0].pid;
 		s->v[i].fd = h->v[0].fd;
-		procfd_comm(s->v[i].pid, s->v[i].comm);
+		/* A server's listeners come together: its comm read once. */
+		if (prev && prev->pid == s->v[i].pid)
+			memcpy(s->v[i].comm, prev->comm, sizeof(s->v[i].comm));
+		else
+			procfd_comm(s->v[i].pid, s->v[i].comm);
+		prev = &s->v[i];
 	}
+}
+
+int lsn_scan_begin(struct lsn_scan *sc, bool owners)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->owners = owners;
+	return netns_list_all(&sc->nsl);
+}
+
+int lsn_scan_step(struct lsn_scan *sc)
+{
+	struct procfd pf;
+	int err;
+
+	if (sc->next < sc->nsl.n) {
+		err = one_ns(&sc->s, &sc->nsl, sc->next++);
+		if (err)
+			return err;
+		return sc->next < sc->nsl.n || sc->owners;
+	}
+	if (!sc->owners)
+		return 0;
+	sc->owners = false;
+	err = procfd_scan(&pf);
+	if (!err)
+		name_owners(&sc->s, &pf);
+	procfd_free(&pf);
+	return err;
+}
+
+void lsn_scan_free(struct lsn_scan *sc, struct lsn_snap *out)
+{
+	netns_list_free(&sc->nsl);
+	if (out)
+		*out = sc->s;
+	else
+		lsn_snap_free(&sc->s);
+	memset(&sc->s, 0, sizeof(sc->s));
 }
 
 int lsn_snap_take(struct lsn_snap *s, bool owners)
 {
-	struct netns_list nsl;
-	struct procfd pf;
-	int err;
+	struct lsn_scan sc;
+	int err = lsn_scan_begin(&sc, owners), more = 1;
 
-	memset(s, 0, sizeof(*s));
-	err = netns_list_all(&nsl);
-	if (err)
-		return err;
-	for (size_t i = 0; !err && i < nsl.n; i++)
-		err = one_ns(s, &nsl, i);
-	netns_list_free(&nsl);
-	if (!err && owners) {
-		err = procfd_scan(&pf);
-		if (!err)
-			name_owners(s, &pf);
-		procfd_free(&pf);
+	while (!err && more > 0) {
+		more = lsn_scan_step(&sc);
+		err = more < 0 ? more : 0;
 	}
+	lsn_scan_free(&sc, err ? NULL : s);
 	if (err)
-		lsn_snap_free(s);
+		memset(s, 0, sizeof(*s));
 	return err;
 }
 

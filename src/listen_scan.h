@@ -11,10 +11,30 @@
 
 #include <stdbool.h>
 #include "listenstat.h"
+#include "netns.h"
 
 /* Every namespace's listeners and counters into *s (their owners too when
  * `owners`). 0 or -errno; lsn_snap_free(s) after 0. */
 int lsn_snap_take(struct lsn_snap *s, bool owners);
+
+/* The same listing in steps, for a caller that must read the ring buffer
+ * between two (the live view's listener pane, ingest.c): the namespaces
+ * are found at the start (a walk of /proc), each step lists one of them
+ * (its sock_diag dumps and counters), and a last one names the owners (a
+ * walk of every process's fds).
+ *   lsn_scan_begin: 0 or -errno; lsn_scan_free in either case.
+ *   lsn_scan_step: 1 while steps remain, 0 once sc->s is complete, -errno.
+ *   lsn_scan_free: hands the listing to *out (when not NULL; the caller
+ *   lsn_snap_free()s it) or frees it. */
+struct lsn_scan {
+	struct lsn_snap s;
+	struct netns_list nsl;
+	size_t next;  /* the namespace the next step lists */
+	bool owners;  /* the owners' step is still to come */
+};
+int lsn_scan_begin(struct lsn_scan *sc, bool owners);
+int lsn_scan_step(struct lsn_scan *sc);
+void lsn_scan_free(struct lsn_scan *sc, struct lsn_snap *out);
 
 /* Text table on stdout unless `json_path` is "-"; JSON lines to
  * `json_path` when set. Returns the exit status (0, or 1 after an error

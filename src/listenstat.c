@@ -217,14 +217,13 @@ static const char *cell(int64_t v, char *buf, size_t size)
 	return buf;
 }
 
-int lsn_print_header(FILE *f)
+int lsn_fmt_header(char *buf, size_t size)
 {
-	fprintf(f, "%-7s %-15s %4s %-10s %-30s %6s %7s %6s %8s %9s %7s %7s\n", "PID", "COMM", "FD", "NETNS",
-		"LISTEN", "ACCEPT", "BACKLOG", "SYN_Q", "DROPS", "OVERFLOWS", "COOKIES", "COOK_OK");
-	return ferror(f) ? -EIO : 0;
+	return snprintf(buf, size, "%-7s %-15s %4s %-10s %-30s %6s %7s %6s %8s %9s %7s %7s", "PID", "COMM", "FD",
+			"NETNS", "LISTEN", "ACCEPT", "BACKLOG", "SYN_Q", "DROPS", "OVERFLOWS", "COOKIES", "COOK_OK");
 }
 
-int lsn_print_row(FILE *f, const struct lsn *l)
+int lsn_fmt_row(const struct lsn *l, char *buf, size_t size)
 {
 	char a[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8], comm[4 * TL_COMM_LEN + 1];
 	char d[24], o[24], s[24], k[24], pid[12], fd[12];
@@ -234,9 +233,26 @@ int lsn_print_row(FILE *f, const struct lsn *l)
 	sanitize_text(l->comm, strnlen(l->comm, TL_COMM_LEN), comm, sizeof(comm));
 	snprintf(pid, sizeof(pid), "%u", l->pid);
 	snprintf(fd, sizeof(fd), "%d", l->fd);
-	fprintf(f, "%-7s %-15s %4s %-10" PRIu64 " %-30s %6u %7u %6u %8s %9s %7s %7s\n", l->pid ? pid : "-",
-		l->pid ? comm : "-", l->pid ? fd : "-", l->netns, ep, l->accept_queue, l->backlog, l->syn_queue,
-		cell(l->drops, d, sizeof(d)), cell(l->overflows, o, sizeof(o)),
-		cell(l->syncookies_sent, s, sizeof(s)), cell(l->syncookies_ok, k, sizeof(k)));
+	return snprintf(buf, size, "%-7s %-15s %4s %-10" PRIu64 " %-30s %6u %7u %6u %8s %9s %7s %7s",
+			l->pid ? pid : "-", l->pid ? comm : "-", l->pid ? fd : "-", l->netns, ep, l->accept_queue,
+			l->backlog, l->syn_queue, cell(l->drops, d, sizeof(d)), cell(l->overflows, o, sizeof(o)),
+			cell(l->syncookies_sent, s, sizeof(s)), cell(l->syncookies_ok, k, sizeof(k)));
+}
+
+int lsn_print_header(FILE *f)
+{
+	char line[LSN_LINE_LEN];
+
+	lsn_fmt_header(line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	return ferror(f) ? -EIO : 0;
+}
+
+int lsn_print_row(FILE *f, const struct lsn *l)
+{
+	char line[LSN_LINE_LEN];
+
+	lsn_fmt_row(l, line, sizeof(line));
+	fprintf(f, "%s\n", line);
 	return ferror(f) ? -EIO : 0;
 }

@@ -82,7 +82,13 @@ struct lsn *lsn_find_req(struct lsn *v, size_t n, uint64_t netns, const struct t
 int lsn_hint(const struct lsn *l, const struct lsn_ns *c, char *buf, size_t size);
 /* One JSON line {"event":"listener",...}; 0 or -EIO. */
 int lsn_print_json(FILE *f, const struct lsn *l);
-/* The table's header and one row; 0 or -EIO. */
+/* The table's header and one row as one line of text (no newline), as
+ * --once --listeners prints them and the live view's listener pane shows
+ * them; snprintf's return. A row fits in LSN_LINE_LEN. */
+#define LSN_LINE_LEN 320
+int lsn_fmt_header(char *buf, size_t size);
+int lsn_fmt_row(const struct lsn *l, char *buf, size_t size);
+/* The same lines, with a newline, on f; 0 or -EIO. */
 int lsn_print_header(FILE *f);
 int lsn_print_row(FILE *f, const struct lsn *l);
 

@@ -191,6 +191,14 @@ static uint64_t output_lost(const struct outputs *out)
 	return n;
 }
 
+bool outputs_want_listeners(const struct outputs *out)
+{
+	for (int i = 0; i < out->n; i++)
+		if (out->sinks[i]->snapping && out->sinks[i]->want_listeners)
+			return true;
+	return false;
+}
+
 void outputs_snap_begin(struct outputs *out, const struct view_stats *st, uint64_t now_ns)
 {
 	if (out->metrics)

@@ -49,6 +49,9 @@ int outputs_tick(struct outputs *out, uint64_t now_ns);
  * set when a sink finished (-n COUNT reached); errors go to out->err. */
 struct view_stats;
 bool outputs_snapping(const struct outputs *out);
+/* Whether a snapping sink wants the listeners with it (the live view's
+ * listener pane): main's loop lists them first (view_stats.lsn). */
+bool outputs_want_listeners(const struct outputs *out);
 void outputs_snap_begin(struct outputs *out, const struct view_stats *st, uint64_t now_ns);
 void outputs_snap_row(struct outputs *out, struct conn *c);
 bool outputs_snap_step(struct outputs *out, int *done);

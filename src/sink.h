@@ -71,6 +71,7 @@ struct sink {
 	struct outfd *ofd; /* the write path of a file or piped stdout, or NULL */
 	uint64_t skipped;  /* records not written because of an earlier error */
 	bool snapping;     /* its tick said SINK_SNAP; until its snap_step ends */
+	bool want_listeners; /* with SINK_SNAP: list the listeners (view_stats.lsn) */
 };
 
 extern const struct sink_ops sink_text_ops;

@@ -2,7 +2,8 @@
 /*
  * The live view: a full-screen, top-like table of the open connections
  * (ncurses), refreshed every -i SECS and on every key. The model (filters,
- * order, cells) is view.c; this file draws it and reads keys.
+ * order, cells) is view.c, the listener pane's (`L`) view_lsn.c; this
+ * file draws them and reads keys.
  *
  * Keys are read without blocking on each poll tick of main's loop (100 ms
  * at most between two), so the ring buffer stays the only thing main waits
@@ -26,6 +27,7 @@
 #include "sink.h"
 #include "timefmt.h"
 #include "view.h"
+#include "view_lsn.h"
 
 #define LIVE_CLOSED_MAX 256
 #define LINE_LEN 512
@@ -44,6 +46,15 @@ struct live {
 	bool timed;            /* it is the -i refresh, counted for -n */
 	bool paused, help, dirty;
 	bool hist;             /* the histogram pane instead of the tables (`H`) */
+	/* The listener pane instead of the tables (`L`): listed by main's
+	 * loop with a snapshot, at once when opened, then once per -i (or
+	 * VIEW_BUSY_FACTOR times the listing's cost, if longer) while shown
+	 * and not paused. */
+	bool lsn_shown, lsn_now;
+	uint64_t lsn_next_ns;
+	struct view_lsn lsn;
+	uint64_t lsn_count, lsn_sum_ns, lsn_max_ns;
+	size_t lsn_max_n;
 	int top_state;         /* the state of the table's top row (-1: none) */
 	enum prompt prompt;
 	char input[48];
@@ -154,6 +165,13 @@ static int live_end(struct sink *s)
 			 l->frames, l->cost_sum_ns / l->frames / 1000000,
 			 l->cost_sum_ns / l->frames / 1000 % 1000, l->cost_max_ns / 1000000,
 			 l->cost_max_ns / 1000 % 1000, l->cost_max_open);
+	if (l->lsn_count)
+		log_info("listener pane: %" PRIu64 " listings, mean %" PRIu64 ".%03" PRIu64 " ms, max %" PRIu64
+			 ".%03" PRIu64 " ms (with %zu listeners)",
+			 l->lsn_count, l->lsn_sum_ns / l->lsn_count / 1000000,
+			 l->lsn_sum_ns / l->lsn_count / 1000 % 1000, l->lsn_max_ns / 1000000,
+			 l->lsn_max_ns / 1000 % 1000, l->lsn_max_n);
+	view_lsn_fini(&l->lsn);
 	view_fini(&l->v);
 	free(l->rows);
 	free(l->closed);
@@ -229,6 +247,8 @@ static const char *const help_text[] = {
 	"  space      pause / resume the updates (the counting goes on)",
 	"  H          histogram of a state's times in the closed connections:",
 	"             Left/Right or Tab to other states; H, q or Esc back",
+	"  L          the listeners (owner, queues, drops), most drops first, and",
+	"             their hints; Up/Down, PgUp/PgDn scroll; L, q or Esc back",
 	"  h  ?       this help",
 	"",
 	"IN_STATE and AGE with >= are lower bounds: open before the tool started.",
@@ -292,6 +312,62 @@ static void draw_hist(const struct view *v)
 	}
 }
 
+/* The listener pane's hints, each wrapped to the screen's width: from line
+ * y, at most `max` lines, drawn when `draw`. Returns how many lines. */
+#define HINT_INDENT "        "
+static int put_hints(const struct view_lsn *p, int y, int max, bool draw)
+{
+	char line[LINE_LEN], hint[LINE_LEN], part[LINE_LEN - sizeof(HINT_INDENT)];
+	size_t width = COLS > 10 ? (size_t)COLS - 2 : 8;
+	int n = 0;
+
+	for (size_t k = 0; k < p->n_hinted && n < max; k++) {
+		const char *rest = hint;
+
+		view_lsn_hint(p, k, hint, sizeof(hint));
+		while (rest && n < max) {
+			bool first = rest == hint;
+
+			rest = view_lsn_wrap(rest, first ? width : width + 2 - strlen(HINT_INDENT), part,
+					     sizeof(part));
+			snprintf(line, sizeof(line), "%s%s", first ? "  " : HINT_INDENT, part);
+			if (draw)
+				put_line(y + n, line, first ? A_BOLD : 0);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The listener pane's lines: the column header and rows, then the hints,
+ * which get at most half. */
+static void lsn_layout(const struct live *l, size_t *rows, size_t *hint_lines)
+{
+	int avail = LINES > HDR_ROWS + 2 ? LINES - HDR_ROWS - 1 : 1;
+
+	*hint_lines = (size_t)put_hints(&l->lsn, 0, avail / 2, false);
+	*rows = (size_t)avail - *hint_lines;
+}
+
+static void draw_lsn(const struct live *l)
+{
+	const struct view_lsn *p = &l->lsn;
+	char line[LINE_LEN];
+	size_t rows, hint_lines;
+	int y = HDR_ROWS;
+
+	lsn_layout(l, &rows, &hint_lines);
+	view_lsn_head(line, sizeof(line));
+	put_line(y++, line, A_REVERSE);
+	for (size_t i = p->top; i < p->s.n && i < p->top + rows - 1; i++) {
+		view_lsn_row(p, i, line, sizeof(line));
+		put_line(y++, line, 0);
+	}
+	if (p->listed && !p->s.n)
+		put_line(y, "  no listening socket", 0);
+	put_hints(p, HDR_ROWS + (int)rows, (int)hint_lines, true);
+}
+
 static void draw(struct live *l)
 {
 	const struct view *v = &l->v;
@@ -323,6 +399,13 @@ static void draw(struct live *l)
 	} else if (l->hist) {
 		put_line(5, "histogram: Left/Right or Tab for the other states with data; "
 			 "H, q or Esc back to the table", 0);
+	} else if (l->lsn_shown) {
+		size_t rows, hint_lines;
+
+		lsn_layout(l, &rows, &hint_lines);
+		view_lsn_scroll(&l->lsn, 0, rows - 1); /* a taller screen shows more */
+		view_lsn_title(&l->lsn, rows - 1, line, sizeof(line));
+		put_line(5, line, 0);
 	} else {
 		view_hdr_mode(v, line, sizeof(line));
 		put_line(5, line, 0);
@@ -330,6 +413,8 @@ static void draw(struct live *l)
 
 	if (l->hist)
 		draw_hist(v);
+	else if (l->lsn_shown)
+		draw_lsn(l);
 	else
 		draw_tables(v, l);
 	if (l->help) {
@@ -346,6 +431,30 @@ static void draw(struct live *l)
 	refresh();
 }
 
+/* A listing main's loop took for the pane (view_stats.lsn): kept, counted,
+ * and the next one timed by its cost. */
+static void take_listing(const struct sink *s, struct live *l, const struct view_stats *st,
+			 uint64_t now_ns)
+{
+	bool stretched;
+
+	view_lsn_set(&l->lsn, st->lsn, st->lsn_err, st->lsn_cost_ns);
+	l->lsn_now = false;
+	l->lsn_next_ns = view_next_ns(now_ns - st->lsn_cost_ns, st->lsn_cost_ns,
+				      (uint64_t)s->o.interval_ms * 1000000, &stretched);
+	if (stretched)
+		log_debug("listener pane: the next listing in %" PRIu64 " ms, ten times this one's cost",
+			  (l->lsn_next_ns - now_ns) / 1000000);
+	if (!st->lsn)
+		return;
+	l->lsn_count++;
+	l->lsn_sum_ns += st->lsn_cost_ns;
+	if (st->lsn_cost_ns > l->lsn_max_ns) {
+		l->lsn_max_ns = st->lsn_cost_ns;
+		l->lsn_max_n = st->lsn->n;
+	}
+}
+
 /* A frame: main's loop hands over the counters and the open connections
  * (ingest.c), then live_snap_step selects the rows that fit, keeps them as
  * text and draws, in one step. */
@@ -358,6 +467,8 @@ static void live_snap_begin(struct sink *s, const struct view_stats *st, uint64_
 	l->st.tiers = l->tiers;
 	l->frame_ns = now_ns;
 	view_begin(&l->v, now_ns);
+	if (st->lsn || st->lsn_err)
+		take_listing(s, l, st, now_ns);
 }
 
 static void live_snap_row(struct sink *s, struct conn *c)
@@ -493,6 +604,37 @@ static void hist_key(struct live *l, int ch)
 	}
 }
 
+/* A key while the listener pane is shown: the table's own keys would
+ * change what is hidden, so they do nothing here. */
+static void lsn_key(struct live *l, int ch)
+{
+	size_t rows, hint_lines;
+
+	lsn_layout(l, &rows, &hint_lines);
+	rows = rows > 1 ? rows - 1 : 1; /* under the column header */
+	switch (ch) {
+	case 'L':
+	case 'q':
+	case 27:
+		l->lsn_shown = false;
+		break;
+	case KEY_UP:
+		view_lsn_scroll(&l->lsn, -1, rows);
+		break;
+	case KEY_DOWN:
+		view_lsn_scroll(&l->lsn, 1, rows);
+		break;
+	case KEY_PPAGE:
+		view_lsn_scroll(&l->lsn, -(long)rows, rows);
+		break;
+	case KEY_NPAGE:
+		view_lsn_scroll(&l->lsn, (long)rows, rows);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Returns true when the table must be gathered again (order or filter). */
 static bool key(struct live *l, int ch, bool *quit)
 {
@@ -512,6 +654,10 @@ static bool key(struct live *l, int ch, bool *quit)
 		return regather;
 	if (l->hist) {
 		hist_key(l, ch);
+		return false;
+	}
+	if (l->lsn_shown) {
+		lsn_key(l, ch);
 		return false;
 	}
 	switch (ch) {
@@ -541,6 +687,11 @@ static bool key(struct live *l, int ch, bool *quit)
 		view_hist_open(v, l->top_state);
 		l->hist = true;
 		return false;
+	case 'L':
+		/* Listed at once, with a new frame: what was listed when the
+		 * pane was last shown is old. */
+		l->lsn_shown = l->lsn_now = true;
+		return true;
 	default:
 		return false;
 	}
@@ -583,6 +734,7 @@ static int live_tick(struct sink *s, uint64_t now_ns)
 		if (timed)
 			l->next_ns = now_ns + (uint64_t)s->o.interval_ms * 1000000;
 		l->timed = timed;
+		s->want_listeners = l->lsn_shown && (l->lsn_now || (timed && now_ns >= l->lsn_next_ns));
 		return SINK_SNAP; /* frame() once main has handed the rows over */
 	}
 	/* Paused, or between refreshes: the same frame, with what keys changed. */

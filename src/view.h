@@ -36,6 +36,8 @@ enum view_col {
 	VCOL_N,
 };
 
+struct lsn_snap;
+
 /* What only the caller knows (tracer counters), read once per refresh. */
 struct view_stats {
 	uint64_t records;        /* ring-buffer records so far */
@@ -45,6 +47,12 @@ struct view_stats {
 	uint64_t connect_errors; /* failed connect()s (connect_error) */
 	uint64_t start_ns;       /* when tracing began (CLOCK_MONOTONIC) */
 	const char *tiers;       /* "state: tp_btf, synack: tracepoint, ..." */
+	/* The listeners, listed for this snapshot when a sink wanted them
+	 * (the listener pane): NULL otherwise, or when the listing failed
+	 * (lsn_err). Valid until snap_begin returns. */
+	const struct lsn_snap *lsn;
+	int lsn_err;
+	uint64_t lsn_cost_ns;    /* how long the listing took, its steps only */
 };
 
 /* One open connection as shown: every cell sanitized and cut to width. */

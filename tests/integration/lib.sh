@@ -86,6 +86,9 @@
 #   tl_csv_get / tl_csv_count / tl_csv_show
 #   tl_leak_server / tl_leak_client NAME NS ARGS...  tlleak, ready when set up
 #   tl_ss NS LPORT RPORT FIELD  ss -tanpe truth: state recvq pid fd ino
+#   tl_listen_full NS PORT SERVER FILL1 FILL2  a backlog-1 listener that
+#                               never accepts, its queue filled by two clients
+#   tl_listen_queue / tl_listen_drops NS PORT   the listener's Recv-Q / ss's d
 #   tl_json FILE OUT [K=V...]   JSON lines: OUT key, "#" count, "-" lines
 #   tl_on_exit CMD...           run CMD at cleanup, after processes are gone
 #   tl_view_field TEXT LOCAL F  a cell of the live view's / --batch's table
@@ -537,6 +540,36 @@ tl_peer_client() { # NAME NS ARGS...: tlpeer client in the background
 	local name=$1 ns=$2
 	shift 2
 	tl_bg "$name" "$ns" "$TL_PEER" client "$@"
+}
+
+tl_listen_queue() { # NS PORT: the accept queue of the listener on 127.0.0.1:PORT now (ss's Recv-Q)
+	ip netns exec "$1" ss -tlnH "sport = :$2" | awk '{ print $2 }'
+}
+
+tl_listen_queue_is() { [[ $(tl_listen_queue "$1" "$2") == "$3" ]]; } # NS PORT N
+
+tl_listen_drops() { # NS PORT: the listener's sk_drops as ss -tlm shows it (d)
+	ip netns exec "$1" ss -tlnmH "sport = :$2" | grep -o ',d[0-9]*)' | tr -dc 0-9
+}
+
+tl_listen_full() { # NS PORT SERVER FILL1 FILL2: a full accept queue. Peer
+	# SERVER listens on 127.0.0.1:PORT with backlog 1 and never accepts;
+	# clients FILL1, then FILL2, fill its queue (backlog 1 holds two: full
+	# is "more than the backlog"). Every later SYN then meets a full queue
+	# in tcp_conn_request and is dropped there, counted once in sk_drops and
+	# once in TcpExtListenDrops. Were the clients started together, a
+	# request made before the queue filled would have its ACKs overflow
+	# later, each counted by tcp_listendrop() and again by tcp_v4_rcv's
+	# discard: sk_drops (ss's d) then runs ahead of TcpExtListenDrops by
+	# those ACKs (228 against 225 once in the kernel matrix, one request
+	# and its two SYN-ACK retransmits).
+	local ns=$1 port=$2 i=1 f
+	tl_peer_server "$3" "$ns" -a 127.0.0.1 -p "$port" --backlog 1 --no-accept -n 0 --timeout 0
+	for f in "$4" "$5"; do
+		tl_peer_client "$f" "$ns" -a 127.0.0.1 -p "$port" -n 1 --send 0 --never-close --allow-reset --timeout 0
+		tl_wait_for 30 "the accept queue of $ns at $i" tl_listen_queue_is "$ns" "$port" "$i"
+		i=$((i + 1))
+	done
 }
 
 tl_kv() { # FILE PREFIX KEY [K=V...]: KEY's value on each line "PREFIX k=v..." matching all K=V

@@ -8,13 +8,19 @@
 # was (alternate screen left, cursor visible, no table on the pane). H shows
 # the histogram of a state's times in the connections closed since the
 # start: with the filter on ESTABLISHED, N connections held there, bucket
-# counts summing to N and a max no shorter than the longest hold.
+# counts summing to N and a max no shorter than the longest hold. L, during
+# a listen overflow in a namespace of the test's own (a backlog-1 listener
+# that never accepts, 2 clients filling its queue, then 6 more whose SYNs
+# it drops), shows the listener: its port, owner (pid, comm, fd, as /proc
+# says), namespace, accept queue 2 of backlog 1, drops = ss -tlm's d,
+# overflows = TcpExtListenOverflows, and the hint naming the listen()
+# backlog; L again brings the table back.
 # Skipped where tmux is not installed.
 source "$(dirname "$0")/lib.sh"
 tl_require "$TL_LEAK" tmux
 
 tl_netns_new NS
-tl_ports SP EP HP
+tl_ports SP EP HP OP
 # A tmux server of its own: nothing of the user's sessions is touched.
 SOCK=tl-t25-$$
 tm() { tmux -L "$SOCK" "$@"; }
@@ -203,5 +209,58 @@ for k in q Escape H; do
 done
 tm send-keys -t main:h q
 assert_eq "$(wait_rc h)" "$(tl_status_for "$TL_WORK/h.err")" "q from the table exits 0 (3 if it lost records)"
+
+# L: the listener pane, during an overflow in namespace NO (no --listeners
+# on the command line). Clients give up after 1+2+4 s of SYN retransmits.
+tl_netns_new NO
+tl_sysctl "$NO" net.ipv4.tcp_syn_retries=2
+run_view l
+# Two clients fill the queue first, the 6 others after (tl_listen_full says why).
+tl_listen_full "$NO" "$OP" osrv ofill1 ofill2
+tl_peer_client ocli "$NO" -a 127.0.0.1 -p "$OP" -n 6 -c 6 --send 0 --never-close --allow-reset --timeout 0
+settled() { # the 6 clients connected or failed
+	(($(grep -c '^conn ' "$TL_WORK/ocli.out") + $(grep -c 'connect' "$TL_WORK/ocli.err") == 6))
+}
+tl_wait_for 60 "the 6 clients given up" settled
+tm send-keys -t main:l L
+wait_screen l '^listeners: [0-9]+ in ' || tl_check_fail "L: the listener pane's title"
+ss_drops() { tl_listen_drops "$NO" "$OP"; }
+lsn_row() { screen l | grep -E "^[0-9-]+ .* 127\.0\.0\.1:$OP "; }
+lsn_col() { lsn_row | awk -v c="$1" '{ print $c }'; } # 1 PID ... 9 DROPS 10 OVERFLOWS
+# The drops on screen are the pane's last listing (once a second).
+pane_drops() { [[ $(lsn_col 9) == "$(ss_drops)" ]]; }
+tl_wait_for 30 "the pane's drops = ss's d" pane_drops
+Lscr=$(screen l)
+echo "--- screen L:"; echo "$Lscr"
+ovf=$(tl_nstat "$NO" TcpExtListenOverflows)
+echo "$NO: TcpExtListenOverflows $ovf, TcpExtListenDrops $(tl_nstat "$NO" TcpExtListenDrops), ss d $(ss_drops)"
+assert_ne "$(ss_drops)" 0 "the listener dropped handshakes"
+assert_eq "$(lsn_col 9)" "$(ss_drops)" "L: drops = ss -tlm's d"
+assert_eq "$(lsn_col 10)" "$ovf" "L: overflows = TcpExtListenOverflows"
+assert_eq "$(lsn_col 1)" "${TL_PID[osrv]}" "L: owner pid"
+assert_eq "$(lsn_col 2)" tlpeer "L: owner comm"
+ino=$(ip netns exec "$NO" ss -tlnHe "sport = :$OP" | grep -o 'ino:[0-9]*' | cut -d: -f2)
+fd=
+for f in "/proc/${TL_PID[osrv]}/fd"/*; do
+	[[ $(readlink "$f") == "socket:[$ino]" ]] && fd=${f##*/}
+done
+assert_eq "$(lsn_col 3)" "$fd" "L: owner fd (socket inode $ino)"
+assert_eq "$(lsn_col 4)" "$(stat -L -c %i "/run/netns/$NO")" "L: the namespace"
+assert_eq "$(lsn_col 6)/$(lsn_col 7)" 2/1 "L: accept queue 2 of backlog 1"
+assert_eq "$(lsn_col 6)" "$(tl_listen_queue "$NO" "$OP")" "L: accept queue = ss Recv-Q"
+# Most drops first: every row above this one has at least as many.
+above=$(awk -v me="127.0.0.1:$OP" '/^PID .*DROPS/ { on = 1; next } on && $5 == me { exit } on { print $9 }' <<<"$Lscr")
+for d in $above; do
+	assert_ge "$d" "$(lsn_col 9)" "L: a listener above this one has as many drops or more"
+done
+assert_contains "$Lscr" "hint: listener 127.0.0.1:$OP overflowed its accept queue $ovf times (TcpExtListenOverflows): its limit 1 is the application's listen() backlog" \
+	"L: the hint names the listen() backlog"
+tm send-keys -t main:l L
+wait_screen l '^PID .*IN_STATE' || tl_check_fail "L again: back to the table"
+assert_no_match "$(screen l)" '^listeners: ' "L again: the pane is gone"
+assert_eq "$(cat "$TL_WORK/l.rc" 2>/dev/null)" "" "L again: the view still runs"
+tm send-keys -t main:l q
+assert_eq "$(wait_rc l)" "$(tl_status_for "$TL_WORK/l.err")" "q exits 0 after the listener pane (3 if it lost records)"
+assert_match "$(cat "$TL_WORK/l.err")" 'listener pane: [0-9]+ listings, mean' "the listings counted at exit"
 
 tl_finish

@@ -40,22 +40,8 @@ tl_sysctl "$NC" net.ipv4.tcp_syncookies=2
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 tl_tracer_start tr -c tlpeer --listeners --csv "$CSV"
 
-tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --backlog 1 --no-accept -n 0 --timeout 0
-# Two clients fill the accept queue first (backlog 1 holds two: full is
-# "more than the backlog"). Every later SYN then meets a full queue in
-# tcp_conn_request and is dropped there, counted once in sk_drops and once
-# in TcpExtListenDrops. Were the 40 started together, a request made
-# before the queue filled would have its ACKs overflow later, each counted
-# by tcp_listendrop() and again by tcp_v4_rcv's discard: sk_drops (ss's d)
-# then runs ahead of TcpExtListenDrops by those ACKs (228 against 225 once
-# in the kernel matrix, one request and its two SYN-ACK retransmits).
-accept_queue() { # N: the accept queue of NS's listener holds N
-	[[ $(ip netns exec "$NS" ss -tlnH "sport = :$SP" | awk '{ print $2 }') == "$1" ]]
-}
-for f in fill1 fill2; do
-	tl_peer_client "$f" "$NS" -a 127.0.0.1 -p "$SP" -n 1 --send 0 --never-close --allow-reset --timeout 0
-	tl_wait_for 30 "the accept queue of $NS at ${f#fill}" accept_queue "${f#fill}"
-done
+# Two clients fill the accept queue first, the 38 others after (tl_listen_full says why).
+tl_listen_full "$NS" "$SP" srv fill1 fill2
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" -n 38 -c 38 --send 0 --never-close --allow-reset --timeout 0
 tl_peer_server asrv "$NA" -a 127.0.0.1 -p "$AP" --backlog 2 --no-accept -n 0 --timeout 0
 tl_nft_drop "$NA" HA tcp dport "$AP" tcp sport "{ $B1, $B2 }" 'tcp flags & (syn | ack | fin | rst | psh) == ack'

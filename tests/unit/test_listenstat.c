@@ -131,6 +131,45 @@ static void test_json(void **state)
 	free(buf);
 }
 
+/* The text table's lines, as --once --listeners prints them and the live
+ * view's listener pane shows them: one formatter for both. */
+static void test_text(void **state)
+{
+	char line[LSN_LINE_LEN], *buf = NULL;
+	struct lsn l;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	lsn_fmt_header(line, sizeof(line));
+	assert_string_equal(line, "PID     COMM              FD NETNS      LISTEN                         ACCEPT "
+				  "BACKLOG  SYN_Q    DROPS OVERFLOWS COOKIES COOK_OK");
+	mk(&l, 4026532240ULL, TL_AF_INET, 127, 7001, 60);
+	l.t.saddr[3] = 1;
+	l.pid = 5837;
+	l.fd = 3;
+	memcpy(l.comm, "tl\x1bpeer", 8); /* an escape in a comm is shown escaped */
+	l.accept_queue = 2;
+	l.backlog = 1;
+	l.overflows = 60;
+	l.syncookies_sent = LSN_UNKNOWN;
+	lsn_fmt_row(&l, line, sizeof(line));
+	assert_string_equal(line, "5837    tl\\x1bpeer         3 4026532240 127.0.0.1:7001                      2 "
+				  "      1      0       60        60       ?       0");
+	assert_int_equal(lsn_print_row(f, &l), 0);
+	l.pid = 0; /* no holder: every owner column "-" */
+	l.t.family = TL_AF_INET6;
+	memset(l.t.saddr, 0, sizeof(l.t.saddr));
+	assert_int_equal(lsn_print_row(f, &l), 0);
+	fclose(f);
+	assert_string_equal(buf, "5837    tl\\x1bpeer         3 4026532240 127.0.0.1:7001                      2 "
+				 "      1      0       60        60       ?       0\n"
+				 "-       -                  - 4026532240 [::]:7001                           2 "
+				 "      1      0       60        60       ?       0\n");
+	free(buf);
+}
+
 /* A listener of namespace 7 on 127.0.0.1:PORT into s. */
 static void add_row(struct lsn_snap *s, uint16_t port, int64_t drops, uint64_t inode)
 {
@@ -187,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_find_req),
 		cmocka_unit_test(test_hint),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_since),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
