@@ -171,7 +171,7 @@ static int print_ns(const struct lim_out *o, const struct lsn_snap *s, const str
 		if (o->text)
 			err = lsn_print_row(o->text, &s->v[i]);
 		if (o->json && !err)
-			err = lsn_print_json(o->json, &s->v[i]);
+			err = lsn_print_json(o->json, &s->v[i], NULL);
 	}
 	for (size_t i = 0; i < s->n && o->text && !err; i++)
 		if (s->v[i].netns == c->netns && lsn_hint(&s->v[i], c, hint, sizeof(hint)))
