@@ -27,6 +27,7 @@
  *   by state; CLOSE_WAIT sockets and the oldest CLOSE_WAIT age by process
  *   name, the AGG_MAX_COMMS with most sockets, the rest as "other".
  * - Records lost by reason: totals the run's counters give.
+ * - With --listeners, the listener families (lsnagg.h), per listening port.
  */
 #ifndef TL_AGG_H
 #define TL_AGG_H
@@ -77,6 +78,11 @@ void agg_set_lost(struct agg *a, enum agg_lost reason, uint64_t total);
 /* SYN-ACK retransmits never joined to a connection (summary.synack_orphans):
  * counted in kind "synack". */
 void agg_set_synack_orphans(struct agg *a, uint64_t total);
+
+/* The listener families (lsnagg.h), off until enabled: 0 or -ENOMEM. */
+int agg_listen_enable(struct agg *a);
+/* NULL when not enabled. */
+struct lsnagg *agg_listeners(const struct agg *a);
 
 /* Label names, for the exposition. */
 const char *agg_retrans_name(enum agg_retrans k); /* "syn", "synack", "fin", "data" */

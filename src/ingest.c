@@ -8,6 +8,7 @@
 #include "decode.h"
 #include "ingest.h"
 #include "log.h"
+#include "lsnwatch.h"
 #include "outputs.h"
 #include "sockwatch.h"
 #include "timefmt.h"
@@ -137,6 +138,7 @@ int ingest_run(struct ingest *in, const struct ingest_loop *lp)
 		conntab_tick(in->ct, mono_now_ns());
 		sockwatch_poll(lp->sw, in->ct, mono_now_ns());
 		alerts_tick(lp->al, mono_now_ns());
+		lsnwatch_tick(lp->lw);
 		now = mono_now_ns();
 		done = outputs_tick(out, now);
 		done |= ingest_snapshot(in, out, now);

@@ -62,7 +62,7 @@ static int64_t tcpext(const char *text, const char *name)
 
 static void read_counters(struct lsn_ns *c)
 {
-	static char buf[16384];
+	char buf[16384]; /* not static: the run lists in a thread (lsnwatch.h) */
 	int64_t v;
 
 	c->overflows = c->drops = c->cookies_sent = c->cookies_ok = c->somaxconn = LSN_UNKNOWN;
@@ -74,6 +74,15 @@ static void read_counters(struct lsn_ns *c)
 	}
 	if (!limits_read_text("/proc/sys/net/core/somaxconn", buf, sizeof(buf)) && !limits_parse_int(buf, &v))
 		c->somaxconn = v;
+}
+
+/* Whether this namespace has a listener of `family` (0: any). */
+static bool has_family(const struct ns_ctx *x, uint16_t family)
+{
+	for (size_t i = x->first; i < x->s->n; i++)
+		if (!family || x->s->v[i].t.family == family)
+			return true;
+	return false;
 }
 
 /* The counters first: a drop between the two readings then shows in the
@@ -90,9 +99,14 @@ static int read_here(void *arg)
 		return x->err = -errno;
 	for (int fam = 0; fam < 2 && r >= 0 && !x->err; fam++)
 		r = sockdiag_dump_mem(sd, fam ? AF_INET6 : AF_INET, 1u << TL_LISTEN, on_listener, x);
-	/* Request socks (4.4+: in the established hash as TCP_NEW_SYN_RECV). */
+	/* Request socks (4.4+: in the established hash as TCP_NEW_SYN_RECV).
+	 * Each dump walks the whole established hash, shared by every
+	 * namespace (262 144 buckets here: 5 to 10 ms a walk), so only for a
+	 * family that can have them: an IPv4 request may queue on any
+	 * listener ([::] is dual-stack), an IPv6 one only on an IPv6 one. */
 	for (int fam = 0; fam < 2 && r >= 0 && !x->err; fam++)
-		r = sockdiag_dump(sd, fam ? AF_INET6 : AF_INET, 1u << TL_NEW_SYN_RECV, on_request, x);
+		if (has_family(x, fam ? TL_AF_INET6 : 0))
+			r = sockdiag_dump(sd, fam ? AF_INET6 : AF_INET, 1u << TL_NEW_SYN_RECV, on_request, x);
 	sockdiag__free(sd);
 	if (r < 0 && !x->err)
 		x->err = r;
@@ -136,10 +150,20 @@ static void name_owners(struct lsn_snap *s, const struct procfd *pf)
 	}
 }
 
+int lsn_snap_owners(struct lsn_snap *s)
+{
+	struct procfd pf;
+	int err = procfd_scan(&pf);
+
+	if (!err)
+		name_owners(s, &pf);
+	procfd_free(&pf);
+	return err;
+}
+
 int lsn_snap_take(struct lsn_snap *s, bool owners)
 {
 	struct netns_list nsl;
-	struct procfd pf;
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -149,12 +173,8 @@ int lsn_snap_take(struct lsn_snap *s, bool owners)
 	for (size_t i = 0; !err && i < nsl.n; i++)
 		err = one_ns(s, &nsl, i);
 	netns_list_free(&nsl);
-	if (!err && owners) {
-		err = procfd_scan(&pf);
-		if (!err)
-			name_owners(s, &pf);
-		procfd_free(&pf);
-	}
+	if (!err && owners)
+		err = lsn_snap_owners(s);
 	if (err)
 		lsn_snap_free(s);
 	return err;

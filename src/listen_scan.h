@@ -15,6 +15,9 @@
 /* Every namespace's listeners and counters into *s (their owners too when
  * `owners`). 0 or -errno; lsn_snap_free(s) after 0. */
 int lsn_snap_take(struct lsn_snap *s, bool owners);
+/* Name the owners of the listeners of *s (the first holder of each, from
+ * /proc). 0 or -errno. */
+int lsn_snap_owners(struct lsn_snap *s);
 
 /* Text table on stdout unless `json_path` is "-"; JSON lines to
  * `json_path` when set. Returns the exit status (0, or 1 after an error

@@ -33,6 +33,11 @@ void outputs_transition(void *ctx, const struct transition *t);
 void outputs_summary(struct outputs *out, const struct summary *s);
 void outputs_alert(struct outputs *out, const struct cw_alert *a);
 void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n);
+/* --listeners in a run: a listing, a burst that ended (sink.h). */
+struct lsn_snap;
+struct lsn_burst;
+void outputs_listeners(struct outputs *out, const struct lsn_snap *snap, uint64_t at_ns);
+void outputs_listen_overflow(struct outputs *out, const struct lsn_burst *b, uint64_t now_ns);
 /* Every poll tick: the live view's keys, and whether the live view or
  * --batch wants a snapshot (outputs_snapping). Returns 1 when one of them
  * is finished (q), else 0; errors go to out->err. */
