@@ -15,7 +15,8 @@
  * and the metrics stay the loop's alone. A listing the loop had not taken
  * when the next was ready is replaced (counted, said with -v). As for the
  * timewait listings (sockwatch.h), the interval stretches to keep the
- * listings under 2.5 % of a core.
+ * listings under 2.5 % of a core (of the thread's own CPU time: on a busy
+ * machine a listing waits for a CPU too, which costs nothing).
  */
 #ifndef TL_LSNWATCH_H
 #define TL_LSNWATCH_H
