@@ -47,7 +47,8 @@ tl_sysctl "$NS" net.ipv4.tcp_syn_retries=2 net.ipv4.tcp_synack_retries=2
 tl_sysctl "$NA" net.ipv4.tcp_abort_on_overflow=1 net.ipv4.tcp_syncookies=1
 tl_sysctl "$NC" net.ipv4.tcp_syncookies=2
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-tl_tracer_start tr -c tlpeer --listeners --csv "$CSV" --json "$RJ" --metrics-file "$PROM" -i 1
+# --max-ports: the host may listen on more ports than the default 64 labels.
+tl_tracer_start tr -c tlpeer --listeners --csv "$CSV" --json "$RJ" --metrics-file "$PROM" -i 1 --max-ports 1024
 
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" --backlog 1 --no-accept -n 0 --timeout 0
 # Two clients fill the accept queue first (backlog 1 holds two: full is
