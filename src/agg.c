@@ -6,6 +6,7 @@
 #include "agg.h"
 #include "conn_acct.h"
 #include "hmap.h"
+#include "lsnagg.h"
 #include "states.h"
 
 #define N_ROLES 3
@@ -50,6 +51,7 @@ struct agg {
 	struct agg_cw_proc *cw;
 	size_t cw_n;
 	uint64_t connerr[AGG_ERRNO_MAX + 1]; /* by errno */
+	struct lsnagg *lsn; /* --listeners; NULL without */
 };
 
 static const char *const rtx_names[AGG_RTX_N] = { "syn", "synack", "fin", "data" };
@@ -120,7 +122,20 @@ void agg_free(struct agg *a)
 	free_values(&a->cw_walk);
 	hmap_fini(&a->cw_walk);
 	free(a->cw);
+	lsnagg_free(a->lsn);
 	free(a);
+}
+
+int agg_listen_enable(struct agg *a)
+{
+	if (!a->lsn)
+		a->lsn = lsnagg_new(a->max_ports);
+	return a->lsn ? 0 : -ENOMEM;
+}
+
+struct lsnagg *agg_listeners(const struct agg *a)
+{
+	return a->lsn;
 }
 
 /* --- histograms ------------------------------------------------------- */

@@ -28,6 +28,7 @@
  *   name, the AGG_MAX_COMMS with most sockets, the rest as "other".
  * - Records lost by reason: totals the run's counters give.
  * - connect() failures by errno (connect_error), as they come.
+ * - With --listeners, the listener families (lsnagg.h), per listening port.
  */
 #ifndef TL_AGG_H
 #define TL_AGG_H
@@ -87,6 +88,10 @@ void agg_connect_error(struct agg *a, int err);
  * above `after` that has one (0 when none), in increasing order. */
 uint64_t agg_connect_errors(const struct agg *a, int err);
 int agg_connect_errors_next(const struct agg *a, int after);
+/* The listener families (lsnagg.h), off until enabled: 0 or -ENOMEM. */
+int agg_listen_enable(struct agg *a);
+/* NULL when not enabled. */
+struct lsnagg *agg_listeners(const struct agg *a);
 
 /* Label names, for the exposition. */
 const char *agg_retrans_name(enum agg_retrans k); /* "syn", "synack", "fin", "data" */

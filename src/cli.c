@@ -93,7 +93,8 @@ void cli_usage(FILE *f)
 	      "line per connection when it ends on stdout):\n"
 	      "      --live              the live view (the default on a terminal)\n"
 	      "  -b, --batch             plain-text snapshots of the live view's table, like top -b\n"
-	      "  -i, --interval SECS     live view, --batch and metrics period (default 1)\n"
+	      "  -i, --interval SECS     live view, --batch, metrics and --listeners period\n"
+	      "                          (default 1)\n"
 	      "  -n, --count N           exit after N refreshes of the live view / --batch\n"
 	      "  -l, --lines             one line per connection when it ends, on stdout\n"
 	      "  -s, --stream            one line per state change, retransmit and reset instead\n"
@@ -105,7 +106,9 @@ void cli_usage(FILE *f)
 	      "      --limits            with --once: the kernel's limits per network namespace\n"
 	      "                          instead (sysctls, what they imply, where each stands)\n"
 	      "      --listeners         with --once: every listening socket instead (owner,\n"
-	      "                          queues, drops, overflows, syncookies); in a run: a\n"
+	      "                          queues, drops, overflows, syncookies); in a run: list\n"
+	      "                          them every -i SECS (--json: listener objects, metrics),\n"
+	      "                          warn of bursts of drops (--json: listen_overflow) and\n"
 	      "                          hint at the end for each listener that overflowed\n"
 	      "      --state STATE       show connections in STATE (e.g. close-wait; repeatable);\n"
 	      "                          closed ones that went through it (text, --once)\n"
@@ -476,8 +479,8 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	if (o->once && (o->metrics || o->metrics_file))
 		return usage_error(err, "%s", "--once prints what is open now: it takes neither --metrics nor --metrics-file");
 	if (o->interval_s && !o->batch && !o->live && !o->metrics && !o->metrics_file &&
-	    (o->stream || o->once || o->lines || o->csv_path || o->json_path))
-		return usage_error(err, "%s", "-i applies to the live view, --batch and the metrics only");
+	    !(o->listeners && !o->once) && (o->stream || o->once || o->lines || o->csv_path || o->json_path))
+		return usage_error(err, "%s", "-i applies to the live view, --batch, the metrics and --listeners in a run only");
 	if (o->count && !o->batch && !o->live &&
 	    (o->stream || o->once || o->lines || o->csv_path || o->json_path || cli_metrics_only(o)))
 		return usage_error(err, "%s", "-n applies to the live view and --batch only");

@@ -10,6 +10,7 @@
 #include "ingest.h"
 #include "listen_scan.h"
 #include "log.h"
+#include "lsnwatch.h"
 #include "outputs.h"
 #include "sockwatch.h"
 #include "timefmt.h"
@@ -185,6 +186,7 @@ int ingest_run(struct ingest *in, const struct ingest_loop *lp)
 		connerr_scan_due(&out->ce);
 		sockwatch_poll(lp->sw, in->ct, mono_now_ns());
 		alerts_tick(lp->al, mono_now_ns());
+		lsnwatch_tick(lp->lw);
 		now = mono_now_ns();
 		done = outputs_tick(out, now);
 		done |= ingest_snapshot(in, out, now);

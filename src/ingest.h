@@ -2,7 +2,7 @@
 /*
  * The one ingestion loop: poll the ring buffer, decode each record, apply
  * it to the connection table; then the periodic work (timewait listings,
- * CLOSE_WAIT alerts) and the outputs' tick. Data flows one way: ring
+ * CLOSE_WAIT alerts, the listener listings' results) and the outputs' tick. Data flows one way: ring
  * buffer -> table -> (snapshot) -> sinks. No sink reads the ring buffer
  * or the table itself.
  *
@@ -32,6 +32,7 @@ struct tracer;
 struct outputs;
 struct sockwatch;
 struct alerts;
+struct lsnwatch;
 struct view_stats;
 
 #define INGEST_HELD_MAX (256u << 20)
@@ -53,6 +54,7 @@ struct ingest_loop {
 	struct outputs *out;
 	struct sockwatch *sw;
 	struct alerts *al;
+	struct lsnwatch *lw;            /* --listeners; NULL without */
 	uint64_t deadline_ns;           /* -d: 0 = none */
 	volatile sig_atomic_t *stop;    /* SIGINT, SIGTERM, SIGHUP */
 	volatile sig_atomic_t *reopen;  /* SIGUSR1: logrotate moved the files */

@@ -62,7 +62,7 @@ static int64_t tcpext(const char *text, const char *name)
 
 static void read_counters(struct lsn_ns *c)
 {
-	static char buf[16384];
+	char buf[16384]; /* not static: the run lists in a thread (lsnwatch.h) */
 	int64_t v;
 
 	c->overflows = c->drops = c->cookies_sent = c->cookies_ok = c->somaxconn = LSN_UNKNOWN;
@@ -157,6 +157,17 @@ static void name_owners(struct lsn_snap *s, const struct procfd *pf)
 	}
 }
 
+int lsn_snap_owners(struct lsn_snap *s)
+{
+	struct procfd pf;
+	int err = procfd_scan(&pf);
+
+	if (!err)
+		name_owners(s, &pf);
+	procfd_free(&pf);
+	return err;
+}
+
 int lsn_scan_begin(struct lsn_scan *sc, bool owners)
 {
 	memset(sc, 0, sizeof(*sc));
@@ -166,7 +177,6 @@ int lsn_scan_begin(struct lsn_scan *sc, bool owners)
 
 int lsn_scan_step(struct lsn_scan *sc)
 {
-	struct procfd pf;
 	int err;
 
 	if (sc->next < sc->nsl.n) {
@@ -178,11 +188,7 @@ int lsn_scan_step(struct lsn_scan *sc)
 	if (!sc->owners)
 		return 0;
 	sc->owners = false;
-	err = procfd_scan(&pf);
-	if (!err)
-		name_owners(&sc->s, &pf);
-	procfd_free(&pf);
-	return err;
+	return lsn_snap_owners(&sc->s);
 }
 
 void lsn_scan_free(struct lsn_scan *sc, struct lsn_snap *out)
@@ -221,7 +227,7 @@ static int print_ns(const struct lim_out *o, const struct lsn_snap *s, const str
 		if (o->text)
 			err = lsn_print_row(o->text, &s->v[i]);
 		if (o->json && !err)
-			err = lsn_print_json(o->json, &s->v[i]);
+			err = lsn_print_json(o->json, &s->v[i], NULL);
 	}
 	for (size_t i = 0; i < s->n && o->text && !err; i++)
 		if (s->v[i].netns == c->netns && lsn_hint(&s->v[i], c, hint, sizeof(hint)))

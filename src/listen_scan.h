@@ -16,6 +16,9 @@
 /* Every namespace's listeners and counters into *s (their owners too when
  * `owners`). 0 or -errno; lsn_snap_free(s) after 0. */
 int lsn_snap_take(struct lsn_snap *s, bool owners);
+/* Name the owners of the listeners of *s (the first holder of each, from
+ * /proc). 0 or -errno. */
+int lsn_snap_owners(struct lsn_snap *s);
 
 /* The same listing in steps, for a caller that must read the ring buffer
  * between two (the live view's listener pane, ingest.c): the namespaces

@@ -141,33 +141,53 @@ static void laddr(const struct lsn *l, char *buf)
 	inet_ntop(l->t.family == TL_AF_INET6 ? AF_INET6 : AF_INET, l->t.saddr, buf, INET6_ADDRSTRLEN);
 }
 
-int lsn_hint(const struct lsn *l, const struct lsn_ns *c, char *buf, size_t size)
+enum lsn_limit lsn_limit(const struct lsn *l, const struct lsn_ns *c)
+{
+	if (c->somaxconn == LSN_UNKNOWN || c->somaxconn < 0)
+		return LSN_LIMIT_UNKNOWN;
+	return (int64_t)l->backlog >= c->somaxconn ? LSN_LIMIT_SOMAXCONN : LSN_LIMIT_BACKLOG;
+}
+
+const char *lsn_limit_name(enum lsn_limit k)
+{
+	return k == LSN_LIMIT_SOMAXCONN ? "somaxconn" : k == LSN_LIMIT_BACKLOG ? "listen_backlog" : NULL;
+}
+
+int lsn_limit_text(const struct lsn *l, const struct lsn_ns *c, char *buf, size_t size)
+{
+	if (lsn_limit(l, c) == LSN_LIMIT_SOMAXCONN)
+		return snprintf(buf, size,
+				"its limit %u is net.core.somaxconn (%" PRId64 "): raise somaxconn, or accept faster",
+				l->backlog, c->somaxconn);
+	return snprintf(buf, size,
+			"its limit %u is the application's listen() backlog (somaxconn is %s): raise the "
+			"backlog, or accept faster",
+			l->backlog, lsn_limit(l, c) == LSN_LIMIT_BACKLOG ? "higher" : "unknown");
+}
+
+int lsn_endpoint(const struct lsn *l, char *buf, size_t size)
 {
 	char a[INET6_ADDRSTRLEN];
-	bool by_somaxconn = c->somaxconn >= 0 && (int64_t)l->backlog >= c->somaxconn;
+
+	laddr(l, a);
+	return snprintf(buf, size, l->t.family == TL_AF_INET6 ? "[%s]:%u" : "%s:%u", a, l->t.sport);
+}
+
+int lsn_hint(const struct lsn *l, const struct lsn_ns *c, char *buf, size_t size)
+{
+	char ep[INET6_ADDRSTRLEN + 8];
 	int n;
 
 	if (size)
 		buf[0] = '\0';
 	if (l->overflows == LSN_UNKNOWN || l->overflows <= 0)
 		return 0;
-	laddr(l, a);
-	n = snprintf(buf, size,
-		     l->t.family == TL_AF_INET6
-			     ? "listener [%s]:%u overflowed its accept queue %" PRId64 " times (TcpExtListenOverflows): "
-			     : "listener %s:%u overflowed its accept queue %" PRId64 " times (TcpExtListenOverflows): ",
-		     a, l->t.sport, l->overflows);
+	lsn_endpoint(l, ep, sizeof(ep));
+	n = snprintf(buf, size, "listener %s overflowed its accept queue %" PRId64 " times (TcpExtListenOverflows): ",
+		     ep, l->overflows);
 	if (n < 0 || (size_t)n >= size)
 		return 0;
-	if (by_somaxconn)
-		snprintf(buf + n, size - (size_t)n,
-			 "its limit %u is net.core.somaxconn (%" PRId64 "): raise somaxconn, or accept faster",
-			 l->backlog, c->somaxconn);
-	else
-		snprintf(buf + n, size - (size_t)n,
-			 "its limit %u is the application's listen() backlog (somaxconn is %s): raise the "
-			 "backlog, or accept faster",
-			 l->backlog, c->somaxconn >= 0 ? "higher" : "unknown");
+	lsn_limit_text(l, c, buf + n, size - (size_t)n);
 	return 1;
 }
 
@@ -179,14 +199,13 @@ static void json_num(FILE *f, const char *key, int64_t v)
 		fprintf(f, ",\"%s\":%" PRId64, key, v);
 }
 
-int lsn_print_json(FILE *f, const struct lsn *l)
+void lsn_json_ident(FILE *f, const struct lsn *l)
 {
 	char a[INET6_ADDRSTRLEN], comm[4 * TL_COMM_LEN + 1];
 
 	laddr(l, a);
-	sanitize_text(l->comm, strnlen(l->comm, TL_COMM_LEN), comm, sizeof(comm));
-	fputs("{\"event\":\"listener\"", f);
 	if (l->pid) {
+		sanitize_text(l->comm, strnlen(l->comm, TL_COMM_LEN), comm, sizeof(comm));
 		fprintf(f, ",\"pid\":%u,\"comm\":", l->pid);
 		json_write_string(f, comm);
 		fprintf(f, ",\"fd\":%d", l->fd);
@@ -194,11 +213,19 @@ int lsn_print_json(FILE *f, const struct lsn *l)
 		fputs(",\"pid\":null,\"comm\":null,\"fd\":null", f);
 	}
 	fprintf(f, ",\"netns\":%" PRIu64 ",\"laddr\":\"%s\",\"lport\":%u", l->netns, a, l->t.sport);
+}
+
+int lsn_print_json(FILE *f, const struct lsn *l, const char *time)
+{
+	fputs("{\"event\":\"listener\"", f);
+	if (time)
+		fprintf(f, ",\"time\":\"%s\"", time);
+	lsn_json_ident(f, l);
 	fprintf(f, ",\"accept_queue\":%u,\"backlog\":%u,\"syn_queue\":%u", l->accept_queue, l->backlog,
 		l->syn_queue);
 	json_num(f, "drops", l->drops);
 	json_num(f, "overflows", l->overflows);
-	/* Since the tool started: --once has no run to count them in. */
+	/* Since the tool started: not counted per listener yet (null). */
 	json_num(f, "synack_retrans", LSN_UNKNOWN);
 	json_num(f, "half_open_timeouts", LSN_UNKNOWN);
 	json_num(f, "syncookies_sent", l->syncookies_sent);
@@ -225,11 +252,10 @@ int lsn_fmt_header(char *buf, size_t size)
 
 int lsn_fmt_row(const struct lsn *l, char *buf, size_t size)
 {
-	char a[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8], comm[4 * TL_COMM_LEN + 1];
+	char ep[INET6_ADDRSTRLEN + 8], comm[4 * TL_COMM_LEN + 1];
 	char d[24], o[24], s[24], k[24], pid[12], fd[12];
 
-	laddr(l, a);
-	snprintf(ep, sizeof(ep), l->t.family == TL_AF_INET6 ? "[%s]:%u" : "%s:%u", a, l->t.sport);
+	lsn_endpoint(l, ep, sizeof(ep));
 	sanitize_text(l->comm, strnlen(l->comm, TL_COMM_LEN), comm, sizeof(comm));
 	snprintf(pid, sizeof(pid), "%u", l->pid);
 	snprintf(fd, sizeof(fd), "%d", l->fd);

@@ -76,12 +76,27 @@ void lsn_attribute(struct lsn *v, size_t n, const struct lsn_ns *c);
  * dual-stack [::] listener is AF_INET, as __inet_lookup_listener finds
  * it). NULL if none. */
 struct lsn *lsn_find_req(struct lsn *v, size_t n, uint64_t netns, const struct tl_tuple *req);
+/* Which limit a listener's backlog is: the application's listen() backlog
+ * (below somaxconn), net.core.somaxconn (the kernel cut listen()'s
+ * backlog to it), or unknown (somaxconn unread). */
+enum lsn_limit { LSN_LIMIT_UNKNOWN = 0, LSN_LIMIT_BACKLOG, LSN_LIMIT_SOMAXCONN };
+enum lsn_limit lsn_limit(const struct lsn *l, const struct lsn_ns *c);
+/* "listen_backlog", "somaxconn", NULL when unknown. */
+const char *lsn_limit_name(enum lsn_limit k);
+/* "its limit N is ...: raise ..., or accept faster": the one sentence that
+ * names the knob, for every hint and warning. snprintf's return. */
+int lsn_limit_text(const struct lsn *l, const struct lsn_ns *c, char *buf, size_t size);
+/* "127.0.0.1:80" or "[::1]:80". snprintf's return. */
+int lsn_endpoint(const struct lsn *l, char *buf, size_t size);
 /* The hint for a listener that overflowed, into buf: which limit its
  * backlog is (the app's listen() or somaxconn) and the knob. 0 when there
  * is none (no overflow measured). */
 int lsn_hint(const struct lsn *l, const struct lsn_ns *c, char *buf, size_t size);
-/* One JSON line {"event":"listener",...}; 0 or -EIO. */
-int lsn_print_json(FILE *f, const struct lsn *l);
+/* The keys naming a listener: ,"pid","comm","fd","netns","laddr","lport". */
+void lsn_json_ident(FILE *f, const struct lsn *l);
+/* One JSON line {"event":"listener",...}, with "time" after "event" when
+ * `time` is not NULL (a run's listings); 0 or -EIO. */
+int lsn_print_json(FILE *f, const struct lsn *l, const char *time);
 /* The table's header and one row as one line of text (no newline), as
  * --once --listeners prints them and the live view's listener pane shows
  * them; snprintf's return. A row fits in LSN_LINE_LEN. */

@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "ingest.h"
 #include "listen_scan.h"
+#include "lsnwatch.h"
 #include "tcplimits_scan.h"
 #include "log.h"
 #include "outfd.h"
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 	struct alerts al = {};
 	struct seed_result sr;
 	struct lsn_snap ls0 = {};
+	struct lsnwatch *lw = NULL;
 	bool ls_taken = false;
 	uint64_t start, end;
 	char line[768];
@@ -165,13 +167,16 @@ int main(int argc, char **argv)
 	if (o.listeners && (err = lsn_snap_take(&ls0, false)))
 		log_warn("cannot list the listeners: %s; no listener hints at the end", strerror(-err));
 	ls_taken = o.listeners && !err;
+	if (o.listeners && !(lw = lsnwatch_start(&out, (o.interval_s ? o.interval_s : 1) * 1000000000ULL)))
+		goto cleanup;
 
 	struct ingest_loop lp = {
-		.out = &out, .sw = sw, .al = &al, .stop = &stop, .reopen = &reopen,
+		.out = &out, .sw = sw, .al = &al, .lw = lw, .stop = &stop, .reopen = &reopen,
 		.deadline_ns = o.duration_s ? start + o.duration_s * 1000000000ULL : 0,
 	};
 	if (!o.once && ingest_run(&in, &lp))
 		goto cleanup;
+	lsnwatch_stop(lw); /* its last listing, and the bursts still going */
 	/* From here on a writer waits at most OUTFD_GRACE_NS for a reader
 	 * that stopped reading. */
 	outfd_shutdown(mono_now_ns());
@@ -223,6 +228,7 @@ int main(int argc, char **argv)
 		listeners_log_hints(&ls0);
 	rc = run_status(&sum, false);
 cleanup:
+	lsnwatch_free(lw);
 	lsn_snap_free(&ls0);
 	tracer_free(tr);
 	sockwatch_free(sw);

@@ -141,6 +141,18 @@ void outputs_connect_error(void *ctx, const struct conn_error *ce)
 		note(out, sink_connect_error(out->sinks[i], ce));
 }
 
+void outputs_listeners(struct outputs *out, const struct lsn_snap *snap, uint64_t at_ns)
+{
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_listeners(out->sinks[i], snap, at_ns));
+}
+
+void outputs_listen_overflow(struct outputs *out, const struct lsn_burst *b, uint64_t now_ns)
+{
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_listen_overflow(out->sinks[i], b, now_ns));
+}
+
 void outputs_transition(void *ctx, const struct transition *t)
 {
 	struct outputs *out = ctx;

@@ -39,6 +39,11 @@ void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n);
  * sink. outputs_summary writes the per-process and destination lines
  * before each sink's summary. */
 void outputs_connect_error(void *ctx, const struct conn_error *ce);
+/* --listeners in a run: a listing, a burst that ended (sink.h). */
+struct lsn_snap;
+struct lsn_burst;
+void outputs_listeners(struct outputs *out, const struct lsn_snap *snap, uint64_t at_ns);
+void outputs_listen_overflow(struct outputs *out, const struct lsn_burst *b, uint64_t now_ns);
 /* Every poll tick: the live view's keys, and whether the live view or
  * --batch wants a snapshot (outputs_snapping). Returns 1 when one of them
  * is finished (q), else 0; errors go to out->err. */

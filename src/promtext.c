@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "connerr.h"
+#include "lsnagg.h"
 #include "promtext.h"
 #include "sanitize.h"
 #include "sink.h"
@@ -203,6 +204,56 @@ static void write_close_wait(FILE *f, const struct agg *a, enum prom_fmt fmt)
 	}
 }
 
+static void port_label(const struct lsnagg_port *p, char *buf, size_t n)
+{
+	if (p->port < 0)
+		snprintf(buf, n, "other");
+	else
+		snprintf(buf, n, "%d", (int)p->port);
+}
+
+enum listen_gauge { LG_ACCEPT_QUEUE, LG_BACKLOG, LG_SYN_QUEUE };
+
+/* A gauge of the ports listened on at the last listing. */
+static void listen_gauge(FILE *f, const struct lsnagg *la, enum prom_fmt fmt, const char *name,
+			 enum listen_gauge g, const char *help)
+{
+	char port[16];
+
+	family(f, fmt, name, FAM_GAUGE, NULL, help);
+	for (size_t i = 0; i < lsnagg_n(la); i++) {
+		const struct lsnagg_port *p = lsnagg_at(la, i);
+
+		if (!p->listeners)
+			continue;
+		port_label(p, port, sizeof(port));
+		sample_u64(f, name, "port", port,
+			   g == LG_ACCEPT_QUEUE ? p->accept_queue : g == LG_BACKLOG ? p->backlog : p->syn_queue);
+	}
+}
+
+/* --listeners only: the families exist when the listings do. */
+static void write_listeners(FILE *f, const struct agg *a, enum prom_fmt fmt)
+{
+	const struct lsnagg *la = agg_listeners(a);
+	char port[16];
+
+	if (!la)
+		return;
+	listen_gauge(f, la, fmt, "tcplife_listen_accept_queue", LG_ACCEPT_QUEUE,
+		     "Connections waiting for accept() at the last listing, by listening port.");
+	listen_gauge(f, la, fmt, "tcplife_listen_backlog", LG_BACKLOG,
+		     "Accept queue limits, min(listen() backlog, somaxconn), at the last listing, by listening port.");
+	listen_gauge(f, la, fmt, "tcplife_listen_syn_queue", LG_SYN_QUEUE,
+		     "Request sockets (half-open handshakes) at the last listing, by listening port.");
+	family(f, fmt, "tcplife_listen_drops", FAM_COUNTER, NULL,
+	       "Handshakes the listeners dropped (their sk_drops), by listening port.");
+	for (size_t i = 0; i < lsnagg_n(la); i++) {
+		port_label(lsnagg_at(la, i), port, sizeof(port));
+		sample_u64(f, "tcplife_listen_drops_total", "port", port, lsnagg_at(la, i)->drops);
+	}
+}
+
 static void write_lost(FILE *f, const struct agg *a, enum prom_fmt fmt)
 {
 	family(f, fmt, "tcplife_records_lost", FAM_COUNTER, NULL,
@@ -235,6 +286,7 @@ int promtext_write(FILE *f, const struct agg *a, enum prom_fmt fmt)
 	 * last, so the exposition always ends with a sample (t_44's reader
 	 * takes that as a file written whole). */
 	write_connect_errors(f, a, fmt);
+	write_listeners(f, a, fmt);
 	write_lost(f, a, fmt);
 	if (fmt == PROM_OPENMETRICS)
 		fputs("# EOF\n", f);

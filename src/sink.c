@@ -316,6 +316,24 @@ int sink_connerr_summary(struct sink *s, const struct connerr_tab *t)
 	return sink_result(s, s->ops->connerr_summary(s, t));
 }
 
+int sink_listeners(struct sink *s, const struct lsn_snap *snap, uint64_t at_ns)
+{
+	int rc;
+
+	if (!sink_ready(s, snap, s && s->ops->listeners, &rc))
+		return rc;
+	return sink_result(s, s->ops->listeners(s, snap, at_ns));
+}
+
+int sink_listen_overflow(struct sink *s, const struct lsn_burst *b, uint64_t now_ns)
+{
+	int rc;
+
+	if (!sink_ready(s, b, s && s->ops->listen_overflow, &rc))
+		return rc;
+	return sink_result(s, s->ops->listen_overflow(s, b, now_ns));
+}
+
 int sink_tick(struct sink *s, uint64_t now_ns)
 {
 	int rc;

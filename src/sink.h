@@ -17,6 +17,8 @@ struct outfd;
 struct options;
 struct view_stats;
 struct connerr_tab;
+struct lsn_snap;
+struct lsn_burst;
 
 #define SINK_DONE 1 /* tick, snap_step: the sink is finished (q pressed, -n reached) */
 #define SINK_SNAP 2 /* tick: a snapshot of the open connections is due */
@@ -48,6 +50,11 @@ struct sink_ops {
 	void (*snap_begin)(struct sink *s, const struct view_stats *st, uint64_t now_ns);
 	void (*snap_row)(struct sink *s, struct conn *c);
 	int (*snap_step)(struct sink *s);
+	/* --listeners in a run (lsnwatch.h): every listener as one listing,
+	 * taken at at_ns, found them; and a listener's burst of drops that
+	 * ended (lsnburst.h), at now_ns. May be NULL. */
+	int (*listeners)(struct sink *s, const struct lsn_snap *snap, uint64_t at_ns);
+	int (*listen_overflow)(struct sink *s, const struct lsn_burst *b, uint64_t now_ns);
 	/* Before the final flush: release what begin set up. May be NULL. */
 	int (*end)(struct sink *s);
 };
@@ -101,6 +108,8 @@ int sink_alert(struct sink *s, const struct cw_alert *a);
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
 int sink_connect_error(struct sink *s, const struct conn_error *ce);
 int sink_connerr_summary(struct sink *s, const struct connerr_tab *t);
+int sink_listeners(struct sink *s, const struct lsn_snap *snap, uint64_t at_ns);
+int sink_listen_overflow(struct sink *s, const struct lsn_burst *b, uint64_t now_ns);
 /* 0, SINK_DONE or -errno; s->snapping is set when a snapshot is due. */
 int sink_tick(struct sink *s, uint64_t now_ns);
 /* The snapshot protocol (sink_ops.snap_*), for a sink that is snapping:

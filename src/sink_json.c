@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include "columns.h"
 #include "connerr.h"
+#include "listenstat.h"
+#include "lsnburst.h"
 #include "summary.h"
 #include "sanitize.h"
 #include "sink.h"
@@ -171,6 +173,43 @@ static int json_summary(struct sink *s, const struct summary *sum)
 	return ferror(s->f) ? -EIO : 0;
 }
 
+/* One {"event":"listener"} per listener of the listing, with its time. */
+static int json_listeners(struct sink *s, const struct lsn_snap *snap, uint64_t at_ns)
+{
+	char t[32];
+	int err = 0;
+
+	fmt_iso8601(sink_tc(s), at_ns, t, sizeof(t));
+	for (size_t i = 0; i < snap->n && !err; i++)
+		err = lsn_print_json(s->f, &snap->v[i], t);
+	return err;
+}
+
+static int json_listen_overflow(struct sink *s, const struct lsn_burst *b, uint64_t now_ns)
+{
+	const char *limit = lsn_limit_name(b->limit);
+	char t[32], t0[32], t1[32];
+	FILE *f = s->f;
+
+	fmt_iso8601(sink_tc(s), now_ns, t, sizeof(t));
+	fmt_iso8601(sink_tc(s), b->start_ns, t0, sizeof(t0));
+	fmt_iso8601(sink_tc(s), b->last_ns, t1, sizeof(t1));
+	fprintf(f, "{\"event\":\"listen_overflow\",\"time\":\"%s\"", t);
+	lsn_json_ident(f, &b->l);
+	fprintf(f, ",\"drops_in_burst\":%" PRIu64 ",\"backlog\":%u", b->drops, b->l.backlog);
+	if (b->somaxconn == LSN_UNKNOWN)
+		fputs(",\"somaxconn\":null", f);
+	else
+		fprintf(f, ",\"somaxconn\":%" PRId64, b->somaxconn);
+	if (limit)
+		fprintf(f, ",\"limit\":\"%s\"", limit);
+	else
+		fputs(",\"limit\":null", f);
+	fprintf(f, ",\"start_time\":\"%s\",\"end_time\":\"%s\",\"ended\":\"%s\"}\n", t0, t1,
+		lsn_burst_end_name(b->how));
+	return ferror(f) ? -EIO : 0;
+}
+
 const struct sink_ops sink_json_ops = {
 	.name = "json",
 	.conn = json_conn,
@@ -178,4 +217,6 @@ const struct sink_ops sink_json_ops = {
 	.alert = json_alert,
 	.cw_summary = json_cw_summary,
 	.connect_error = json_connect_error,
+	.listeners = json_listeners,
+	.listen_overflow = json_listen_overflow,
 };

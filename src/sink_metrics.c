@@ -14,6 +14,9 @@
  * once per interval, whatever the number of scrapers, and a scrape then
  * only copies a buffer.
  *
+ * With --listeners, each listing of the listeners (lsnwatch.h) replaces
+ * the listener families (lsnagg.h); the next publication shows it.
+ *
  * At exit the connections still open come as records with `closed` false
  * (conntab_flush): they are the last walk, and the summary, with the run's
  * final counters, is the last publication, so a file (or a scrape racing
@@ -25,6 +28,7 @@
 #include "agg.h"
 #include "cli.h"
 #include "log.h"
+#include "lsnagg.h"
 #include "metrics_http.h"
 #include "promtext.h"
 #include "safeopen.h"
@@ -111,7 +115,7 @@ static int metrics_begin(struct sink *s)
 	struct metrics *m = calloc(1, sizeof(*m));
 	int rc = -ENOMEM;
 
-	if (!m || !(m->agg = agg_new(o->max_ports))) {
+	if (!m || !(m->agg = agg_new(o->max_ports)) || (o->listeners && agg_listen_enable(m->agg))) {
 		log_err("out of memory");
 		goto fail;
 	}
@@ -227,6 +231,22 @@ static int metrics_snap_step(struct sink *s)
 	return 0;
 }
 
+/* A listing of the listeners (--listeners): published with the next walk. */
+static int metrics_listeners(struct sink *s, const struct lsn_snap *snap, uint64_t at_ns)
+{
+	struct metrics *m = s->priv;
+	struct lsnagg *la = agg_listeners(m->agg);
+
+	(void)at_ns;
+	if (!la)
+		return 0;
+	lsnagg_begin(la);
+	for (size_t i = 0; i < snap->n; i++)
+		lsnagg_row(la, &snap->v[i]);
+	lsnagg_end(la);
+	return 0;
+}
+
 static int metrics_end(struct sink *s)
 {
 	metrics_free(s->priv);
@@ -244,6 +264,7 @@ const struct sink_ops sink_metrics_ops = {
 	.snap_begin = metrics_snap_begin,
 	.snap_row = metrics_snap_row,
 	.snap_step = metrics_snap_step,
+	.listeners = metrics_listeners,
 	.end = metrics_end,
 };
 

@@ -19,7 +19,10 @@
 #    LIMITS section against the sysctl table of src/tcplimits.c and the keys
 #    src/tcplimits_fmt.c writes;
 #  - the --once --listeners object: the keys of the man page's example in
-#    its LISTENERS section against those src/listenstat.c writes.
+#    its LISTENERS section against those src/listenstat.c writes;
+#  - the listen_overflow object of a run with --listeners: the keys of its
+#    example there against those src/sink_json.c (json_listen_overflow)
+#    and src/listenstat.c (lsn_json_ident) write.
 #
 # Prints "PASS docs-schemas" and exits 0, or "FAIL docs-schemas: ..." (one
 # line per problem) and exits 1.
@@ -114,6 +117,16 @@ code_keys=$({
 	grep -oE 'json_num\(f, "[a-z_0-9]+"' "$root/src/listenstat.c" | grep -oE '"[a-z_0-9]+"'
 } | tr -d '\\":' | sort -u)
 check_example LISTENERS listener src/listenstat.c
+
+# A function's body: from the line that defines NAME( to its closing "}".
+fn_body() { # FILE NAME
+	awk -v f="$2(" 'index($0, f) == 1 || index($0, " " f) && /^[a-z]/ { on = 1 } on { print } on && /^}/ { exit }' "$1"
+}
+code_keys=$({
+	fn_body "$root/src/sink_json.c" json_listen_overflow
+	fn_body "$root/src/listenstat.c" lsn_json_ident
+} | grep -oE '\\"[a-z_0-9]+\\":' | tr -d '\\":' | sort -u)
+check_example LISTENERS listen_overflow "src/sink_json.c, src/listenstat.c"
 
 ((${#problems[@]} == 0)) || fail "${problems[@]}"
 echo "PASS $name"

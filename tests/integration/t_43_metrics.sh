@@ -10,7 +10,8 @@
 # one whose handshake ACK is dropped until the listener retransmits its
 # SYN-ACK, one whose FIN's ACK is dropped until the FIN is retransmitted
 # twice. Then:
-# - the scrape passes `promtool check metrics`;
+# - the scrape passes `promtool check metrics` (with --listeners, so its
+#   listener families too; SP's backlog and drops are ss's);
 # - closed + open connections (summed over labels) = NS's TcpActiveOpens +
 #   TcpPassiveOpens, in the scrape while running and in the final
 #   --metrics-file the exit writes;
@@ -102,7 +103,7 @@ prom_says() { # QUERY WANT
 printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$MON" "$TL_BIN" >"$TL_WORK/in-mon"
 chmod +x "$TL_WORK/in-mon"
 TL_BIN=$TL_WORK/in-mon tl_tracer_start tr --cgroup "$CG" --metrics "127.0.0.1:$MPORT" \
-	--metrics-file "$FINAL" --csv "$CSV" -i 1
+	--metrics-file "$FINAL" --csv "$CSV" -i 1 --listeners --max-ports 1024 # (the host may listen on more ports than 64)
 assert_contains "$(cat "$TL_WORK/tr.stderr")" "serving metrics on $URL" "the start says where the metrics are"
 
 cat >"$TL_WORK/prometheus.yml" <<EOF
@@ -186,6 +187,14 @@ assert_eq "$(msum "$S" tcplife_retransmits_total 'kind="syn"')" $((s1 - s0)) "re
 assert_eq "$(msum "$S" tcplife_retransmits_total 'kind="synack"')" $((s2 - s1)) "retransmits{kind=synack} = the SYN-ACK step's TcpExtTCPSynRetrans"
 assert_eq "$(msum "$S" tcplife_retransmits_total 'kind="fin"')" $((r1 - r0)) "retransmits{kind=fin} = the FIN step's TcpRetransSegs - TCPRetransFail"
 assert_eq "$(msum "$S" tcplife_retransmits_total)" $((r_end - r_start)) "retransmits, every kind = the run's TcpRetransSegs - TCPRetransFail"
+# --listeners: the listener families, in the scrape promtool checked. The
+# load's server on SP still listens; ss -tlm gives its backlog and drops.
+grep "^tcplife_listen_[a-z_]*{port=\"$SP\"}" "$S"
+sq=$(tl_ns "$NS" ss -tlnH "sport = :$SP" | awk '{ print $3 }')
+sd=$(tl_ns "$NS" ss -tlnmH "sport = :$SP" | grep -o ',d[0-9]*)' | tr -dc 0-9)
+assert_eq "$(msum "$S" tcplife_listen_backlog "port=\"$SP\"")" "$sq" "listen_backlog{port=SP} = ss's Send-Q"
+assert_eq "$(msum "$S" tcplife_listen_drops_total "port=\"$SP\"")" "$sd" "listen_drops_total{port=SP} = ss -tlm's d"
+assert_eq "$(grep -c '^# TYPE tcplife_listen_' "$S")" 4 "the four listener families are declared"
 
 mon curl -sf -D "$TL_WORK/om.head" -o "$TL_WORK/om.txt" -H 'Accept: application/openmetrics-text; version=1.0.0' "$URL"
 assert_match "$(grep -i '^content-type:' "$TL_WORK/om.head")" 'application/openmetrics-text; version=1\.0\.0' "OpenMetrics asked: its Content-Type"

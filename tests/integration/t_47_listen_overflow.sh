@@ -22,6 +22,13 @@
 #    owners.
 #  - The tracer's run with --listeners ends with a hint for each listener
 #    that overflowed during it (NS, NA), with the namespace's count.
+#  - That run also lists the listeners every -i 1 (--json): every listing
+#    once the NS listener exists has one object for it, the last one's
+#    drops = ss's d; the 38 clients' wave raises exactly one
+#    listen_overflow for it, with the server's pid and drops_in_burst =
+#    NS's TcpExtListenDrops over the wave, and one warning line on stderr
+#    naming the listen() backlog; --metrics-file's
+#    tcplife_listen_drops_total for the port = TcpExtListenDrops.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
@@ -32,16 +39,20 @@ tl_netns_new NA
 tl_netns_new NC
 tl_ports SP AP CP B1 B2
 CSV=$TL_WORK/trace.csv
+RJ=$TL_WORK/run.json
+PROM=$TL_WORK/run.prom
 # Short handshakes: a dropped SYN gives up after 1+2+4 s, a request after
 # 1+2+4 s of SYN-ACKs.
 tl_sysctl "$NS" net.ipv4.tcp_syn_retries=2 net.ipv4.tcp_synack_retries=2
 tl_sysctl "$NA" net.ipv4.tcp_abort_on_overflow=1 net.ipv4.tcp_syncookies=1
 tl_sysctl "$NC" net.ipv4.tcp_syncookies=2
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
-tl_tracer_start tr -c tlpeer --listeners --csv "$CSV"
+# --max-ports: the host may listen on more ports than the default 64 labels.
+tl_tracer_start tr -c tlpeer --listeners --csv "$CSV" --json "$RJ" --metrics-file "$PROM" -i 1 --max-ports 1024
 
 # Two clients fill the accept queue first, the 38 others after (tl_listen_full says why).
 tl_listen_full "$NS" "$SP" srv fill1 fill2
+wave0=$(tl_nstat "$NS" TcpExtListenDrops)
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" -n 38 -c 38 --send 0 --never-close --allow-reset --timeout 0
 tl_peer_server asrv "$NA" -a 127.0.0.1 -p "$AP" --backlog 2 --no-accept -n 0 --timeout 0
 tl_nft_drop "$NA" HA tcp dport "$AP" tcp sport "{ $B1, $B2 }" 'tcp flags & (syn | ack | fin | rst | psh) == ack'
@@ -144,6 +155,40 @@ for x in "$NS:$SP" "$NA:$AP"; do
 		"the run's hint for ${x#*:}: TcpExtListenOverflows $n"
 done
 assert_not_contains "$(cat "$TL_WORK/tr.stderr")" "listener 127.0.0.1:$CP overflowed" "no hint for $CP"
+
+echo "=== the run's listings and bursts"
+# Every listing's time once the NS listener is listed, and that listener's.
+times() { # [K=V...]: the distinct times of the run's listener objects
+	tl_json "$RJ" time event='"listener"' "$@" | sort -u
+}
+first=$(times lport="$SP" | head -n 1)
+all=$(times | awk -v f="$first" '$0 >= f')
+echo "listings since $first: $(wc -l <<<"$all"), with $SP: $(times lport="$SP" | wc -l)"
+assert_ge "$(wc -l <<<"$all")" 5 "setup: the run listed the listeners at least 5 times (-i 1)"
+assert_eq "$(times lport="$SP")" "$all" "every listing since the first with $SP has it"
+assert_eq "$(tl_json "$RJ" '#' event='"listener"' lport="$SP")" "$(wc -l <<<"$all")" "one object for $SP per listing"
+assert_eq "$(tl_json "$RJ" drops event='"listener"' lport="$SP" | tail -n 1)" "$(ss_drops "$NS" "$SP")" \
+	"the last listing's drops for $SP = ss -tlm's d"
+assert_eq "$(tl_json "$RJ" pid event='"listener"' lport="$SP" | tail -n 1)" "${TL_PID[srv]}" "the listings' owner pid"
+tl_json "$RJ" - event='"listen_overflow"'
+assert_eq "$(tl_json "$RJ" '#' event='"listen_overflow"' lport="$SP")" 1 "one listen_overflow for $SP: the 38 clients' wave"
+assert_eq "$(tl_json "$RJ" pid event='"listen_overflow"' lport="$SP")" "${TL_PID[srv]}" "listen_overflow: the server's pid"
+assert_eq "$(tl_json "$RJ" fd event='"listen_overflow"' lport="$SP")" "$fd" "listen_overflow: the server's fd"
+assert_eq "$(tl_json "$RJ" drops_in_burst event='"listen_overflow"' lport="$SP")" $((drp - wave0)) \
+	"listen_overflow: drops_in_burst = TcpExtListenDrops over the wave ($wave0 -> $drp)"
+assert_eq "$(tl_json "$RJ" backlog event='"listen_overflow"' lport="$SP")" 1 "listen_overflow: backlog 1"
+assert_eq "$(tl_json "$RJ" limit event='"listen_overflow"' lport="$SP")" listen_backlog "listen_overflow: the listen() backlog is the limit"
+assert_eq "$(tl_json "$RJ" somaxconn event='"listen_overflow"' lport="$SP")" \
+	"$(ip netns exec "$NS" cat /proc/sys/net/core/somaxconn)" "listen_overflow: the namespace's somaxconn"
+warn=$(grep -F "warning: listener 127.0.0.1:$SP (pid ${TL_PID[srv]} tlpeer fd $fd, netns " "$TL_WORK/tr.stderr")
+echo "$warn"
+assert_eq "$(grep -c . <<<"$warn")" 1 "one warning line for $SP's burst"
+assert_contains "$warn" "is dropping handshakes" "the warning says what happens"
+assert_contains "$warn" "its limit 1 is the application's listen() backlog" "the warning names the knob"
+grep "^tcplife_listen_.*port=\"$SP\"" "$PROM"
+assert_eq "$(sed -n "s/^tcplife_listen_drops_total{port=\"$SP\"} //p" "$PROM")" "$(tl_nstat "$NS" TcpExtListenDrops)" \
+	"--metrics-file: tcplife_listen_drops_total{port=$SP} = TcpExtListenDrops"
+assert_eq "$(sed -n "s/^tcplife_listen_backlog{port=\"$SP\"} //p" "$PROM")" 1 "--metrics-file: tcplife_listen_backlog{port=$SP}"
 
 sum() { # COL COND...: the sum of COL over the matching rows
 	tl_csv "$CSV" "$@" | awk '{ s += $1 } END { print s + 0 }'

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "agg.h"
 #include "conn_acct.h"
+#include "lsnagg.h"
 
 #define MS 1000000ULL
 
@@ -330,6 +331,55 @@ static void test_close_wait_procs(void **state)
 	agg_free(a);
 }
 
+/* One listing of one listener (namespace 7) on `port`. */
+static void one_listing(struct lsnagg *la, uint64_t inode, uint16_t port, int64_t drops)
+{
+	struct lsn l = { .netns = 7, .inode = inode, .t.sport = port, .backlog = 8, .drops = drops };
+
+	lsnagg_begin(la);
+	if (inode)
+		lsnagg_row(la, &l);
+	lsnagg_end(la);
+}
+
+/* The listeners' drops counter: a listener's sk_drops since it was made,
+ * its growth after; never back: not for a listener that goes (its count
+ * stays), nor for a count that went back (another socket: all of its own
+ * count), nor for one not reported. Off until enabled; ports capped. */
+static void test_listen_drops(void **state)
+{
+	struct agg *a = agg_new(1);
+	struct lsnagg *la;
+
+	(void)state;
+	assert_non_null(a);
+	assert_null(agg_listeners(a));
+	assert_int_equal(agg_listen_enable(a), 0);
+	la = agg_listeners(a);
+	assert_non_null(la);
+	one_listing(la, 1, 80, 5); /* older than the tool: its 5 count */
+	assert_int_equal(lsnagg_n(la), 1);
+	assert_int_equal(lsnagg_at(la, 0)->drops, 5);
+	assert_int_equal(lsnagg_at(la, 0)->backlog, 8);
+	one_listing(la, 1, 80, 9);
+	assert_int_equal(lsnagg_at(la, 0)->drops, 9);
+	one_listing(la, 1, 80, LSN_UNKNOWN);
+	assert_int_equal(lsnagg_at(la, 0)->drops, 9);
+	one_listing(la, 1, 80, 2); /* went back: a new socket, its own 2 */
+	assert_int_equal(lsnagg_at(la, 0)->drops, 11);
+	one_listing(la, 0, 0, 0); /* gone: the count stays, the gauges go */
+	assert_int_equal(lsnagg_at(la, 0)->drops, 11);
+	assert_int_equal(lsnagg_at(la, 0)->listeners, 0);
+	one_listing(la, 1, 80, 4); /* back under the same inode: new, 4 more */
+	assert_int_equal(lsnagg_at(la, 0)->drops, 15);
+	one_listing(la, 2, 81, 1); /* past the one port label: "other" */
+	assert_int_equal(lsnagg_n(la), 2);
+	assert_int_equal(lsnagg_at(la, 1)->port, -1);
+	assert_int_equal(lsnagg_at(la, 1)->drops, 1);
+	assert_int_equal(lsnagg_at(la, 0)->listeners, 0);
+	agg_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_merge_open_closed),
 		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_close_wait_procs),
+		cmocka_unit_test(test_listen_drops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,6 +134,7 @@ static void test_usage_errors(void **state)
 		"-b --json -", "-n 2 --csv f.csv", "-i 2 -s", "-n 1 --once", "-l -s", "-l -b",
 		"-l --once", "-l --csv -", "-l -n 2", "--limits", "--limits --json -",
 		"--once --limits --csv x.csv", "--once --listeners --limits", "--once --listeners --csv x.csv",
+		"--once --listeners -i 2", "-i 2 -s --listeners --once",
 	};
 	struct options o;
 
@@ -188,6 +189,10 @@ static void test_owner_options(void **state)
 	assert_true(o.listeners && o.once && !o.limits);
 	assert_int_equal(parse(&o, "--listeners --csv x.csv"), CLI_RUN); /* a run with the hints */
 	assert_true(o.listeners && !o.once);
+	/* -i is the listings' period in a run, whatever the other outputs. */
+	assert_int_equal(parse(&o, "--listeners --json x.json -i 3"), CLI_RUN);
+	assert_true(o.listeners && o.interval_s == 3);
+	assert_int_equal(parse(&o, "--listeners -s -i 2"), CLI_RUN);
 	/* The cgroup v2 root, where there is one, is a valid --cgroup. */
 	if (parse(&o, "--cgroup /sys/fs/cgroup") == CLI_RUN || parse(&o, "--cgroup /sys/fs/cgroup/unified") == CLI_RUN)
 		assert_true(o.cgroup_id != 0);

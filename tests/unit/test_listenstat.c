@@ -98,9 +98,21 @@ static void test_hint(void **state)
 	assert_int_equal(lsn_hint(&l, &c, buf, sizeof(buf)), 1);
 	assert_non_null(strstr(buf, "127.0.0.1:80 overflowed its accept queue 38 times"));
 	assert_non_null(strstr(buf, "the application's listen() backlog"));
+	assert_int_equal(lsn_limit(&l, &c), LSN_LIMIT_BACKLOG);
 	l.backlog = 4096;
 	assert_int_equal(lsn_hint(&l, &c, buf, sizeof(buf)), 1);
 	assert_non_null(strstr(buf, "net.core.somaxconn (4096)"));
+	assert_int_equal(lsn_limit(&l, &c), LSN_LIMIT_SOMAXCONN);
+	assert_string_equal(lsn_limit_name(LSN_LIMIT_SOMAXCONN), "somaxconn");
+	c.somaxconn = LSN_UNKNOWN;
+	assert_int_equal(lsn_limit(&l, &c), LSN_LIMIT_UNKNOWN);
+	assert_null(lsn_limit_name(LSN_LIMIT_UNKNOWN));
+	assert_int_equal(lsn_hint(&l, &c, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "listen() backlog (somaxconn is unknown)"));
+	l.t.family = TL_AF_INET6;
+	memset(l.t.saddr, 0, sizeof(l.t.saddr));
+	assert_int_equal(lsn_hint(&l, &c, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "listener [::]:80 overflowed"));
 }
 
 static void test_json(void **state)
@@ -121,10 +133,18 @@ static void test_json(void **state)
 	l.overflows = LSN_UNKNOWN;
 	l.syncookies_sent = 0;
 	l.syncookies_ok = 0;
-	assert_int_equal(lsn_print_json(f, &l), 0);
+	assert_int_equal(lsn_print_json(f, &l, NULL), 0);
+	l.pid = 0;
+	assert_int_equal(lsn_print_json(f, &l, "2026-12-03T17:36:10.588010Z"), 0);
 	fclose(f);
 	assert_string_equal(buf,
 			    "{\"event\":\"listener\",\"pid\":42,\"comm\":\"a\\\"b\",\"fd\":3,\"netns\":7,"
+			    "\"laddr\":\"127.0.0.1\",\"lport\":80,\"accept_queue\":0,\"backlog\":1,\"syn_queue\":0,"
+			    "\"drops\":2,\"overflows\":null,\"synack_retrans\":null,\"half_open_timeouts\":null,"
+			    "\"syncookies_sent\":0,\"syncookies_ok\":0,\"timing\":\"inferred\"}\n"
+			    /* In a run: the listing's time; no holder: nulls. */
+			    "{\"event\":\"listener\",\"time\":\"2026-12-03T17:36:10.588010Z\",\"pid\":null,"
+			    "\"comm\":null,\"fd\":null,\"netns\":7,"
 			    "\"laddr\":\"127.0.0.1\",\"lport\":80,\"accept_queue\":0,\"backlog\":1,\"syn_queue\":0,"
 			    "\"drops\":2,\"overflows\":null,\"synack_retrans\":null,\"half_open_timeouts\":null,"
 			    "\"syncookies_sent\":0,\"syncookies_ok\":0,\"timing\":\"inferred\"}\n");

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "conn_acct.h"
+#include "lsnagg.h"
 #include "promtext.h"
 
 static void set_path(struct conn *c, const uint8_t *p, size_t n)
@@ -24,7 +25,27 @@ static void set_path(struct conn *c, const uint8_t *p, size_t n)
 /* Two passive connections to port 8080 that left ESTABLISHED after 1 us
  * (the first bucket's edge, inside it) and 1.5 s; one active connection
  * open in CLOSE_WAIT for 2.5 s owned by nginx, with 3 data retransmits and
- * a reset sent; 2 SYN-ACK orphans; 7 records not written. */
+ * a reset sent; 2 SYN-ACK orphans; 7 records not written. Listeners (one
+ * port label): two listings of 8080 on IPv4 (2 waiting, backlog 1, 5 then
+ * 9 drops) and IPv6 (backlog 128, a request), and 9090 ("other") with 3
+ * drops in the first only: gone, its 3 stay counted, no gauges. */
+static void listing(struct agg *a, int64_t drops_v4, bool with_9090)
+{
+	struct lsnagg *la = agg_listeners(a);
+	struct lsn l = { .netns = 7, .inode = 1, .t.sport = 8080, .accept_queue = 2, .backlog = 1 };
+
+	lsnagg_begin(la);
+	l.drops = drops_v4;
+	lsnagg_row(la, &l);
+	l = (struct lsn){ .netns = 7, .inode = 2, .t.sport = 8080, .backlog = 128, .syn_queue = 1 };
+	lsnagg_row(la, &l);
+	if (with_9090) {
+		l = (struct lsn){ .netns = 7, .inode = 3, .t.sport = 9090, .backlog = 4, .drops = 3 };
+		lsnagg_row(la, &l);
+	}
+	lsnagg_end(la);
+}
+
 static struct agg *fixture(void)
 {
 	static const uint8_t p[] = { TL_SYN_RECV, TL_ESTABLISHED, TL_FIN_WAIT1, TL_CLOSE };
@@ -54,6 +75,9 @@ static struct agg *fixture(void)
 		agg_connect_error(a, EADDRNOTAVAIL);
 	agg_connect_error(a, 0);                 /* no errno: not counted */
 	agg_connect_error(a, AGG_ERRNO_MAX + 1); /* out of range: not counted */
+	assert_int_equal(agg_listen_enable(a), 0);
+	listing(a, 5, true);
+	listing(a, 9, false);
 	return a;
 }
 
@@ -158,6 +182,19 @@ static struct agg *fixture(void)
 	"tcplife_close_wait_sockets{comm=\"nginx\"} 1\n"
 #define CW_OLDEST_SAMPLES \
 	"tcplife_close_wait_oldest_seconds{comm=\"nginx\"} 2.5\n"
+#define LISTEN_GAUGES \
+	"# HELP tcplife_listen_accept_queue Connections waiting for accept() at the last listing, by listening port.\n" \
+	"# TYPE tcplife_listen_accept_queue gauge\n" \
+	"tcplife_listen_accept_queue{port=\"8080\"} 2\n" \
+	"# HELP tcplife_listen_backlog Accept queue limits, min(listen() backlog, somaxconn), at the last listing, by listening port.\n" \
+	"# TYPE tcplife_listen_backlog gauge\n" \
+	"tcplife_listen_backlog{port=\"8080\"} 129\n" \
+	"# HELP tcplife_listen_syn_queue Request sockets (half-open handshakes) at the last listing, by listening port.\n" \
+	"# TYPE tcplife_listen_syn_queue gauge\n" \
+	"tcplife_listen_syn_queue{port=\"8080\"} 1\n"
+#define LISTEN_DROPS \
+	"tcplife_listen_drops_total{port=\"8080\"} 9\n" \
+	"tcplife_listen_drops_total{port=\"other\"} 3\n"
 #define LOST_SAMPLES \
 	"tcplife_records_lost_total{reason=\"ringbuf_full\"} 0\n" \
 	"tcplife_records_lost_total{reason=\"map_full\"} 0\n" \
@@ -193,6 +230,10 @@ static const char text_expected[] =
 	"# HELP tcplife_connect_errors_total connect() calls that failed, once per attempt, by errno.\n"
 	"# TYPE tcplife_connect_errors_total counter\n"
 	CONNERR_SAMPLES
+	LISTEN_GAUGES
+	"# HELP tcplife_listen_drops_total Handshakes the listeners dropped (their sk_drops), by listening port.\n"
+	"# TYPE tcplife_listen_drops_total counter\n"
+	LISTEN_DROPS
 	"# HELP tcplife_records_lost_total Records the tracer could not use or write, by reason.\n"
 	"# TYPE tcplife_records_lost_total counter\n"
 	LOST_SAMPLES;
@@ -220,6 +261,10 @@ static const char om_expected[] =
 	"# HELP tcplife_connect_errors connect() calls that failed, once per attempt, by errno.\n"
 	"# TYPE tcplife_connect_errors counter\n"
 	CONNERR_SAMPLES
+	LISTEN_GAUGES
+	"# HELP tcplife_listen_drops Handshakes the listeners dropped (their sk_drops), by listening port.\n"
+	"# TYPE tcplife_listen_drops counter\n"
+	LISTEN_DROPS
 	"# HELP tcplife_records_lost Records the tracer could not use or write, by reason.\n"
 	"# TYPE tcplife_records_lost counter\n"
 	LOST_SAMPLES
@@ -316,6 +361,7 @@ static void test_other_port(void **state)
 				    "role=\"unknown\",port=\"other\"} 1\n"));
 	assert_non_null(strstr(buf, "\ntcplife_connections_closed_total{role=\"unknown\","
 				    "close_cause=\"fin\"} 1\n"));
+	assert_null(strstr(buf, "tcplife_listen")); /* no --listeners: no listener family */
 	free(buf);
 	agg_free(a);
 }
