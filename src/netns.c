@@ -40,28 +40,49 @@ bool netns_names(const char *path, uint32_t inum)
 	return !stat(path, &st) && (uint32_t)st.st_ino == inum;
 }
 
-/* nsfs bind mounts: mountinfo's root field is "net:[INUM]" for them. A mount
- * point with an escaped character (\040 ...) is passed over: stat() would
- * not find it under its escaped name; a process in it may still name it. */
-static int find_mount(uint32_t inum, char *path, size_t size)
+/* nsfs bind mounts: mountinfo's root field is "net:[INUM]" for them. Calls
+ * fn(mount point, INUM, arg) for each until fn returns other than 0 (its
+ * return, else 0); -errno if mountinfo cannot be read. A mount point with an
+ * escaped character (\040 ...) is passed to fn as written, where stat()
+ * and open() will not find it; a process in it may still name it. */
+static int each_net_mount(int (*fn)(const char *mnt, uint32_t inum, void *arg), void *arg)
 {
-	char line[1024], root[64], mnt[512], want[32];
+	char line[1024], mnt[512];
+	unsigned int inum;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int err = -ENOENT;
+	int rc = 0;
 
 	if (!f)
 		return -errno;
-	snprintf(want, sizeof(want), "net:[%u]", inum);
-	while (err && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %*s %*s %63s %511s", root, mnt) != 2 || strcmp(root, want))
-			continue;
-		if (strlen(mnt) < size && netns_names(mnt, inum)) {
-			snprintf(path, size, "%s", mnt);
-			err = 0;
-		}
-	}
+	while (!rc && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s net:[%u] %511s", &inum, mnt) == 2)
+			rc = fn(mnt, inum, arg);
 	fclose(f);
-	return err;
+	return rc;
+}
+
+struct mount_want {
+	uint32_t inum;
+	char *path;
+	size_t size;
+};
+
+static int mount_named(const char *mnt, uint32_t inum, void *arg)
+{
+	struct mount_want *w = arg;
+
+	if (inum != w->inum || strlen(mnt) >= w->size || !netns_names(mnt, inum))
+		return 0;
+	snprintf(w->path, w->size, "%s", mnt);
+	return 1;
+}
+
+static int find_mount(uint32_t inum, char *path, size_t size)
+{
+	struct mount_want w = { inum, path, size };
+	int rc = each_net_mount(mount_named, &w);
+
+	return rc < 0 ? rc : rc ? 0 : -ENOENT;
 }
 
 static int find_process(uint32_t inum, char *path, size_t size)
@@ -170,25 +191,26 @@ static int add_processes(struct netns_list *l, struct hmap *seen)
 	return err;
 }
 
-/* Every namespace kept by an nsfs bind mount (`ip netns add`), as
- * find_mount() reads them. */
+/* Every namespace kept by an nsfs bind mount (`ip netns add`). */
+struct mount_add {
+	struct netns_list *l;
+	struct hmap *seen;
+};
+
+static int mount_add(const char *mnt, uint32_t inum, void *arg)
+{
+	struct mount_add *a = arg;
+	int fd = open(mnt, O_RDONLY | O_CLOEXEC);
+
+	(void)inum;
+	return fd < 0 ? 0 : list_add(a->l, a->seen, fd);
+}
+
 static int add_mounts(struct netns_list *l, struct hmap *seen)
 {
-	char line[1024], root[64], mnt[512];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int err = 0, fd;
+	struct mount_add a = { l, seen };
 
-	if (!f)
-		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %*s %*s %63s %511s", root, mnt) != 2 || strncmp(root, "net:[", 5))
-			continue;
-		fd = open(mnt, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			err = list_add(l, seen, fd);
-	}
-	fclose(f);
-	return err;
+	return each_net_mount(mount_add, &a);
 }
 
 static int list_build(struct netns_list *l, bool mounts)
