@@ -55,12 +55,20 @@ struct sk_info {
 	__u8 state;
 	__u8 flags;   /* TL_F_PASSIVE | TL_F_BIRTH_SEEN | TL_F_OWNER_KNOWN | TL_F_RELEASED | TL_F_HOLDERS */
 	__u8 verdict; /* enum verdict */
-	__u8 emitted; /* a record went out: never hold one back again */
+	__u8 emitted; /* enum emitted: a record went out, never hold one back again */
 	__s32 fd;     /* the owner's fd; -1 = unknown (see owner.bpf.c) */
 	__u64 cgroup; /* the owner's cgroup v2 id */
 	__u32 holder_pass; /* last holder scan that named an owner (owner.bpf.c) */
 	__s32 closing_fd;  /* with TL_F_RELEASED: the fd the old owner was closing */
 };
+
+/* sk_info.emitted. Past EM_NONE a record of this life went out, so the
+ * loader has a row for it. A SYN_SENT -> CLOSE with a record is a connect()
+ * that failed after its SYN: the row's end reports that failure, and the
+ * next connect() on the socket that returns an error (the blocking call
+ * itself, or a later call that collects sk_err through sock_error()) is that
+ * same failure told again, not a new attempt (owner.bpf.c, tl_connect_exit). */
+enum emitted { EM_NONE = 0, EM_SENT = 1, EM_SYN_FAILED = 2, EM_ERR_TOLD = 3 };
 
 /* Filters are decided once the tuple is complete: at CLOSE -> SYN_SENT the
  * local port is still 0 (tcp_v4_connect() sets the state before
@@ -336,7 +344,8 @@ static __always_inline struct tl_event *rec_of_sk_at(const struct sock *sk, stru
 
 	if (!e)
 		return NULL;
-	si->emitted = 1;
+	if (si->emitted == EM_NONE)
+		si->emitted = EM_SENT;
 	rec_fill(e, type, (__u64)sk, si, now);
 	tuple_from_sk(sk, &e->tuple);
 	return e;

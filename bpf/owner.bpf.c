@@ -31,6 +31,17 @@
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 #define EEXIST 17
+#define SOCK_STREAM 1
+/* connect()'s returns that are no failure of the attempt: still going
+ * (EINPROGRESS, EALREADY, a signal: EINTR and the ERESTART* codes the
+ * syscall exit sees before the signal code rewrites them), or connected. */
+#define EINTR 4
+#define EISCONN 106
+#define EALREADY 114
+#define EINPROGRESS 115
+#define ERESTARTSYS 512
+#define ERESTART_RESTARTBLOCK 516
+#define MAX_ERRNO 4095
 
 struct trace_event_raw_sys_exit___tl {
 	long int ret;
@@ -47,13 +58,22 @@ struct file___old {
 	atomic_long_t f_count;
 } __attribute__((preserve_access_index));
 
-/* sys_enter_connect -> sys_exit_connect: the fd, per thread. LRU: a thread
- * that dies inside connect() leaves nothing behind for long. */
+/* sys_enter_connect -> sys_exit_connect, per thread: the fd, and where the
+ * caller's sockaddr is (read only when the call failed: tcp_v4_connect()
+ * zeroes inet_dport on its failure path, and a route or BPF refusal comes
+ * before it sets the destination at all). LRU: a thread that dies inside
+ * connect() leaves nothing behind for long. */
+struct connect_call {
+	__u64 uaddr;
+	__s32 fd;
+	__u32 addrlen;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
-	__type(value, __s32);
+	__type(value, struct connect_call);
 } connect_fd SEC(".maps");
 
 /* Set by the loader before each holder scan; a socket's first holder in a
@@ -189,10 +209,120 @@ SEC("tracepoint/syscalls/sys_enter_connect")
 int tl_connect_enter(struct trace_event_raw_sys_enter___tl *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__s32 fd = (__s32)BPF_CORE_READ(ctx, args[0]);
+	struct connect_call cc = {
+		.uaddr = BPF_CORE_READ(ctx, args[1]),
+		.fd = (__s32)BPF_CORE_READ(ctx, args[0]),
+		.addrlen = (__u32)BPF_CORE_READ(ctx, args[2]),
+	};
 
-	bpf_map_update_elem(&connect_fd, &tid, &fd, BPF_ANY);
+	bpf_map_update_elem(&connect_fd, &tid, &cc, BPF_ANY);
 	return 0;
+}
+
+static __always_inline bool connect_failed(long ret)
+{
+	long err = -ret;
+
+	return ret < 0 && err <= MAX_ERRNO && err != EINPROGRESS && err != EALREADY &&
+	       err != EISCONN && err != EINTR && !(err >= ERESTARTSYS && err <= ERESTART_RESTARTBLOCK);
+}
+
+/* A TCP socket of ours (not UNIX, UDP or MPTCP). sk_type and sk_protocol
+ * were bitfields before 5.6: read as such, which also works on the plain
+ * fields since. */
+static __always_inline bool tcp_inet(const struct sock *sk)
+{
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return (fam == AF_INET || fam == AF_INET6) &&
+	       BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type) == SOCK_STREAM &&
+	       BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+/* The remote end the caller asked for, from its sockaddr (sockaddr_in, or
+ * sockaddr_in6 of at least SIN6_LEN_RFC2133 = 24 bytes, as the kernel
+ * requires). False when it is of another family than the socket's. */
+static __always_inline bool remote_from_user(const struct connect_call *cc, struct tl_tuple *t)
+{
+	struct {
+		__u16 family;
+		__u16 port;
+		__u8 a4[4]; /* sin_addr, or sin6_flowinfo */
+		__u8 a6[16];
+	} sa = {};
+
+	if (cc->addrlen < 16 || bpf_probe_read_user(&sa, 16, (const void *)cc->uaddr))
+		return false;
+	if (sa.family != t->family)
+		return false;
+	if (sa.family == AF_INET6) {
+		if (cc->addrlen < 24 || bpf_probe_read_user(&sa, 24, (const void *)cc->uaddr))
+			return false;
+		__builtin_memcpy(t->daddr, sa.a6, 16);
+	} else {
+		__builtin_memset(t->daddr, 0, 16);
+		__builtin_memcpy(t->daddr, sa.a4, 4);
+	}
+	t->dport = bpf_ntohs(sa.port);
+	return true;
+}
+
+/*
+ * connect() failed with `err`. One connect_error per failed attempt, from
+ * one of two places, never both:
+ *  - The attempt sent its SYN (it has a local port, so its STATE records
+ *    went out and the loader has a row): the failure comes later, in
+ *    softirq (a reset: ECONNREFUSED; the SYN retries run out: ETIMEDOUT or
+ *    the ICMP error kept in sk_err_soft; an ICMP unreachable), and sk_err
+ *    is set before tcp_done() moves the socket to CLOSE. The CLOSE record
+ *    carries sk_err, and the loader reports the failure from the row's end
+ *    (src/conntab_rec.c), for blocking and non-blocking connects alike:
+ *    state.bpf.c marks that life EM_SYN_FAILED. The connect() that then
+ *    returns the error (the blocking call itself, or a later call on a
+ *    non-blocking socket, which collects sk_err through sock_error() or
+ *    says ECONNABORTED) tells the same failure again: skipped here, once
+ *    (EM_ERR_TOLD), so a retry on the same socket after it counts anew.
+ *  - Nothing of this attempt went out (EM_NONE): it failed inside the
+ *    call, before a connection existed. tcp_v4_connect()/tcp_v6_connect()
+ *    set SYN_SENT before inet_hash_connect() picks the port and CLOSE again
+ *    when that fails (EADDRNOTAVAIL), with the tuple never complete, so
+ *    state.bpf.c held those records back; a route lookup (ENETUNREACH), a
+ *    cgroup BPF program or a bad address fail before any state change.
+ *    This record is the only trace; the socket is no connection and gets
+ *    no row (no OWNER record either, see tl_connect_exit).
+ * The filters are those of a row (decide()): -L needs the local port,
+ * which such an attempt has only when it was bound.
+ */
+static __always_inline void on_connect_error(const struct sock *sk, struct sk_info *si,
+					     const struct connect_call *cc, long err)
+{
+	struct sk_info probe = { .verdict = V_UNDECIDED };
+	struct tl_tuple t = {};
+	struct tl_event *e;
+
+	if (!tcp_inet(sk) || BPF_CORE_READ(sk, __sk_common.skc_state) != TL_CLOSE)
+		return;
+	if (si && si->emitted == EM_SYN_FAILED) {
+		si->emitted = EM_ERR_TOLD;
+		return;
+	}
+	tuple_from_sk(sk, &t);
+	if (!remote_from_user(cc, &t))
+		return;
+	set_owner(&probe, cc->fd); /* process context: the caller */
+	decide(&probe, &t);
+	if (probe.verdict != V_TRACE)
+		return;
+	e = rec_reserve();
+	if (!e)
+		return;
+	rec_fill(e, TL_REC_CONNERR, (__u64)sk, &probe, bpf_ktime_get_ns());
+	e->flags = TL_F_OWNER_KNOWN;
+	e->oldstate = e->newstate = TL_CLOSE;
+	e->sk_err = (__s32)err;
+	e->netns = sk_netns(sk);
+	e->tuple = t;
+	rec_submit(e);
 }
 
 /* EINPROGRESS (non-blocking) too: by then tcp_v4_connect() has set
@@ -202,25 +332,31 @@ int tl_connect_exit(struct trace_event_raw_sys_exit___tl *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now;
 	__u32 tid = (__u32)id;
-	__s32 *fdp = bpf_map_lookup_elem(&connect_fd, &tid);
+	struct connect_call *ccp = bpf_map_lookup_elem(&connect_fd, &tid), cc;
+	long ret = ctx->ret;
 	const struct sock *sk;
 	struct sk_info *si;
 	__u64 key;
-	__s32 fd;
 
-	if (!fdp)
+	if (!ccp)
 		return 0;
-	fd = *fdp;
+	cc = *ccp;
 	bpf_map_delete_elem(&connect_fd, &tid);
-	sk = sock_of_file(file_of_fd(fd));
+	sk = sock_of_file(file_of_fd(cc.fd));
 	key = (__u64)sk;
 	si = sk ? bpf_map_lookup_elem(&socks, &key) : NULL;
+	if (sk && connect_failed(ret)) {
+		on_connect_error(sk, si, &cc, -ret);
+		return 0;
+	}
 	/* Only the socket this thread just connected (blocking connects are
-	 * ESTABLISHED by now), once. */
-	if (!si || si->verdict == V_FILTERED || si->owner.tid != tid || si->fd >= 0)
+	 * ESTABLISHED by now), once; never one that is no connection (a
+	 * SYN_SENT that went back to CLOSE before any record went out). */
+	if (!si || si->verdict == V_FILTERED || si->owner.tid != tid || si->fd >= 0 ||
+	    (si->state == TL_CLOSE && si->emitted == EM_NONE))
 		return 0;
 	now = bpf_ktime_get_ns(); /* before si changes */
-	si->fd = fd;
+	si->fd = cc.fd;
 	emit_owner(sk, si, 0, now);
 	return 0;
 }

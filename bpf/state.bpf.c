@@ -201,7 +201,11 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			} else if (old == TL_SYN_RECV && new == TL_ESTABLISHED) {
 				synrecv_info(sk, e);
 			}
-			si->emitted = 1;
+			/* A SYN_SENT ended by an error (tcp_reset(), tcp_write_err(),
+			 * an ICMP error: each sets sk_err before tcp_done()) is a
+			 * failed connect() whose row reports it (enum emitted). */
+			si->emitted = old == TL_SYN_SENT && new == TL_CLOSE && cv->sk_err > 0 ?
+					      EM_SYN_FAILED : EM_SENT;
 			commit(e, key, si, &fresh, born, new, now);
 			return 0;
 		}

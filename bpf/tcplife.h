@@ -69,7 +69,11 @@ enum tl_rec_type {
 			     * carries sk_err, TL_F_PEER_FIN and the bytes as a CLOSE does */
 	TL_REC_SEED = 12,   /* a socket that existed before the tool started */
 	TL_REC_HOLDER = 13, /* a process holding a socket fd (kind: enum tl_holder_kind) */
-	TL_REC_MAX = 14,
+	TL_REC_CONNERR = 14, /* connect() on a TCP socket failed before a connection existed
+			      * (no record of this life went out): sk_err = the errno it
+			      * returned, the tuple's remote end from the caller's sockaddr,
+			      * owner/cgroup/fd the caller, old/newstate CLOSE, netns set */
+	TL_REC_MAX = 15,
 };
 
 /* TL_REC_TW kinds (fentry/kprobe tiers: __inet_twsk_schedule, inet_twsk_kill).

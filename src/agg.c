@@ -50,6 +50,7 @@ struct agg {
 	struct hmap cw_walk; /* struct cw_key -> struct agg_cw_proc, this walk */
 	struct agg_cw_proc *cw;
 	size_t cw_n;
+	uint64_t connerr[AGG_ERRNO_MAX + 1]; /* by errno */
 	struct lsnagg *lsn; /* --listeners; NULL without */
 };
 
@@ -300,6 +301,25 @@ void agg_set_lost(struct agg *a, enum agg_lost reason, uint64_t total)
 void agg_set_synack_orphans(struct agg *a, uint64_t total)
 {
 	a->synack_orphans = total;
+}
+
+void agg_connect_error(struct agg *a, int err)
+{
+	if (err > 0 && err <= AGG_ERRNO_MAX)
+		a->connerr[err]++;
+}
+
+uint64_t agg_connect_errors(const struct agg *a, int err)
+{
+	return err > 0 && err <= AGG_ERRNO_MAX ? a->connerr[err] : 0;
+}
+
+int agg_connect_errors_next(const struct agg *a, int after)
+{
+	for (int e = after < 0 ? 1 : after + 1; e <= AGG_ERRNO_MAX; e++)
+		if (a->connerr[e])
+			return e;
+	return 0;
 }
 
 /* --- the walk of open connections --------------------------------------- */

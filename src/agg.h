@@ -27,6 +27,7 @@
  *   by state; CLOSE_WAIT sockets and the oldest CLOSE_WAIT age by process
  *   name, the AGG_MAX_COMMS with most sockets, the rest as "other".
  * - Records lost by reason: totals the run's counters give.
+ * - connect() failures by errno (connect_error), as they come.
  * - With --listeners, the listener families (lsnagg.h), per listening port.
  */
 #ifndef TL_AGG_H
@@ -79,6 +80,14 @@ void agg_set_lost(struct agg *a, enum agg_lost reason, uint64_t total);
  * counted in kind "synack". */
 void agg_set_synack_orphans(struct agg *a, uint64_t total);
 
+/* connect() failures (connect_error) by errno, 1..AGG_ERRNO_MAX; others
+ * are not counted. */
+#define AGG_ERRNO_MAX 4095
+void agg_connect_error(struct agg *a, int err);
+/* The count of errno `err`; agg_connect_errors_next() the next errno
+ * above `after` that has one (0 when none), in increasing order. */
+uint64_t agg_connect_errors(const struct agg *a, int err);
+int agg_connect_errors_next(const struct agg *a, int after);
 /* The listener families (lsnagg.h), off until enabled: 0 or -ENOMEM. */
 int agg_listen_enable(struct agg *a);
 /* NULL when not enabled. */

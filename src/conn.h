@@ -129,7 +129,20 @@ struct summary {
 	int out_err;             /* the first output error, -errno; 0 = none */
 	uint64_t seed_ms;        /* how long seeding took */
 	bool owners_lost;        /* no owner hook: accepted connections have no owner */
+	uint64_t connect_errors; /* failed connect()s (connect_error) that passed the filters */
 	uint64_t elapsed_ns;
+};
+
+/* A connect() that failed (connect_error): from a TL_REC_CONNERR record
+ * (it failed before a connection existed), or from a row's end (SYN_SENT
+ * -> CLOSE with sk_err set: its SYN was refused or never answered). */
+struct conn_error {
+	uint64_t ts_ns;        /* CLOCK_MONOTONIC */
+	struct tl_owner owner; /* raw: sanitize before printing */
+	bool owner_known;
+	struct tl_tuple tuple; /* family and the remote end; the local end as far as known */
+	int32_t err;           /* the errno connect() returned (or sk_err), > 0 */
+	uint32_t netns;        /* network namespace inode; 0 = not known */
 };
 
 /* A --close-wait alert: an open connection past the threshold. */

@@ -20,6 +20,8 @@ void conntab_apply(struct conntab *t, const struct tl_rec *e)
 		ct_apply_tw_reset(t, e);
 	else if (e->type == TL_REC_DESTROY)
 		ct_apply_destroy(t, e);
+	else if (e->type == TL_REC_CONNERR)
+		ct_apply_connerr(t, e);
 	else
 		ct_apply_record(t, e);
 }

@@ -42,6 +42,8 @@ struct conntab_cfg {
 	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
 	void (*emit)(void *ctx, const struct conn *c);
 	void (*transition)(void *ctx, const struct transition *t); /* may be NULL */
+	/* A failed connect(), once per attempt, filters applied; may be NULL. */
+	void (*connect_error)(void *ctx, const struct conn_error *ce);
 	void *ctx;
 };
 

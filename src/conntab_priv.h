@@ -148,6 +148,8 @@ void ct_tw_flush(struct conntab *t, uint64_t now);
 void ct_apply_record(struct conntab *t, const struct tl_rec *e);
 /* A STATE record applied to its row. */
 void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_rec *e);
+/* A connect() that failed before a connection existed (TL_REC_CONNERR). */
+void ct_apply_connerr(struct conntab *t, const struct tl_rec *e);
 
 /* conntab_heal.c */
 void ct_apply_destroy(struct conntab *t, const struct tl_rec *e);

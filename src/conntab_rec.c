@@ -121,6 +121,53 @@ static struct entry *adopt_synthetic(struct conntab *t, const struct tl_rec *e)
 	return en;
 }
 
+/* A failed connect() goes out once, to the owner filter as a row would
+ * (the kernel side applied the tuple filters). Where it comes from, and
+ * why never twice: bpf/owner.bpf.c, on_connect_error(). */
+static void connect_error(struct conntab *t, const struct conn_error *ce, uint64_t cgroup)
+{
+	if (!t->cfg.connect_error)
+		return;
+	if (filter_by_owner(t->cfg.filter) &&
+	    (!ce->owner_known || !filter_owner_wanted(t->cfg.filter, &ce->owner, cgroup)))
+		return;
+	t->cfg.connect_error(t->cfg.ctx, ce);
+}
+
+void ct_apply_connerr(struct conntab *t, const struct tl_rec *e)
+{
+	struct conn_error ce = {
+		.ts_ns = e->ts_ns, .owner = e->owner, .owner_known = true, .tuple = e->tuple,
+		.err = e->sk_err, .netns = e->netns,
+	};
+
+	connect_error(t, &ce, e->cgroup);
+}
+
+/* The row's end says its connect() failed: a SYN_SENT ended by an error
+ * (a reset: ECONNREFUSED; SYN retries run out: ETIMEDOUT, or the ICMP
+ * error the retries met; an ICMP unreachable), not by the owner's close. */
+static void row_connect_error(struct conntab *t, const struct conn *c, int err, uint64_t ts)
+{
+	struct conn_error ce = {
+		.ts_ns = ts, .owner = c->owner, .owner_known = c->owner_known, .tuple = c->tuple,
+		.err = err, .netns = c->netns,
+	};
+
+	connect_error(t, &ce, c->cgroup);
+}
+
+/* A socket that is no connection: a record of a socket never seen, in
+ * CLOSE, its tuple incomplete. A connect() that failed inside the call
+ * (EADDRNOTAVAIL: SYN_SENT and back to CLOSE with no local port) left such
+ * a socket; kernel sides before connect_error sent its OWNER record, which
+ * made a row that never ended ("ends not seen" at exit). */
+static bool no_connection(const struct tl_rec *e)
+{
+	return e->type != TL_REC_STATE && e->oldstate == TL_CLOSE &&
+	       (!e->tuple.sport || !e->tuple.dport);
+}
+
 /* The record's socket: the live entry for skaddr, or a new one. A record
  * with another birth time means the address was reused: the old life ended
  * without its end being seen (or is lingering) and is written now. */
@@ -133,6 +180,8 @@ static struct entry *lookup(struct conntab *t, const struct tl_rec *e)
 		en = adopt_synthetic(t, e);
 		if (en)
 			return en;
+		if (no_connection(e))
+			return NULL;
 	}
 	if (en && (en->c.birth_ns != e->birth_ns || birth_rec)) {
 		if (e->birth_ns && en->c.birth_ns > e->birth_ns)
@@ -227,6 +276,10 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e
 	c->bytes_received = e->bytes_received;
 	c->bytes_known = true;
 	conn_settle(c, ts);
+	if (e->netns && !c->netns)
+		c->netns = e->netns;
+	if (old == TL_SYN_SENT && err > 0)
+		row_connect_error(t, c, err, ts);
 
 	if (err == ECONNREFUSED || (old == TL_SYN_SENT && (c->rst_recv || err == ECONNRESET)))
 		cause = CAUSE_REFUSED;

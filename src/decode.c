@@ -26,6 +26,12 @@ static int check_kind(const struct tl_event *e)
 		return 0;
 	case TL_REC_HOLDER:
 		return e->kind <= TL_HOLDER_OTHER ? 0 : -EINVAL;
+	case TL_REC_CONNERR:
+		/* connect()'s errno (1..MAX_ERRNO), on a socket that is no
+		 * connection (CLOSE), made by its owner (process context). */
+		return e->kind == 0 && e->sk_err > 0 && e->sk_err <= 4095 &&
+		       e->oldstate == TL_CLOSE && e->newstate == TL_CLOSE &&
+		       (e->flags & TL_F_OWNER_KNOWN) ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "alerts.h"
 #include "conntab.h"
+#include "connerr_scan.h"
 #include "decode.h"
 #include "ingest.h"
 #include "listen_scan.h"
@@ -136,6 +137,7 @@ int ingest_snapshot(struct ingest *in, struct outputs *out, uint64_t now_ns)
 		now_ns = mono_now_ns();
 	}
 	ingest_stats(in, &st);
+	st.connect_errors = out->ce.total;
 	if (listed) {
 		st.lsn = lsn_err ? NULL : &ls;
 		st.lsn_err = lsn_err;
@@ -181,6 +183,7 @@ int ingest_run(struct ingest *in, const struct ingest_loop *lp)
 			outputs_reopen(out);
 		}
 		conntab_tick(in->ct, mono_now_ns());
+		connerr_scan_due(&out->ce);
 		sockwatch_poll(lp->sw, in->ct, mono_now_ns());
 		alerts_tick(lp->al, mono_now_ns());
 		lsnwatch_tick(lp->lw);

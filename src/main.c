@@ -12,6 +12,7 @@
 #include "alerts.h"
 #include "cli.h"
 #include "conntab.h"
+#include "connerr_scan.h"
 #include "filter.h"
 #include "ingest.h"
 #include "listen_scan.h"
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
 	struct conntab_cfg cfg = {
 		.filter = &flt,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
+		.connect_error = outputs_connect_error,
 	};
 	tr = tracer_start(&o, ingest_record, &in);
 	if (!tr)
@@ -215,6 +217,7 @@ int main(int argc, char **argv)
 	sum.bad_records = in.bad_records;
 	conntab_summary(in.ct, &sum);
 	sum.elapsed_ns = mono_now_ns() - start;
+	connerr_log(&out.ce); /* measures what waits for it, so the summaries have the hints */
 	outputs_account(&out, &sum); /* an output error so far shows in the summaries */
 	outputs_summary(&out, &sum);
 	outputs_close(&out); /* the final flush: what it drops is counted too */

@@ -79,6 +79,8 @@ int outputs_open(struct outputs *out, const struct options *o, const struct time
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (connerr_init(&out->ce))
+		return -ENOMEM;
 	out->state_mask = o->state_mask;
 	out->once = o->once;
 	if (o->csv_path) {
@@ -130,6 +132,15 @@ void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n)
 		note(out, sink_cw_summary(out->sinks[i], p, n));
 }
 
+void outputs_connect_error(void *ctx, const struct conn_error *ce)
+{
+	struct outputs *out = ctx;
+
+	connerr_add(&out->ce, ce); /* a line it had no memory for is counted (unlisted) */
+	for (int i = 0; i < out->n; i++)
+		note(out, sink_connect_error(out->sinks[i], ce));
+}
+
 void outputs_listeners(struct outputs *out, const struct lsn_snap *snap, uint64_t at_ns)
 {
 	for (int i = 0; i < out->n; i++)
@@ -152,8 +163,10 @@ void outputs_transition(void *ctx, const struct transition *t)
 
 void outputs_summary(struct outputs *out, const struct summary *s)
 {
-	for (int i = 0; i < out->n; i++)
+	for (int i = 0; i < out->n; i++) {
+		note(out, sink_connerr_summary(out->sinks[i], &out->ce));
 		note(out, sink_summary(out->sinks[i], s));
+	}
 }
 
 int outputs_tick(struct outputs *out, uint64_t now_ns)
@@ -286,6 +299,7 @@ void outputs_account(struct outputs *out, struct summary *s)
 	for (int i = 0; i < out->n; i++)
 		s->not_written += sink_lost(out->sinks[i]);
 	s->out_err = out->err;
+	s->connect_errors = out->ce.total;
 }
 
 int outputs_close(struct outputs *out)
@@ -298,5 +312,6 @@ int outputs_close(struct outputs *out)
 		note(out, sink_close(out->sinks[i]));
 	}
 	out->n = 0;
+	connerr_fini(&out->ce);
 	return out->err;
 }

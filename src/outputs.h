@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include "cli.h"
 #include "conn.h"
+#include "connerr.h"
 #include "timefmt.h"
 
 #define MAX_SINKS 4 /* --csv, --json, stdout, the metrics */
@@ -23,6 +24,7 @@ struct outputs {
 	uint32_t state_mask; /* --state; 0 = all */
 	bool once;           /* --once: open connections only */
 	struct sink *metrics; /* also in sinks[]: told the other sinks' losses */
+	struct connerr_tab ce; /* the failed connect()s, per process and destination */
 };
 
 /* Opens every sink; on failure prints one error line naming the file,
@@ -33,6 +35,10 @@ void outputs_transition(void *ctx, const struct transition *t);
 void outputs_summary(struct outputs *out, const struct summary *s);
 void outputs_alert(struct outputs *out, const struct cw_alert *a);
 void outputs_cw_summary(struct outputs *out, const struct cw_proc *p, size_t n);
+/* The table's connect_error callback: counted in out->ce, told to every
+ * sink. outputs_summary writes the per-process and destination lines
+ * before each sink's summary. */
+void outputs_connect_error(void *ctx, const struct conn_error *ce);
 /* --listeners in a run: a listing, a burst that ended (sink.h). */
 struct lsn_snap;
 struct lsn_burst;

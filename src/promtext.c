@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "connerr.h"
 #include "lsnagg.h"
 #include "promtext.h"
 #include "sanitize.h"
@@ -261,6 +262,19 @@ static void write_lost(FILE *f, const struct agg *a, enum prom_fmt fmt)
 		sample_u64(f, "tcplife_records_lost_total", "reason", agg_lost_name(r), agg_lost(a, r));
 }
 
+/* Each errno as a series of its own from its first failure on (its name,
+ * the same as connect_error's "error"). */
+static void write_connect_errors(FILE *f, const struct agg *a, enum prom_fmt fmt)
+{
+	char buf[16];
+
+	family(f, fmt, "tcplife_connect_errors", FAM_COUNTER, NULL,
+	       "connect() calls that failed, once per attempt, by errno.");
+	for (int e = agg_connect_errors_next(a, 0); e; e = agg_connect_errors_next(a, e))
+		sample_u64(f, "tcplife_connect_errors_total", "error", connerr_name(e, buf, sizeof(buf)),
+			   agg_connect_errors(a, e));
+}
+
 int promtext_write(FILE *f, const struct agg *a, enum prom_fmt fmt)
 {
 	write_durations(f, a, fmt);
@@ -268,6 +282,10 @@ int promtext_write(FILE *f, const struct agg *a, enum prom_fmt fmt)
 	write_open(f, a, fmt);
 	write_counters(f, a, fmt);
 	write_close_wait(f, a, fmt);
+	/* Before the losses: a family that has no sample yet is never the
+	 * last, so the exposition always ends with a sample (t_44's reader
+	 * takes that as a file written whole). */
+	write_connect_errors(f, a, fmt);
 	write_listeners(f, a, fmt);
 	write_lost(f, a, fmt);
 	if (fmt == PROM_OPENMETRICS)

@@ -298,6 +298,24 @@ int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
 	return sink_result(s, s->ops->cw_summary(s, p, n));
 }
 
+int sink_connect_error(struct sink *s, const struct conn_error *ce)
+{
+	int rc;
+
+	if (!sink_ready(s, ce, s && s->ops->connect_error, &rc))
+		return rc;
+	return sink_result(s, s->ops->connect_error(s, ce));
+}
+
+int sink_connerr_summary(struct sink *s, const struct connerr_tab *t)
+{
+	int rc;
+
+	if (!sink_ready(s, t, s && s->ops->connerr_summary, &rc))
+		return rc;
+	return sink_result(s, s->ops->connerr_summary(s, t));
+}
+
 int sink_listeners(struct sink *s, const struct lsn_snap *snap, uint64_t at_ns)
 {
 	int rc;

@@ -16,6 +16,7 @@ struct sink;
 struct outfd;
 struct options;
 struct view_stats;
+struct connerr_tab;
 struct lsn_snap;
 struct lsn_burst;
 
@@ -31,6 +32,10 @@ struct sink_ops {
 	int (*summary)(struct sink *s, const struct summary *sum); /* may be NULL */
 	int (*alert)(struct sink *s, const struct cw_alert *a);    /* may be NULL */
 	int (*cw_summary)(struct sink *s, const struct cw_proc *p, size_t n); /* may be NULL */
+	/* A failed connect(), as it comes; and at exit the failures per process
+	 * and destination (connerr.h), most first. May be NULL. */
+	int (*connect_error)(struct sink *s, const struct conn_error *ce);
+	int (*connerr_summary)(struct sink *s, const struct connerr_tab *t);
 	/* Called every poll tick (~100 ms): 0, SINK_DONE, SINK_SNAP or -errno.
 	 * May be NULL. */
 	int (*tick)(struct sink *s, uint64_t now_ns);
@@ -101,6 +106,8 @@ int sink_transition(struct sink *s, const struct transition *t);
 int sink_summary(struct sink *s, const struct summary *sum);
 int sink_alert(struct sink *s, const struct cw_alert *a);
 int sink_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
+int sink_connect_error(struct sink *s, const struct conn_error *ce);
+int sink_connerr_summary(struct sink *s, const struct connerr_tab *t);
 int sink_listeners(struct sink *s, const struct lsn_snap *snap, uint64_t at_ns);
 int sink_listen_overflow(struct sink *s, const struct lsn_burst *b, uint64_t now_ns);
 /* 0, SINK_DONE or -errno; s->snapping is set when a snapshot is due. */
@@ -203,6 +210,9 @@ int sink_text_summary(struct sink *s, const struct summary *sum);
 /* The human CLOSE_WAIT alert line and per-process summary (text, stream). */
 int sink_text_alert(struct sink *s, const struct cw_alert *a);
 int sink_text_cw_summary(struct sink *s, const struct cw_proc *p, size_t n);
+/* The failed connect()s per process and destination, with their hints
+ * (text, stream): "# connect() failures ..." lines. */
+int sink_text_connerr_summary(struct sink *s, const struct connerr_tab *t);
 /* "preexisting" or "birth". */
 const char *seen_from_name(const struct conn *c);
 /* Where the owner comes from: "socket" (the process holds or held the

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include "columns.h"
+#include "connerr.h"
 #include "listenstat.h"
 #include "lsnburst.h"
 #include "summary.h"
@@ -126,6 +127,33 @@ static int json_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
 	return ferror(s->f) ? -EIO : 0;
 }
 
+/* A failed connect(): when, who, the destination it asked for, the errno's
+ * name and the namespace (null where not known). */
+static int json_connect_error(struct sink *s, const struct conn_error *ce)
+{
+	char tm[40], raddr[SINK_ADDR_LEN], comm[SINK_COMM_LEN], name[16];
+	FILE *f = s->f;
+
+	fmt_iso8601(sink_tc(s), ce->ts_ns, tm, sizeof(tm));
+	fprintf(f, "{\"event\":\"connect_error\",\"time\":\"%s\"", tm);
+	if (ce->owner_known) {
+		sanitize_text(ce->owner.comm, TL_COMM_LEN, comm, sizeof(comm));
+		fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", ce->owner.pid);
+		json_write_string(f, comm);
+	} else {
+		fputs(",\"pid\":null,\"comm\":null", f);
+	}
+	addr_fmt(&ce->tuple, false, raddr, sizeof(raddr));
+	fprintf(f, ",\"family\":\"%s\",\"raddr\":\"%s\",\"rport\":%u,\"error\":\"%s\",\"netns\":",
+		family_name(ce->tuple.family), raddr, (unsigned int)ce->tuple.dport,
+		connerr_name(ce->err, name, sizeof(name)));
+	if (ce->netns)
+		fprintf(f, "%" PRIu32 "}\n", ce->netns);
+	else
+		fputs("null}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
 static int json_summary(struct sink *s, const struct summary *sum)
 {
 	char ms[32];
@@ -136,10 +164,10 @@ static int json_summary(struct sink *s, const struct summary *sum)
 		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"unseen\":%" PRIu64 ",\"healed\":%" PRIu64
 		",\"conns_closed\":%" PRIu64 ",\"conns_open\":%" PRIu64
 		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64
-		",\"tw_unconfirmed\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"not_written\":%" PRIu64 ",\"elapsed_ms\":%s%s}\n",
+		",\"tw_unconfirmed\":%" PRIu64 ",\"connect_errors\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"not_written\":%" PRIu64 ",\"elapsed_ms\":%s%s}\n",
 		sum->records, sum->bad_records, sum->rb_drops, sum->map_full,
 		sum->stale, sum->missed, sum->gaps, sum->unseen, sum->healed, sum->conns_closed, sum->conns_open,
-		sum->synack_orphans, sum->unattributed, sum->tw_unconfirmed,
+		sum->synack_orphans, sum->unattributed, sum->tw_unconfirmed, sum->connect_errors,
 		summary_lost(sum), sum->not_written, ms,
 		sum->owners_lost ? ",\"owners_unavailable\":true" : "");
 	return ferror(s->f) ? -EIO : 0;
@@ -188,6 +216,7 @@ const struct sink_ops sink_json_ops = {
 	.summary = json_summary,
 	.alert = json_alert,
 	.cw_summary = json_cw_summary,
+	.connect_error = json_connect_error,
 	.listeners = json_listeners,
 	.listen_overflow = json_listen_overflow,
 };

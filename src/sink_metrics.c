@@ -152,6 +152,14 @@ static int metrics_conn(struct sink *s, const struct conn *c)
 	return 0;
 }
 
+static int metrics_connect_error(struct sink *s, const struct conn_error *ce)
+{
+	struct metrics *m = s->priv;
+
+	agg_connect_error(m->agg, ce->err);
+	return 0;
+}
+
 /* The run's loss counters as they stand (view_stats: the tracer's and the
  * table's; `output`: what other outputs dropped). */
 static void take_counters(struct agg *a, const struct view_stats *st, uint64_t output)
@@ -250,6 +258,7 @@ const struct sink_ops sink_metrics_ops = {
 	.name = "metrics",
 	.begin = metrics_begin,
 	.conn = metrics_conn,
+	.connect_error = metrics_connect_error,
 	.summary = metrics_summary,
 	.tick = metrics_tick,
 	.snap_begin = metrics_snap_begin,

@@ -7,6 +7,8 @@
  * and last, so the fixed columns stay aligned whatever it says.
  */
 #include <errno.h>
+#include <string.h>
+#include "connerr.h"
 #include "sink.h"
 #include "states.h"
 
@@ -84,6 +86,26 @@ static int stream_transition(struct sink *s, const struct transition *t)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* A failed connect() as it comes: the caller and the destination it
+ * asked for (the local end is none: no port was taken, or the row's). */
+static int stream_connect_error(struct sink *s, const struct conn_error *ce)
+{
+	size_t comm_w = s->o.wide ? WCOMM_W : COMM_W;
+	size_t addr_w = s->o.wide ? WADDR_W : ADDR_W;
+	struct conn c = { .tuple = ce->tuple, .owner = ce->owner, .owner_known = ce->owner_known };
+	struct ident_cols id;
+	char tm[32], name[16];
+
+	c.tuple.sport = 0;
+	memset(c.tuple.saddr, 0, sizeof(c.tuple.saddr));
+	fmt_clock(sink_tc(s), ce->ts_ns, tm, sizeof(tm));
+	ident_fmt(&c, PID_W, comm_w, addr_w, &id);
+	fprintf(s->f, "%-*s %-*s %-*s %-*s %-*s %*s connect() failed: %s\n", TIME_W, tm, PID_W,
+		id.pid, (int)comm_w, id.comm, (int)addr_w, "-", (int)addr_w, id.remote, OLD_W, "",
+		connerr_name(ce->err, name, sizeof(name)));
+	return ferror(s->f) ? -EIO : 0;
+}
+
 /* Connections were already shown transition by transition. */
 static int stream_conn(struct sink *s, const struct conn *c)
 {
@@ -100,4 +122,6 @@ const struct sink_ops sink_stream_ops = {
 	.summary = sink_text_summary,
 	.alert = sink_text_alert,
 	.cw_summary = sink_text_cw_summary,
+	.connect_error = stream_connect_error,
+	.connerr_summary = sink_text_connerr_summary,
 };

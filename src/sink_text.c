@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include "conn_acct.h"
+#include "connerr.h"
 #include "conntab.h"
 #include "summary.h"
 #include "sanitize.h"
@@ -228,6 +229,39 @@ int sink_text_cw_summary(struct sink *s, const struct cw_proc *p, size_t n)
 	return ferror(s->f) ? -EIO : 0;
 }
 
+int sink_text_connerr_summary(struct sink *s, const struct connerr_tab *t)
+{
+	const struct connerr_line *top[CONNERR_TOP];
+	char comm[SINK_COMM_LEN], dest[SINK_ENDPOINT_LEN], name[16], pid[12], hint[512];
+	size_t n = connerr_top(t, top, CONNERR_TOP);
+
+	if (!t->total)
+		return 0;
+	fprintf(s->f, "# connect() failures by process and destination: %" PRIu64 " in all", t->total);
+	if (t->unlisted)
+		fprintf(s->f, " (%" PRIu64 " not in the lines below: out of memory)", t->unlisted);
+	fprintf(s->f, "%s\n#   %7s %-16s %-47s %-15s %7s\n", n < t->lines.count ? ", the most:" : ":",
+		"PID", "COMM", "DESTINATION", "ERROR", "COUNT");
+	for (size_t i = 0; i < n; i++) {
+		const struct connerr_line *l = top[i];
+
+		if (l->owner_known) {
+			sanitize_text(l->owner.comm, TL_COMM_LEN, comm, sizeof(comm));
+			snprintf(pid, sizeof(pid), "%" PRIu32, l->owner.pid);
+		} else {
+			snprintf(comm, sizeof(comm), "-");
+			snprintf(pid, sizeof(pid), "-");
+		}
+		connerr_dest(l, dest, sizeof(dest));
+		fprintf(s->f, "#   %7s %-16s %-47s %-15s %7" PRIu64 "\n", pid, comm, dest,
+			connerr_name(l->err, name, sizeof(name)), l->count);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (connerr_hint(top[i], hint, sizeof(hint)))
+			fprintf(s->f, "# %s\n", hint);
+	return ferror(s->f) ? -EIO : 0;
+}
+
 const struct sink_ops sink_once_ops = {
 	.name = "once",
 	.begin = once_begin,
@@ -244,4 +278,5 @@ const struct sink_ops sink_text_ops = {
 	.summary = sink_text_summary,
 	.alert = sink_text_alert,
 	.cw_summary = sink_text_cw_summary,
+	.connerr_summary = sink_text_connerr_summary,
 };

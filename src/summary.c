@@ -53,9 +53,9 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 		 ", stale %" PRIu64 ", missed %" PRIu64 ", gaps %" PRIu64 ", ends not seen %" PRIu64 "; healed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
-		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms)%s",
+		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms); connect() failures: %" PRIu64 "%s",
 		 written, s->records, s->rb_drops, s->map_full,
 		 s->bad_records, s->stale, s->missed, s->gaps, s->unseen, s->healed, s->synack_orphans, s->unattributed,
-		 s->tw_unconfirmed, s->seeded, s->seed_ms,
+		 s->tw_unconfirmed, s->seeded, s->seed_ms, s->connect_errors,
 		 s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
 }

@@ -596,12 +596,13 @@ size_t view_hdr_states(const struct view *v, char *buf, size_t n)
 size_t view_hdr_totals(const struct view *v, const struct view_stats *st, char *buf, size_t n)
 {
 	snprintf(buf, n, "since start: retransmits SYN %" PRIu64 ", SYN-ACK %" PRIu64 ", FIN %" PRIu64
-		 ", data %" PRIu64 "; resets sent %" PRIu64 ", received %" PRIu64 "; closed %" PRIu64,
+		 ", data %" PRIu64 "; resets sent %" PRIu64 ", received %" PRIu64 "; closed %" PRIu64
+		 "; connect() failed %" PRIu64,
 		 v->closed_rtx[0] + v->open_rtx[0],
 		 v->closed_rtx[1] + v->open_rtx[1] + st->synack_orphans,
 		 v->closed_rtx[2] + v->open_rtx[2], v->closed_rtx[3] + v->open_rtx[3],
 		 v->closed_rst[0] + v->open_rst[0], v->closed_rst[1] + v->open_rst[1],
-		 v->closed_total);
+		 v->closed_total, st->connect_errors);
 	return strlen(buf);
 }
 

@@ -44,6 +44,7 @@ struct view_stats {
 	uint64_t rb_drops, map_full, bad_records, stale, missed, gaps;
 	uint64_t healed; /* rows completed at the socket's end: not lost, said */
 	uint64_t synack_orphans; /* SYN-ACK retransmits not joined to a connection */
+	uint64_t connect_errors; /* failed connect()s (connect_error) */
 	uint64_t start_ns;       /* when tracing began (CLOCK_MONOTONIC) */
 	const char *tiers;       /* "state: tp_btf, synack: tracepoint, ..." */
 	/* The listeners, listed for this snapshot when a sink wanted them

@@ -13,6 +13,8 @@
 #    in src/states.c;
 #  - the JSON summary: the keys of the man page's summary object against
 #    those src/sink_json.c writes;
+#  - the connect_error object: the keys of the man page's example in its
+#    JSON section against those src/sink_json.c's json_connect_error writes;
 #  - the --once --limits object: the keys of the man page's example in its
 #    LIMITS section against the sysctl table of src/tcplimits.c and the keys
 #    src/tcplimits_fmt.c writes;
@@ -83,6 +85,15 @@ man_keys=$({
 } | grep -oE '"[a-z_]+":' | tr -d '":' | sort -u)
 [[ -n $code_keys && $man_keys == "$code_keys" ]] ||
 	problems+=("JSON summary keys differ (< man page, > src/sink_json.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
+
+# The connect_error object: the man page's example in the JSON section
+# against the keys json_connect_error() writes.
+code_keys=$(awk '/^static int json_connect_error\(/ { on = 1 } on { print } on && /^}/ { exit }' \
+	"$root/src/sink_json.c" | grep -oE '\\"[a-z_]+\\":' | tr -d '\\":' | sort -u)
+man_keys=$(printf '%s\n' "$json" | awk '/"event":"connect_error"/ { on = 1 } on && /^\.fi/ { exit } on' |
+	grep -oE '"[a-z_]+":' | tr -d '":' | sort -u)
+[[ -n $code_keys && $man_keys == "$code_keys" ]] ||
+	problems+=("connect_error JSON keys differ (< man page, > src/sink_json.c): $(diff <(echo "$man_keys") <(echo "$code_keys") | grep '^[<>]' | paste -sd' ')")
 
 # The keys of the JSON example {"event":"EVENT",...} in the man page's
 # section .SH SECTION against $code_keys, which CODE writes.

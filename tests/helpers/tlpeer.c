@@ -50,6 +50,13 @@
  *                     family as ADDR; default ADDR itself, for loopback)
  *   --connect-timeout MS  SO_SNDTIMEO on connect (default: the kernel's
  *                     SYN retries, a plain blocking connect)
+ *   --nonblock HOW    a non-blocking connect(): EINPROGRESS, then poll()
+ *                     until the socket is writable, then the outcome read
+ *                     as HOW says: so_error (getsockopt SO_ERROR) or
+ *                     connect (connect() again, which returns the error
+ *                     the kernel kept, or 0/EISCONN once connected);
+ *                     failures are `error ... connect ...` lines as for a
+ *                     blocking connect
  * Server only:
  *   --ready-file F    written (atomically, "pid=PID port=PORT") once
  *                     listening
@@ -119,6 +126,7 @@ static struct {
 	const char *bind_addr;
 	struct sockaddr_storage bind_ss; /* bind_addr, parsed */
 	long connect_timeout;
+	int nonblock; /* 0: blocking; 1: SO_ERROR; 2: connect() again */
 	long timeout_ms;
 	const char *pidfile;
 	const char *readyfile;
@@ -415,6 +423,40 @@ static void run_conn(int fd, long id)
 		atomic_fetch_add(&n_done, 1);
 }
 
+/* --nonblock: 0 when connected, else -1 with errno the connect's error. */
+static int connect_nonblock(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int fl = fcntl(fd, F_GETFL), so_err = 0, r;
+	socklen_t len = sizeof(so_err);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	r = connect(fd, (void *)&o.ss, o.sslen);
+	if (r < 0 && errno != EINPROGRESS)
+		return -1; /* failed inside the call */
+	if (r < 0) {
+		do
+			r = poll(&p, 1, o.connect_timeout > 0 ? (int)o.connect_timeout : -1);
+		while (r < 0 && errno == EINTR);
+		if (r <= 0) {
+			errno = r ? errno : ETIMEDOUT;
+			return -1;
+		}
+		if (o.nonblock == 1) {
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_err, &len) < 0)
+				return -1;
+		} else if (connect(fd, (void *)&o.ss, o.sslen) < 0 && errno != EISCONN) {
+			so_err = errno;
+		}
+	}
+	if (so_err) {
+		errno = so_err;
+		return -1;
+	}
+	return fcntl(fd, F_SETFL, fl);
+}
+
 static void *client_worker(void *arg)
 {
 	(void)arg;
@@ -454,9 +496,12 @@ static void *client_worker(void *arg)
 		char tb[32];
 
 		out(false, "connecting role=client id=%ld t=%s\n", id, tfmt(tb, sizeof(tb), now_ns()));
-		do
-			r = connect(fd, (void *)&o.ss, o.sslen);
-		while (r < 0 && errno == EINTR);
+		if (o.nonblock)
+			r = connect_nonblock(fd);
+		else
+			do
+				r = connect(fd, (void *)&o.ss, o.sslen);
+			while (r < 0 && errno == EINTR);
 		if (r < 0) {
 			err("id=%ld connect %s port %d: %s", id, o.addr, o.port, strerror(errno));
 			close(fd);
@@ -523,7 +568,7 @@ static void usage(FILE *f)
 	      "  [--send BYTES] [--send-at MS] [--shutdown-wr-at MS]\n"
 	      "  [--close-first | --close-after-eof | --wait-eof | --hold-close-wait MS |\n"
 	      "   --never-close | --close-at MS] [--linger0] [--allow-reset] [--quiet]\n"
-	      "  [--bind-port P] [--bind-addr A] [--connect-timeout MS] [--timeout MS]\n"
+	      "  [--bind-port P] [--bind-addr A] [--connect-timeout MS] [--nonblock HOW] [--timeout MS]\n"
 	      "  [--pidfile F] [--ready-file F] [--backlog N] [--no-accept] [--go-file F]\n"
 	      "tlpeer now\n"
 	      "(see the header of tests/helpers/tlpeer.c)\n",
@@ -547,7 +592,7 @@ static long num(const char *s, const char *what, long min, long max)
 enum {
 	O_SEND = 256, O_SEND_AT, O_SHUT_AT, O_CLOSE_FIRST, O_AFTER_EOF, O_HOLD, O_NEVER, O_CLOSE_AT,
 	O_LINGER0, O_ALLOW_RESET, O_QUIET, O_BIND_PORT, O_CONN_TMO, O_TIMEOUT, O_PIDFILE, O_READY,
-	O_BACKLOG, O_GO_FILE, O_BIND_ADDR, O_NO_ACCEPT,
+	O_BACKLOG, O_GO_FILE, O_BIND_ADDR, O_NO_ACCEPT, O_NONBLOCK_HOW,
 };
 
 static void set_policy(enum policy p)
@@ -577,6 +622,7 @@ static void parse(int argc, char **argv)
 		{ "bind-port", required_argument, NULL, O_BIND_PORT },
 		{ "bind-addr", required_argument, NULL, O_BIND_ADDR },
 		{ "connect-timeout", required_argument, NULL, O_CONN_TMO },
+		{ "nonblock", required_argument, NULL, O_NONBLOCK_HOW },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "pidfile", required_argument, NULL, O_PIDFILE },
 		{ "ready-file", required_argument, NULL, O_READY },
@@ -633,6 +679,13 @@ static void parse(int argc, char **argv)
 		case O_BIND_PORT: o.bind_port = (int)num(optarg, "--bind-port", 1, 65535); break;
 		case O_BIND_ADDR: o.bind_addr = optarg; break;
 		case O_CONN_TMO: o.connect_timeout = num(optarg, "--connect-timeout", 1, 86400000); break;
+		case O_NONBLOCK_HOW:
+			o.nonblock = !strcmp(optarg, "so_error") ? 1 : !strcmp(optarg, "connect") ? 2 : 0;
+			if (!o.nonblock) {
+				fprintf(stderr, "tlpeer: --nonblock so_error|connect: %s\n", optarg);
+				exit(64);
+			}
+			break;
 		case O_TIMEOUT: o.timeout_ms = num(optarg, "--timeout", 0, 86400000); break;
 		case O_PIDFILE: o.pidfile = optarg; break;
 		case O_READY: o.readyfile = optarg; break;

@@ -174,6 +174,65 @@ static void test_union_resolved(void **state)
 	assert_int_equal(out.cgroup, 1234);
 }
 
+/* A failed connect(): its errno (1..4095), both states CLOSE (no
+ * connection exists), its owner known (the caller), the owner's fd and
+ * cgroup in the union; anything else is a corrupt record. */
+static struct tl_event connerr(void)
+{
+	struct tl_event e = good();
+
+	e.type = TL_REC_CONNERR;
+	e.flags = TL_F_OWNER_KNOWN;
+	e.oldstate = e.newstate = TL_CLOSE;
+	e.sk_err = EADDRNOTAVAIL;
+	e.own.fd = 7;
+	e.own.cgroup = 42;
+	e.tuple.dport = 8080;
+	return e;
+}
+
+static void test_connect_error(void **state)
+{
+	struct tl_event e = connerr();
+	struct tl_rec out;
+
+	(void)state;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
+	assert_int_equal(out.type, TL_REC_CONNERR);
+	assert_int_equal(out.sk_err, EADDRNOTAVAIL);
+	assert_int_equal(out.fd, 7);
+	assert_int_equal(out.cgroup, 42);
+	assert_int_equal(out.tuple.dport, 8080);
+	e.sk_err = 4095;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), 0);
+	e.sk_err = 4096;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e.sk_err = 0;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e.sk_err = -EADDRNOTAVAIL; /* the syscall's return, not its errno */
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = connerr();
+	e.newstate = TL_SYN_SENT; /* a connection exists: its row tells */
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = connerr();
+	e.oldstate = TL_ESTABLISHED;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = connerr();
+	e.flags = 0; /* made in the caller's context: its owner is known */
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = connerr();
+	e.kind = 1;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = connerr();
+	e.tuple.family = 0;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = connerr();
+	e.skaddr = 0;
+	assert_int_equal(decode_record(&e, sizeof(e), &out), -EINVAL);
+	e = connerr();
+	assert_int_equal(decode_record(&e, sizeof(e) - 1, &out), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_rejects_bad_size),
 		cmocka_unit_test(test_rejects_out_of_range),
 		cmocka_unit_test(test_union_resolved),
+		cmocka_unit_test(test_connect_error),
 	};
 
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);

@@ -70,11 +70,21 @@ static struct agg *fixture(void)
 	agg_open_end(a);
 	agg_set_synack_orphans(a, 2);
 	agg_set_lost(a, AGG_LOST_OUTPUT, 7);
+	agg_connect_error(a, ECONNREFUSED);
+	for (int i = 0; i < 3; i++)
+		agg_connect_error(a, EADDRNOTAVAIL);
+	agg_connect_error(a, 0);                 /* no errno: not counted */
+	agg_connect_error(a, AGG_ERRNO_MAX + 1); /* out of range: not counted */
 	assert_int_equal(agg_listen_enable(a), 0);
 	listing(a, 5, true);
 	listing(a, 9, false);
 	return a;
 }
+
+/* By errno, in increasing order: EADDRNOTAVAIL (99) before ECONNREFUSED (111). */
+#define CONNERR_SAMPLES \
+	"tcplife_connect_errors_total{error=\"EADDRNOTAVAIL\"} 3\n" \
+	"tcplife_connect_errors_total{error=\"ECONNREFUSED\"} 1\n"
 
 #define DUR_SAMPLES \
 	"tcplife_state_duration_seconds_bucket{state=\"established\",role=\"passive\",port=\"8080\",le=\"0.000001\"} 1\n" \
@@ -217,6 +227,9 @@ static const char text_expected[] =
 	CW_SOCKETS_FAMILY
 	CW_OLDEST_HEAD
 	CW_OLDEST_SAMPLES
+	"# HELP tcplife_connect_errors_total connect() calls that failed, once per attempt, by errno.\n"
+	"# TYPE tcplife_connect_errors_total counter\n"
+	CONNERR_SAMPLES
 	LISTEN_GAUGES
 	"# HELP tcplife_listen_drops_total Handshakes the listeners dropped (their sk_drops), by listening port.\n"
 	"# TYPE tcplife_listen_drops_total counter\n"
@@ -245,6 +258,9 @@ static const char om_expected[] =
 	CW_OLDEST_HEAD
 	"# UNIT tcplife_close_wait_oldest_seconds seconds\n"
 	CW_OLDEST_SAMPLES
+	"# HELP tcplife_connect_errors connect() calls that failed, once per attempt, by errno.\n"
+	"# TYPE tcplife_connect_errors counter\n"
+	CONNERR_SAMPLES
 	LISTEN_GAUGES
 	"# HELP tcplife_listen_drops Handshakes the listeners dropped (their sk_drops), by listening port.\n"
 	"# TYPE tcplife_listen_drops counter\n"

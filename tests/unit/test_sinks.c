@@ -257,7 +257,7 @@ static void test_json_lines(void **state)
 		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"owner_from\":\"socket\",\"other_holders\":[]}\n"
 		"{\"event\":\"summary\",\"records\":1234,\"bad_records\":1,\"rb_drops\":2,"
 		"\"map_full\":3,\"stale\":4,\"missed\":9,\"gaps\":0,\"unseen\":0,\"healed\":10,\"conns_closed\":5,\"conns_open\":6,"
-		"\"synack_orphans\":7,\"unattributed\":8,\"tw_unconfirmed\":0,\"lost\":19,\"not_written\":0,\"elapsed_ms\":5000.123}\n");
+		"\"synack_orphans\":7,\"unattributed\":8,\"tw_unconfirmed\":0,\"connect_errors\":0,\"lost\":19,\"not_written\":0,\"elapsed_ms\":5000.123}\n");
 	free(out);
 }
 

@@ -264,7 +264,7 @@ static void test_closed_ring(void **st)
 	assert_int_equal(view_end(&v, 10, &vs), 0);
 	view_hdr_totals(&v, &vs, line, sizeof(line));
 	assert_string_equal(line, "since start: retransmits SYN 5, SYN-ACK 2, FIN 0, data 0; "
-				  "resets sent 0, received 1; closed 5");
+				  "resets sent 0, received 1; closed 5; connect() failed 0");
 	view_fini(&v);
 }
 
