@@ -306,6 +306,17 @@ static __always_inline void on_connect_error(const struct sock *sk, struct sk_in
 		si->emitted = EM_ERR_TOLD;
 		return;
 	}
+	/* The state program saw SYN_SENT and not the CLOSE the socket is in
+	 * now: that was skipped (a softirq nested in another BPF program on a
+	 * classic tracepoint, t_42), so the SYN went out and a connection
+	 * existed. Its records were held back (no local port at SYN_SENT):
+	 * send the row's first now; the CONNERR below ends it (the loader
+	 * heals a row open in SYN_SENT with this error). */
+	if (si && si->emitted == EM_NONE && si->state == TL_SYN_SENT && si->verdict == V_TRACE &&
+	    si->owner.tid == (__u32)bpf_get_current_pid_tgid()) {
+		si->fd = cc->fd;
+		emit_owner(sk, si, 0, bpf_ktime_get_ns());
+	}
 	tuple_from_sk(sk, &t);
 	if (!remote_from_user(cc, &t))
 		return;
@@ -317,6 +328,7 @@ static __always_inline void on_connect_error(const struct sock *sk, struct sk_in
 	if (!e)
 		return;
 	rec_fill(e, TL_REC_CONNERR, (__u64)sk, &probe, bpf_ktime_get_ns());
+	e->birth_ns = si ? si->birth_ns : 0; /* which life's row, if it has one */
 	e->flags = TL_F_OWNER_KNOWN;
 	e->oldstate = e->newstate = TL_CLOSE;
 	e->sk_err = (__s32)err;

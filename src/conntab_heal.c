@@ -12,50 +12,15 @@
  */
 #include "conntab_priv.h"
 
-/* The state the socket left last, as far as its end tells: the CLOSE the
- * tracker missed came from there. FIN_WAIT1 with the peer's FIN in went on
- * through FIN_WAIT2 (or, on a simultaneous close, CLOSING: both end in a
- * TIME_WAIT sock, which is what the row must show); without it, the
- * timewait sock took over in FIN_WAIT2. CLOSE_WAIT ended through LAST_ACK.
- * An error or a reset decides the cause by itself (on_close). */
-static uint8_t left_last(uint8_t known, int err)
-{
-	if (err)
-		return known;
-	switch (known) {
-	case TL_FIN_WAIT1:
-		return TL_FIN_WAIT2;
-	case TL_CLOSE_WAIT:
-		return TL_LAST_ACK;
-	default:
-		return known;
-	}
-}
-
 void ct_apply_destroy(struct conntab *t, const struct tl_rec *e)
 {
 	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
-	struct tl_rec close;
-	struct conn *c;
-	uint8_t via;
 
 	/* No live row for this life: the CLOSE came after all (the kernel
 	 * side only sends this when its entry lacks one), or the row went. */
 	if (!en || en->c.birth_ns != e->birth_ns || en->c.closed || en->tw)
 		return;
-	c = &en->c;
-	via = left_last(c->state, e->sk_err);
-	t->healed++;
-	c->inferred = true;
-	/* When the known state ended, and how long the one after lasted, no
-	 * hook measured. */
-	c->unmeasured |= TL_BIT(c->state) | TL_BIT(via);
-	close = *e;
-	close.type = TL_REC_STATE;
-	close.oldstate = via;
-	close.newstate = TL_CLOSE;
-	close.entered_ns = 0;
-	ct_apply_state(t, en, &close);
+	ct_heal_close(t, en, e, e->sk_err);
 }
 
 /* The row goes on into the timewait sock a listing that began at `seen`

@@ -80,7 +80,7 @@ struct conntab {
 	uint64_t w_start, w_gen;
 	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
 	uint64_t tw_killed_n;  /* entries in TWP_KILLED (kept by ct_tw_feed() alone) */
-	uint64_t healed;       /* rows completed from a DESTROY record (conntab_heal.c) */
+	uint64_t healed;       /* rows completed from a DESTROY or CONNERR record (ct_heal_close) */
 	uint64_t unseen;       /* rows whose socket went without an end read */
 	/* The exit's census in progress (conntab_census_begin .. _done). */
 	uint32_t c_netns;
@@ -150,6 +150,9 @@ void ct_apply_record(struct conntab *t, const struct tl_rec *e);
 void ct_apply_state(struct conntab *t, struct entry *en, const struct tl_rec *e);
 /* A connect() that failed before a connection existed (TL_REC_CONNERR). */
 void ct_apply_connerr(struct conntab *t, const struct tl_rec *e);
+/* Complete an open row whose CLOSE was never traced, from a record that
+ * saw the socket's end (err: its sk_err); counted healed. */
+void ct_heal_close(struct conntab *t, struct entry *en, const struct tl_rec *e, int32_t err);
 
 /* conntab_heal.c */
 void ct_apply_destroy(struct conntab *t, const struct tl_rec *e);

@@ -121,6 +121,50 @@ static struct entry *adopt_synthetic(struct conntab *t, const struct tl_rec *e)
 	return en;
 }
 
+/* The state the socket left last, as far as its end tells: the CLOSE the
+ * tracker missed came from there. FIN_WAIT1 with the peer's FIN in went on
+ * through FIN_WAIT2 (or, on a simultaneous close, CLOSING: both end in a
+ * TIME_WAIT sock, which is what the row must show); without it, the
+ * timewait sock took over in FIN_WAIT2. CLOSE_WAIT ended through LAST_ACK.
+ * An error or a reset decides the cause by itself (on_close). */
+static uint8_t left_last(uint8_t known, int err)
+{
+	if (err)
+		return known;
+	switch (known) {
+	case TL_FIN_WAIT1:
+		return TL_FIN_WAIT2;
+	case TL_CLOSE_WAIT:
+		return TL_LAST_ACK;
+	default:
+		return known;
+	}
+}
+
+/* Complete an open row whose CLOSE never came, from a record that saw the
+ * socket's end: the tracker's last state, sk_err, the peer's FIN and the
+ * byte counts (a DESTROY record has them all; a CONNERR only its error). */
+void ct_heal_close(struct conntab *t, struct entry *en, const struct tl_rec *e, int32_t err)
+{
+	struct conn *c = &en->c;
+	struct tl_rec close;
+	uint8_t via;
+
+	via = left_last(c->state, err);
+	t->healed++;
+	c->inferred = true;
+	/* When the known state ended, and how long the one after lasted, no
+	 * hook measured. */
+	c->unmeasured |= TL_BIT(c->state) | TL_BIT(via);
+	close = *e;
+	close.type = TL_REC_STATE;
+	close.oldstate = via;
+	close.newstate = TL_CLOSE;
+	close.entered_ns = 0;
+	close.sk_err = err;
+	ct_apply_state(t, en, &close);
+}
+
 /* A failed connect() goes out once, to the owner filter as a row would
  * (the kernel side applied the tuple filters). Where it comes from, and
  * why never twice: bpf/owner.bpf.c, on_connect_error(). */
@@ -134,13 +178,34 @@ static void connect_error(struct conntab *t, const struct conn_error *ce, uint64
 	t->cfg.connect_error(t->cfg.ctx, ce);
 }
 
+/* A connect() that failed. Its socket's row is still open in SYN_SENT
+ * when the state program was skipped at the failure (the SYN timeout or
+ * the reset came in a softirq that interrupted another BPF program: t_42):
+ * the failure is that row's end, healed here with the error, and reported
+ * from it (on_close), once. Otherwise no connection existed. */
 void ct_apply_connerr(struct conntab *t, const struct tl_rec *e)
 {
+	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
 	struct conn_error ce = {
 		.ts_ns = e->ts_ns, .owner = e->owner, .owner_known = true, .tuple = e->tuple,
 		.err = e->sk_err, .netns = e->netns,
 	};
 
+	if (en && !en->c.closed && !en->tw && en->c.state == TL_SYN_SENT &&
+	    (!e->birth_ns || en->c.birth_ns == e->birth_ns)) {
+		struct tl_rec end = *e;
+
+		/* Its row began at the connect()'s return, after tcp_disconnect()
+		 * had cleared the remote end: the caller's sockaddr gives it back
+		 * (the index keeps the key it was entered under). */
+		if (!en->c.tuple.dport && e->tuple.family == en->c.tuple.family) {
+			memcpy(en->c.tuple.daddr, e->tuple.daddr, sizeof(en->c.tuple.daddr));
+			en->c.tuple.dport = e->tuple.dport;
+		}
+		end.tuple = en->c.tuple;
+		ct_heal_close(t, en, &end, e->sk_err);
+		return;
+	}
 	connect_error(t, &ce, e->cgroup);
 }
 

@@ -100,6 +100,13 @@ for t in a b c; do
 		"tracer $t, A: the rows healed at the socket's end, and only those, are inferred"
 	assert_eq "$(tl_csv_count "$csv" role=active path=SYN_SENT\>CLOSE timing=exact close_cause=syn_timeout)" \
 		"$((N - healed))" "tracer $t, A: every other row exact, ended by the SYN timeout"
+	# Each failed connect() counted once, from its row's end, healed or
+	# traced (the healed one's from the connect()'s own error, which also
+	# gives the row back the destination tcp_disconnect() had cleared).
+	cf=$(sed -n 's/.* connect() failures: \([0-9][0-9]*\).*/\1/p' "$TL_WORK/$t.stderr" | tail -n 1)
+	assert_eq "${cf:-0}" "$N" "tracer $t, A: connect() failures = tlpeer's timed-out connects"
+	assert_eq "$(tl_csv_count "$csv" role=active rport="$PA" path=SYN_SENT\>CLOSE)" "$N" \
+		"tracer $t, A: every row carries the destination port"
 	# B's rows: ended in CLOSE by the orphan timeout, or written lost and
 	# counted (the census), never left open.
 	assert_eq "$(tl_csv_count "$csv" rport="$PB")" "$N" "tracer $t, B: one row per connection"

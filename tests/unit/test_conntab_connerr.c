@@ -180,6 +180,58 @@ static void test_healed_row_end(void **state)
 	conntab_free(t);
 }
 
+/* The CLOSE of a timed-out connect() was skipped (t_42: the timer softirq
+ * nested in another BPF program), its SYN_SENT record held back (no port
+ * yet): the kernel side sends the row's OWNER record from the connect()'s
+ * exit (remote end already cleared by tcp_disconnect()), then the CONNERR.
+ * The CONNERR ends that row, healed, with the caller's destination, and
+ * tells the failure once; the socket's later DESTROY changes nothing. A
+ * CONNERR of another life of the same address leaves the row alone. */
+static void test_connerr_heals_open_row(void **state)
+{
+	struct seen s;
+	struct conntab *t = table(&s, NULL);
+	struct tl_rec owner = sock_rec(TL_REC_OWNER, SK(0x50), 40002, 0);
+	struct tl_rec ce = sock_rec(TL_REC_CONNERR, SK(0x50), 40002, 7070);
+	struct tl_rec destroy;
+	struct summary sum = {};
+
+	(void)state;
+	owner.oldstate = owner.newstate = TL_SYN_SENT;
+	owner.ts_ns = 1003 * MS;
+	conntab_apply(t, &owner);
+	ce.oldstate = ce.newstate = TL_CLOSE;
+	ce.sk_err = ETIMEDOUT;
+	ce.ts_ns = 1003 * MS;
+	ce.birth_ns = 999 * MS; /* another life: not this row's end */
+	conntab_apply(t, &ce);
+	assert_int_equal(s.n_rows, 0);
+	assert_int_equal(s.n_ce, 1);
+	ce.birth_ns = owner.birth_ns;
+	conntab_apply(t, &ce);
+	destroy = owner;
+	destroy.type = TL_REC_DESTROY;
+	destroy.newstate = TL_CLOSE;
+	destroy.ts_ns = 1005 * MS;
+	conntab_apply(t, &destroy);
+	conntab_flush(t, 9000 * MS);
+	conntab_summary(t, &sum);
+	assert_int_equal(s.n_rows, 1);
+	assert_true(s.rows[0].closed);
+	assert_int_equal(s.rows[0].cause, CAUSE_SYN_TIMEOUT);
+	assert_true(s.rows[0].inferred);
+	assert_int_equal(s.rows[0].tuple.dport, 7070);
+	assert_int_equal(s.rows[0].tuple.daddr[0], 127);
+	assert_int_equal(s.rows[0].end_ns, 1003 * MS);
+	assert_int_equal(s.n_ce, 2);
+	assert_int_equal(s.ce[1].err, ETIMEDOUT);
+	assert_int_equal(s.ce[1].tuple.dport, 7070);
+	assert_int_equal(s.ce[1].owner.pid, 100);
+	assert_int_equal(sum.healed, 1);
+	assert_int_equal(sum.unseen, 0);
+	conntab_free(t);
+}
+
 /* -p: a failure is told only for a wanted owner, as rows are written. */
 static void test_owner_filter(void **state)
 {
@@ -206,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_eaddrnotavail_no_row),
 		cmocka_unit_test(test_row_end),
 		cmocka_unit_test(test_healed_row_end),
+		cmocka_unit_test(test_connerr_heals_open_row),
 		cmocka_unit_test(test_owner_filter),
 	};
 
