@@ -394,6 +394,32 @@ static void tiers_of(int h, char *buf, size_t n)
 	}
 }
 
+/* A program on any syscalls:sys_* tracepoint sets TIF_SYSCALL_TRACEPOINT
+ * on every task of the host (syscall_regfunc()), so every system call of
+ * every process takes the slow, traced entry and exit, not only the calls
+ * the hook wants: a cost for the whole host, which `make bench`'s syscall
+ * phase measures. Say whether the chosen tiers pay it, and for which hooks. */
+static void syscall_tax_line(const struct tracer *tr, FILE *f)
+{
+	char names[128] = "";
+	size_t len = 0;
+
+	for (int h = 0; h < HOOK_MAX; h++) {
+		int chosen = tr->chosen[h];
+
+		if (chosen < 0 || !hooks[h].c[chosen].tp[0] ||
+		    strncmp(hooks[h].c[chosen].tp[0], "syscalls/", 9))
+			continue;
+		len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
+					"%s%s", len ? ", " : "", hooks[h].name);
+	}
+	if (len)
+		fprintf(f, "syscall tax: yes (%s on syscalls tracepoints: every system call of "
+			   "every task on the host takes the traced path)\n", names);
+	else
+		fprintf(f, "syscall tax: none (no syscalls tracepoint attached)\n");
+}
+
 void tracer_print_probes(const struct tracer *tr, FILE *f)
 {
 	char tiers[256];
@@ -417,6 +443,7 @@ void tracer_print_probes(const struct tracer *tr, FILE *f)
 		}
 		fprintf(f, "%s\n", any ? "" : "-");
 	}
+	syscall_tax_line(tr, f);
 	/* With -v: every tier each hook has, which the docs check holds the
 	 * docs' tier tables to (tests/docs/check-options.sh). */
 	for (int h = 0; h < HOOK_MAX; h++) {

@@ -80,7 +80,8 @@ probes=$("$bin" --list-probes -v 2>"$err") ||
 truth=$(sed -nE 's/^tcplife-states: hook ([[:alnum:]_]+): tiers, best first: (.*)$/\1 \2/p' "$err" |
 	sed -E -e 's/ \([^)]*\)//g' -e 's/,//g')
 [[ -n $truth ]] || fail "no 'hook NAME: tiers' lines in '$bin --list-probes -v' standard error"
-table=$(printf '%s\n' "$probes" | tail -n +2)
+# The rows, without the closing "syscall tax:" line (not a hook).
+table=$(printf '%s\n' "$probes" | tail -n +2 | grep -v '^syscall tax: ')
 [[ $(printf '%s\n' "$table" | awk '{ print $1 }') == $(printf '%s\n' "$truth" | awk '{ print $1 }') ]] ||
 	fail "'$bin --list-probes' and its -v tier lines name different hooks"
 
@@ -118,7 +119,7 @@ md_samples() {
 	awk -v f="${1#"$root"/}" '
 		/^```/ { at = ""; next }
 		/^HOOK +WHAT +TIER/ { at = f ":" FNR; w = index($0, "TIER") - 1; next }
-		at { print at "\t" substr($0, 1, w) }
+		at && !/^syscall tax: / { print at "\t" substr($0, 1, w) }
 	' "$1"
 }
 

@@ -343,6 +343,7 @@ collect() { # RELEASE: fill result[], hooktier[] and boot_note[] from its log
 			rest=${line#KM-P tier=}
 			tier=${rest%% *}
 			rest=${rest#* }
+			[[ $rest == "syscall tax: "* ]] && continue # the closing line: no hook
 			read -r name _ <<<"$rest"
 			# Columns: HOOK WHAT TIER NOTES; WHAT has spaces, so the TIER
 			# column is found by its position in the header.
