@@ -124,6 +124,7 @@ int ingest_snapshot(struct ingest *in, struct outputs *out, uint64_t now_ns)
 {
 	struct walk w = { .in = in, .out = out };
 	struct lsn_snap ls = {};
+	const struct lsn_snap *shared;
 	struct view_stats st;
 	uint64_t lsn_cost = 0;
 	int done = 0, lsn_err = 0;
@@ -132,14 +133,18 @@ int ingest_snapshot(struct ingest *in, struct outputs *out, uint64_t now_ns)
 	if (!outputs_snapping(out))
 		return 0;
 	listed = outputs_want_listeners(out);
-	if (listed) {
+	/* With --listeners the watch's thread lists them every -i already:
+	 * its newest listing, not a second one of the same sockets. */
+	shared = listed ? lsnwatch_last(in->lw) : NULL;
+	if (listed && !shared) {
 		lsn_err = list_listeners(in, &ls, &lsn_cost);
 		now_ns = mono_now_ns();
 	}
 	ingest_stats(in, &st);
 	st.connect_errors = out->ce.total;
 	if (listed) {
-		st.lsn = lsn_err ? NULL : &ls;
+		st.lsn = shared ? shared : lsn_err ? NULL : &ls;
+		st.lsn_shared = shared != NULL;
 		st.lsn_err = lsn_err;
 		st.lsn_cost_ns = lsn_cost;
 	}
@@ -170,6 +175,7 @@ int ingest_run(struct ingest *in, const struct ingest_loop *lp)
 	struct outputs *out = lp->out;
 	int err, done;
 
+	in->lw = lp->lw;
 	while (!*lp->stop && !out->err) {
 		uint64_t before = in->records, now;
 

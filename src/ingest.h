@@ -47,6 +47,7 @@ struct ingest {
 	struct backlog held;  /* records read while a snapshot is taken */
 	bool holding;         /* ingest_record holds, not applies */
 	bool held_oom;
+	struct lsnwatch *lw;  /* --listeners in the run: the pane shows its listing */
 };
 
 /* What main's loop needs besides the ingest state. */

@@ -34,6 +34,10 @@ struct lsnwatch {
 	uint64_t snap_ns;      /* when it was taken */
 	uint64_t replaced;     /* listings the loop had not taken in time */
 	int last_err;          /* the last listing's error, said once */
+	/* The loop's alone: the newest listing it took, for the live view's
+	 * listener pane, which then lists nothing itself. */
+	struct lsn_snap last;
+	bool have_last;
 };
 
 static void on_start(void *ctx, const struct lsn *l, const struct lsn_ns *c, uint64_t drops)
@@ -181,7 +185,15 @@ void lsnwatch_tick(struct lsnwatch *w)
 	for (size_t i = 0; i < s.n_ns; i++)
 		lsn_attribute(s.v, s.n, &s.ns[i]);
 	outputs_listeners(w->out, &s, at);
-	lsn_snap_free(&s);
+	if (w->have_last)
+		lsn_snap_free(&w->last);
+	w->last = s;
+	w->have_last = true;
+}
+
+const struct lsn_snap *lsnwatch_last(const struct lsnwatch *w)
+{
+	return w && w->have_last ? &w->last : NULL;
 }
 
 static void join(struct lsnwatch *w)
@@ -218,6 +230,8 @@ void lsnwatch_free(struct lsnwatch *w)
 	lsnburst_fini(&w->bursts);
 	if (w->ready)
 		lsn_snap_free(&w->snap);
+	if (w->have_last)
+		lsn_snap_free(&w->last);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

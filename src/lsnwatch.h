@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 struct lsnwatch;
+struct lsn_snap;
 struct outputs;
 
 /* Start the thread: a listing now, then every interval_ns. NULL with errno
@@ -32,6 +33,9 @@ struct lsnwatch *lsnwatch_start(struct outputs *out, uint64_t interval_ns);
 /* The loop's tick: the newest listing, if one is ready, to the outputs and
  * the bursts. Accepts NULL. */
 void lsnwatch_tick(struct lsnwatch *w);
+/* The newest listing the loop took (attributed, as the outputs got it),
+ * valid until the next lsnwatch_tick; NULL before the first or for NULL. */
+const struct lsn_snap *lsnwatch_last(const struct lsnwatch *w);
 /* The end of the run: stop the thread, list once more (so the outputs'
  * last listing is as of the exit), end the bursts still going (each
  * raised). Accepts NULL; call once. */

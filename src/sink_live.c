@@ -445,8 +445,8 @@ static void take_listing(const struct sink *s, struct live *l, const struct view
 	if (stretched)
 		log_debug("listener pane: the next listing in %" PRIu64 " ms, ten times this one's cost",
 			  (l->lsn_next_ns - now_ns) / 1000000);
-	if (!st->lsn)
-		return;
+	if (!st->lsn || st->lsn_shared)
+		return; /* counted are the listings made for the pane */
 	l->lsn_count++;
 	l->lsn_sum_ns += st->lsn_cost_ns;
 	if (st->lsn_cost_ns > l->lsn_max_ns) {

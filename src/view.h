@@ -53,6 +53,7 @@ struct view_stats {
 	const struct lsn_snap *lsn;
 	int lsn_err;
 	uint64_t lsn_cost_ns;    /* how long the listing took, its steps only */
+	bool lsn_shared;         /* lsn is --listeners' own listing: none made for it */
 };
 
 /* One open connection as shown: every cell sanitized and cut to width. */

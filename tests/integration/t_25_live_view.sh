@@ -263,4 +263,18 @@ tm send-keys -t main:l q
 assert_eq "$(wait_rc l)" "$(tl_status_for "$TL_WORK/l.err")" "q exits 0 after the listener pane (3 if it lost records)"
 assert_match "$(cat "$TL_WORK/l.err")" 'listener pane: [0-9]+ listings, mean' "the listings counted at exit"
 
+# With --listeners the watch's thread lists every listener each -i anyway:
+# the pane shows that listing and makes none of its own.
+run_view l2 --listeners -v
+tm send-keys -t main:l2 L
+wait_screen l2 '^listeners: [0-9]+ in ' || tl_check_fail "--listeners, L: the listener pane's title"
+lsn_row2() { screen l2 | grep -E "^[0-9-]+ .* 127\.0\.0\.1:$OP "; }
+pane2_drops() { [[ $(lsn_row2 | awk '{ print $9 }') == "$(ss_drops)" ]]; }
+tl_wait_for 30 "--listeners, L: the pane's drops = ss's d" pane2_drops
+assert_eq "$(lsn_row2 | awk '{ print $1 }')" "${TL_PID[osrv]}" "--listeners, L: owner pid"
+tm send-keys -t main:l2 q
+assert_eq "$(wait_rc l2)" "$(tl_status_for "$TL_WORK/l2.err")" "--listeners, L: q exits 0 (3 if it lost records)"
+assert_no_match "$(cat "$TL_WORK/l2.err")" 'listener pane: ' \
+	"--listeners, L: the pane made no listing of its own (none made, none counted)"
+
 tl_finish
