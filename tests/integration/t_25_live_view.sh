@@ -272,9 +272,12 @@ lsn_row2() { screen l2 | grep -E "^[0-9-]+ .* 127\.0\.0\.1:$OP "; }
 pane2_drops() { [[ $(lsn_row2 | awk '{ print $9 }') == "$(ss_drops)" ]]; }
 tl_wait_for 30 "--listeners, L: the pane's drops = ss's d" pane2_drops
 assert_eq "$(lsn_row2 | awk '{ print $1 }')" "${TL_PID[osrv]}" "--listeners, L: owner pid"
+tm send-keys -t main:l2 q # in the pane, q goes back to the table
+wait_screen l2 '^PID .*IN_STATE' || tl_check_fail "--listeners, q in the pane: back to the table"
 tm send-keys -t main:l2 q
 assert_eq "$(wait_rc l2)" "$(tl_status_for "$TL_WORK/l2.err")" "--listeners, L: q exits 0 (3 if it lost records)"
-assert_no_match "$(cat "$TL_WORK/l2.err")" 'listener pane: ' \
+assert_ne "$(grep -c 'listener listing: [0-9]* listeners' "$TL_WORK/l2.err")" 0 "--listeners: the watch listed them"
+assert_eq "$(grep -c 'listener pane: ' "$TL_WORK/l2.err")" 0 \
 	"--listeners, L: the pane made no listing of its own (none made, none counted)"
 
 tl_finish
