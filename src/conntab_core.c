@@ -78,6 +78,7 @@ void conntab_summary(const struct conntab *t, struct summary *s)
 	s->unattributed = t->unattributed;
 	s->tw_unconfirmed = t->tw_unconfirmed;
 	s->healed = t->healed;
+	s->lost_twins = t->lost_twins;
 	s->unseen = t->unseen;
 	s->seeded = t->seeded;
 }

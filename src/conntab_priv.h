@@ -81,6 +81,7 @@ struct conntab {
 	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
 	uint64_t tw_killed_n;  /* entries in TWP_KILLED (kept by ct_tw_feed() alone) */
 	uint64_t healed;       /* rows completed from a DESTROY or CONNERR record (ct_heal_close) */
+	uint64_t lost_twins;   /* children closed for losing the race to a twin: no row */
 	uint64_t unseen;       /* rows whose socket went without an end read */
 	/* The exit's census in progress (conntab_census_begin .. _done). */
 	uint32_t c_netns;

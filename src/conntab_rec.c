@@ -328,6 +328,27 @@ static void add_holder(struct conn *c, const struct tl_rec *e)
 
 /* The stream sees the CLOSE only when it is one: a hand-over shows as the
  * inferred step into TIME_WAIT instead. */
+/* A child that lost the race to its twin: two ACKs of one request (the
+ * client's, and its answer to a SYN-ACK resent for a retransmitted SYN)
+ * handled at once on two CPUs make two children in tcp_check_req(); the
+ * one whose inet_csk_complete_hashdance() finds the request gone is closed
+ * at once (inet_csk_prepare_forced_close(), tcp_done()): SYN_RECV -> CLOSE,
+ * no reset, no error, while the winner, same 4-tuple and namespace, lives
+ * on (seen in the kernel matrix under TCG: t_02 on 6.12, t_24 on 6.1). It
+ * never was a connection; the winner is the row. */
+static bool lost_twin(struct conntab *t, const struct entry *en, uint8_t old, int err)
+{
+	const struct conn *c = &en->c;
+	const struct entry *w;
+
+	if (c->role != ROLE_PASSIVE || old != TL_SYN_RECV || c->path_len != 1 || err ||
+	    c->rst_sent || c->rst_recv)
+		return false;
+	w = hmap_get(&t->by_tuple, &en->key);
+	return w && w != en && !w->c.closed && !w->tw && w->c.role == ROLE_PASSIVE &&
+	       (!w->c.netns || !c->netns || w->c.netns == c->netns);
+}
+
 static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e,
 		     uint64_t old_ns, bool old_known)
 {
@@ -345,6 +366,11 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e
 		c->netns = e->netns;
 	if (old == TL_SYN_SENT && err > 0)
 		row_connect_error(t, c, err, ts);
+	if (lost_twin(t, en, old, err)) {
+		t->lost_twins++;
+		ct_drop(t, en);
+		return;
+	}
 
 	if (err == ECONNREFUSED || (old == TL_SYN_SENT && (c->rst_recv || err == ECONNRESET)))
 		cause = CAUSE_REFUSED;

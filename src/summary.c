@@ -44,18 +44,21 @@ static int written_fmt(const struct summary *s, char *buf, size_t n)
 
 void summary_line(const struct summary *s, char *buf, size_t n)
 {
-	char written[160];
+	char written[160], twins[96] = "";
 
 	written_fmt(s, written, sizeof(written));
+	if (s->lost_twins)
+		snprintf(twins, sizeof(twins), "; children closed at birth, a twin kept (no row): %" PRIu64,
+			 s->lost_twins);
 	snprintf(buf, n,
 		 "%s, %" PRIu64 " records; "
 		 "drops: ringbuf %" PRIu64 ", map full %" PRIu64 ", bad records %" PRIu64
 		 ", stale %" PRIu64 ", missed %" PRIu64 ", gaps %" PRIu64 ", ends not seen %" PRIu64 "; healed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
-		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms); connect() failures: %" PRIu64 "%s",
+		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms); connect() failures: %" PRIu64 "%s%s",
 		 written, s->records, s->rb_drops, s->map_full,
 		 s->bad_records, s->stale, s->missed, s->gaps, s->unseen, s->healed, s->synack_orphans, s->unattributed,
 		 s->tw_unconfirmed, s->seeded, s->seed_ms, s->connect_errors,
-		 s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
+		 twins, s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
 }

@@ -1805,10 +1805,50 @@ static void test_close_wait_due(void **state)
 	conntab_free(NULL);
 }
 
+/* Two children of one request (two ACKs handled at once on two CPUs in
+ * tcp_check_req()): the one that loses inet_csk_complete_hashdance() is
+ * closed at birth, SYN_RECV -> CLOSE, no reset, while its twin lives on.
+ * It never was a connection: no row, counted. A lone SYN_RECV -> CLOSE
+ * (no twin) is still a row, ended abort. */
+static void test_lost_twin_child(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_rec loser = rec(TL_REC_STATE, KSK(0xa2), 1000 * MS, PASSIVE, 80, 40000);
+	struct tl_rec winner = rec(TL_REC_STATE, KSK(0xa1), 1001 * MS, PASSIVE, 80, 40000);
+	struct tl_rec lone = rec(TL_REC_STATE, KSK(0xa3), 1002 * MS, PASSIVE, 80, 40001);
+	struct summary sum = {};
+
+	(void)state;
+	loser.netns = winner.netns = lone.netns = NS;
+	st(t, loser, TL_LISTEN, TL_SYN_RECV, 1000 * MS, 1000 * MS);
+	st(t, winner, TL_LISTEN, TL_SYN_RECV, 1001 * MS, 1001 * MS);
+	st(t, winner, TL_SYN_RECV, TL_ESTABLISHED, 1001 * MS, 1001 * MS);
+	st(t, loser, TL_SYN_RECV, TL_CLOSE, 1000 * MS, 1005 * MS);
+	st(t, lone, TL_LISTEN, TL_SYN_RECV, 1002 * MS, 1002 * MS);
+	st(t, lone, TL_SYN_RECV, TL_CLOSE, 1002 * MS, 1006 * MS);
+	conntab_flush(t, 10000 * MS);
+	conntab_summary(t, &sum);
+	assert_int_equal(b.n, 2);
+	for (int i = 0; i < b.n; i++) {
+		assert_int_not_equal(b.out[i].skaddr, KSK(0xa2));
+		if (b.out[i].skaddr == KSK(0xa1)) {
+			assert_false(b.out[i].closed);
+			assert_int_equal(b.out[i].state, TL_ESTABLISHED);
+		} else {
+			assert_int_equal(b.out[i].skaddr, KSK(0xa3));
+			assert_int_equal(b.out[i].cause, CAUSE_ABORT);
+		}
+	}
+	assert_int_equal(sum.lost_twins, 1);
+	conntab_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_close_first_with_local_peer),
+		cmocka_unit_test(test_lost_twin_child),
 		cmocka_unit_test(test_in_state_one_answer),
 		cmocka_unit_test(test_fin_wait2_timeout),
 		cmocka_unit_test(test_substate_change_from_listing),
