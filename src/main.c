@@ -138,9 +138,13 @@ int main(int argc, char **argv)
 	timeconv_init(&tc);
 	if (outputs_open(&out, &o, &tc))
 		return 1; /* before anything is loaded: nothing to detach */
+	if (ingest_init(&in)) {
+		log_err("out of memory");
+		goto cleanup;
+	}
 
 	struct conntab_cfg cfg = {
-		.filter = &flt,
+		.filter = &flt, .lc = &in.lc,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 		.connect_error = outputs_connect_error,
 	};
@@ -167,7 +171,7 @@ int main(int argc, char **argv)
 	if (o.listeners && (err = lsn_snap_take(&ls0, false)))
 		log_warn("cannot list the listeners: %s; no listener hints at the end", strerror(-err));
 	ls_taken = o.listeners && !err;
-	if (o.listeners && !(lw = lsnwatch_start(&out, (o.interval_s ? o.interval_s : 1) * 1000000000ULL)))
+	if (o.listeners && !(lw = lsnwatch_start(&out, &in.lc, (o.interval_s ? o.interval_s : 1) * 1000000000ULL)))
 		goto cleanup;
 
 	struct ingest_loop lp = {
