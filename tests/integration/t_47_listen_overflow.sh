@@ -28,7 +28,10 @@
 #    listen_overflow for it, with the server's pid and drops_in_burst =
 #    NS's TcpExtListenDrops over the wave, and one warning line on stderr
 #    naming the listen() backlog; --metrics-file's
-#    tcplife_listen_drops_total for the port = TcpExtListenDrops.
+#    tcplife_listen_drops_total for the port = TcpExtListenDrops; the
+#    exit's listing's synack_retrans: NS's = its rows' sum, NA's (its two
+#    held requests retransmit their SYN-ACKs) = NA's TcpExtTCPSynRetrans;
+#    --once's are null.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
@@ -47,6 +50,7 @@ tl_sysctl "$NS" net.ipv4.tcp_syn_retries=2 net.ipv4.tcp_synack_retries=2
 tl_sysctl "$NA" net.ipv4.tcp_abort_on_overflow=1 net.ipv4.tcp_syncookies=1
 tl_sysctl "$NC" net.ipv4.tcp_syncookies=2
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+na0=$(tl_nstat "$NA" TcpExtTCPSynRetrans)
 # --max-ports: the host may listen on more ports than the default 64 labels.
 tl_tracer_start tr -c tlpeer --listeners --csv "$CSV" --json "$RJ" --metrics-file "$PROM" -i 1 --max-ports 1024
 
@@ -205,6 +209,26 @@ assert_between "$((syn + synack))" 1 "$((s1 - s0))" "SYN and SYN-ACK retransmits
 assert_eq "$(tl_csv_count "$CSV" rport="$SP" close_cause=syn_timeout syn_retrans=0)" 0 \
 	"every client that gave up shows its SYN retransmits"
 assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active)" 40 "a row for each of the 40 clients"
+# The listeners' own SYN-ACK retransmits since the tool started, in the
+# exit's listing. $NS's: its rows' (none: the late SYNs were dropped
+# before any request was made). $NA's: its two held requests', whose rows
+# the owner filter (-c) leaves out, as they have no owner: they are all
+# of $NA's TcpExtTCPSynRetrans, which counts a SYN-ACK that left
+# (tcp_rtx_synack(), where the tracepoint fires) and a client's SYN
+# retransmit, and no client of $NA retransmitted its SYN.
+lsn_last() { # KEY PORT: the exit's listing's KEY for the listener on PORT
+	tl_json "$RJ" "$1" event='"listener"' lport="$2" | tail -n 1
+}
+echo "listener $SP: synack_retrans $(lsn_last synack_retrans "$SP"); listener $AP: $(lsn_last synack_retrans "$AP")," \
+	"$NA's TcpExtTCPSynRetrans +$(($(tl_nstat "$NA" TcpExtTCPSynRetrans) - na0))"
+assert_eq "$(lsn_last synack_retrans "$SP")" "$(sum synack_retrans lport="$SP" role=passive)" \
+	"listener $SP: synack_retrans = its rows' sum"
+assert_eq "$(sum syn_retrans rport="$AP")" 0 "setup: no client of $NA retransmitted its SYN"
+assert_ne "$(lsn_last synack_retrans "$AP")" 0 "$NA's held requests retransmitted SYN-ACKs"
+assert_eq "$(lsn_last synack_retrans "$AP")" "$(($(tl_nstat "$NA" TcpExtTCPSynRetrans) - na0))" \
+	"listener $AP: synack_retrans = $NA's TcpExtTCPSynRetrans"
+assert_eq "$(tl_json "$LJ" synack_retrans lport="$SP")" null "--once: synack_retrans null (nothing watched)"
+assert_eq "$(tl_json "$LJ" half_open_timeouts lport="$SP")" null "--once: half_open_timeouts null"
 
 echo "$NA: listener overflows $aovf"
 tl_csv_show "$CSV" rport="$AP"
