@@ -43,6 +43,10 @@ struct conntab_cfg {
 	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
 	struct lsncount *lc;     /* per-listener SYN-ACK retransmits, half-opens; NULL = none */
 	void (*emit)(void *ctx, const struct conn *c);
+	/* An active connection retransmitted its SYN: may set c->dropped_by
+	 * (dropby.h). NULL = none. */
+	void (*syn_retrans)(void *ctx, struct conn *c);
+	void *syn_ctx;
 	void (*transition)(void *ctx, const struct transition *t); /* may be NULL */
 	/* A failed connect(), once per attempt, filters applied; may be NULL. */
 	void (*connect_error)(void *ctx, const struct conn_error *ce);

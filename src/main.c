@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "conntab.h"
 #include "connerr_scan.h"
+#include "dropby.h"
 #include "filter.h"
 #include "ingest.h"
 #include "listen_scan.h"
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 	struct seed_result sr;
 	struct lsn_snap ls0 = {};
 	struct lsnwatch *lw = NULL;
+	struct dropby *db = NULL;
 	bool ls_taken = false;
 	uint64_t start, end;
 	char line[768];
@@ -151,12 +153,15 @@ int main(int argc, char **argv)
 	tr = tracer_start(&o, ingest_record, &in);
 	if (!tr)
 		goto cleanup;
+	db = dropby_new(tr);
+	cfg.syn_retrans = dropby_syn_retrans;
+	cfg.syn_ctx = db;
 	cfg.fin_inferred = tracer_tier(tr, HOOK_FIN) == TIER_INFERRED;
 	cfg.tw_hooked = tracer_tier(tr, HOOK_TIMEWAIT) == TIER_FENTRY ||
 			tracer_tier(tr, HOOK_TIMEWAIT) == TIER_KPROBE;
 	in.ct = conntab_new(&cfg);
 	sw = sockwatch_new(WATCH_NS);
-	if (!in.ct || !sw) {
+	if (!in.ct || !sw || !db) {
 		log_err("out of memory");
 		goto cleanup;
 	}
@@ -238,6 +243,7 @@ cleanup:
 	sockwatch_free(sw);
 	alerts_fini(&al);
 	conntab_free(in.ct);
+	dropby_free(db);
 	ingest_fini(&in);
 	outfd_shutdown(mono_now_ns()); /* also on the error paths */
 	err = outputs_close(&out);
