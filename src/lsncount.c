@@ -23,13 +23,8 @@ int lsncount_init(struct lsncount *c)
 
 void lsncount_fini(struct lsncount *c)
 {
-	size_t b;
-
-	if (!c || !c->by_end.buckets)
-		return;
-	for (struct hmap_node *n = hmap_first(&c->by_end, &b); n; n = hmap_next(&c->by_end, n, &b))
-		free(n->value);
-	hmap_fini(&c->by_end);
+	if (c)
+		hmap_fini_values(&c->by_end);
 }
 
 static struct lsncount_val *slot(struct lsncount *c, uint32_t netns, const struct tl_tuple *req)

@@ -20,13 +20,8 @@ int lsndrop_init(struct lsndrop *d, lsndrop_look_fn look, void *ctx)
 
 void lsndrop_fini(struct lsndrop *d)
 {
-	size_t b;
-
-	if (!d || !d->by_key.buckets)
-		return;
-	for (struct hmap_node *n = hmap_first(&d->by_key, &b); n; n = hmap_next(&d->by_key, n, &b))
-		free(n->value);
-	hmap_fini(&d->by_key);
+	if (d)
+		hmap_fini_values(&d->by_key);
 }
 
 bool lsndrop_decide(const struct lsndrop_look *prev, const struct lsndrop_look *cur, uint64_t syn_ns)

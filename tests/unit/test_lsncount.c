@@ -107,31 +107,11 @@ static void test_unknown(void **state)
 	lsncount_fini(NULL);
 }
 
-/* The JSON keys carry the counts; --once's null. */
-static void test_json(void **state)
-{
-	struct lsn l;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	(void)state;
-	assert_non_null(f);
-	mk(&l, 7, TL_AF_INET, 127, 80);
-	l.synack_retrans = 3;
-	l.half_open_timeouts = 1;
-	assert_int_equal(lsn_print_json(f, &l, NULL), 0);
-	fclose(f);
-	assert_non_null(strstr(buf, ",\"synack_retrans\":3,\"half_open_timeouts\":1,"));
-	free(buf);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_by_listener),
 		cmocka_unit_test(test_unknown),
-		cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
