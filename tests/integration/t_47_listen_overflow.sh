@@ -252,8 +252,12 @@ assert_eq "$(lsn_last synack_retrans "$SP")" "$(sum synack_retrans lport="$SP" r
 	"listener $SP: synack_retrans = its rows' sum"
 assert_eq "$(sum syn_retrans rport="$AP")" 0 "setup: no client of $NA retransmitted its SYN"
 assert_ne "$(lsn_last synack_retrans "$AP")" 0 "$NA's held requests retransmitted SYN-ACKs"
-assert_eq "$(lsn_last synack_retrans "$AP")" "$(($(tl_nstat "$NA" TcpExtTCPSynRetrans) - na0))" \
-	"listener $AP: synack_retrans = $NA's TcpExtTCPSynRetrans"
+# Equal, unless the kernel skipped a run of the tracer's programs (another
+# BPF program on the CPU: t_42), which the tracer counts and says.
+na=$(($(tl_nstat "$NA" TcpExtTCPSynRetrans) - na0))
+skipped=$(tl_tracer_count tr missed)
+assert_between "$(lsn_last synack_retrans "$AP")" "$((na > skipped ? na - skipped : 0))" "$na" \
+	"listener $AP: synack_retrans = $NA's TcpExtTCPSynRetrans ($na; runs the kernel skipped: $skipped)"
 assert_eq "$(tl_json "$LJ" synack_retrans lport="$SP")" null "--once: synack_retrans null (nothing watched)"
 assert_eq "$(tl_json "$LJ" half_open_timeouts lport="$SP")" null "--once: half_open_timeouts null"
 
