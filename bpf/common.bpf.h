@@ -344,9 +344,15 @@ static __always_inline struct tl_event *rec_of_sk_at(const struct sock *sk, stru
 
 	if (!e)
 		return NULL;
-	if (si->emitted == EM_NONE)
-		si->emitted = EM_SENT;
 	rec_fill(e, type, (__u64)sk, si, now);
+	/* The socket's first record names its namespace, whatever its type:
+	 * a client's owner record (connect(), process context) comes before
+	 * its SYN_SENT, and the loader keeps the first record's (dropped_by
+	 * looks for the client's listener in it). */
+	if (si->emitted == EM_NONE) {
+		e->netns = sk_netns(sk);
+		si->emitted = EM_SENT;
+	}
 	tuple_from_sk(sk, &e->tuple);
 	return e;
 }

@@ -2,8 +2,10 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include "conn_acct.h"
 #include "columns.h"
+#include "sanitize.h"
 #include "states.h"
 
 struct col_in {
@@ -136,6 +138,28 @@ static void get_owner_from(const struct col_in *in, struct cell *o)
 	set(o, from ? CELL_NAME : CELL_NONE, from ? from : "");
 }
 
+/* The listener that dropped the handshake: "comm/pid@laddr:lport", or
+ * "@laddr:lport" when its owner is not known; none otherwise. */
+static void get_dropped_by(const struct col_in *in, struct cell *o)
+{
+	const struct conn_dropper *d = &in->c->dropped_by;
+	struct tl_tuple t = { .family = d->family, .sport = d->port };
+	char comm[4 * TL_COMM_LEN + 1], ep[64];
+
+	o->kind = d->set ? CELL_TEXT : CELL_NONE;
+	o->v[0] = '\0';
+	if (!d->set)
+		return;
+	memcpy(t.saddr, d->addr, sizeof(t.saddr));
+	endpoint_fmt(&t, true, ep, sizeof(ep));
+	if (!d->pid) {
+		snprintf(o->v, sizeof(o->v), "@%s", ep);
+		return;
+	}
+	sanitize_text(d->comm, strnlen(d->comm, TL_COMM_LEN), comm, sizeof(comm));
+	snprintf(o->v, sizeof(o->v), "%s/%" PRIu32 "@%s", comm, d->pid, ep);
+}
+
 #define AT(field) offsetof(struct conn, field)
 
 /* The row, the per-state columns standing in for the marker row. */
@@ -170,6 +194,7 @@ static const struct column cols[] = {
 	{ "cgroup", get_cgroup, 0 },
 	{ "seen_from", get_seen, 0 },
 	{ "owner_from", get_owner_from, 0 },
+	{ "dropped_by", get_dropped_by, 0 },
 };
 
 #define N_COLS (sizeof(cols) / sizeof(cols[0]))

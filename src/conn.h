@@ -48,6 +48,16 @@ struct holder {
  * kernel address. The first kernel record for the tuple takes them over. */
 #define CONN_SYNTHETIC_SK(a) (!((a) >> 63))
 
+/* dropped_by: the local listener whose full accept queue dropped this
+ * client's handshake (lsndrop.h says how that is decided). */
+struct conn_dropper {
+	bool set;
+	uint16_t family, port;
+	uint8_t addr[16];        /* the listener's (all zero: a wildcard) */
+	uint32_t pid;            /* its owner; 0: not known */
+	char comm[TL_COMM_LEN];  /* raw from the kernel */
+};
+
 struct conn {
 	uint64_t skaddr;   /* identity: kernel socket address ... */
 	uint64_t birth_ns; /* ... plus birth time (addresses are reused) */
@@ -85,6 +95,7 @@ struct conn {
 	bool closed;       /* false: still open when written */
 	bool inferred;     /* some duration was inferred, not measured by a hook (`timing`) */
 	uint32_t netns;    /* network namespace inode; 0 = not known */
+	struct conn_dropper dropped_by;
 };
 
 /* What the stream sink prints: one kernel record, or one inferred step. */

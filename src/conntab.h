@@ -33,6 +33,7 @@
 #include "record.h"
 
 struct conntab;
+struct lsncount;
 
 struct conntab_cfg {
 	bool fin_inferred;       /* no tcp_send_fin hook: count FINs from transitions */
@@ -40,7 +41,12 @@ struct conntab_cfg {
 	const struct filter *filter; /* -p/-c/--cgroup on the owner; NULL = none */
 	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */
 	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
+	struct lsncount *lc;     /* per-listener SYN-ACK retransmits, half-opens; NULL = none */
 	void (*emit)(void *ctx, const struct conn *c);
+	/* An active connection retransmitted its SYN: may set c->dropped_by
+	 * (dropby.h). NULL = none. */
+	void (*syn_retrans)(void *ctx, struct conn *c);
+	void *syn_ctx;
 	void (*transition)(void *ctx, const struct transition *t); /* may be NULL */
 	/* A failed connect(), once per attempt, filters applied; may be NULL. */
 	void (*connect_error)(void *ctx, const struct conn_error *ce);

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include "conntab_priv.h"
+#include "lsncount.h"
 
 /* Feed one event to the connection's timewait phase and carry out what it
  * answers. The only place the phase changes: tw_killed_n stays exact. */
@@ -347,6 +348,9 @@ void ct_apply_synack(struct conntab *t, const struct tl_rec *e)
 	struct pending_req *p = req_get(t, e, &made);
 	struct conn tmp = { .tuple = e->tuple, .state = TL_SYN_RECV, .role = ROLE_PASSIVE };
 
+	/* The listener's count, whatever becomes of the row (an owner filter,
+	 * no memory for the request). */
+	lsncount_synack(t->cfg.lc, e->netns, &e->tuple);
 	if (!p) {
 		t->synack_orphans++;
 		return;
@@ -384,6 +388,7 @@ static void half_open(struct conntab *t, const struct pending_req *p, uint64_t e
 {
 	struct entry *en = calloc(1, sizeof(*en));
 
+	lsncount_half_open(t->cfg.lc, p->netns, &p->tuple);
 	if (!en) {
 		t->synack_orphans += p->ph.count;
 		return;

@@ -502,6 +502,8 @@ void ct_apply_record(struct conntab *t, const struct tl_rec *e)
 		break;
 	case TL_REC_RETRANS:
 		count_retrans(&en->c, e);
+		if (e->kind == TL_RT_SYN && e->oldstate == TL_SYN_SENT && t->cfg.syn_retrans)
+			t->cfg.syn_retrans(t->cfg.syn_ctx, &en->c);
 		ct_notify(t, TR_RETRANS, e->kind, e->ts_ns, &en->c, e->oldstate, e->oldstate, 0, false);
 		break;
 	case TL_REC_RESET:

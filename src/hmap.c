@@ -53,6 +53,17 @@ void hmap_fini(struct hmap *m)
 	m->count = 0;
 }
 
+void hmap_fini_values(struct hmap *m)
+{
+	size_t b;
+
+	if (!m || !m->buckets)
+		return;
+	for (struct hmap_node *n = hmap_first(m, &b); n; n = hmap_next(m, n, &b))
+		free(n->value);
+	hmap_fini(m);
+}
+
 static struct hmap_node **find(const struct hmap *m, const void *key, uint64_t h)
 {
 	struct hmap_node **pp = &m->buckets[h & (m->n_buckets - 1)];

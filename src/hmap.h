@@ -24,6 +24,8 @@ struct hmap {
 
 int hmap_init(struct hmap *m, size_t key_size);
 void hmap_fini(struct hmap *m);
+/* hmap_fini, after free() of every value (each a malloc'ed block). */
+void hmap_fini_values(struct hmap *m);
 void *hmap_get(const struct hmap *m, const void *key);
 /* Insert or replace. Returns 0 or -ENOMEM. */
 int hmap_put(struct hmap *m, const void *key, void *value);

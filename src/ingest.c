@@ -143,6 +143,8 @@ int ingest_snapshot(struct ingest *in, struct outputs *out, uint64_t now_ns)
 	ingest_stats(in, &st);
 	st.connect_errors = out->ce.total;
 	if (listed) {
+		if (!shared) /* the watch's listing has them already */
+			lsncount_fill(&in->lc, ls.v, ls.n);
 		st.lsn = shared ? shared : lsn_err ? NULL : &ls;
 		st.lsn_shared = shared != NULL;
 		st.lsn_err = lsn_err;
@@ -208,7 +210,14 @@ int ingest_run(struct ingest *in, const struct ingest_loop *lp)
 	return 0;
 }
 
+int ingest_init(struct ingest *in)
+{
+	memset(in, 0, sizeof(*in));
+	return lsncount_init(&in->lc);
+}
+
 void ingest_fini(struct ingest *in)
 {
 	backlog_free(&in->held);
+	lsncount_fini(&in->lc);
 }

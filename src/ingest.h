@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "backlog.h"
+#include "lsncount.h"
 
 struct conntab;
 struct tracer;
@@ -48,6 +49,7 @@ struct ingest {
 	bool holding;         /* ingest_record holds, not applies */
 	bool held_oom;
 	struct lsnwatch *lw;  /* --listeners in the run: the pane shows its listing */
+	struct lsncount lc;   /* the listeners' SYN-ACK retransmits, half-opens */
 };
 
 /* What main's loop needs besides the ingest state. */
@@ -77,6 +79,8 @@ int ingest_release(struct ingest *in);
  * error. 0, or -errno after saying why (the ring buffer could not be read,
  * the backlog could not grow). */
 int ingest_run(struct ingest *in, const struct ingest_loop *lp);
+/* 0 or -ENOMEM. */
+int ingest_init(struct ingest *in);
 void ingest_fini(struct ingest *in);
 
 #endif /* TL_INGEST_H */

@@ -36,6 +36,10 @@ struct lsn {
 	int64_t overflows;       /* attributed, or LSN_UNKNOWN */
 	int64_t syncookies_sent; /* attributed, or LSN_UNKNOWN */
 	int64_t syncookies_ok;
+	/* Since the tool started, in a run (lsncount.h); LSN_UNKNOWN with
+	 * --once: nothing was watched. */
+	int64_t synack_retrans;
+	int64_t half_open_timeouts;
 };
 
 /* One namespace's counters, LSN_UNKNOWN when unread. */
@@ -56,7 +60,8 @@ struct lsn_snap {
 	size_t n_ns, cap_ns;
 };
 
-/* A new row at the end of s->v (zeroed, fd -1), or NULL when out of memory. */
+/* A new row at the end of s->v (zeroed, fd -1, synack_retrans and
+ * half_open_timeouts LSN_UNKNOWN), or NULL when out of memory. */
 struct lsn *lsn_snap_add(struct lsn_snap *s);
 /* A new namespace at the end of s->ns (zeroed), or NULL. */
 struct lsn_ns *lsn_snap_add_ns(struct lsn_snap *s);

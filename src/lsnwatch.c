@@ -11,6 +11,7 @@
 #include "listen_scan.h"
 #include "log.h"
 #include "lsnburst.h"
+#include "lsncount.h"
 #include "lsnwatch.h"
 #include "outputs.h"
 #include "timefmt.h"
@@ -21,6 +22,7 @@
 
 struct lsnwatch {
 	struct outputs *out;
+	const struct lsncount *lc; /* the loop's: read in lsnwatch_tick only */
 	struct lsnburst bursts;
 	uint64_t interval_ns;
 	pthread_t th;
@@ -126,7 +128,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct lsnwatch *lsnwatch_start(struct outputs *out, uint64_t interval_ns)
+struct lsnwatch *lsnwatch_start(struct outputs *out, const struct lsncount *lc, uint64_t interval_ns)
 {
 	const struct lsnburst_cb cb = { .start = on_start, .end = on_end };
 	struct lsnwatch *w = calloc(1, sizeof(*w));
@@ -142,6 +144,7 @@ struct lsnwatch *lsnwatch_start(struct outputs *out, uint64_t interval_ns)
 	}
 	w->bursts.cb.ctx = w;
 	w->out = out;
+	w->lc = lc;
 	w->interval_ns = interval_ns;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -184,6 +187,7 @@ void lsnwatch_tick(struct lsnwatch *w)
 		log_warn("out of memory following a listener's drops: tried again at the next listing");
 	for (size_t i = 0; i < s.n_ns; i++)
 		lsn_attribute(s.v, s.n, &s.ns[i]);
+	lsncount_fill(w->lc, s.v, s.n);
 	outputs_listeners(w->out, &s, at);
 	if (w->have_last)
 		lsn_snap_free(&w->last);

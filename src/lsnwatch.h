@@ -26,10 +26,12 @@
 struct lsnwatch;
 struct lsn_snap;
 struct outputs;
+struct lsncount;
 
-/* Start the thread: a listing now, then every interval_ns. NULL with errno
- * set, after one error line. */
-struct lsnwatch *lsnwatch_start(struct outputs *out, uint64_t interval_ns);
+/* Start the thread: a listing now, then every interval_ns. The loop's tick
+ * lays lc's counts (the ingestion's, read in the loop's own thread) on
+ * each listing. NULL with errno set, after one error line. */
+struct lsnwatch *lsnwatch_start(struct outputs *out, const struct lsncount *lc, uint64_t interval_ns);
 /* The loop's tick: the newest listing, if one is ready, to the outputs and
  * the bursts. Accepts NULL. */
 void lsnwatch_tick(struct lsnwatch *w);

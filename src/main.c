@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "conntab.h"
 #include "connerr_scan.h"
+#include "dropby.h"
 #include "filter.h"
 #include "ingest.h"
 #include "listen_scan.h"
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 	struct seed_result sr;
 	struct lsn_snap ls0 = {};
 	struct lsnwatch *lw = NULL;
+	struct dropby *db = NULL;
 	bool ls_taken = false;
 	uint64_t start, end;
 	char line[768];
@@ -138,21 +140,28 @@ int main(int argc, char **argv)
 	timeconv_init(&tc);
 	if (outputs_open(&out, &o, &tc))
 		return 1; /* before anything is loaded: nothing to detach */
+	if (ingest_init(&in)) {
+		log_err("out of memory");
+		goto cleanup;
+	}
 
 	struct conntab_cfg cfg = {
-		.filter = &flt,
+		.filter = &flt, .lc = &in.lc,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 		.connect_error = outputs_connect_error,
 	};
 	tr = tracer_start(&o, ingest_record, &in);
 	if (!tr)
 		goto cleanup;
+	db = dropby_new(tr);
+	cfg.syn_retrans = dropby_syn_retrans;
+	cfg.syn_ctx = db;
 	cfg.fin_inferred = tracer_tier(tr, HOOK_FIN) == TIER_INFERRED;
 	cfg.tw_hooked = tracer_tier(tr, HOOK_TIMEWAIT) == TIER_FENTRY ||
 			tracer_tier(tr, HOOK_TIMEWAIT) == TIER_KPROBE;
 	in.ct = conntab_new(&cfg);
 	sw = sockwatch_new(WATCH_NS);
-	if (!in.ct || !sw) {
+	if (!in.ct || !sw || !db) {
 		log_err("out of memory");
 		goto cleanup;
 	}
@@ -167,7 +176,7 @@ int main(int argc, char **argv)
 	if (o.listeners && (err = lsn_snap_take(&ls0, false)))
 		log_warn("cannot list the listeners: %s; no listener hints at the end", strerror(-err));
 	ls_taken = o.listeners && !err;
-	if (o.listeners && !(lw = lsnwatch_start(&out, (o.interval_s ? o.interval_s : 1) * 1000000000ULL)))
+	if (o.listeners && !(lw = lsnwatch_start(&out, &in.lc, (o.interval_s ? o.interval_s : 1) * 1000000000ULL)))
 		goto cleanup;
 
 	struct ingest_loop lp = {
@@ -234,6 +243,7 @@ cleanup:
 	sockwatch_free(sw);
 	alerts_fini(&al);
 	conntab_free(in.ct);
+	dropby_free(db);
 	ingest_fini(&in);
 	outfd_shutdown(mono_now_ns()); /* also on the error paths */
 	err = outputs_close(&out);

@@ -724,6 +724,13 @@ int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *c
 	return err ? err : n;
 }
 
+int tracer_find_listener(struct tracer *tr, const struct tl_listen_key *k, struct tl_listen_val *v)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.listeners), k, v))
+		return -errno;
+	return 0;
+}
+
 int tracer_add_listener(struct tracer *tr, const struct tl_listen_key *k,
 			const struct tl_listen_val *v)
 {

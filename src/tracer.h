@@ -63,6 +63,8 @@ int tracer_drain(struct tracer *tr);
 int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx);
 /* Enter a listener older than the tool into the kernel side's map, unless
  * the kernel side has one there already. 0 or -errno. */
+/* The `listeners` map's entry for k into *v: 0, or -errno (-ENOENT: none). */
+int tracer_find_listener(struct tracer *tr, const struct tl_listen_key *k, struct tl_listen_val *v);
 int tracer_add_listener(struct tracer *tr, const struct tl_listen_key *k,
 			const struct tl_listen_val *v);
 /* Sum the per-CPU counters. */

@@ -7,13 +7,20 @@
 # child socket is ever made, so no tracepoint fires for it. The tool must
 # write it as its own record: passive, ended in SYN_RECV, synack_timeout,
 # syn_recv_ms ~ 3000, synack_retrans == the TcpExtTCPSynRetrans delta.
+# The run lists the listeners (--listeners -i 1): the listener's object
+# counts the request's SYN-ACK retransmit (synack_retrans = the same delta:
+# tcp_rtx_synack() counts TcpExtTCPSynRetrans where the tracepoint fires,
+# and the client, answered at once, retransmits no SYN) and its timeout
+# (half_open_timeouts = the synack_timeout rows: the kernel has no counter
+# of request timeouts).
 source "$(dirname "$0")/lib.sh"
 tl_require
 
 tl_pair_setup
 tl_sysctl "$NS" net.ipv4.tcp_synack_retries=1
 
-tl_tracer_start tr -L "$SP" --csv "$CSV"
+RJ=$TL_WORK/run.json
+tl_tracer_start tr -L "$SP" --csv "$CSV" --json "$RJ" --listeners -i 1
 tl_peer_server srv "$NS" -a 127.0.0.1 -p "$SP" -n 0
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 tl_nft_drop "$NS" H tcp dport "$SP" 'tcp flags & (syn | ack | fin | rst | psh) == ack'
@@ -29,6 +36,10 @@ t_gone=$(tl_now)
 s1=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
 tl_go
 tl_expect_exit cli 15
+lsn() { # KEY: the newest listener object's KEY for the server's port
+	tl_json "$RJ" "$1" event='"listener"' lport="$SP" | tail -n 1
+}
+tl_wait_for 30 "a listing that counts the half-open request" eval '[[ $(lsn half_open_timeouts) == 1 ]]'
 tl_settle_stop
 t_stop=$(tl_now)
 
@@ -45,6 +56,11 @@ assert_eq "$(r close_cause)" synack_timeout "close_cause"
 assert_eq "$(r closed)" true "closed"
 assert_eq "$(r path)" SYN_RECV "path"
 assert_eq "$(r synack_retrans)" "$delta" "synack_retrans == TcpExtTCPSynRetrans delta"
+tl_json "$RJ" - event='"listener"' lport="$SP" | tail -n 1
+assert_eq "$(lsn synack_retrans)" "$delta" "the listener's synack_retrans == TcpExtTCPSynRetrans delta"
+assert_eq "$(lsn half_open_timeouts)" "$(tl_csv_count "$CSV" lport="$SP" close_cause=synack_timeout)" \
+	"the listener's half_open_timeouts == its synack_timeout rows"
+assert_eq "$(lsn pid)" "${TL_PID[srv]}" "the listener's owner: the server"
 # The request's timer: SYN-ACK retransmit at 1 s, drop when it is next due,
 # 3 s after the SYN, never earlier (10 ms: jiffy rounding at HZ >= 250);
 # inferred, the tool places the drop on that schedule too. From above: the

@@ -28,7 +28,14 @@
 #    listen_overflow for it, with the server's pid and drops_in_burst =
 #    NS's TcpExtListenDrops over the wave, and one warning line on stderr
 #    naming the listen() backlog; --metrics-file's
-#    tcplife_listen_drops_total for the port = TcpExtListenDrops.
+#    tcplife_listen_drops_total for the port = TcpExtListenDrops; the
+#    exit's listing's synack_retrans: NS's = its rows' sum, NA's (its two
+#    held requests retransmit their SYN-ACKs) = NA's TcpExtTCPSynRetrans;
+#    --once's are null.
+#  - dropped_by: the 38 clients' rows (CSV and JSON) name the NS listener
+#    (tlpeer/PID@127.0.0.1:PORT, the server's pid); the two that filled
+#    its queue and a client whose SYNs went to a port nobody listens on
+#    name none.
 source "$(dirname "$0")/lib.sh"
 tl_require
 
@@ -37,7 +44,7 @@ assert_eq "$?" 2 "--once --listeners --limits: a usage error"
 tl_netns_new NS
 tl_netns_new NA
 tl_netns_new NC
-tl_ports SP AP CP B1 B2
+tl_ports SP AP CP B1 B2 RP
 CSV=$TL_WORK/trace.csv
 RJ=$TL_WORK/run.json
 PROM=$TL_WORK/run.prom
@@ -47,6 +54,7 @@ tl_sysctl "$NS" net.ipv4.tcp_syn_retries=2 net.ipv4.tcp_synack_retries=2
 tl_sysctl "$NA" net.ipv4.tcp_abort_on_overflow=1 net.ipv4.tcp_syncookies=1
 tl_sysctl "$NC" net.ipv4.tcp_syncookies=2
 s0=$(tl_nstat "$NS" TcpExtTCPSynRetrans)
+na0=$(tl_nstat "$NA" TcpExtTCPSynRetrans)
 # --max-ports: the host may listen on more ports than the default 64 labels.
 tl_tracer_start tr -c tlpeer --listeners --csv "$CSV" --json "$RJ" --metrics-file "$PROM" -i 1 --max-ports 1024
 
@@ -54,6 +62,9 @@ tl_tracer_start tr -c tlpeer --listeners --csv "$CSV" --json "$RJ" --metrics-fil
 tl_listen_full "$NS" "$SP" srv fill1 fill2
 wave0=$(tl_nstat "$NS" TcpExtListenDrops)
 tl_peer_client cli "$NS" -a 127.0.0.1 -p "$SP" -n 38 -c 38 --send 0 --never-close --allow-reset --timeout 0
+# A client whose SYNs are dropped on their way to a port nobody listens on.
+tl_nft_drop "$NS" HR tcp dport "$RP"
+tl_peer_client rcli "$NS" -a 127.0.0.1 -p "$RP" -n 1 -c 1 --send 0 --never-close --allow-reset --timeout 0
 tl_peer_server asrv "$NA" -a 127.0.0.1 -p "$AP" --backlog 2 --no-accept -n 0 --timeout 0
 tl_nft_drop "$NA" HA tcp dport "$AP" tcp sport "{ $B1, $B2 }" 'tcp flags & (syn | ack | fin | rst | psh) == ack'
 tl_peer_client a1 "$NA" -a 127.0.0.1 -p "$AP" --bind-port "$B1" --send 0 --never-close --allow-reset --timeout 0
@@ -66,6 +77,7 @@ settled() { # NAME N: N clients of NAME connected or failed
 	(($(grep -c '^conn ' "$TL_WORK/$1.out") + $(grep -c 'connect' "$TL_WORK/$1.err") == $2))
 }
 tl_wait_for 60 "38 clients given up in $NS" settled cli 38
+tl_wait_for 60 "the client of $RP given up" settled rcli 1
 tl_wait_for 30 "two requests held in $NA's SYN queue" \
 	bash -c "[[ \$(ip netns exec '$NA' ss -tnH state syn-recv | wc -l) == 2 ]]"
 "$TL_BIN" --once --listeners --json - >"$TL_WORK/held.json" 2>&1
@@ -205,6 +217,49 @@ assert_between "$((syn + synack))" 1 "$((s1 - s0))" "SYN and SYN-ACK retransmits
 assert_eq "$(tl_csv_count "$CSV" rport="$SP" close_cause=syn_timeout syn_retrans=0)" 0 \
 	"every client that gave up shows its SYN retransmits"
 assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active)" 40 "a row for each of the 40 clients"
+# dropped_by: the 38 late clients' SYNs met the full queue (their SYN
+# retransmits made the tool look at it: full, its drops rising); the two
+# that filled it were answered at once; the client of $RP retransmitted
+# to no listener.
+want="tlpeer/${TL_PID[srv]}@127.0.0.1:$SP"
+tl_csv "$CSV" dropped_by rport="$SP" role=active | sort | uniq -c
+assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active pid="${TL_PID[cli]}" dropped_by="$want")" 38 \
+	"dropped_by: the 38 late clients' rows name the listener ($want)"
+assert_eq "$(tl_json "$RJ" '#' rport="$SP" role='"active"' pid="${TL_PID[cli]}" dropped_by="\"$want\"")" 38 \
+	"dropped_by: the 38 late clients' JSON objects name it too"
+for f in fill1 fill2; do
+	assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active pid="${TL_PID[$f]}" dropped_by=)" 1 \
+		"dropped_by: $f, which filled the queue, names no listener (CSV)"
+	assert_eq "$(tl_json "$RJ" '#' rport="$SP" role='"active"' pid="${TL_PID[$f]}" dropped_by=null)" 1 \
+		"dropped_by: $f: null (JSON)"
+done
+assert_ne "$(tl_csv_get "$CSV" syn_retrans rport="$RP" role=active)" 0 "setup: the client of $RP retransmitted its SYN"
+assert_eq "$(tl_csv_count "$CSV" rport="$RP" role=active dropped_by=)" 1 \
+	"dropped_by: the client of $RP, where nobody listens, names no listener"
+# The listeners' own SYN-ACK retransmits since the tool started, in the
+# exit's listing. $NS's: its rows' (none: the late SYNs were dropped
+# before any request was made). $NA's: its two held requests', whose rows
+# the owner filter (-c) leaves out, as they have no owner: they are all
+# of $NA's TcpExtTCPSynRetrans, which counts a SYN-ACK that left
+# (tcp_rtx_synack(), where the tracepoint fires) and a client's SYN
+# retransmit, and no client of $NA retransmitted its SYN.
+lsn_last() { # KEY PORT: the exit's listing's KEY for the listener on PORT
+	tl_json "$RJ" "$1" event='"listener"' lport="$2" | tail -n 1
+}
+echo "listener $SP: synack_retrans $(lsn_last synack_retrans "$SP"); listener $AP: $(lsn_last synack_retrans "$AP")," \
+	"$NA's TcpExtTCPSynRetrans +$(($(tl_nstat "$NA" TcpExtTCPSynRetrans) - na0))"
+assert_eq "$(lsn_last synack_retrans "$SP")" "$(sum synack_retrans lport="$SP" role=passive)" \
+	"listener $SP: synack_retrans = its rows' sum"
+assert_eq "$(sum syn_retrans rport="$AP")" 0 "setup: no client of $NA retransmitted its SYN"
+assert_ne "$(lsn_last synack_retrans "$AP")" 0 "$NA's held requests retransmitted SYN-ACKs"
+# Equal, unless the kernel skipped a run of the tracer's programs (another
+# BPF program on the CPU: t_42), which the tracer counts and says.
+na=$(($(tl_nstat "$NA" TcpExtTCPSynRetrans) - na0))
+skipped=$(tl_tracer_count tr missed)
+assert_between "$(lsn_last synack_retrans "$AP")" "$((na > skipped ? na - skipped : 0))" "$na" \
+	"listener $AP: synack_retrans = $NA's TcpExtTCPSynRetrans ($na; runs the kernel skipped: $skipped)"
+assert_eq "$(tl_json "$LJ" synack_retrans lport="$SP")" null "--once: synack_retrans null (nothing watched)"
+assert_eq "$(tl_json "$LJ" half_open_timeouts lport="$SP")" null "--once: half_open_timeouts null"
 
 echo "$NA: listener overflows $aovf"
 tl_csv_show "$CSV" rport="$AP"

@@ -86,6 +86,13 @@ static void conn_closed_v4(struct conn *c)
 	memcpy(c->path, path, sizeof(path));
 	c->path_len = sizeof(path);
 	c->syn_retrans = 1;
+	/* Its SYN was dropped by the full queue of nginx's listener. */
+	c->dropped_by.set = true;
+	c->dropped_by.family = AF_INET;
+	c->dropped_by.port = 443;
+	memcpy(c->dropped_by.addr, c->tuple.daddr, 4);
+	c->dropped_by.pid = 4321;
+	memcpy(c->dropped_by.comm, "nginx", 6);
 	c->fin_sent = 1;
 	c->data_retrans = 2;
 	c->bytes_acked = 100;
@@ -126,18 +133,19 @@ static void conn_open_v6(struct conn *c)
 	"close_cause,syn_sent_ms,syn_recv_ms,established_ms,fin_wait1_ms,fin_wait2_ms,"        \
 	"close_wait_ms,last_ack_ms,closing_ms,time_wait_ms,syn_retrans,synack_retrans,"        \
 	"fin_sent,fin_retrans,data_retrans,rst_sent,rst_recv,bytes_acked,bytes_received,path," \
-	"closed,timing,tid,fd,cgroup,seen_from,owner_from\n"
+	"closed,timing,tid,fd,cgroup,seen_from,owner_from,dropped_by\n"
 
 #define CSV_CLOSED_V4                                                                   \
 	"2026-11-21T11:32:05.000000Z,2026-11-21T11:32:06.500123Z,1234,curl,ipv4,10.0.0.1," \
 	"45678,93.184.216.34,443,active,CLOSE,fin,22.222,0.000,1000.000,1.500,2.000,0.000," \
 	"0.000,0.000,,1,0,1,0,2,0,0,100,5000,"                                            \
-	"SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT,true,exact,1235,5,4242,birth,socket\n"
+	"SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT,true,exact,1235,5,4242,birth,socket," \
+	"nginx/4321@93.184.216.34:443\n"
 
 #define CSV_OPEN_V6                                                                     \
 	"2026-11-21T11:32:05.000000Z,,,,ipv6,2001:db8::1,80,2001:db8::abcd:2,51000,passive," \
 	"ESTABLISHED,open,0.000,0.500,2250.000,0.000,0.000,0.000,0.000,0.000,0.000,"          \
-	"0,0,0,0,0,0,0,,,SYN_RECV>ESTABLISHED,false,exact,,,,preexisting,\n"
+	"0,0,0,0,0,0,0,,,SYN_RECV>ESTABLISHED,false,exact,,,,preexisting,,\n"
 
 static void test_csv_rows(void **state)
 {
@@ -165,6 +173,7 @@ static void test_csv_hostile_comm(void **state)
 	(void)state;
 	conn_closed_v4(&a);
 	memcpy(a.owner.comm, "=cmd|' /C \"x\",\x1b", 16);
+	memcpy(a.dropped_by.comm, a.owner.comm, 16); /* the listener's too */
 	a.path[1] = 99;
 	a.path_truncated = true;
 	cap_open(&c, &sink_csv_ops, false);
@@ -175,7 +184,8 @@ static void test_csv_hostile_comm(void **state)
 			    "\"'=cmd|' /C \"\"x\"\",\\x1b\",ipv4,10.0.0.1,"
 			    "45678,93.184.216.34,443,active,CLOSE,fin,22.222,0.000,1000.000,1.500,"
 			    "2.000,0.000,0.000,0.000,,1,0,1,0,2,0,0,100,5000,"
-			    "SYN_SENT>UNKNOWN>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>...,true,exact,1235,5,4242,birth,socket\n");
+			    "SYN_SENT>UNKNOWN>FIN_WAIT1>FIN_WAIT2>TIME_WAIT>...,true,exact,1235,5,4242,birth,socket,"
+			    "\"'=cmd|' /C \"\"x\"\",\\x1b/4321@93.184.216.34:443\"\n");
 	free(out);
 }
 
@@ -230,6 +240,7 @@ static void test_json_lines(void **state)
 		"\"rst_sent\":0,\"rst_recv\":0,\"bytes_acked\":100,\"bytes_received\":5000,"
 		"\"path\":\"SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT\",\"closed\":true,\"timing\":\"exact\","
 		"\"tid\":1235,\"fd\":5,\"cgroup\":4242,\"seen_from\":\"birth\",\"owner_from\":\"socket\","
+		"\"dropped_by\":\"nginx/4321@93.184.216.34:443\","
 		"\"other_holders\":[{\"pid\":99,\"fd\":3,\"comm\":\"worker\"}]}\n"
 		"{\"event\":\"conn\",\"start_time\":\"2026-11-21T11:32:05.000000Z\","
 		"\"end_time\":null,\"pid\":null,\"comm\":null,"
@@ -242,7 +253,7 @@ static void test_json_lines(void **state)
 		"\"synack_retrans\":0,\"fin_sent\":0,\"fin_retrans\":0,\"data_retrans\":0,"
 		"\"rst_sent\":0,\"rst_recv\":0,\"bytes_acked\":null,\"bytes_received\":null,"
 		"\"path\":\"SYN_RECV>ESTABLISHED\",\"closed\":false,\"timing\":\"exact\",\"tid\":null,\"fd\":null,"
-		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"owner_from\":null,\"other_holders\":[]}\n"
+		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"owner_from\":null,\"dropped_by\":null,\"other_holders\":[]}\n"
 		"{\"event\":\"conn\",\"start_time\":\"2026-11-21T11:32:05.000000Z\","
 		"\"end_time\":null,\"pid\":7,\"comm\":\"a\\\"b\\\\x5cc\\\\x1b\","
 		"\"family\":\"ipv6\",\"laddr\":\"2001:db8::1\",\"lport\":80,"
@@ -254,7 +265,7 @@ static void test_json_lines(void **state)
 		"\"synack_retrans\":0,\"fin_sent\":0,\"fin_retrans\":0,\"data_retrans\":0,"
 		"\"rst_sent\":0,\"rst_recv\":0,\"bytes_acked\":null,\"bytes_received\":null,"
 		"\"path\":\"SYN_RECV>ESTABLISHED\",\"closed\":false,\"timing\":\"exact\",\"tid\":0,\"fd\":null,"
-		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"owner_from\":\"socket\",\"other_holders\":[]}\n"
+		"\"cgroup\":null,\"seen_from\":\"preexisting\",\"owner_from\":\"socket\",\"dropped_by\":null,\"other_holders\":[]}\n"
 		"{\"event\":\"summary\",\"records\":1234,\"bad_records\":1,\"rb_drops\":2,"
 		"\"map_full\":3,\"stale\":4,\"missed\":9,\"gaps\":0,\"unseen\":0,\"healed\":10,\"conns_closed\":5,\"conns_open\":6,"
 		"\"synack_orphans\":7,\"unattributed\":8,\"tw_unconfirmed\":0,\"connect_errors\":0,\"lost\":19,\"not_written\":0,\"elapsed_ms\":5000.123}\n");

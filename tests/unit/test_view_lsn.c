@@ -99,10 +99,10 @@ static void test_lines(void **state)
 	assert_string_equal(buf, want);
 	view_lsn_row(&p, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "4242    tlpeer             3 7          127.0.0.1:80                        2 "
-				 "      1      0       60        60       0       0");
+				 "      1      0       60        60       0       0          ?         ?");
 	view_lsn_row(&p, 3, buf, sizeof(buf));
 	assert_string_equal(buf, "-       -                  - 9          127.0.0.1:91                        0 "
-				 "      1      0        ?         ?       0       0");
+				 "      1      0        ?         ?       0       0          ?         ?");
 	view_lsn_row(&p, 4, buf, sizeof(buf));
 	assert_string_equal(buf, "");
 	/* The hint of the one listener that overflowed, as the text's. */
