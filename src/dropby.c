@@ -125,9 +125,10 @@ void dropby_free(struct dropby *db)
 	if (!db)
 		return;
 	if (db->d.looks)
-		log_debug("dropped_by: %" PRIu64 " looks at listeners (%" PRIu64 " failed), %" PRIu64
-			  " us each on average, the longest %" PRIu64 " us",
-			  db->d.looks, db->d.look_errs, db->cost_ns / 1000 / db->d.looks, db->cost_max_ns / 1000);
+		log_debug("dropped_by: %" PRIu64 " looks at listeners (%" PRIu64 " failed, %" PRIu64
+			  " not taken: over %d a second), %" PRIu64 " us each on average, the longest %" PRIu64 " us",
+			  db->d.looks, db->d.look_errs, db->d.skipped, LSNDROP_MAX_LOOKS_PER_S,
+			  db->cost_ns / 1000 / db->d.looks, db->cost_max_ns / 1000);
 	lsndrop_fini(&db->d);
 	if (db->home >= 0)
 		close(db->home);

@@ -50,6 +50,15 @@ bool lsndrop_check(struct lsndrop *d, const struct tl_listen_key *k, uint64_t no
 	}
 	if (e->cur.ts && now < e->cur.ts + LSNDROP_MIN_GAP_NS)
 		return lsndrop_decide(&e->prev, &e->cur, syn_ns);
+	if (now >= d->win_start + 1000000000ULL) {
+		d->win_start = now;
+		d->win_looks = 0;
+	}
+	if (d->win_looks >= LSNDROP_MAX_LOOKS_PER_S) {
+		d->skipped++;
+		return lsndrop_decide(&e->prev, &e->cur, syn_ns);
+	}
+	d->win_looks++;
 	d->looks++;
 	if (d->look(d->ctx, k, &l)) {
 		d->look_errs++;

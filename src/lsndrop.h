@@ -27,6 +27,11 @@
 #include "tcplife.h"
 
 #define LSNDROP_MIN_GAP_NS (100 * 1000000ULL)
+/* And at most this many looks a second in all: a look is a namespace
+ * switch and a sock_diag dump (~0.2 ms) in the ring buffer's loop, and a
+ * SYN flood on many listeners must not turn it into a stall. Past it a
+ * client is decided on its listener's last look (counted, said with -v). */
+#define LSNDROP_MAX_LOOKS_PER_S 20
 
 /* One look at a listener. */
 struct lsndrop_look {
@@ -47,6 +52,9 @@ struct lsndrop {
 	void *ctx;
 	uint64_t looks, look_errs; /* looks taken; of those, failed */
 	uint64_t lost;             /* listeners not followed (out of memory) */
+	uint64_t skipped;          /* looks not taken: the second's budget was spent */
+	uint64_t win_start;        /* the budget's second began here ... */
+	uint32_t win_looks;        /* ... and this many looks were taken in it */
 };
 
 int lsndrop_init(struct lsndrop *d, lsndrop_look_fn look, void *ctx);
@@ -56,7 +64,8 @@ void lsndrop_fini(struct lsndrop *d);
 bool lsndrop_decide(const struct lsndrop_look *prev, const struct lsndrop_look *cur, uint64_t syn_ns);
 /* A client of listener `k`, whose SYN left at syn_ns, retransmitted it at
  * `now` (CLOCK_MONOTONIC): look again unless the last look is less than
- * LSNDROP_MIN_GAP_NS old, and decide. */
+ * LSNDROP_MIN_GAP_NS old or the second's LSNDROP_MAX_LOOKS_PER_S are
+ * spent, and decide. */
 bool lsndrop_check(struct lsndrop *d, const struct tl_listen_key *k, uint64_t now, uint64_t syn_ns);
 
 #endif /* TL_LSNDROP_H */

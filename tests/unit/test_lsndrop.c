@@ -117,11 +117,35 @@ static void test_check(void **state)
 	lsndrop_fini(NULL);
 }
 
+/* Many listeners at once: at most LSNDROP_MAX_LOOKS_PER_S looks in a
+ * second, the rest decided on what was last seen (counted); the next
+ * second has a new budget. */
+static void test_budget(void **state)
+{
+	struct fake f = { .next = L(0, true, 2, 1, 10) };
+	struct lsndrop d;
+	struct tl_listen_key k = { .netns = 7, .family = TL_AF_INET, .addr = { 127, 0, 0, 1 } };
+
+	(void)state;
+	assert_int_equal(lsndrop_init(&d, fake_look, &f), 0);
+	for (int i = 0; i < LSNDROP_MAX_LOOKS_PER_S + 5; i++) {
+		k.port = (uint16_t)(9000 + i);
+		assert_false(lsndrop_check(&d, &k, 1000 * MS + (uint64_t)i * MS, SYN));
+	}
+	assert_int_equal(f.calls, LSNDROP_MAX_LOOKS_PER_S);
+	assert_int_equal(d.skipped, 5);
+	k.port = 9000 + LSNDROP_MAX_LOOKS_PER_S; /* skipped before: looked now */
+	assert_false(lsndrop_check(&d, &k, 2000 * MS, SYN));
+	assert_int_equal(f.calls, LSNDROP_MAX_LOOKS_PER_S + 1);
+	lsndrop_fini(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
