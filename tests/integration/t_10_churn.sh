@@ -94,7 +94,17 @@ echo "client rows still in TIME_WAIT: $open_tw (ss: $tw0 before the stop, $tw1 a
 assert_eq "$((open_tw + ended_tw + reused_tw + killed_tw + lost_cli))" "$da" "client-side rows: in TIME_WAIT, through it, reused or killed (or counted lost)"
 assert_le "$killed_tw" "$resets" "client rows ended by tw_killed <= TcpOutRsts delta (only an RST ends a TIME_WAIT early)"
 assert_between "$open_tw" "$((tw1 - lost_cli))" "$tw0" "client rows still in TIME_WAIT, between ss's counts around the stop (less those counted lost)"
-assert_eq "$reused_tw" "$recycled" "rows ended by tw_reuse == TcpExtTWRecycled delta"
+if [[ $timing == inferred ]]; then
+	# Listings only: a timewait sock that an RST killed (above) unseen, and
+	# whose 4-tuple a later connect() then took, looks reused; the kernel
+	# counts no recycle (the sock was gone). Each such row needs an RST sent
+	# here beyond the kills counted (the kernel matrix, 6.1 tracepoint
+	# tier under TCG: 133 reused, 131 recycled, 5 RSTs, 3 kills).
+	assert_between "$reused_tw" "$recycled" "$((recycled + resets - killed_tw))" \
+		"rows ended by tw_reuse: TcpExtTWRecycled delta, plus at most the RSTs not counted as kills"
+else
+	assert_eq "$reused_tw" "$recycled" "rows ended by tw_reuse == TcpExtTWRecycled delta"
+fi
 echo "server-side close causes / paths:"
 tl_csv "$TL_WORK/passive.csv" path lport="$SP" | sort | uniq -c
 echo "client-side paths:"
