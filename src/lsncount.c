@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Per-listener SYN-ACK retransmits and half-open timeouts (lsncount.h). */
+/* Per-listener SYN-ACK retransmits and half-open timeouts (lsncount.h),
+ * keyed as the kernel side keys listeners (struct tl_listen_key). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lsncount.h"
-
-struct lsncount_key {
-	uint32_t netns;
-	uint16_t family, port;
-	uint8_t addr[16];
-};
 
 struct lsncount_val {
 	uint64_t synack_retrans, half_open;
@@ -18,7 +13,7 @@ struct lsncount_val {
 int lsncount_init(struct lsncount *c)
 {
 	memset(c, 0, sizeof(*c));
-	return hmap_init(&c->by_end, sizeof(struct lsncount_key));
+	return hmap_init(&c->by_end, sizeof(struct tl_listen_key));
 }
 
 void lsncount_fini(struct lsncount *c)
@@ -29,7 +24,7 @@ void lsncount_fini(struct lsncount *c)
 
 static struct lsncount_val *slot(struct lsncount *c, uint32_t netns, const struct tl_tuple *req)
 {
-	struct lsncount_key k;
+	struct tl_listen_key k;
 	struct lsncount_val *v;
 
 	memset(&k, 0, sizeof(k));
@@ -74,7 +69,7 @@ void lsncount_fill(const struct lsncount *c, struct lsn *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		v[i].synack_retrans = v[i].half_open_timeouts = 0;
 	for (struct hmap_node *nd = hmap_first(&c->by_end, &b); nd; nd = hmap_next(&c->by_end, nd, &b)) {
-		const struct lsncount_key *k = (const void *)nd->key;
+		const struct tl_listen_key *k = (const void *)nd->key;
 		const struct lsncount_val *val = nd->value;
 		struct tl_tuple t;
 		struct lsn *l;

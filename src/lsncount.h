@@ -25,7 +25,7 @@
 #include "tcplife.h"
 
 struct lsncount {
-	struct hmap by_end;  /* struct lsncount_key -> struct lsncount_val */
+	struct hmap by_end;  /* struct tl_listen_key -> struct lsncount_val */
 	uint64_t lost;       /* counts not kept (out of memory) */
 };
 
