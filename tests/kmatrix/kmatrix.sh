@@ -292,8 +292,15 @@ vm_run() { # RELEASE: run the VM; its serial log and a note go to logs/
 		-initrd "$initrd" -nographic -no-reboot -net none -append "$cmdline" \
 		</dev/null >"$serial" 2>&1 &
 	qpid=$!
+	local next_note=$((SECONDS + 300))
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 2
+		# Progress every 5 minutes: a CI page cut short by its own time
+		# limit still shows how far each kernel got.
+		if ((SECONDS >= next_note)); then
+			next_note=$((SECONDS + 300))
+			log "$rel: $(grep -ac '^KM-R tier=[^ ]* PASS ' "$serial") passed, $(grep -ac '^KM-R tier=[^ ]* FAIL ' "$serial") failed so far"
+		fi
 		if grep -q '^KM-EXIT' "$serial"; then
 			sleep 5 # poweroff -f: give it a moment, then make sure
 			break
