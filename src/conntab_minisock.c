@@ -124,15 +124,11 @@ static void tw_note_event(struct conntab *t, const struct tkey *k, const struct 
 
 static void tw_note_begin(struct conntab *t, const struct tkey *k, const struct tl_rec *e)
 {
-	struct tw_note *n = hmap_get(&t->tw_notes, k);
+	bool made;
+	struct tw_note *n = hmap_get_or_new(&t->tw_notes, k, sizeof(*n), &made);
 
-	if (!n) {
-		n = calloc(1, sizeof(*n));
-		if (!n || hmap_put(&t->tw_notes, k, n)) {
-			free(n);
-			return; /* its CLOSE will read as an overflow */
-		}
-	}
+	if (!n)
+		return; /* its CLOSE will read as an overflow */
 	n->ts = e->ts_ns;
 	n->netns = e->netns;
 	n->sub = e->newstate;
@@ -307,15 +303,9 @@ static struct pending_req *req_get(struct conntab *t, const struct tl_rec *e, bo
 	struct pending_req *p;
 
 	tkey_make(&e->tuple, false, &k);
-	p = hmap_get(&t->synacks, &k);
-	*made = !p;
-	if (p)
+	p = hmap_get_or_new(&t->synacks, &k, sizeof(*p), made);
+	if (!p || !*made)
 		return p;
-	p = calloc(1, sizeof(*p));
-	if (!p || hmap_put(&t->synacks, &k, p)) {
-		free(p);
-		return NULL;
-	}
 	p->tuple = e->tuple;
 	p->netns = e->netns;
 	return p;

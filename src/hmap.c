@@ -127,6 +127,21 @@ int hmap_put(struct hmap *m, const void *key, void *value)
 	return 0;
 }
 
+void *hmap_get_or_new(struct hmap *m, const void *key, size_t size, bool *made)
+{
+	void *v = hmap_get(m, key);
+
+	*made = !v;
+	if (v)
+		return v;
+	v = calloc(1, size);
+	if (!v || hmap_put(m, key, v)) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
 void *hmap_del(struct hmap *m, const void *key)
 {
 	struct hmap_node **pp = find(m, key, hash_bytes(key, m->key_size)), *n = *pp;

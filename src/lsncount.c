@@ -26,21 +26,16 @@ static struct lsncount_val *slot(struct lsncount *c, uint32_t netns, const struc
 {
 	struct tl_listen_key k;
 	struct lsncount_val *v;
+	bool made;
 
 	memset(&k, 0, sizeof(k));
 	k.netns = netns;
 	k.family = req->family;
 	k.port = req->sport;
 	memcpy(k.addr, req->saddr, req->family == TL_AF_INET6 ? 16 : 4);
-	v = hmap_get(&c->by_end, &k);
-	if (v)
-		return v;
-	v = calloc(1, sizeof(*v));
-	if (!v || hmap_put(&c->by_end, &k, v)) {
-		free(v);
+	v = hmap_get_or_new(&c->by_end, &k, sizeof(*v), &made);
+	if (!v)
 		c->lost++;
-		return NULL;
-	}
 	return v;
 }
 

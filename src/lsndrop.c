@@ -37,16 +37,13 @@ bool lsndrop_decide(const struct lsndrop_look *prev, const struct lsndrop_look *
 
 bool lsndrop_check(struct lsndrop *d, const struct tl_listen_key *k, uint64_t now, uint64_t syn_ns)
 {
-	struct lsndrop_ent *e = hmap_get(&d->by_key, k);
+	bool made;
+	struct lsndrop_ent *e = hmap_get_or_new(&d->by_key, k, sizeof(*e), &made);
 	struct lsndrop_look l = { .ts = now };
 
 	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e || hmap_put(&d->by_key, k, e)) {
-			free(e);
-			d->lost++;
-			return false;
-		}
+		d->lost++;
+		return false;
 	}
 	if (e->cur.ts && now < e->cur.ts + LSNDROP_MIN_GAP_NS)
 		return lsndrop_decide(&e->prev, &e->cur, syn_ns);
