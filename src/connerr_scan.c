@@ -34,14 +34,13 @@ static void take(struct connerr_line *l, const struct limits_ns *ns)
 static void measure(struct connerr_line *l)
 {
 	struct limits_ns ns = { .netns = l->netns };
-	char path[PATH_MAX];
 	int fd, home, err;
 
-	if (!l->netns || netns_find(l->netns, path, sizeof(path)))
+	fd = l->netns ? netns_open_id(l->netns) : -ENOENT;
+	if (fd == -ENOENT)
 		return; /* gone already: no measurement, no hint */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	home = netns_open(0);
-	err = fd < 0 || home < 0 ? -ENOENT : netns_run(fd, home, limits_read_here, &ns);
+	err = fd < 0 ? fd : home < 0 ? home : netns_run(fd, home, limits_read_here, &ns);
 	if (fd >= 0)
 		close(fd);
 	if (home >= 0)

@@ -66,17 +66,13 @@ static int look_here(void *arg)
  * bind mount or another process naming it. -errno if none. */
 static int open_ns(const struct dropby *db, uint32_t netns)
 {
-	char path[PATH_MAX];
 	int fd = db->pid_hint ? netns_open(db->pid_hint) : -ENOENT;
 
 	if (fd >= 0 && netns_id(fd) == netns)
 		return fd;
 	if (fd >= 0)
 		close(fd);
-	if (netns_find(netns, path, sizeof(path)))
-		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return netns_open_id(netns);
 }
 
 static int look(void *ctx, const struct tl_listen_key *k, struct lsndrop_look *out)

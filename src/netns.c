@@ -118,6 +118,17 @@ int netns_find(uint32_t inum, char *path, size_t size)
 	return err == -ENOENT ? perr : err;
 }
 
+int netns_open_id(uint32_t inum)
+{
+	char path[PATH_MAX];
+	int fd, err = netns_find(inum, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 int netns_enter(int fd)
 {
 	return setns(fd, CLONE_NEWNET) ? -errno : 0;

@@ -35,6 +35,9 @@ bool netns_names(const char *path, uint32_t inum);
  * when there is none: nothing but open fds and sockets keeps it alive (it is
  * being torn down once the last goes). */
 int netns_find(uint32_t inum, char *path, size_t size);
+/* An fd of namespace `inum`, opened through the path netns_find() gives;
+ * -ENOENT when nothing names it, else -errno. */
+int netns_open_id(uint32_t inum);
 /* setns(fd, CLONE_NEWNET); 0 or -errno. */
 int netns_enter(int fd);
 /* fn(arg) inside namespace `fd`, then back to `home` (the caller's). Returns
