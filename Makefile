@@ -119,7 +119,7 @@ TIDY_CHECKS_tracer := -clang-analyzer-unix.Malloc
 TIDY_TARGETS := $(patsubst src/%.c,tidy/%,$(APP_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: check check-unit check-cppcheck check-tidy check-calls $(TIDY_TARGETS) soak all deps run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
+.PHONY: check check-unit check-cppcheck check-tidy check-calls $(TIDY_TARGETS) soak all deps deps-all run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -348,6 +348,11 @@ soak: deps
 
 # The integration scenarios on Debian's kernels under qemu (TCG), once per
 # hook tier, with the binaries built here; downloads cached in $(OUTPUT)/kmatrix.
+# Every package any target needs, at once: .ci/run installs them before it
+# runs the kernel matrix beside the other suites (one apt-get, not two racing).
+deps-all:
+	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(LOAD_PKGS) $(KMATRIX_PKGS) $(FUZZ_PKGS)"
+
 kmatrix:
 	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(KMATRIX_PKGS)"
 	$(Q)$(MAKE) --no-print-directory all helpers
