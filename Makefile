@@ -326,7 +326,8 @@ test-slow: deps
 	$(Q)TL_SUITE=slow TL_TEST_TIMEOUT=600 tests/integration/run.sh $(OUTPUT) # t_36: ten rounds of 1000
 
 # The integration suite with every core kept busy beside it: the tests
-# assert conditions, not clocks, so load must not fail them. CI runs it.
+# assert conditions, not clocks, so load must not fail them. In CI, make test
+# runs beside the kernel matrix's two VMs, the same condition (.ci/run).
 test-loaded:
 	$(Q)$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(LOAD_PKGS)"
 	$(Q)$(MAKE) --no-print-directory all helpers

@@ -5,7 +5,7 @@
 # every CPU kept busy beside it by stress-ng (one CPU worker per core, at
 # the same priority), as on a loaded production host. The tests assert
 # conditions, not clocks: they must pass like this too. `sudo make
-# test-loaded`; CI runs it.
+# test-loaded`. CI runs `make test` beside the kernel matrix instead (.ci/run).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 command -v stress-ng >/dev/null || { echo "stress-ng not installed (sudo make deps DEPS_PKGS=stress-ng)" >&2; exit 1; }

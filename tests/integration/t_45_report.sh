@@ -4,8 +4,8 @@
 # `tcplife-states report` on the records of a known workload: 20 servers'
 # connections each held 500 ms in CLOSE_WAIT (the server reads EOF, waits
 # 500 ms, closes), traced to --csv and --json at once. The report gives
-# CLOSE_WAIT count 20 and a p50 within 10 % of 500 ms and of what the
-# servers' own clocks say they held (EOF read to close()); the close causes
+# CLOSE_WAIT count 20 and a p50 within 10 % of what the servers' own
+# clocks say they held (EOF read to close(), at least 500 ms); the close causes
 # are the CSV's own; the JSON file gives the same report as the CSV;
 # several files and '-' add up; a header with an unknown trailing column
 # still parses; a malformed line is named FILE:LINE, with exit status 1.
@@ -49,8 +49,9 @@ cw() { jq -r ".groups[0].states[] | select(.state == \"CLOSE_WAIT\") | .$1" "$TL
 assert_eq "$(cw count)" "$N" "CLOSE_WAIT count"
 p50_ms=$(awk -v u="$(cw p50_us)" 'BEGIN { printf "%.3f", u / 1000 }')
 echo "report: CLOSE_WAIT p50 $p50_ms ms"
-assert_between "$p50_ms" "$(awk -v h="$HOLD_MS" 'BEGIN { print h * 0.9 }')" \
-	"$(awk -v h="$HOLD_MS" 'BEGIN { print h * 1.1 }')" "CLOSE_WAIT p50 within 10 % of $HOLD_MS ms"
+# The servers' own clocks are the truth: under load a server closes late,
+# so the nominal hold is only a lower bound (the set-up), never a window.
+assert_ge "$work_p50" "$HOLD_MS" "setup: the servers held CLOSE_WAIT at least $HOLD_MS ms (p50)"
 assert_between "$p50_ms" "$(awk -v h="$work_p50" 'BEGIN { print h * 0.9 }')" \
 	"$(awk -v h="$work_p50" 'BEGIN { print h * 1.1 }')" "CLOSE_WAIT p50 within 10 % of the servers' p50"
 assert_eq "$(jq .rows "$TL_WORK/csv.rep")" "$(tl_csv "$CSV" "#")" "rows: the CSV's"
