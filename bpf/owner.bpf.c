@@ -21,6 +21,12 @@
  *  - close: a close() that leaves other holders (fork, dup, SCM_RIGHTS)
  *    marks the owner released; a close() that drops the last reference names
  *    the closing process (its FIN_WAIT1/LAST_ACK record carries it).
+ *  - where the syscalls are hooked: the syscalls tracepoints above are the
+ *    last tier. A program on any of them makes every system call of every
+ *    task on the host take the traced path (TIF_SYSCALL_TRACEPOINT), so the
+ *    fentry and kprobe tiers hook the arch's syscall functions instead
+ *    (__x64_sys_accept4 ...; 4.17+ syscall wrappers): only accept(),
+ *    connect() and close() pay. Same programs' bodies, same records.
  *  - pre-existing sockets: iter/tcp (5.9+) enters them in `socks` and
  *    iter/task_file (5.8+) names their holders, and those of released
  *    sockets; both write records to the iterator's seq_file.
@@ -174,6 +180,32 @@ int tl_accept_exit(struct trace_event_raw_sys_exit___tl *ctx)
 	return on_accept(ctx->ret);
 }
 
+/* The same at the syscall functions' return (fentry and kprobe tiers): the
+ * fd is installed by then, as at the tracepoint. */
+SEC("fexit/" TL_SYSCALL_FN("accept4"))
+int BPF_PROG(tl_sys_accept4_fexit, const struct pt_regs *regs, long ret)
+{
+	return on_accept(ret);
+}
+
+SEC("fexit/" TL_SYSCALL_FN("accept"))
+int BPF_PROG(tl_sys_accept_fexit, const struct pt_regs *regs, long ret)
+{
+	return on_accept(ret);
+}
+
+SEC("kretsyscall/accept4")
+int BPF_KRETPROBE(tl_sys_accept4_kret, long ret)
+{
+	return on_accept(ret);
+}
+
+SEC("kretsyscall/accept")
+int BPF_KRETPROBE(tl_sys_accept_kret, long ret)
+{
+	return on_accept(ret);
+}
+
 /* The accepting task, whatever the path into inet_csk_accept(). The fd is
  * filled in by the syscall exit above when there is one. */
 static __always_inline int on_csk_accept(const struct sock *sk)
@@ -205,18 +237,28 @@ int BPF_KRETPROBE(tl_accept_kretprobe, const struct sock *ret)
 	return on_csk_accept(ret);
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int tl_connect_enter(struct trace_event_raw_sys_enter___tl *ctx)
+static __always_inline int connect_begin(__s32 fd, __u64 uaddr, __u32 addrlen)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct connect_call cc = {
-		.uaddr = BPF_CORE_READ(ctx, args[1]),
-		.fd = (__s32)BPF_CORE_READ(ctx, args[0]),
-		.addrlen = (__u32)BPF_CORE_READ(ctx, args[2]),
-	};
+	struct connect_call cc = { .uaddr = uaddr, .fd = fd, .addrlen = addrlen };
 
 	bpf_map_update_elem(&connect_fd, &tid, &cc, BPF_ANY);
 	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int tl_connect_enter(struct trace_event_raw_sys_enter___tl *ctx)
+{
+	return connect_begin((__s32)BPF_CORE_READ(ctx, args[0]), BPF_CORE_READ(ctx, args[1]),
+			     (__u32)BPF_CORE_READ(ctx, args[2]));
+}
+
+/* kprobe tier: entry and return are two programs, joined per thread as at
+ * the tracepoints. (fexit has both in one: tl_sys_connect_fexit.) */
+SEC("ksyscall/connect")
+int BPF_KSYSCALL(tl_sys_connect_kprobe, int fd, const void *uaddr, int addrlen)
+{
+	return connect_begin(fd, (__u64)uaddr, (__u32)addrlen);
 }
 
 static __always_inline bool connect_failed(long ret)
@@ -337,23 +379,17 @@ static __always_inline void on_connect_error(const struct sock *sk, struct sk_in
 	rec_submit(e);
 }
 
-/* EINPROGRESS (non-blocking) too: by then tcp_v4_connect() has set
- * SYN_SENT and picked the local port, so the tuple is complete. */
-SEC("tracepoint/syscalls/sys_exit_connect")
-int tl_connect_exit(struct trace_event_raw_sys_exit___tl *ctx)
+/* connect() returned `ret` for the call `cc` made. EINPROGRESS
+ * (non-blocking) too: by then tcp_v4_connect() has set SYN_SENT and picked
+ * the local port, so the tuple is complete. */
+static __always_inline int connect_done(const struct connect_call *ccp, long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now;
-	__u32 tid = (__u32)id;
-	struct connect_call *ccp = bpf_map_lookup_elem(&connect_fd, &tid), cc;
-	long ret = ctx->ret;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct connect_call cc = *ccp;
 	const struct sock *sk;
 	struct sk_info *si;
-	__u64 key;
+	__u64 key, now;
 
-	if (!ccp)
-		return 0;
-	cc = *ccp;
-	bpf_map_delete_elem(&connect_fd, &tid);
 	sk = sock_of_file(file_of_fd(cc.fd));
 	key = (__u64)sk;
 	si = sk ? bpf_map_lookup_elem(&socks, &key) : NULL;
@@ -373,10 +409,48 @@ int tl_connect_exit(struct trace_event_raw_sys_exit___tl *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int tl_close_enter(struct trace_event_raw_sys_enter___tl *ctx)
+/* The entry's connect_call, taken out of the per-thread map. */
+static __always_inline int connect_end(long ret)
 {
-	__s32 fd = (__s32)BPF_CORE_READ(ctx, args[0]);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct connect_call *ccp = bpf_map_lookup_elem(&connect_fd, &tid), cc;
+
+	if (!ccp)
+		return 0;
+	cc = *ccp;
+	bpf_map_delete_elem(&connect_fd, &tid);
+	return connect_done(&cc, ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int tl_connect_exit(struct trace_event_raw_sys_exit___tl *ctx)
+{
+	return connect_end(ctx->ret);
+}
+
+SEC("kretsyscall/connect")
+int BPF_KRETPROBE(tl_sys_connect_kret, long ret)
+{
+	return connect_end(ret);
+}
+
+/* fexit sees the arguments beside the return value: no map. The pt_regs
+ * are the caller's user registers (the syscall wrapper's argument). */
+SEC("fexit/" TL_SYSCALL_FN("connect"))
+int BPF_PROG(tl_sys_connect_fexit, const struct pt_regs *regs, long ret)
+{
+	struct connect_call cc = {
+		.fd = (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs),
+		.uaddr = (__u64)PT_REGS_PARM2_CORE_SYSCALL(regs),
+		.addrlen = (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs),
+	};
+
+	return connect_done(&cc, ret);
+}
+
+/* close(fd), before the fd leaves the table. */
+static __always_inline int close_begin(__s32 fd)
+{
 	const struct file *f = file_of_fd(fd);
 	const struct sock *sk = sock_of_file(f);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -412,6 +486,24 @@ int tl_close_enter(struct trace_event_raw_sys_enter___tl *ctx)
 	if (!(si->flags & TL_F_OWNER_KNOWN) || si->owner.pid != tgid || (si->flags & TL_F_RELEASED))
 		set_owner(si, fd);
 	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int tl_close_enter(struct trace_event_raw_sys_enter___tl *ctx)
+{
+	return close_begin((__s32)BPF_CORE_READ(ctx, args[0]));
+}
+
+SEC("fentry/" TL_SYSCALL_FN("close"))
+int BPF_PROG(tl_sys_close_fentry, const struct pt_regs *regs)
+{
+	return close_begin((__s32)PT_REGS_PARM1_CORE_SYSCALL(regs));
+}
+
+SEC("ksyscall/close")
+int BPF_KSYSCALL(tl_sys_close_kprobe, int fd)
+{
+	return close_begin(fd);
 }
 
 /* tcp_sock.rcv_tstamp: jiffies of the last ACK-bearing segment received. A
@@ -527,7 +619,7 @@ int tl_holders(struct bpf_iter__task_file *ctx)
 	/* A record that overflows the seq_file buffer is shown again in the
 	 * next read(): the owner seen twice is still the owner. */
 	tgid = BPF_CORE_READ(task, tgid);
-	/* sys_enter_close runs before close() takes the fd out of the table:
+	/* The close hook runs before close() takes the fd out of the table:
 	 * a scan that comes in between still finds the releasing owner's fd
 	 * (a forking server's parent, seen under TCG) and would name it
 	 * again, for good. That fd is on its way out whatever close()

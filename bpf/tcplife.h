@@ -17,6 +17,18 @@
 #define TL_MAX_PIDS 8  /* -p filters */
 #define TL_MAX_COMMS 4 /* -c filters */
 
+/* The arch's syscall functions (syscall wrappers, 4.17+), which the fentry
+ * and kprobe tiers of the accept/connect/close hooks attach to: a program on
+ * a syscalls tracepoint would tax every system call on the host. Named here
+ * because the BPF sections and the loader's hook table must agree. */
+#if defined(__TARGET_ARCH_x86) || defined(__x86_64__)
+#define TL_SYSCALL_FN(name) "__x64_sys_" name
+#elif defined(__TARGET_ARCH_arm64) || defined(__aarch64__)
+#define TL_SYSCALL_FN(name) "__arm64_sys_" name
+#else
+#error "TL_SYSCALL_FN: the syscall functions' prefix of this architecture is not known"
+#endif
+
 /* Kernel TCP state numbers (include/net/tcp_states.h). Stable since 2.6;
  * BOUND_INACTIVE appeared in 6.9. Anything >= TL_NSTATES is out of range
  * and must be rejected by the decoder before it indexes a table. */

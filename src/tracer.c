@@ -84,15 +84,30 @@ static const struct hook_def hooks[HOOK_MAX] = {
 		{ .tier = TIER_KPROBE, .func = "inet_csk_accept", .prog = { "tl_accept_kretprobe" } },
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" } },
 	} },
-	[HOOK_ACCEPT_FD] = { "acceptfd", "fd of accepted connections", false, 1, {
+	/* The syscalls themselves. A program on any syscalls tracepoint makes
+	 * every system call of every task take the traced path (see
+	 * syscall_tax_line()), so those are the last tier; fentry and kprobe
+	 * attach to the arch's syscall functions (4.17+ wrappers), which
+	 * only the calls hooked pay for. */
+	[HOOK_ACCEPT_FD] = { "acceptfd", "fd of accepted connections", false, 3, {
+		{ .tier = TIER_FENTRY, .func = TL_SYSCALL_FN("accept4"), .func2 = TL_SYSCALL_FN("accept"),
+		  .fexit = true, .prog = { "tl_sys_accept4_fexit", "tl_sys_accept_fexit" } },
+		{ .tier = TIER_KPROBE, .func = TL_SYSCALL_FN("accept4"), .func2 = TL_SYSCALL_FN("accept"),
+		  .prog = { "tl_sys_accept4_kret", "tl_sys_accept_kret" } },
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" },
 		  .prog = { "tl_accept4_exit", "tl_accept_exit" } },
 	} },
-	[HOOK_CONNECT] = { "connect", "fd of connected connections", false, 1, {
+	[HOOK_CONNECT] = { "connect", "fd of connected connections", false, 3, {
+		{ .tier = TIER_FENTRY, .func = TL_SYSCALL_FN("connect"), .fexit = true,
+		  .prog = { "tl_sys_connect_fexit" } },
+		{ .tier = TIER_KPROBE, .func = TL_SYSCALL_FN("connect"),
+		  .prog = { "tl_sys_connect_kprobe", "tl_sys_connect_kret" } },
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_connect", "syscalls/sys_exit_connect" },
 		  .prog = { "tl_connect_enter", "tl_connect_exit" } },
 	} },
-	[HOOK_CLOSE] = { "close", "owner hand-over at close()", false, 1, {
+	[HOOK_CLOSE] = { "close", "owner hand-over at close()", false, 3, {
+		{ .tier = TIER_FENTRY, .func = TL_SYSCALL_FN("close"), .prog = { "tl_sys_close_fentry" } },
+		{ .tier = TIER_KPROBE, .func = TL_SYSCALL_FN("close"), .prog = { "tl_sys_close_kprobe" } },
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_close" },
 		  .prog = { "tl_close_enter" } },
 	} },
@@ -328,8 +343,12 @@ static void warn_lost(const struct tracer *tr)
  * for every tool while any such program runs on the CPU (bpf_prog_active;
  * issue 13, case 3; t_42). State changes are still found (gaps, healed, ends
  * not seen); what the other hooks miss there is not: say which they are.
- * The syscall tracepoints, classic on every tier, only name owners, which
- * a holder scan also does. */
+ * The syscall hooks only name owners, which a holder scan also does. */
+static bool names_owners(int h)
+{
+	return h == HOOK_ACCEPT_FD || h == HOOK_CONNECT || h == HOOK_CLOSE;
+}
+
 static void warn_uncounted(const struct tracer *tr)
 {
 	struct utsname u;
@@ -344,7 +363,7 @@ static void warn_uncounted(const struct tracer *tr)
 		enum tier t = tracer_tier(tr, h);
 
 		if (hooks[h].n == 1 || (t != TIER_KPROBE && t != TIER_TRACEPOINT) ||
-		    (h == HOOK_OWNER && t == TIER_TRACEPOINT))
+		    (h == HOOK_OWNER && t == TIER_TRACEPOINT) || names_owners(h))
 			continue;
 		if (off < sizeof(names))
 			off += snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
@@ -407,7 +426,9 @@ static void syscall_tax_line(const struct tracer *tr, FILE *f)
 	for (int h = 0; h < HOOK_MAX; h++) {
 		int chosen = tr->chosen[h];
 
-		if (chosen < 0 || !hooks[h].c[chosen].tp[0] ||
+		/* Only tracepoints a program is attached to: the owner hook's
+		 * tracepoint tier names the accept-fd hook's. */
+		if (chosen < 0 || !hooks[h].c[chosen].tp[0] || !hooks[h].c[chosen].prog[0] ||
 		    strncmp(hooks[h].c[chosen].tp[0], "syscalls/", 9))
 			continue;
 		len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
