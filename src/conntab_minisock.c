@@ -124,8 +124,7 @@ static void tw_note_event(struct conntab *t, const struct tkey *k, const struct 
 
 static void tw_note_begin(struct conntab *t, const struct tkey *k, const struct tl_rec *e)
 {
-	bool made;
-	struct tw_note *n = hmap_get_or_new(&t->tw_notes, k, sizeof(*n), &made);
+	struct tw_note *n = hmap_get_or_new(&t->tw_notes, k, sizeof(*n), NULL);
 
 	if (!n)
 		return; /* its CLOSE will read as an overflow */

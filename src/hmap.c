@@ -105,16 +105,12 @@ static void grow(struct hmap *m)
 	m->n_buckets = nb;
 }
 
-int hmap_put(struct hmap *m, const void *key, void *value)
+/* A new node at *pp, the empty end of key's chain that find() returned. */
+static int insert_at(struct hmap *m, struct hmap_node **pp, uint64_t h, const void *key,
+		     void *value)
 {
-	uint64_t h = hash_bytes(key, m->key_size);
-	struct hmap_node **pp = find(m, key, h), *n;
+	struct hmap_node *n = malloc(sizeof(*n) + m->key_size);
 
-	if (*pp) {
-		(*pp)->value = value;
-		return 0;
-	}
-	n = malloc(sizeof(*n) + m->key_size);
 	if (!n)
 		return -ENOMEM;
 	n->next = NULL;
@@ -127,15 +123,32 @@ int hmap_put(struct hmap *m, const void *key, void *value)
 	return 0;
 }
 
+int hmap_put(struct hmap *m, const void *key, void *value)
+{
+	uint64_t h = hash_bytes(key, m->key_size);
+	struct hmap_node **pp = find(m, key, h);
+
+	if (*pp) {
+		(*pp)->value = value;
+		return 0;
+	}
+	return insert_at(m, pp, h, key, value);
+}
+
+/* One hash and one walk of the chain, found or not: it sits on the
+ * per-SYN-ACK and per-timewait paths. */
 void *hmap_get_or_new(struct hmap *m, const void *key, size_t size, bool *made)
 {
-	void *v = hmap_get(m, key);
+	uint64_t h = hash_bytes(key, m->key_size);
+	struct hmap_node **pp = find(m, key, h);
+	void *v;
 
-	*made = !v;
-	if (v)
-		return v;
+	if (made)
+		*made = !*pp;
+	if (*pp)
+		return (*pp)->value;
 	v = calloc(1, size);
-	if (!v || hmap_put(m, key, v)) {
+	if (!v || insert_at(m, pp, h, key, v)) {
 		free(v);
 		return NULL;
 	}

@@ -31,8 +31,8 @@ void *hmap_get(const struct hmap *m, const void *key);
 /* Insert or replace. Returns 0 or -ENOMEM. */
 int hmap_put(struct hmap *m, const void *key, void *value);
 /* The value under key, or a new zeroed block of size bytes put there
- * (*made = true). NULL, with nothing put, when memory runs out: the caller
- * counts the loss. */
+ * (*made = true; made may be NULL). NULL, with nothing put, when memory
+ * runs out: the caller counts the loss. */
 void *hmap_get_or_new(struct hmap *m, const void *key, size_t size, bool *made);
 /* Remove; returns the value that was there, or NULL. */
 void *hmap_del(struct hmap *m, const void *key);

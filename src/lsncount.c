@@ -26,14 +26,13 @@ static struct lsncount_val *slot(struct lsncount *c, uint32_t netns, const struc
 {
 	struct tl_listen_key k;
 	struct lsncount_val *v;
-	bool made;
 
 	memset(&k, 0, sizeof(k));
 	k.netns = netns;
 	k.family = req->family;
 	k.port = req->sport;
 	memcpy(k.addr, req->saddr, req->family == TL_AF_INET6 ? 16 : 4);
-	v = hmap_get_or_new(&c->by_end, &k, sizeof(*v), &made);
+	v = hmap_get_or_new(&c->by_end, &k, sizeof(*v), NULL);
 	if (!v)
 		c->lost++;
 	return v;

@@ -37,8 +37,7 @@ bool lsndrop_decide(const struct lsndrop_look *prev, const struct lsndrop_look *
 
 bool lsndrop_check(struct lsndrop *d, const struct tl_listen_key *k, uint64_t now, uint64_t syn_ns)
 {
-	bool made;
-	struct lsndrop_ent *e = hmap_get_or_new(&d->by_key, k, sizeof(*e), &made);
+	struct lsndrop_ent *e = hmap_get_or_new(&d->by_key, k, sizeof(*e), NULL);
 	struct lsndrop_look l = { .ts = now };
 
 	if (!e) {

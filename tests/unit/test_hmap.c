@@ -54,6 +54,14 @@ static void test_get_or_new(void **state)
 	assert_int_equal(w->n, 41);
 	assert_ptr_equal(hmap_get(&m, &k), v);
 	assert_int_equal(m.count, 1);
+	/* made may be NULL, found or new. */
+	assert_ptr_equal(hmap_get_or_new(&m, &k, sizeof(*w), NULL), v);
+	k = k_of(8);
+	w = hmap_get_or_new(&m, &k, sizeof(*w), NULL);
+	assert_non_null(w);
+	assert_ptr_not_equal(w, v);
+	assert_int_equal(w->n, 0);
+	assert_int_equal(m.count, 2);
 	hmap_fini_values(&m);
 }
 
