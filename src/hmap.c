@@ -8,7 +8,7 @@
 
 /* FNV-1a, then a 64-bit finalizer: socket addresses share their low bits
  * (slab alignment), so the raw bytes alone would crowd a few buckets. */
-static uint64_t hash_bytes(const void *key, size_t n)
+uint64_t hmap_hash(const void *key, size_t n)
 {
 	const unsigned char *p = key;
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -76,7 +76,7 @@ static struct hmap_node **find(const struct hmap *m, const void *key, uint64_t h
 
 void *hmap_get(const struct hmap *m, const void *key)
 {
-	struct hmap_node **pp = find(m, key, hash_bytes(key, m->key_size));
+	struct hmap_node **pp = find(m, key, hmap_hash(key, m->key_size));
 
 	return *pp ? (*pp)->value : NULL;
 }
@@ -125,7 +125,7 @@ static int insert_at(struct hmap *m, struct hmap_node **pp, uint64_t h, const vo
 
 int hmap_put(struct hmap *m, const void *key, void *value)
 {
-	uint64_t h = hash_bytes(key, m->key_size);
+	uint64_t h = hmap_hash(key, m->key_size);
 	struct hmap_node **pp = find(m, key, h);
 
 	if (*pp) {
@@ -139,7 +139,7 @@ int hmap_put(struct hmap *m, const void *key, void *value)
  * per-SYN-ACK and per-timewait paths. */
 void *hmap_get_or_new(struct hmap *m, const void *key, size_t size, bool *made)
 {
-	uint64_t h = hash_bytes(key, m->key_size);
+	uint64_t h = hmap_hash(key, m->key_size);
 	struct hmap_node **pp = find(m, key, h);
 	void *v;
 
@@ -157,7 +157,7 @@ void *hmap_get_or_new(struct hmap *m, const void *key, size_t size, bool *made)
 
 void *hmap_del(struct hmap *m, const void *key)
 {
-	struct hmap_node **pp = find(m, key, hash_bytes(key, m->key_size)), *n = *pp;
+	struct hmap_node **pp = find(m, key, hmap_hash(key, m->key_size)), *n = *pp;
 	void *v;
 
 	if (!n)

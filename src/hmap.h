@@ -23,6 +23,8 @@ struct hmap {
 	size_t key_size;
 };
 
+/* The hash of n key bytes (pindex uses it too). */
+uint64_t hmap_hash(const void *key, size_t n);
 int hmap_init(struct hmap *m, size_t key_size);
 void hmap_fini(struct hmap *m);
 /* hmap_fini, after free() of every value (each a malloc'ed block). */

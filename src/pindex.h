@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * An index of values that carry their own key: an open-addressing table of
+ * (pointer, hash) slots, the key read from the value at a fixed offset.
+ *
+ * Why not hmap: hmap copies each key into a node of its own, one malloc per
+ * entry (by_sk's 8-byte key: a 48-byte chunk; by_tuple's 40-byte key: 80),
+ * plus a bucket pointer. The connection table indexes every open socket
+ * twice, so at a million sockets that was ~140 MB of the loader's memory
+ * for two indexes; here each costs one 16-byte slot at a load between 3/8
+ * and 3/4.
+ *
+ * The key must not change while the value is indexed (delete, change,
+ * insert again). The stored hash is compared first, so a probe reads only
+ * values whose hash matches. Deletion leaves a tombstone: deleting any value
+ * while iterating is allowed; inserting while iterating is not (a rehash
+ * moves everything).
+ */
+#ifndef TL_PINDEX_H
+#define TL_PINDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pindex_slot {
+	void *value; /* NULL: empty; PINDEX_TOMB: deleted */
+	uint64_t hash;
+};
+
+struct pindex {
+	struct pindex_slot *slots;
+	size_t cap;   /* power of two, or 0 before the first insert */
+	size_t count; /* values */
+	size_t used;  /* values + tombstones */
+	size_t key_off, key_size;
+};
+
+/* Values hold their key of key_size bytes at key_off. */
+void pindex_init(struct pindex *ix, size_t key_off, size_t key_size);
+void pindex_fini(struct pindex *ix);
+void *pindex_get(const struct pindex *ix, const void *key);
+/* Index value under its own key, replacing what was there. 0 or -ENOMEM
+ * (nothing changed). */
+int pindex_put(struct pindex *ix, void *value);
+/* Remove what is under key; returns it, or NULL. */
+void *pindex_del(struct pindex *ix, const void *key);
+/* Iterate: for (size_t i = 0; (v = pindex_next(ix, &i));) ... */
+void *pindex_next(const struct pindex *ix, size_t *pos);
+
+#endif /* TL_PINDEX_H */
