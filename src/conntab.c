@@ -41,7 +41,8 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 void conntab_flush(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
-	struct hmap_node *n, *next;
+	struct hmap_node *n;
+	struct entry *en;
 	struct req_when w = { .kind = REQ_FINAL, .now = now_ns, .linger_ns = t->cfg.linger_ns,
 			      .slack_ns = t->cfg.watch_slack_ns };
 
@@ -51,11 +52,11 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 		ct_finish(t, t->lhead);
 	/* Still in a timewait sock: written open, the time so far measured.
 	 * One pass each, the next node fetched before ct_finish() frees this
-	 * one: restarting from hmap_first() rescanned the emptied leading
-	 * buckets, quadratic (a million open connections: hours at exit). */
+	 * one: restarting from the first slot rescanned the emptied leading
+	 * ones, quadratic (a million open connections: hours at exit). */
 	ct_tw_flush(t, now_ns);
-	hmap_for_each_safe(&t->by_sk, n, next, b)
-		ct_finish_open(t, n->value, now_ns);
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));)
+		ct_finish_open(t, en, now_ns);
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
 		t->synack_orphans += ((struct pending_req *)n->value)->ph.count;
 }
@@ -75,7 +76,7 @@ void conntab_watch_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t st
 		return;
 	/* A row still open before the timewait sock that holds its 4-tuple
 	 * goes on into it first (conntab_heal.c). */
-	if (!hmap_get(&t->tw, &k))
+	if (!pindex_get(&t->tw, &k))
 		ct_heal_listed(t, &k, state, due);
 	ct_tw_listed(t, &k, state, due);
 }

@@ -20,9 +20,10 @@ struct conntab *conntab_new(const struct conntab_cfg *cfg)
 		t->cfg.linger_ns = 100 * TL_MS;
 	if (!t->cfg.watch_slack_ns)
 		t->cfg.watch_slack_ns = 500 * TL_MS;
-	if (hmap_init(&t->by_sk, sizeof(uint64_t)) || hmap_init(&t->by_tuple, sizeof(struct tkey)) ||
-	    hmap_init(&t->tw, sizeof(struct tkey)) || hmap_init(&t->synacks, sizeof(struct tkey)) ||
-	    hmap_init(&t->tw_notes, sizeof(struct tkey))) {
+	pindex_init(&t->by_sk, offsetof(struct entry, c.skaddr), sizeof(uint64_t));
+	pindex_init(&t->by_tuple, offsetof(struct entry, key), sizeof(struct tkey));
+	pindex_init(&t->tw, offsetof(struct entry, key), sizeof(struct tkey));
+	if (hmap_init(&t->synacks, sizeof(struct tkey)) || hmap_init(&t->tw_notes, sizeof(struct tkey))) {
 		conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -40,26 +41,29 @@ static void free_all_values(struct hmap *m)
 
 void conntab_free(struct conntab *t)
 {
+	struct entry *en;
+
 	if (!t)
 		return;
-	if (t->by_sk.buckets)
-		free_all_values(&t->by_sk);
 	/* Timewait entries, and lingering ones after them, left by_sk when
-	 * their socket went. */
-	for (struct entry *en = t->lhead, *next; en; en = next) {
-		next = en->next;
-		if (hmap_get(&t->by_sk, &en->c.skaddr) != en)
-			free(en);
+	 * their socket went. First, while every entry by_sk still holds is
+	 * there to compare keys with (pindex reads them). */
+	for (struct entry *l = t->lhead, *next; l; l = next) {
+		next = l->next;
+		if (pindex_get(&t->by_sk, &l->c.skaddr) != l)
+			free(l);
 	}
-	if (t->tw.buckets)
-		free_all_values(&t->tw);
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));)
+		free(en);
+	for (size_t i = 0; (en = pindex_next(&t->tw, &i));)
+		free(en);
 	if (t->synacks.buckets)
 		free_all_values(&t->synacks);
 	if (t->tw_notes.buckets)
 		free_all_values(&t->tw_notes);
-	hmap_fini(&t->by_sk);
-	hmap_fini(&t->by_tuple);
-	hmap_fini(&t->tw);
+	pindex_fini(&t->by_sk);
+	pindex_fini(&t->by_tuple);
+	pindex_fini(&t->tw);
 	hmap_fini(&t->synacks);
 	hmap_fini(&t->tw_notes);
 	free(t);
@@ -108,18 +112,18 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 /* Out of the 4-tuple indexes: a new life of the 4-tuple may come. */
 static void unindex_tuple(struct conntab *t, struct entry *en)
 {
-	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
-		hmap_del(&t->by_tuple, &en->key);
+	if (en->indexed && pindex_get(&t->by_tuple, &en->key) == en)
+		pindex_del(&t->by_tuple, &en->key);
 	en->indexed = false;
-	if (en->tw && hmap_get(&t->tw, &en->key) == en)
-		hmap_del(&t->tw, &en->key);
+	if (en->tw && pindex_get(&t->tw, &en->key) == en)
+		pindex_del(&t->tw, &en->key);
 	en->tw = false;
 }
 
 void ct_unlink(struct conntab *t, struct entry *en)
 {
-	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
-		hmap_del(&t->by_sk, &en->c.skaddr);
+	if (pindex_get(&t->by_sk, &en->c.skaddr) == en)
+		pindex_del(&t->by_sk, &en->c.skaddr);
 	unindex_tuple(t, en);
 	if (en->linger_until) {
 		if (en->prev)
@@ -187,17 +191,14 @@ void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, ui
 
 void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx)
 {
-	size_t b;
-
 	/* by_sk holds the full sockets, tw the connections handed to a
 	 * timewait sock: open until that sock is gone, as the CSV says, and
 	 * what the live view counts when a server is full of TIME_WAIT. */
-	struct hmap *maps[] = { &t->by_sk, &t->tw };
+	struct pindex *maps[] = { &t->by_sk, &t->tw };
+	struct entry *en;
 
 	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
-		for (struct hmap_node *n = hmap_first(maps[m], &b); n; n = hmap_next(maps[m], n, &b)) {
-			struct entry *en = n->value;
-
+		for (size_t i = 0; (en = pindex_next(maps[m], &i));) {
 			if (!en->c.closed &&
 			    filter_owner_shown(t->cfg.filter, en->c.owner_known, &en->c.owner, en->c.cgroup))
 				fn(ctx, &en->c);

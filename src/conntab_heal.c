@@ -14,7 +14,7 @@
 
 void ct_apply_destroy(struct conntab *t, const struct tl_rec *e)
 {
-	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
+	struct entry *en = pindex_get(&t->by_sk, &e->skaddr);
 
 	/* No live row for this life: the CLOSE came after all (the kernel
 	 * side only sends this when its entry lacks one), or the row went. */
@@ -58,7 +58,7 @@ static bool heal_into_tw(struct conntab *t, struct entry *en, uint8_t sub, uint6
  * is due), else at the first listing. True if the row now waits in `tw`. */
 bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due)
 {
-	struct entry *en = hmap_get(&t->by_tuple, k);
+	struct entry *en = pindex_get(&t->by_tuple, k);
 	struct conn *c = en ? &en->c : NULL;
 
 	if (!c || c->closed || en->tw || c->netns != t->w_netns || c->state_entered_ns > t->w_start ||
@@ -76,12 +76,10 @@ bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64
 
 size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_t skaddr), void *ctx)
 {
-	struct hmap_node *n;
-	size_t b, marked = 0;
+	struct entry *en;
+	size_t marked = 0;
 
-	for (n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
-		struct entry *en = n->value;
-
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
 		/* A sock_diag seed has no kernel address to look up. */
 		if (en->c.closed || en->tw || CONN_SYNTHETIC_SK(en->c.skaddr) ||
 		    tracked(ctx, en->c.skaddr))
@@ -94,12 +92,9 @@ size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_
 
 void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
 {
-	struct hmap_node *n, *next;
-	size_t b;
+	struct entry *en;
 
-	hmap_for_each_safe(&t->by_sk, n, next, b) {
-		struct entry *en = n->value;
-
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
 		if (!en->unseen || en->c.closed || en->tw)
 			continue;
 		t->unseen++;
@@ -126,12 +121,10 @@ static bool census_candidate(const struct entry *en)
 
 size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max)
 {
-	struct hmap_node *n;
-	size_t b, k = 0;
+	const struct entry *en;
+	size_t k = 0;
 
-	for (n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
-		const struct entry *en = n->value;
-
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
 		if (census_candidate(en))
 			ct_ns_add(ns, &k, max, en->c.netns);
 	}
@@ -152,7 +145,7 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 	struct entry *en;
 
 	tkey_make(tu, false, &k);
-	en = hmap_get(&t->by_tuple, &k);
+	en = pindex_get(&t->by_tuple, &k);
 	if (!en || !census_candidate(en) || en->c.netns != t->c_netns)
 		return;
 	en->census_gen = t->c_gen;
@@ -169,11 +162,9 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 
 void conntab_census_heal(struct conntab *t)
 {
-	struct hmap_node *n, *next;
-	size_t b;
+	struct entry *en;
 
-	hmap_for_each_safe(&t->by_sk, n, next, b) {
-		struct entry *en = n->value;
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
 		if (!en->census_tw_sub || en->c.closed || en->tw || !ct_before_tw(en->c.state))
 			continue;
 		heal_into_tw(t, en, en->census_tw_sub, en->census_tw_due, en->census_tw_seen);
@@ -182,12 +173,10 @@ void conntab_census_heal(struct conntab *t)
 
 size_t conntab_census_done(struct conntab *t)
 {
-	struct hmap_node *n;
-	size_t b, marked = 0;
+	struct entry *en;
+	size_t marked = 0;
 
-	for (n = hmap_first(&t->by_sk, &b); n; n = hmap_next(&t->by_sk, n, &b)) {
-		struct entry *en = n->value;
-
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
 		if (!census_candidate(en) || en->c.netns != t->c_netns || en->census_gen == t->c_gen)
 			continue;
 		en->unseen = true;

@@ -43,7 +43,7 @@ static void tw_event(struct conntab *t, struct entry *en, enum tw_ev_kind kind, 
  * `netns` (0: any). */
 static struct entry *tw_live(struct conntab *t, const struct tkey *k, uint32_t netns)
 {
-	struct entry *w = hmap_get(&t->tw, k);
+	struct entry *w = pindex_get(&t->tw, k);
 
 	if (!w || w->c.closed || (netns && w->c.netns && netns != w->c.netns))
 		return NULL;
@@ -59,7 +59,7 @@ static enum tw_mode tw_mode_hooked(struct conntab *t, struct entry *en, struct t
 	 * tcp_time_wait() made none (tcp_max_tw_buckets): exact. */
 	if (!*note)
 		return TWM_NO_SOCK;
-	if (hmap_put(&t->tw, &en->key, en))
+	if (pindex_put(&t->tw, en))
 		return TWM_UNTRACKABLE;
 	en->tw = true;
 	return TWM_HOOKED;
@@ -67,22 +67,22 @@ static enum tw_mode tw_mode_hooked(struct conntab *t, struct entry *en, struct t
 
 void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub, uint64_t ts)
 {
-	struct entry *old = hmap_get(&t->tw, &en->key);
+	struct entry *old = pindex_get(&t->tw, &en->key);
 	struct tw_note *note = NULL;
 	struct tw_ev ev = { .kind = TWE_HANDOVER, .from = from, .sub = sub, .ts = ts };
 
 	if (old) /* the same 4-tuple in another namespace: settle the older one */
 		tw_event(t, old, TWE_GIVE_UP, ts);
-	if (hmap_get(&t->by_sk, &en->c.skaddr) == en)
-		hmap_del(&t->by_sk, &en->c.skaddr); /* the socket itself is gone */
-	if (en->indexed && hmap_get(&t->by_tuple, &en->key) == en)
-		hmap_del(&t->by_tuple, &en->key);
+	if (pindex_get(&t->by_sk, &en->c.skaddr) == en)
+		pindex_del(&t->by_sk, &en->c.skaddr); /* the socket itself is gone */
+	if (en->indexed && pindex_get(&t->by_tuple, &en->key) == en)
+		pindex_del(&t->by_tuple, &en->key);
 	en->indexed = false;
 	if (t->cfg.tw_hooked) {
 		ev.mode = tw_mode_hooked(t, en, &note);
 		if (note)
 			ev.sub = note->sub;
-	} else if (en->c.netns && !hmap_put(&t->tw, &en->key, en)) {
+	} else if (en->c.netns && !pindex_put(&t->tw, en)) {
 		en->tw = true;
 		ev.mode = TWM_LISTINGS;
 	} else {
@@ -195,7 +195,7 @@ static struct entry *tw_of_peer(struct conntab *t, const struct entry *peer)
 	struct tkey k;
 
 	tkey_make(&peer->c.tuple, true, &k);
-	return hmap_get(&t->tw, &k);
+	return pindex_get(&t->tw, &k);
 }
 
 void ct_peer_fin(struct conntab *t, struct entry *peer, uint64_t ts)
@@ -221,8 +221,7 @@ void ct_peer_gone(struct conntab *t, struct entry *peer, uint64_t ts)
 
 void ct_tw_settle_killed(struct conntab *t, bool all)
 {
-	size_t b;
-	struct hmap_node *n, *next;
+	struct entry *en;
 	/* The kernel's time as far as we know it: records, or listings on a
 	 * quiet host. */
 	struct tw_ev ev = { .kind = TWE_SETTLE, .all = all,
@@ -230,13 +229,13 @@ void ct_tw_settle_killed(struct conntab *t, bool all)
 
 	if (!t->tw_killed_n)
 		return;
-	hmap_for_each_safe(&t->tw, n, next, b)
-		ct_tw_feed(t, n->value, &ev);
+	for (size_t i = 0; (en = pindex_next(&t->tw, &i));)
+		ct_tw_feed(t, en, &ev);
 }
 
 void ct_tw_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due)
 {
-	struct entry *w = hmap_get(&t->tw, k);
+	struct entry *w = pindex_get(&t->tw, k);
 	struct tw_ev ev = { .kind = TWE_LISTED, .sub = sub, .ts = t->w_start, .gen = t->w_gen,
 			    .due = due };
 
@@ -248,15 +247,12 @@ void ct_tw_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t
  * the overflows no hand-over took. */
 static uint64_t tw_listing_done(struct conntab *t, uint64_t tw_overflows)
 {
-	size_t b;
-	struct hmap_node *n, *next;
+	struct entry *w;
 	struct tw_ev ev = { .kind = TWE_LISTING_DONE, .ts = t->w_start, .gen = t->w_gen };
 
 	if (t->cfg.tw_hooked)
 		return tw_overflows;
-	hmap_for_each_safe(&t->tw, n, next, b) {
-		struct entry *w = n->value;
-
+	for (size_t i = 0; (w = pindex_next(&t->tw, &i));) {
 		if (w->c.netns != t->w_netns)
 			continue;
 		ev.overflow = tw_overflows > 0;
@@ -283,12 +279,9 @@ void ct_tw_notes_expire(struct conntab *t)
 
 void ct_tw_flush(struct conntab *t, uint64_t now)
 {
-	size_t b;
-	struct hmap_node *n, *next;
+	struct entry *en;
 
-	hmap_for_each_safe(&t->tw, n, next, b) {
-		struct entry *en = n->value;
-
+	for (size_t i = 0; (en = pindex_next(&t->tw, &i));) {
 		tw_event(t, en, TWE_FLUSH, now);
 		ct_finish_open(t, en, now);
 	}
@@ -414,11 +407,12 @@ size_t conntab_watch_netns(const struct conntab *t, uint32_t *ns, size_t max)
 {
 	size_t n = 0, b;
 	struct hmap_node *h;
+	const struct entry *w;
 
 	/* With the hooks, timewait socks and hashed requests need no listing. */
 	if (!t->cfg.tw_hooked)
-		for (h = hmap_first(&t->tw, &b); h; h = hmap_next(&t->tw, h, &b))
-			ct_ns_add(ns, &n, max, ((struct entry *)h->value)->c.netns);
+		for (size_t i = 0; (w = pindex_next(&t->tw, &i));)
+			ct_ns_add(ns, &n, max, w->c.netns);
 	for (h = hmap_first(&t->synacks, &b); h; h = hmap_next(&t->synacks, h, &b)) {
 		const struct pending_req *p = h->value;
 
@@ -460,12 +454,9 @@ static void requests_unlisted(struct conntab *t, uint32_t netns)
 /* Every connection of the namespace waiting in a timewait sock gets `kind`. */
 static void tw_netns_event(struct conntab *t, uint32_t netns, enum tw_ev_kind kind, uint64_t now)
 {
-	size_t b;
-	struct hmap_node *n, *next;
+	struct entry *w;
 
-	hmap_for_each_safe(&t->tw, n, next, b) {
-		struct entry *w = n->value;
-
+	for (size_t i = 0; (w = pindex_next(&t->tw, &i));) {
 		if (w->c.netns == netns)
 			tw_event(t, w, kind, now);
 	}

@@ -24,6 +24,7 @@
 #include "conn_acct.h"
 #include "conntab.h"
 #include "hmap.h"
+#include "pindex.h"
 #include "reqphase.h"
 #include "tkey.h"
 #include "twphase.h"
@@ -68,9 +69,11 @@ struct tw_note {
 
 struct conntab {
 	struct conntab_cfg cfg;
-	struct hmap by_sk;     /* skaddr -> entry */
-	struct hmap by_tuple;  /* tkey -> entry, live connections */
-	struct hmap tw;        /* tkey -> entry handed to a timewait sock */
+	/* The entries themselves, found by the key they carry (pindex.h):
+	 * one slot each, no copy of the key, no node. */
+	struct pindex by_sk;    /* c.skaddr -> entry */
+	struct pindex by_tuple; /* key -> entry, live connections */
+	struct pindex tw;       /* key -> entry handed to a timewait sock */
 	struct hmap synacks;   /* tkey -> pending_req */
 	struct hmap tw_notes;  /* tkey -> tw_note, hooked tiers only */
 	struct entry *lhead, *ltail;

@@ -72,14 +72,14 @@ static struct entry *create(struct conntab *t, const struct tl_rec *e)
 		c->state_entered_ns = c->start_ns;
 		conn_path_add(c, s);
 	}
-	if (hmap_put(&t->by_sk, &c->skaddr, en)) {
+	if (pindex_put(&t->by_sk, en)) {
 		free(en);
 		return NULL;
 	}
 	c->netns = e->netns;
 	tkey_make(&c->tuple, false, &en->key);
 	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact)) {
-		struct entry *prev = hmap_get(&t->by_tuple, &en->key);
+		struct entry *prev = pindex_get(&t->by_tuple, &en->key);
 
 		ct_tw_reused(t, &en->key, e->netns, c->start_ns, c->role == ROLE_ACTIVE);
 		/* Its previous life still open: that CLOSE is behind this in
@@ -88,7 +88,7 @@ static struct entry *create(struct conntab *t, const struct tl_rec *e)
 		    (!e->netns || !prev->c.netns || e->netns == prev->c.netns))
 			prev->reborn_ns = c->start_ns;
 	}
-	if (!hmap_put(&t->by_tuple, &en->key, en))
+	if (!pindex_put(&t->by_tuple, en))
 		en->indexed = true;
 	if (passive)
 		ct_join_request(t, en, e);
@@ -104,17 +104,17 @@ static struct entry *adopt_synthetic(struct conntab *t, const struct tl_rec *e)
 	struct entry *en;
 
 	tkey_make(&e->tuple, false, &k);
-	en = hmap_get(&t->by_tuple, &k);
+	en = pindex_get(&t->by_tuple, &k);
 	if (!en || en->c.closed)
 		return NULL;
 	if (CONN_SYNTHETIC_SK(e->skaddr))
 		return en; /* a seed record for a socket already seen live */
 	if (!CONN_SYNTHETIC_SK(en->c.skaddr))
 		return NULL;
-	hmap_del(&t->by_sk, &en->c.skaddr);
+	pindex_del(&t->by_sk, &en->c.skaddr);
 	en->c.skaddr = e->skaddr;
 	en->c.birth_ns = e->birth_ns;
-	if (hmap_put(&t->by_sk, &en->c.skaddr, en)) {
+	if (pindex_put(&t->by_sk, en)) {
 		ct_drop(t, en);
 		return NULL;
 	}
@@ -185,7 +185,7 @@ static void connect_error(struct conntab *t, const struct conn_error *ce, uint64
  * from it (on_close), once. Otherwise no connection existed. */
 void ct_apply_connerr(struct conntab *t, const struct tl_rec *e)
 {
-	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
+	struct entry *en = pindex_get(&t->by_sk, &e->skaddr);
 	struct conn_error ce = {
 		.ts_ns = e->ts_ns, .owner = e->owner, .owner_known = true, .tuple = e->tuple,
 		.err = e->sk_err, .netns = e->netns,
@@ -238,7 +238,7 @@ static bool no_connection(const struct tl_rec *e)
  * without its end being seen (or is lingering) and is written now. */
 static struct entry *lookup(struct conntab *t, const struct tl_rec *e)
 {
-	struct entry *en = hmap_get(&t->by_sk, &e->skaddr);
+	struct entry *en = pindex_get(&t->by_sk, &e->skaddr);
 	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
 
 	if (!en && !birth_rec) {
@@ -344,7 +344,7 @@ static bool lost_twin(struct conntab *t, const struct entry *en, uint8_t old, in
 	if (c->role != ROLE_PASSIVE || old != TL_SYN_RECV || c->path_len != 1 || err ||
 	    c->rst_sent || c->rst_recv)
 		return false;
-	w = hmap_get(&t->by_tuple, &en->key);
+	w = pindex_get(&t->by_tuple, &en->key);
 	return w && w != en && !w->c.closed && !w->tw && w->c.role == ROLE_PASSIVE &&
 	       (!w->c.netns || !c->netns || w->c.netns == c->netns);
 }
