@@ -18,8 +18,10 @@ void pindex_init(struct pindex *ix, size_t key_off, size_t key_size)
 
 void pindex_fini(struct pindex *ix)
 {
-	free(ix->slots);
-	ix->slots = NULL;
+	free(ix->vals);
+	free(ix->tags);
+	ix->vals = NULL;
+	ix->tags = NULL;
 	ix->cap = ix->count = ix->used = 0;
 }
 
@@ -28,43 +30,59 @@ static const void *key_of(const struct pindex *ix, const void *value)
 	return (const unsigned char *)value + ix->key_off;
 }
 
-/* The slot holding key, or NULL. */
-static struct pindex_slot *lookup(const struct pindex *ix, const void *key, uint64_t h)
+/* The slot holding key, or -1. */
+static ptrdiff_t lookup(const struct pindex *ix, const void *key, uint64_t h)
 {
 	size_t mask = ix->cap - 1;
+	uint32_t tag = (uint32_t)h;
 
 	if (!ix->cap)
-		return NULL;
+		return -1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		struct pindex_slot *s = &ix->slots[i];
+		void *v = ix->vals[i];
 
-		if (!s->value)
-			return NULL;
-		if (s->value != PINDEX_TOMB && s->hash == h &&
-		    !memcmp(key_of(ix, s->value), key, ix->key_size))
-			return s;
+		if (!v)
+			return -1;
+		if (v != PINDEX_TOMB && ix->tags[i] == tag &&
+		    !memcmp(key_of(ix, v), key, ix->key_size))
+			return (ptrdiff_t)i;
 	}
 }
 
-/* Every value into a fresh table of cap slots (no tombstones). */
+static uint64_t hash_of(const struct pindex *ix, const void *value)
+{
+	return hmap_hash(key_of(ix, value), ix->key_size);
+}
+
+/* Every value into fresh arrays of cap slots (no tombstones). The tags keep
+ * only 32 bits of the hash, so each value's key is hashed again. */
 static int rehash(struct pindex *ix, size_t cap)
 {
-	struct pindex_slot *ns = calloc(cap, sizeof(*ns));
+	void **nv = calloc(cap, sizeof(*nv));
+	uint32_t *nt = malloc(cap * sizeof(*nt));
 
-	if (!ns)
+	if (!nv || !nt) {
+		free(nv);
+		free(nt);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < ix->cap; i++) {
-		struct pindex_slot *s = &ix->slots[i];
+		void *v = ix->vals[i];
+		uint64_t h;
 		size_t j;
 
-		if (!s->value || s->value == PINDEX_TOMB)
+		if (!v || v == PINDEX_TOMB)
 			continue;
-		for (j = s->hash & (cap - 1); ns[j].value; j = (j + 1) & (cap - 1))
+		h = hash_of(ix, v);
+		for (j = h & (cap - 1); nv[j]; j = (j + 1) & (cap - 1))
 			;
-		ns[j] = *s;
+		nv[j] = v;
+		nt[j] = (uint32_t)h;
 	}
-	free(ix->slots);
-	ix->slots = ns;
+	free(ix->vals);
+	free(ix->tags);
+	ix->vals = nv;
+	ix->tags = nt;
 	ix->cap = cap;
 	ix->used = ix->count;
 	return 0;
@@ -72,54 +90,56 @@ static int rehash(struct pindex *ix, size_t cap)
 
 void *pindex_get(const struct pindex *ix, const void *key)
 {
-	struct pindex_slot *s = lookup(ix, key, hmap_hash(key, ix->key_size));
+	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
 
-	return s ? s->value : NULL;
+	return i < 0 ? NULL : ix->vals[i];
 }
 
 int pindex_put(struct pindex *ix, void *value)
 {
 	const void *key = key_of(ix, value);
 	uint64_t h = hmap_hash(key, ix->key_size);
-	struct pindex_slot *s = lookup(ix, key, h), *tomb = NULL;
+	ptrdiff_t at = lookup(ix, key, h), tomb = -1;
 	size_t i, mask;
 
-	if (s) {
-		s->value = value;
+	if (at >= 0) {
+		ix->vals[at] = value;
 		return 0;
 	}
-	/* At most 3/4 of the slots in use, tombstones included: double when
-	 * the values alone pass 3/8, else only sweep the tombstones out. */
+	/* At most 3/4 of the slots in use, tombstones included. Past that,
+	 * sweep the tombstones out, doubling until the values fill at most
+	 * half: the load then runs from 3/8 (just doubled) to 3/4. */
 	if (4 * (ix->used + 1) > 3 * ix->cap) {
 		size_t cap = ix->cap ? ix->cap : PINDEX_MIN;
 
-		while (8 * (ix->count + 1) > 3 * cap)
+		while (2 * (ix->count + 1) > cap)
 			cap *= 2;
 		if (rehash(ix, cap))
 			return -ENOMEM;
 	}
 	mask = ix->cap - 1;
-	for (i = h & mask; ix->slots[i].value; i = (i + 1) & mask)
-		if (ix->slots[i].value == PINDEX_TOMB && !tomb)
-			tomb = &ix->slots[i];
-	s = tomb ? tomb : &ix->slots[i];
-	if (!tomb)
+	for (i = h & mask; ix->vals[i]; i = (i + 1) & mask)
+		if (ix->vals[i] == PINDEX_TOMB && tomb < 0)
+			tomb = (ptrdiff_t)i;
+	if (tomb >= 0)
+		i = (size_t)tomb;
+	else
 		ix->used++;
-	s->value = value;
-	s->hash = h;
+	ix->vals[i] = value;
+	ix->tags[i] = (uint32_t)h;
 	ix->count++;
 	return 0;
 }
 
 void *pindex_del(struct pindex *ix, const void *key)
 {
-	struct pindex_slot *s = lookup(ix, key, hmap_hash(key, ix->key_size));
+	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
 	void *v;
 
-	if (!s)
+	if (i < 0)
 		return NULL;
-	v = s->value;
-	s->value = PINDEX_TOMB;
+	v = ix->vals[i];
+	ix->vals[i] = PINDEX_TOMB;
 	ix->count--;
 	return v;
 }
@@ -127,7 +147,7 @@ void *pindex_del(struct pindex *ix, const void *key)
 void *pindex_next(const struct pindex *ix, size_t *pos)
 {
 	while (*pos < ix->cap) {
-		void *v = ix->slots[(*pos)++].value;
+		void *v = ix->vals[(*pos)++];
 
 		if (v && v != PINDEX_TOMB)
 			return v;

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * An index of values that carry their own key: an open-addressing table of
- * (pointer, hash) slots, the key read from the value at a fixed offset.
+ * value pointers, each with 32 bits of its key's hash beside it (two
+ * arrays: 12 bytes a slot), the key read from the value at a fixed offset.
  *
  * Why not hmap: hmap copies each key into a node of its own, one malloc per
  * entry (by_sk's 8-byte key: a 48-byte chunk; by_tuple's 40-byte key: 80),
  * plus a bucket pointer. The connection table indexes every open socket
  * twice, so at a million sockets that was ~140 MB of the loader's memory
- * for two indexes; here each costs one 16-byte slot at a load between 3/8
- * and 3/4.
+ * for two indexes; here each costs one 12-byte slot at a load between 3/8
+ * and 3/4 (2^21 slots, 24 MiB, for a million values).
  *
  * The key must not change while the value is indexed (delete, change,
- * insert again). The stored hash is compared first, so a probe reads only
- * values whose hash matches. Deletion leaves a tombstone: deleting any value
+ * insert again). The stored tag is compared first, so a probe reads only
+ * values whose tag matches. Deletion leaves a tombstone: deleting any value
  * while iterating is allowed; inserting while iterating is not (a rehash
  * moves everything).
  */
@@ -22,14 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct pindex_slot {
-	void *value; /* NULL: empty; PINDEX_TOMB: deleted */
-	uint64_t hash;
-};
-
 struct pindex {
-	struct pindex_slot *slots;
-	size_t cap;   /* power of two, or 0 before the first insert */
+	void **vals;    /* cap slots: NULL empty, PINDEX_TOMB deleted, else a value */
+	uint32_t *tags; /* the low 32 bits of each value's key hash */
+	size_t cap;     /* power of two, or 0 before the first insert */
 	size_t count; /* values */
 	size_t used;  /* values + tombstones */
 	size_t key_off, key_size;
