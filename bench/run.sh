@@ -539,11 +539,13 @@ report >"$WORK/summary.md" || die "report"
 cp "$WORK/summary.md" "$OUT/$STAMP-$(hostname -s).md"
 cp "$WORK/summary.md" "$OUT/latest.md"
 cat "$WORK/summary.md"
-if [[ -n $README && -f $README ]] && grep -q '<!-- bench:begin -->' "$README"; then
+# The markers on lines of their own: the README also names them in its prose,
+# and matching that mention replaced most of the README with the table.
+if [[ -n $README && -f $README ]] && grep -qx '<!-- bench:begin -->' "$README"; then
 	awk -v f="$WORK/summary.md" '
-		/<!-- bench:end -->/ { skip = 0 }
+		/^<!-- bench:end -->$/ { skip = 0 }
 		!skip { print }
-		/<!-- bench:begin -->/ { while ((getline l < f) > 0) print l; skip = 1 }' "$README" >"$README.tmp" &&
+		/^<!-- bench:begin -->$/ { while ((getline l < f) > 0) print l; skip = 1 }' "$README" >"$README.tmp" &&
 		mv "$README.tmp" "$README"
 	log "summary written to $OUT/latest.md and $README"
 else
