@@ -112,18 +112,17 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 /* Out of the 4-tuple indexes: a new life of the 4-tuple may come. */
 static void unindex_tuple(struct conntab *t, struct entry *en)
 {
-	if (en->indexed && pindex_get(&t->by_tuple, &en->key) == en)
-		pindex_del(&t->by_tuple, &en->key);
+	if (en->indexed)
+		pindex_remove(&t->by_tuple, en);
 	en->indexed = false;
-	if (en->tw && pindex_get(&t->tw, &en->key) == en)
-		pindex_del(&t->tw, &en->key);
+	if (en->tw)
+		pindex_remove(&t->tw, en);
 	en->tw = false;
 }
 
 void ct_unlink(struct conntab *t, struct entry *en)
 {
-	if (pindex_get(&t->by_sk, &en->c.skaddr) == en)
-		pindex_del(&t->by_sk, &en->c.skaddr);
+	pindex_remove(&t->by_sk, en);
 	unindex_tuple(t, en);
 	if (en->linger_until) {
 		if (en->prev)

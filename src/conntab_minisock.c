@@ -73,10 +73,9 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 
 	if (old) /* the same 4-tuple in another namespace: settle the older one */
 		tw_event(t, old, TWE_GIVE_UP, ts);
-	if (pindex_get(&t->by_sk, &en->c.skaddr) == en)
-		pindex_del(&t->by_sk, &en->c.skaddr); /* the socket itself is gone */
-	if (en->indexed && pindex_get(&t->by_tuple, &en->key) == en)
-		pindex_del(&t->by_tuple, &en->key);
+	pindex_remove(&t->by_sk, en); /* the socket itself is gone */
+	if (en->indexed)
+		pindex_remove(&t->by_tuple, en);
 	en->indexed = false;
 	if (t->cfg.tw_hooked) {
 		ev.mode = tw_mode_hooked(t, en, &note);

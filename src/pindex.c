@@ -129,17 +129,31 @@ int pindex_put(struct pindex *ix, void *value)
 	return 0;
 }
 
-void *pindex_del(struct pindex *ix, const void *key)
+static void *take(struct pindex *ix, ptrdiff_t i)
 {
-	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
-	void *v;
+	void *v = ix->vals[i];
 
-	if (i < 0)
-		return NULL;
-	v = ix->vals[i];
 	ix->vals[i] = PINDEX_TOMB;
 	ix->count--;
 	return v;
+}
+
+void *pindex_del(struct pindex *ix, const void *key)
+{
+	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
+
+	return i < 0 ? NULL : take(ix, i);
+}
+
+bool pindex_remove(struct pindex *ix, const void *value)
+{
+	const void *key = key_of(ix, value);
+	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
+
+	if (i < 0 || ix->vals[i] != value)
+		return false;
+	take(ix, i);
+	return true;
 }
 
 void *pindex_next(const struct pindex *ix, size_t *pos)

@@ -20,6 +20,7 @@
 #ifndef TL_PINDEX_H
 #define TL_PINDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,9 @@ void *pindex_get(const struct pindex *ix, const void *key);
 int pindex_put(struct pindex *ix, void *value);
 /* Remove what is under key; returns it, or NULL. */
 void *pindex_del(struct pindex *ix, const void *key);
+/* Remove value if it is what its own key indexes now (a newer value under
+ * the same key stays); true if it was. One probe for get, compare, delete. */
+bool pindex_remove(struct pindex *ix, const void *value);
 /* Iterate: for (size_t i = 0; (v = pindex_next(ix, &i));) ... */
 void *pindex_next(const struct pindex *ix, size_t *pos);
 

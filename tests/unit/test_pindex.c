@@ -54,6 +54,14 @@ static void test_basics(void **state)
 	assert_int_equal(pindex_put(&ix, a2), 0);
 	assert_ptr_equal(pindex_get(&ix, a->key), a2);
 	assert_int_equal(ix.count, 2);
+	/* Removing the replaced value leaves the one now under its key. */
+	assert_false(pindex_remove(&ix, a));
+	assert_ptr_equal(pindex_get(&ix, a->key), a2);
+	assert_int_equal(ix.count, 2);
+	assert_true(pindex_remove(&ix, b));
+	assert_false(pindex_remove(&ix, b));
+	assert_null(pindex_get(&ix, b->key));
+	assert_int_equal(pindex_put(&ix, b), 0);
 	assert_ptr_equal(pindex_del(&ix, a->key), a2);
 	assert_null(pindex_get(&ix, a->key));
 	assert_ptr_equal(pindex_get(&ix, b->key), b);
