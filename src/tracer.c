@@ -362,8 +362,8 @@ static void warn_uncounted(const struct tracer *tr)
 	for (int h = 0; h < HOOK_MAX; h++) {
 		enum tier t = tracer_tier(tr, h);
 
-		if (hooks[h].n == 1 || (t != TIER_KPROBE && t != TIER_TRACEPOINT) ||
-		    (h == HOOK_OWNER && t == TIER_TRACEPOINT) || names_owners(h))
+		if ((t != TIER_KPROBE && t != TIER_TRACEPOINT) || names_owners(h) ||
+		    (h == HOOK_OWNER && t == TIER_TRACEPOINT))
 			continue;
 		if (off < sizeof(names))
 			off += snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
