@@ -382,19 +382,18 @@ static __always_inline void on_connect_error(const struct sock *sk, struct sk_in
 /* connect() returned `ret` for the call `cc` made. EINPROGRESS
  * (non-blocking) too: by then tcp_v4_connect() has set SYN_SENT and picked
  * the local port, so the tuple is complete. */
-static __always_inline int connect_done(const struct connect_call *ccp, long ret)
+static __always_inline int connect_done(const struct connect_call *cc, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct connect_call cc = *ccp;
 	const struct sock *sk;
 	struct sk_info *si;
 	__u64 key, now;
 
-	sk = sock_of_file(file_of_fd(cc.fd));
+	sk = sock_of_file(file_of_fd(cc->fd));
 	key = (__u64)sk;
 	si = sk ? bpf_map_lookup_elem(&socks, &key) : NULL;
 	if (sk && connect_failed(ret)) {
-		on_connect_error(sk, si, &cc, -ret);
+		on_connect_error(sk, si, cc, -ret);
 		return 0;
 	}
 	/* Only the socket this thread just connected (blocking connects are
@@ -404,7 +403,7 @@ static __always_inline int connect_done(const struct connect_call *ccp, long ret
 	    (si->state == TL_CLOSE && si->emitted == EM_NONE))
 		return 0;
 	now = bpf_ktime_get_ns(); /* before si changes */
-	si->fd = cc.fd;
+	si->fd = cc->fd;
 	emit_owner(sk, si, 0, now);
 	return 0;
 }
