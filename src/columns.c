@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 #include "conn_acct.h"
+#include "fmtnum.h"
 #include "columns.h"
 #include "sanitize.h"
 #include "states.h"
 
+/* Cells are written without printf, as every CSV row and JSON object needs
+ * them (fmtnum.h says why). */
 struct col_in {
 	const struct timeconv *tc;
 	const struct conn *c;
@@ -25,7 +28,7 @@ struct column {
 static void set(struct cell *o, enum cell_kind kind, const char *v)
 {
 	o->kind = kind;
-	snprintf(o->v, sizeof(o->v), "%s", v);
+	fmt_str(o->v, sizeof(o->v), v);
 }
 
 static void get_start(const struct col_in *in, struct cell *o)
@@ -44,7 +47,7 @@ static void get_end(const struct col_in *in, struct cell *o)
 static void get_owner_id(const struct col_in *in, struct cell *o)
 {
 	o->kind = in->c->owner_known ? CELL_BARE : CELL_NONE;
-	snprintf(o->v, sizeof(o->v), "%" PRIu32, FIELD(in, uint32_t));
+	fmt_u64(o->v, sizeof(o->v), FIELD(in, uint32_t));
 }
 
 static void get_comm(const struct col_in *in, struct cell *o)
@@ -68,7 +71,7 @@ static void get_addr(const struct col_in *in, struct cell *o)
 static void get_port(const struct col_in *in, struct cell *o)
 {
 	o->kind = CELL_BARE;
-	snprintf(o->v, sizeof(o->v), "%u", (unsigned int)FIELD(in, uint16_t));
+	fmt_u64(o->v, sizeof(o->v), FIELD(in, uint16_t));
 }
 
 static void get_role(const struct col_in *in, struct cell *o)
@@ -89,13 +92,13 @@ static void get_cause(const struct col_in *in, struct cell *o)
 static void get_count(const struct col_in *in, struct cell *o)
 {
 	o->kind = CELL_BARE;
-	snprintf(o->v, sizeof(o->v), "%" PRIu32, FIELD(in, uint32_t));
+	fmt_u64(o->v, sizeof(o->v), FIELD(in, uint32_t));
 }
 
 static void get_bytes(const struct col_in *in, struct cell *o)
 {
 	o->kind = in->c->bytes_known ? CELL_BARE : CELL_NONE;
-	snprintf(o->v, sizeof(o->v), "%" PRIu64, FIELD(in, uint64_t));
+	fmt_u64(o->v, sizeof(o->v), FIELD(in, uint64_t));
 }
 
 static void get_path(const struct col_in *in, struct cell *o)
@@ -117,13 +120,13 @@ static void get_timing(const struct col_in *in, struct cell *o)
 static void get_fd(const struct col_in *in, struct cell *o)
 {
 	o->kind = in->c->owner_known && in->c->fd >= 0 ? CELL_BARE : CELL_NONE;
-	snprintf(o->v, sizeof(o->v), "%" PRId32, in->c->fd);
+	fmt_i64(o->v, sizeof(o->v), in->c->fd);
 }
 
 static void get_cgroup(const struct col_in *in, struct cell *o)
 {
 	o->kind = in->c->owner_known && in->c->cgroup ? CELL_BARE : CELL_NONE;
-	snprintf(o->v, sizeof(o->v), "%" PRIu64, in->c->cgroup);
+	fmt_u64(o->v, sizeof(o->v), in->c->cgroup);
 }
 
 static void get_seen(const struct col_in *in, struct cell *o)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fmtnum.h"
 #include "outfd.h"
 #include "safeopen.h"
 #include "sanitize.h"
@@ -462,8 +463,13 @@ int addr_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n)
 	const __u8 *a = local ? t->saddr : t->daddr;
 
 	if (t->family != AF_INET && t->family != AF_INET6) {
-		snprintf(buf, n, "?");
+		fmt_str(buf, n, "?");
 		return -EAFNOSUPPORT;
+	}
+	/* inet_ntop() formats IPv4 with sprintf: most of the cost of a row. */
+	if (t->family == AF_INET && n >= FMT_IPV4_LEN) {
+		buf[put_ipv4(buf, a)] = '\0';
+		return 0;
 	}
 	if (!inet_ntop(t->family, a, buf, n)) {
 		int e = errno;
@@ -477,13 +483,23 @@ int addr_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n)
 
 int endpoint_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n)
 {
-	char a[SINK_ADDR_LEN];
+	/* "[", the address, "]:" and put_u64's most (a port needs 5). */
+	char a[SINK_ADDR_LEN], out[SINK_ADDR_LEN + 3 + FMT_U64_LEN];
 	int rc = addr_fmt(t, local, a, sizeof(a));
-	int len;
+	bool v6 = t->family == AF_INET6;
+	size_t alen = strlen(a), len = 0;
 
-	len = snprintf(buf, n, t->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-		       (unsigned int)(local ? t->sport : t->dport));
-	if (len < 0 || (size_t)len >= n)
+	if (v6)
+		out[len++] = '[';
+	memcpy(out + len, a, alen);
+	len += alen;
+	if (v6)
+		out[len++] = ']';
+	out[len++] = ':';
+	len += put_u64(out + len, local ? t->sport : t->dport);
+	out[len] = '\0';
+	fmt_str(buf, n, out);
+	if (len >= n)
 		return -ENOSPC;
 	return rc;
 }
@@ -505,10 +521,17 @@ int path_fmt(const struct conn *c, char *buf, size_t n)
 	/* cppcheck 2.10 takes len for 0 here (a false positive). */
 	/* cppcheck-suppress knownConditionTrueFalse */
 	for (size_t i = 0; i < len; i++) {
-		w = snprintf(buf + o, n - o, "%s%s", i ? ">" : "", state_name(c->path[i]));
-		if (w < 0 || (size_t)w >= n - o)
+		const char *name = state_name(c->path[i]);
+		size_t nl = strlen(name), w1 = nl + (i ? 1 : 0);
+
+		if (w1 >= n - o) { /* what fits, as snprintf leaves it */
+			snprintf(buf + o, n - o, "%s%s", i ? ">" : "", name);
 			return -ENOSPC;
-		o += (size_t)w;
+		}
+		if (i)
+			buf[o++] = '>';
+		memcpy(buf + o, name, nl + 1);
+		o += nl;
 	}
 	if (c->path_truncated) {
 		w = snprintf(buf + o, n - o, "%s...", len ? ">" : "");
@@ -590,23 +613,26 @@ int fmt_ms_fit(uint64_t ns, size_t w, char *buf, size_t n)
 	 * time than the exact one. */
 	for (size_t dec = 3; dec > 0; dec--) {
 		if (d + 1 + dec <= w) {
-			char fd[4] = { (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
-				       (char)('0' + frac % 10), '\0' };
-
-			fd[dec] = '\0';
-			snprintf(buf, n, "%" PRIu64 ".%s", ms, fd);
+			/* n > w >= d + 1 + dec: it fits */
+			put_u64(buf, ms);
+			buf[d] = '.';
+			put_zpad(buf + d + 1, frac / (dec == 3 ? 1 : dec == 2 ? 10 : 100), dec);
+			buf[d + 1 + dec] = '\0';
 			return 0;
 		}
 	}
 	if (d <= w) {
-		snprintf(buf, n, "%" PRIu64, ms);
+		buf[put_u64(buf, ms)] = '\0';
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		uint64_t v = ns / units[i].ns;
+		size_t vd = ndigits(v);
 
-		if (ndigits(v) + 1 <= w) {
-			snprintf(buf, n, "%" PRIu64 "%c", v, units[i].unit);
+		if (vd + 1 <= w) {
+			put_u64(buf, v);
+			buf[vd] = units[i].unit;
+			buf[vd + 1] = '\0';
 			return 0;
 		}
 	}
@@ -624,7 +650,7 @@ void count_fit(uint64_t v, size_t w, char *buf, size_t n)
 	uint64_t cap = 0;
 
 	if (ndigits(v) <= w) {
-		snprintf(buf, n, "%" PRIu64, v);
+		fmt_u64(buf, n, v);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -656,13 +682,13 @@ void ident_fmt(const struct conn *c, size_t pid_w, size_t comm_w, size_t addr_w,
 	char comm[SINK_COMM_LEN];
 
 	if (c->owner_known) {
-		snprintf(tmp, sizeof(tmp), "%" PRIu32, c->owner.pid);
+		fmt_u64(tmp, sizeof(tmp), c->owner.pid);
 		fit_end(tmp, pid_w < sizeof(out->pid) ? pid_w : sizeof(out->pid) - 1, out->pid);
 		comm_fmt(c, comm, sizeof(comm));
 		fit_end(comm, comm_w < SINK_COMM_LEN ? comm_w : SINK_COMM_LEN - 1, out->comm);
 	} else {
-		snprintf(out->pid, sizeof(out->pid), "-");
-		snprintf(out->comm, sizeof(out->comm), "-");
+		fmt_str(out->pid, sizeof(out->pid), "-");
+		fmt_str(out->comm, sizeof(out->comm), "-");
 	}
 	if (addr_w >= SINK_ENDPOINT_LEN)
 		addr_w = SINK_ENDPOINT_LEN - 1;
