@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include "connerr.h"
+#include "fmtnum.h"
 #include "sink.h"
 #include "states.h"
 
@@ -36,6 +37,43 @@ static const char *retrans_what(unsigned int detail)
 	}
 }
 
+/* "-> NEW" names and the event's text: after the fixed columns. */
+static void event_text(struct linebuf *l, const struct transition *t)
+{
+	switch (t->kind) {
+	case TR_STATE:
+	case TR_INFERRED:
+		lb_str(l, state_name(t->oldstate));
+		lb_str(l, " -> ");
+		lb_str(l, state_name(t->newstate));
+		if (t->kind == TR_INFERRED)
+			lb_str(l, " (inferred)");
+		break;
+	case TR_RETRANS:
+		lb_str(l, "retransmit ");
+		lb_str(l, retrans_what(t->detail));
+		lb_str(l, " in ");
+		lb_str(l, state_name(t->oldstate));
+		break;
+	case TR_SYNACK:
+		lb_str(l, "retransmit SYN-ACK");
+		break;
+	case TR_RESET:
+		lb_str(l, t->detail == TL_RST_SENT ? "RST sent" :
+			  t->detail == TL_RST_RECV ? "RST received" : "RST ?");
+		break;
+	case TR_FIN:
+		lb_str(l, "FIN sent");
+		break;
+	default:
+		lb_str(l, "unknown event ");
+		lb_u64(l, t->kind);
+		break;
+	}
+}
+
+/* One line per record the loader keeps up with: built without printf
+ * (fmtnum.h says why). */
 static int stream_transition(struct sink *s, const struct transition *t)
 {
 	static const struct conn none = { .tuple = { .family = 0 } };
@@ -43,8 +81,8 @@ static int stream_transition(struct sink *s, const struct transition *t)
 	size_t comm_w = s->o.wide ? WCOMM_W : COMM_W;
 	size_t addr_w = s->o.wide ? WADDR_W : ADDR_W;
 	struct ident_cols id;
+	struct linebuf l;
 	char tm[32], old[16] = "";
-	FILE *f = s->f;
 
 	fmt_clock(sink_tc(s), t->ts_ns, tm, sizeof(tm));
 	ident_fmt(c, PID_W, comm_w, addr_w, &id);
@@ -52,38 +90,24 @@ static int stream_transition(struct sink *s, const struct transition *t)
 		if (t->old_known)
 			fmt_ms_fit(t->old_ns, OLD_W, old, sizeof(old));
 		else
-			snprintf(old, sizeof(old), "-");
+			fmt_str(old, sizeof(old), "-");
 	}
-	fprintf(f, "%-*s %-*s %-*s %-*s %-*s %*s ", TIME_W, tm, PID_W, id.pid,
-		(int)comm_w, id.comm, (int)addr_w, id.local, (int)addr_w, id.remote,
-		OLD_W, old);
-	switch (t->kind) {
-	case TR_STATE:
-		fprintf(f, "%s -> %s\n", state_name(t->oldstate), state_name(t->newstate));
-		break;
-	case TR_INFERRED:
-		fprintf(f, "%s -> %s (inferred)\n", state_name(t->oldstate),
-			state_name(t->newstate));
-		break;
-	case TR_RETRANS:
-		fprintf(f, "retransmit %s in %s\n", retrans_what(t->detail),
-			state_name(t->oldstate));
-		break;
-	case TR_SYNACK:
-		fputs("retransmit SYN-ACK\n", f);
-		break;
-	case TR_RESET:
-		fprintf(f, "RST %s\n", t->detail == TL_RST_SENT ? "sent" :
-				       t->detail == TL_RST_RECV ? "received" : "?");
-		break;
-	case TR_FIN:
-		fputs("FIN sent\n", f);
-		break;
-	default:
-		fprintf(f, "unknown event %u\n", (unsigned int)t->kind);
-		break;
-	}
-	return ferror(f) ? -EIO : 0;
+	lb_init(&l, s->f);
+	lb_left(&l, tm, TIME_W);
+	lb_char(&l, ' ');
+	lb_left(&l, id.pid, PID_W);
+	lb_char(&l, ' ');
+	lb_left(&l, id.comm, comm_w);
+	lb_char(&l, ' ');
+	lb_left(&l, id.local, addr_w);
+	lb_char(&l, ' ');
+	lb_left(&l, id.remote, addr_w);
+	lb_char(&l, ' ');
+	lb_right(&l, old, OLD_W);
+	lb_char(&l, ' ');
+	event_text(&l, t);
+	lb_char(&l, '\n');
+	return lb_flush(&l);
 }
 
 /* A failed connect() as it comes: the caller and the destination it

@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include "conn_acct.h"
 #include "connerr.h"
+#include "fmtnum.h"
 #include "conntab.h"
 #include "summary.h"
 #include "sanitize.h"
@@ -44,7 +45,7 @@ static void dur_group(const struct conn *c, const unsigned int *st, size_t n, si
 
 	for (size_t i = 0; i < n; i++) {
 		if (!conn_measured(c, st[i])) {
-			snprintf(buf, bufsz, "-");
+			fmt_str(buf, bufsz, "-");
 			return;
 		}
 		sum += c->state_ns[st[i]];
@@ -74,37 +75,58 @@ static int text_begin(struct sink *s)
 	return ferror(s->f) ? -EIO : 0;
 }
 
+/* One line per connection, built without printf (fmtnum.h says why). */
 static int text_conn(struct sink *s, const struct conn *c)
 {
+	bool wide = s->o.wide;
+	size_t comm_w = wide ? WCOMM_W : COMM_W, addr_w = wide ? WADDR_W : ADDR_W;
 	struct ident_cols id;
+	struct linebuf l;
 	char d[3][16], rtx[16], st[16], cause[16];
 
-	if (!s->o.wide) {
-		ident_fmt(c, PID_W, COMM_W, ADDR_W, &id);
+	ident_fmt(c, PID_W, comm_w, addr_w, &id);
+	lb_init(&l, s->f);
+	lb_left(&l, id.pid, PID_W);
+	lb_char(&l, ' ');
+	lb_left(&l, id.comm, comm_w);
+	lb_char(&l, ' ');
+	lb_left(&l, id.local, addr_w);
+	lb_char(&l, ' ');
+	lb_left(&l, id.remote, addr_w);
+	lb_char(&l, ' ');
+	lb_char(&l, role_char(c->role));
+	lb_char(&l, ' ');
+	if (!wide) {
 		fit_end(c->closed ? cause_name(c->cause) : state_name(c->state), END_W, st);
 		dur_group(c, hs_states, 2, DUR_W, d[0], sizeof(d[0]));
 		dur_group(c, es_states, 1, DUR_W, d[1], sizeof(d[1]));
 		dur_group(c, cl_states, 5, DUR_W, d[2], sizeof(d[2]));
 		count_fit(conn_retrans(c), RTX_W, rtx, sizeof(rtx));
-		fprintf(s->f, "%-*s %-*s %-*s %-*s %c %-*s %*s %*s %*s %*s\n",
-			PID_W, id.pid, COMM_W, id.comm, ADDR_W, id.local, ADDR_W, id.remote,
-			role_char(c->role), END_W, st, DUR_W, d[0], DUR_W, d[1], DUR_W, d[2],
-			RTX_W, rtx);
-		return ferror(s->f) ? -EIO : 0;
+		lb_left(&l, st, END_W);
+		for (int i = 0; i < 3; i++) {
+			lb_char(&l, ' ');
+			lb_right(&l, d[i], DUR_W);
+		}
+		lb_char(&l, ' ');
+		lb_right(&l, rtx, RTX_W);
+		lb_char(&l, '\n');
+		return lb_flush(&l);
 	}
-	ident_fmt(c, PID_W, WCOMM_W, WADDR_W, &id);
 	fit_end(state_name(c->state), WSTATE_W, st);
 	fit_end(cause_name(c->cause), END_W, cause);
-	fprintf(s->f, "%-*s %-*s %-*s %-*s %c %-*s %-*s", PID_W, id.pid, WCOMM_W, id.comm,
-		WADDR_W, id.local, WADDR_W, id.remote, role_char(c->role), WSTATE_W, st,
-		END_W, cause);
+	lb_left(&l, st, WSTATE_W);
+	lb_char(&l, ' ');
+	lb_left(&l, cause, END_W);
 	for (unsigned int i = 0; i < n_state_columns; i++) {
 		dur_group(c, &state_columns[i].state, 1, WDUR_W, d[0], sizeof(d[0]));
-		fprintf(s->f, " %*s", WDUR_W, d[0]);
+		lb_char(&l, ' ');
+		lb_right(&l, d[0], WDUR_W);
 	}
 	count_fit(conn_retrans(c), WRTX_W, rtx, sizeof(rtx));
-	fprintf(s->f, " %*s\n", WRTX_W, rtx);
-	return ferror(s->f) ? -EIO : 0;
+	lb_char(&l, ' ');
+	lb_right(&l, rtx, WRTX_W);
+	lb_char(&l, '\n');
+	return lb_flush(&l);
 }
 
 int sink_text_summary(struct sink *s, const struct summary *sum)
