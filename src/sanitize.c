@@ -47,21 +47,22 @@ int csv_write_cell(FILE *f, const char *s)
 	bool formula = len && csv_formula_start(s[0]);
 	bool quote = formula || strpbrk(s, ",\"\r\n") ||
 		     (len && (s[0] == ' ' || s[len - 1] == ' '));
+	int rc = 0;
 
 	if (!quote)
 		return fputs(s, f) == EOF ? -EIO : 0;
-
-	if (putc('"', f) == EOF)
-		return -EIO;
-	if (formula && putc('\'', f) == EOF)
-		return -EIO;
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' && putc('"', f) == EOF)
-			return -EIO;
-		if (putc(*p, f) == EOF)
-			return -EIO;
+	/* A character at a time: under the stream's lock, taken once. */
+	flockfile(f);
+	if (putc_unlocked('"', f) == EOF || (formula && putc_unlocked('\'', f) == EOF))
+		rc = -EIO;
+	for (const char *p = s; *p && !rc; p++) {
+		if ((*p == '"' && putc_unlocked('"', f) == EOF) || putc_unlocked(*p, f) == EOF)
+			rc = -EIO;
 	}
-	return putc('"', f) == EOF ? -EIO : 0;
+	if (!rc && putc_unlocked('"', f) == EOF)
+		rc = -EIO;
+	funlockfile(f);
+	return rc;
 }
 
 int json_write_string(FILE *f, const char *s)

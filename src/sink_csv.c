@@ -13,20 +13,23 @@ static int csv_begin(struct sink *s)
 	return ferror(s->f) ? -EIO : 0;
 }
 
+/* The stream's lock is taken once per row, not per character. */
 static int csv_conn(struct sink *s, const struct conn *c)
 {
 	struct cell cell;
 
+	flockfile(s->f);
 	for (unsigned int i = 0; i < conn_columns(); i++) {
 		if (i)
-			putc(',', s->f);
+			putc_unlocked(',', s->f);
 		conn_cell(sink_tc(s), c, i, &cell);
 		if (cell.kind == CELL_TEXT)
 			csv_write_cell(s->f, cell.v);
 		else if (cell.kind != CELL_NONE)
-			fputs(cell.v, s->f);
+			fputs_unlocked(cell.v, s->f);
 	}
-	putc('\n', s->f);
+	putc_unlocked('\n', s->f);
+	funlockfile(s->f);
 	return ferror(s->f) ? -EIO : 0;
 }
 
