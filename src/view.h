@@ -108,6 +108,8 @@ struct view {
 	struct conn **rows;      /* the selected rows, in order */
 	size_t n_rows;
 	struct conn **all;       /* scratch: every match of this refresh */
+	uint64_t *keys;          /* beside `all`, with `keyed`: each one's sort key (view.c) */
+	bool keyed;
 	size_t cap_all;
 	size_t max_rows;
 	bool oom;                /* a row could not be kept this refresh */

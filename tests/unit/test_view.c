@@ -125,6 +125,48 @@ static void test_top_n(void **st)
 	free(in);
 }
 
+/* Every column, both directions: the top K (keyed selection, view.c's
+ * row_key) are exactly the first K of the full sort (batch), with unknown
+ * owners and fds, equal keys and equal states among them. */
+static void test_top_n_every_column(void **st)
+{
+	enum { N = 3000, K = 23 };
+	struct conn *c = calloc(N, sizeof(*c));
+	struct conn **all = calloc(N, sizeof(*all));
+	struct view v;
+
+	(void)st;
+	assert_non_null(c);
+	assert_non_null(all);
+	srand(11);
+	for (int i = 0; i < N; i++) {
+		mk(&c[i], rand() % 5 ? 100 + (uint32_t)(rand() % 50) : 0, i % 3 ? "srv" : "cli",
+		   (uint16_t)(1000 + rand() % 200), (uint8_t)(1 + rand() % 10),
+		   (uint64_t)(rand() % 300) * 1000000ULL);
+		c[i].skaddr += (uint64_t)i << 20; /* unique: the last tie-break */
+		c[i].fd = rand() % 4 ? rand() % 20 : -1;
+		c[i].start_ns = NOW - (uint64_t)(rand() % 50) * S;
+		c[i].data_retrans = (uint32_t)(rand() % 3);
+	}
+	assert_int_equal(view_init(&v, 0, 8), 0);
+	for (int col = 0; col < VCOL_N; col++) {
+		for (int rev = 0; rev < 2; rev++) {
+			v.sort = (enum view_col)col;
+			v.reverse = rev;
+			refresh(&v, c, N, SIZE_MAX);
+			assert_int_equal(v.n_rows, N);
+			memcpy(all, v.rows, N * sizeof(*all));
+			refresh(&v, c, N, K);
+			assert_int_equal(v.n_rows, K);
+			for (int i = 0; i < K; i++)
+				assert_ptr_equal(v.rows[i], all[i]);
+		}
+	}
+	view_fini(&v);
+	free(c);
+	free(all);
+}
+
 static void test_filters_and_counts(void **st)
 {
 	struct conn c[4];
@@ -484,6 +526,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dur),
 		cmocka_unit_test(test_top_n),
+		cmocka_unit_test(test_top_n_every_column),
 		cmocka_unit_test(test_filters_and_counts),
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_closed_ring),
