@@ -88,7 +88,8 @@ void conntab_summary(const struct conntab *t, struct summary *s);
 size_t conntab_count(const struct conntab *t);
 /* Call fn for every connection still open (not closed, not lingering) whose
  * owner passes the filters (or, with no owner filter, every one); one in
- * its timewait sock is open, in FIN_WAIT2 or TIME_WAIT. */
+ * its timewait sock is open, in FIN_WAIT2 or TIME_WAIT. fn must not remove
+ * entries: the walk reads ahead. */
 void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx);
 /* Is a --close-wait alert due for `c` at `now`? The first comes once it has
  * been in CLOSE_WAIT for threshold_ns; each further one after twice the

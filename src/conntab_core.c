@@ -188,19 +188,57 @@ void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, ui
 	t->ltail = en;
 }
 
+/* How far the walk reads ahead. Entries are separate allocations: one
+ * after another, each read stalls on memory (at 1 000 000 open, 61 % of a
+ * live-view refresh was the walk itself; perf). Asked for WALK_AHEAD
+ * entries early, they arrive together. */
+#define WALK_AHEAD 16
+
+static void prefetch_conn(const struct entry *en)
+{
+	const char *p = (const char *)&en->c;
+
+	for (size_t o = 0; o < sizeof(en->c); o += 64)
+		__builtin_prefetch(p + o);
+}
+
+static bool walk_shows(const struct conntab *t, const struct entry *en)
+{
+	return !en->c.closed &&
+	       filter_owner_shown(t->cfg.filter, en->c.owner_known, &en->c.owner, en->c.cgroup);
+}
+
 void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx)
 {
 	/* by_sk holds the full sockets, tw the connections handed to a
 	 * timewait sock: open until that sock is gone, as the CSV says, and
 	 * what the live view counts when a server is full of TIME_WAIT. */
 	struct pindex *maps[] = { &t->by_sk, &t->tw };
-	struct entry *en;
+	struct entry *ahead[WALK_AHEAD] = { NULL }, *en;
 
 	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
-		for (size_t i = 0; (en = pindex_next(maps[m], &i));) {
-			if (!en->c.closed &&
-			    filter_owner_shown(t->cfg.filter, en->c.owner_known, &en->c.owner, en->c.cgroup))
-				fn(ctx, &en->c);
+		size_t i = 0, head = 0, n = 0;
+		bool more = true;
+
+		for (;;) {
+			struct entry *cur;
+
+			/* fn() removes no entry (conntab.h): those read ahead stay. */
+			while (more && n < WALK_AHEAD) {
+				en = pindex_next(maps[m], &i);
+				more = en != NULL;
+				if (more) {
+					prefetch_conn(en);
+					ahead[(head + n++) % WALK_AHEAD] = en;
+				}
+			}
+			if (!n)
+				break;
+			cur = ahead[head];
+			head = (head + 1) % WALK_AHEAD;
+			n--;
+			if (walk_shows(t, cur))
+				fn(ctx, &cur->c);
 		}
 	}
 }
