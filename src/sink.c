@@ -458,6 +458,18 @@ const char *family_name(unsigned int family)
 	}
 }
 
+void ident_put(struct linebuf *l, const struct ident_cols *id, size_t comm_w, size_t addr_w)
+{
+	lb_left(l, id->pid, PID_W);
+	lb_char(l, ' ');
+	lb_left(l, id->comm, comm_w);
+	lb_char(l, ' ');
+	lb_left(l, id->local, addr_w);
+	lb_char(l, ' ');
+	lb_left(l, id->remote, addr_w);
+	lb_char(l, ' ');
+}
+
 int addr_fmt(const struct tl_tuple *t, bool local, char *buf, size_t n)
 {
 	const __u8 *a = local ? t->saddr : t->daddr;

@@ -205,6 +205,9 @@ struct ident_cols {
 };
 void ident_fmt(const struct conn *c, size_t pid_w, size_t comm_w, size_t addr_w,
 	       struct ident_cols *out);
+/* Those columns, padded to PID_W, comm_w and addr_w, each followed by a space. */
+struct linebuf;
+void ident_put(struct linebuf *l, const struct ident_cols *id, size_t comm_w, size_t addr_w);
 /* The human summary used by the text and stream sinks. */
 int sink_text_summary(struct sink *s, const struct summary *sum);
 /* The human CLOSE_WAIT alert line and per-process summary (text, stream). */

@@ -95,14 +95,7 @@ static int stream_transition(struct sink *s, const struct transition *t)
 	lb_init(&l, s->f);
 	lb_left(&l, tm, TIME_W);
 	lb_char(&l, ' ');
-	lb_left(&l, id.pid, PID_W);
-	lb_char(&l, ' ');
-	lb_left(&l, id.comm, comm_w);
-	lb_char(&l, ' ');
-	lb_left(&l, id.local, addr_w);
-	lb_char(&l, ' ');
-	lb_left(&l, id.remote, addr_w);
-	lb_char(&l, ' ');
+	ident_put(&l, &id, comm_w, addr_w);
 	lb_right(&l, old, OLD_W);
 	lb_char(&l, ' ');
 	event_text(&l, t);

@@ -86,14 +86,7 @@ static int text_conn(struct sink *s, const struct conn *c)
 
 	ident_fmt(c, PID_W, comm_w, addr_w, &id);
 	lb_init(&l, s->f);
-	lb_left(&l, id.pid, PID_W);
-	lb_char(&l, ' ');
-	lb_left(&l, id.comm, comm_w);
-	lb_char(&l, ' ');
-	lb_left(&l, id.local, addr_w);
-	lb_char(&l, ' ');
-	lb_left(&l, id.remote, addr_w);
-	lb_char(&l, ' ');
+	ident_put(&l, &id, comm_w, addr_w);
 	lb_char(&l, role_char(c->role));
 	lb_char(&l, ' ');
 	if (!wide) {
