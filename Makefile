@@ -250,7 +250,7 @@ $(OUTPUT)/fuzz/fuzz_sockdiag: src/sockdiag.c
 $(OUTPUT)/fuzz/fuzz_cli: src/cli.c src/states.c
 $(OUTPUT)/fuzz/fuzz_sanitize: src/sanitize.c
 $(OUTPUT)/fuzz/fuzz_report: src/report_csv.c src/report_json.c src/report_row.c src/report_stats.c \
-	src/report_out.c src/hist.c src/states.c src/sanitize.c src/timefmt.c
+	src/report_out.c src/hist.c src/states.c src/sanitize.c src/timefmt.c src/fmtnum.c
 
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*.h) bpf/tcplife.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
