@@ -41,6 +41,7 @@ struct entry {
 	uint64_t heal_gen;         /* the listing that first held its 4-tuple in a timewait sock ... */
 	uint64_t heal_seen_ns;     /* ... and when it began (conntab_heal.c) */
 	bool unseen;               /* open, and its socket is gone (conntab_mark_unseen) */
+	bool twin_wait;            /* closed at birth, maybe a lost twin (conntab_rec.c) */
 	uint64_t census_gen;       /* the exit's census that listed its socket ... */
 	uint8_t census_tw_sub;     /* ... in a timewait sock of this substate (0: not) */
 	uint64_t census_tw_due, census_tw_seen; /* its timer's due time; the listing's start */
@@ -109,6 +110,9 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts);
 /* Out of every index; written (if the owner filter lets it) and freed. */
 void ct_finish(struct conntab *t, struct entry *en);
+/* A linger over: the row written (ct_finish), or dropped if it was a child
+ * that lost the race to a twin whose records came after its CLOSE. */
+void ct_linger_done(struct conntab *t, struct entry *en);
 /* Out of every index and freed, unwritten. */
 void ct_drop(struct conntab *t, struct entry *en);
 /* Out of every index; the caller frees it. */

@@ -1844,11 +1844,43 @@ static void test_lost_twin_child(void **state)
 	conntab_free(t);
 }
 
+/* The same race, the records in the other order: the loser's CLOSE is read
+ * before the winner's first record (its SYN_RECV -> ESTABLISHED, reserved
+ * on the other CPU). Still no row for the loser once its linger ends; a
+ * lone child closed at birth whose linger ends with no twin is a row. */
+static void test_lost_twin_late(void **state)
+{
+	struct sinkbuf b;
+	struct conntab *t = mk(&b, NULL, 0);
+	struct tl_rec loser = rec(TL_REC_STATE, KSK(0xb2), 1000 * MS, PASSIVE, 80, 40000);
+	struct tl_rec winner = rec(TL_REC_STATE, KSK(0xb1), 1000 * MS, PASSIVE, 80, 40000);
+	struct tl_rec lone = rec(TL_REC_STATE, KSK(0xb3), 1002 * MS, PASSIVE, 80, 40001);
+	struct summary sum = {};
+
+	(void)state;
+	loser.netns = winner.netns = lone.netns = NS;
+	st(t, loser, TL_SYN_RECV, TL_CLOSE, 1000 * MS, 1001 * MS);
+	st(t, lone, TL_SYN_RECV, TL_CLOSE, 1002 * MS, 1002 * MS);
+	st(t, winner, TL_SYN_RECV, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
+	conntab_tick(t, 2000 * MS); /* both lingers over */
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.out[0].skaddr, KSK(0xb3));
+	assert_int_equal(b.out[0].cause, CAUSE_ABORT);
+	conntab_flush(t, 10000 * MS);
+	conntab_summary(t, &sum);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.out[1].skaddr, KSK(0xb1));
+	assert_false(b.out[1].closed);
+	assert_int_equal(sum.lost_twins, 1);
+	conntab_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_close_first_with_local_peer),
 		cmocka_unit_test(test_lost_twin_child),
+		cmocka_unit_test(test_lost_twin_late),
 		cmocka_unit_test(test_in_state_one_answer),
 		cmocka_unit_test(test_fin_wait2_timeout),
 		cmocka_unit_test(test_substate_change_from_listing),
