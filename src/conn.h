@@ -59,43 +59,45 @@ struct conn_dropper {
 };
 
 struct conn {
+	/* Ordered by alignment, eight-byte fields first: no holes (issue 18,
+	 * the loader keeps one per open socket; 536 -> 488 bytes). */
 	uint64_t skaddr;   /* identity: kernel socket address ... */
 	uint64_t birth_ns; /* ... plus birth time (addresses are reused) */
+	uint64_t owner_ts;     /* kernel time of the record that set the owner */
+	uint64_t cgroup;       /* the owner's cgroup v2 id; 0 unknown */
+	uint64_t cw_next_ns;   /* --close-wait: no alert before this */
+	uint64_t start_ns;  /* CLOCK_MONOTONIC: birth, or the first record seen */
+	uint64_t end_ns;    /* CLOCK_MONOTONIC; for open ones, when the record was written */
+	uint64_t state_entered_ns;
+	uint64_t state_ns[TL_NSTATES]; /* time spent per state, indexed by enum tl_tcp_state */
+	uint64_t bytes_acked, bytes_received;
 	struct tl_tuple tuple;
 	struct tl_owner owner; /* raw: sanitize before printing */
+	struct holder others[CONN_MAX_OTHERS];
+	struct conn_dropper dropped_by;
+	int32_t fd;            /* the owner's fd; -1 unknown */
+	uint32_t cw_alerts;    /* --close-wait alerts sent for this connection */
+	enum conn_role role;
+	enum close_cause cause;
+	uint32_t unmeasured;           /* bit (1u << state): time there is not known */
+	uint32_t syn_retrans, synack_retrans, fin_sent, fin_retrans, data_retrans;
+	uint32_t rst_sent, rst_recv;
+	uint32_t netns;    /* network namespace inode; 0 = not known */
+	uint8_t path[CONN_PATH_MAX];   /* states in order of entry */
+	uint8_t path_len;
+	bool path_truncated;
+	uint8_t state;      /* current state, or the last one (TL_TIME_WAIT after a hand-over) */
+	uint8_t n_others;
+	bool others_truncated;
 	bool owner_known;
 	bool owner_released;   /* the owner closed its fd; others hold it, not yet named */
 	bool owner_listener;   /* with owner_known: the owner is the listening socket's,
 				* nobody accepted this one (owner_from=listener) */
-	uint64_t owner_ts;     /* kernel time of the record that set the owner */
-	int32_t fd;            /* the owner's fd; -1 unknown */
-	uint64_t cgroup;       /* the owner's cgroup v2 id; 0 unknown */
 	bool preexisting;      /* open before the tool started (seen_from=preexisting) */
-	struct holder others[CONN_MAX_OTHERS];
-	uint8_t n_others;
-	bool others_truncated;
-	uint32_t cw_alerts;    /* --close-wait alerts sent for this connection */
-	uint64_t cw_next_ns;   /* no alert before this */
-	enum conn_role role;
-	uint64_t start_ns;  /* CLOCK_MONOTONIC: birth, or the first record seen */
 	bool start_exact;   /* false: the tool saw it mid-life ("at least") */
-	uint64_t end_ns;    /* CLOCK_MONOTONIC; for open ones, when the record was written */
-	uint8_t state;      /* current state, or the last one (TL_TIME_WAIT after a hand-over) */
-	uint64_t state_entered_ns;
-	uint64_t state_ns[TL_NSTATES]; /* time spent per state, indexed by enum tl_tcp_state */
-	uint32_t unmeasured;           /* bit (1u << state): time there is not known */
-	uint8_t path[CONN_PATH_MAX];   /* states in order of entry */
-	uint8_t path_len;
-	bool path_truncated;
-	uint32_t syn_retrans, synack_retrans, fin_sent, fin_retrans, data_retrans;
-	uint32_t rst_sent, rst_recv;
-	uint64_t bytes_acked, bytes_received;
 	bool bytes_known;  /* read at CLOSE; unknown for open connections */
-	enum close_cause cause;
 	bool closed;       /* false: still open when written */
 	bool inferred;     /* some duration was inferred, not measured by a hook (`timing`) */
-	uint32_t netns;    /* network namespace inode; 0 = not known */
-	struct conn_dropper dropped_by;
 };
 
 /* What the stream sink prints: one kernel record, or one inferred step. */
