@@ -7,6 +7,7 @@
  * here; what the machines answer is written to the table.
  */
 #include <stdlib.h>
+#include <string.h>
 #include "conntab_priv.h"
 #include "lsncount.h"
 
@@ -73,6 +74,10 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 
 	if (old) /* the same 4-tuple in another namespace: settle the older one */
 		tw_event(t, old, TWE_GIVE_UP, ts);
+	if (!en->handed) { /* twp was the listings' marks until now (conntab_priv.h) */
+		memset(&en->twp, 0, sizeof(en->twp));
+		en->handed = true;
+	}
 	pindex_remove(&t->by_sk, en); /* the socket itself is gone */
 	if (en->indexed)
 		pindex_remove(&t->by_tuple, en);

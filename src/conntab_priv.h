@@ -31,21 +31,33 @@
 
 struct entry {
 	struct conn c;
+	/* Eight-byte fields, then the bytes: no holes (one entry per open
+	 * socket, issue 18). */
 	struct entry *prev, *next; /* linger list, oldest first */
 	uint64_t linger_until;     /* 0: not lingering */
+	uint64_t reborn_ns;        /* a new connection on this 4-tuple began while this was open */
+	/* Before the hand-over to a timewait sock, the listings' marks (read
+	 * only through by_sk and by_tuple); from it on (`handed`), the phase
+	 * (read only through `tw`, or by ct_tw_begin() itself, which clears it
+	 * as it takes the entry out of by_sk and by_tuple). 48 bytes less per
+	 * open socket (issue 18). */
+	union {
+		struct {
+			uint64_t heal_gen;     /* the listing that first held its 4-tuple in a timewait sock ... */
+			uint64_t heal_seen_ns; /* ... and when it began (conntab_heal.c) */
+			uint64_t census_gen;   /* the exit's census that listed its socket ... */
+			uint64_t census_tw_due, census_tw_seen; /* its timer's due time; the listing's start */
+			uint8_t census_tw_sub; /* ... in a timewait sock of this substate (0: not) */
+		};
+		struct tw_phase twp;       /* the timewait phase (twphase.h) */
+	};
+	struct tkey key;
 	bool indexed;              /* present in by_tuple */
 	bool tw;                   /* present in the `tw` index (its phase is under way) */
-	struct tw_phase twp;       /* the timewait phase (twphase.h) */
 	bool seeded;               /* a SEED record was applied (counted once) */
-	uint64_t reborn_ns;        /* a new connection on this 4-tuple began while this was open */
-	uint64_t heal_gen;         /* the listing that first held its 4-tuple in a timewait sock ... */
-	uint64_t heal_seen_ns;     /* ... and when it began (conntab_heal.c) */
 	bool unseen;               /* open, and its socket is gone (conntab_mark_unseen) */
 	bool twin_wait;            /* closed at birth, maybe a lost twin (conntab_rec.c) */
-	uint64_t census_gen;       /* the exit's census that listed its socket ... */
-	uint8_t census_tw_sub;     /* ... in a timewait sock of this substate (0: not) */
-	uint64_t census_tw_due, census_tw_seen; /* its timer's due time; the listing's start */
-	struct tkey key;
+	bool handed;               /* ct_tw_begin() ran: the union holds twp */
 };
 
 /* A request not yet joined to its child, by 4-tuple. */
