@@ -1810,17 +1810,33 @@ static void test_close_wait_due(void **state)
  * closed at birth, SYN_RECV -> CLOSE, no reset, while its twin lives on.
  * It never was a connection: no row, counted. A lone SYN_RECV -> CLOSE
  * (no twin) is still a row, ended abort. */
+/* The twins' records (loser, winner: one request's two children) and a
+ * lone child's on another 4-tuple, all in NS. */
+struct twins {
+	struct tl_rec loser, winner, lone;
+};
+
+static struct twins twin_recs(uint64_t sk, uint64_t winner_birth)
+{
+	struct twins w = {
+		.loser = rec(TL_REC_STATE, KSK(sk + 2), 1000 * MS, PASSIVE, 80, 40000),
+		.winner = rec(TL_REC_STATE, KSK(sk + 1), winner_birth, PASSIVE, 80, 40000),
+		.lone = rec(TL_REC_STATE, KSK(sk + 3), 1002 * MS, PASSIVE, 80, 40001),
+	};
+
+	w.loser.netns = w.winner.netns = w.lone.netns = NS;
+	return w;
+}
+
 static void test_lost_twin_child(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_rec loser = rec(TL_REC_STATE, KSK(0xa2), 1000 * MS, PASSIVE, 80, 40000);
-	struct tl_rec winner = rec(TL_REC_STATE, KSK(0xa1), 1001 * MS, PASSIVE, 80, 40000);
-	struct tl_rec lone = rec(TL_REC_STATE, KSK(0xa3), 1002 * MS, PASSIVE, 80, 40001);
+	struct twins w = twin_recs(0xa0, 1001 * MS);
+	struct tl_rec loser = w.loser, winner = w.winner, lone = w.lone;
 	struct summary sum = {};
 
 	(void)state;
-	loser.netns = winner.netns = lone.netns = NS;
 	st(t, loser, TL_LISTEN, TL_SYN_RECV, 1000 * MS, 1000 * MS);
 	st(t, winner, TL_LISTEN, TL_SYN_RECV, 1001 * MS, 1001 * MS);
 	st(t, winner, TL_SYN_RECV, TL_ESTABLISHED, 1001 * MS, 1001 * MS);
@@ -1852,13 +1868,11 @@ static void test_lost_twin_late(void **state)
 {
 	struct sinkbuf b;
 	struct conntab *t = mk(&b, NULL, 0);
-	struct tl_rec loser = rec(TL_REC_STATE, KSK(0xb2), 1000 * MS, PASSIVE, 80, 40000);
-	struct tl_rec winner = rec(TL_REC_STATE, KSK(0xb1), 1000 * MS, PASSIVE, 80, 40000);
-	struct tl_rec lone = rec(TL_REC_STATE, KSK(0xb3), 1002 * MS, PASSIVE, 80, 40001);
+	struct twins w = twin_recs(0xb0, 1000 * MS);
+	struct tl_rec loser = w.loser, winner = w.winner, lone = w.lone;
 	struct summary sum = {};
 
 	(void)state;
-	loser.netns = winner.netns = lone.netns = NS;
 	st(t, loser, TL_SYN_RECV, TL_CLOSE, 1000 * MS, 1001 * MS);
 	st(t, lone, TL_SYN_RECV, TL_CLOSE, 1002 * MS, 1002 * MS);
 	st(t, winner, TL_SYN_RECV, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
