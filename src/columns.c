@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "conn_acct.h"
+#include "conn_extra.h"
 #include "fmtnum.h"
 #include "columns.h"
 #include "sanitize.h"
@@ -145,14 +146,16 @@ static void get_owner_from(const struct col_in *in, struct cell *o)
  * "@laddr:lport" when its owner is not known; none otherwise. */
 static void get_dropped_by(const struct col_in *in, struct cell *o)
 {
-	const struct conn_dropper *d = &in->c->dropped_by;
-	struct tl_tuple t = { .family = d->family, .sport = d->port };
+	const struct conn_dropper *d = conn_dropper(in->c);
+	struct tl_tuple t = { 0 };
 	char comm[4 * TL_COMM_LEN + 1], ep[64];
 
-	o->kind = d->set ? CELL_TEXT : CELL_NONE;
+	o->kind = d ? CELL_TEXT : CELL_NONE;
 	o->v[0] = '\0';
-	if (!d->set)
+	if (!d)
 		return;
+	t.family = d->family;
+	t.sport = d->port;
 	memcpy(t.saddr, d->addr, sizeof(t.saddr));
 	endpoint_fmt(&t, true, ep, sizeof(ep));
 	if (!d->pid) {

@@ -58,9 +58,23 @@ struct conn_dropper {
 	char comm[TL_COMM_LEN];  /* raw from the kernel */
 };
 
+/* What few connections have: processes holding the socket besides its
+ * owner, and the listener that dropped its handshake. Out of line, made
+ * when first set (conn_extra.h): 136 bytes less on every connection the
+ * loader keeps (issue 18). Owned by its struct conn: a copy that outlives
+ * the original takes its own (conn_copy), the owner frees it
+ * (conn_extra_free). */
+struct conn_extra {
+	struct holder others[CONN_MAX_OTHERS];
+	uint8_t n_others;
+	bool others_truncated;
+	struct conn_dropper dropped_by;
+};
+
 struct conn {
 	/* Ordered by alignment, eight-byte fields first: no holes (issue 18,
-	 * the loader keeps one per open socket; 536 -> 488 bytes). */
+	 * the loader keeps one per open socket; 536 -> 352 bytes with the
+	 * rare fields out of line). */
 	uint64_t skaddr;   /* identity: kernel socket address ... */
 	uint64_t birth_ns; /* ... plus birth time (addresses are reused) */
 	uint64_t owner_ts;     /* kernel time of the record that set the owner */
@@ -71,10 +85,9 @@ struct conn {
 	uint64_t state_entered_ns;
 	uint64_t state_ns[TL_NSTATES]; /* time spent per state, indexed by enum tl_tcp_state */
 	uint64_t bytes_acked, bytes_received;
+	struct conn_extra *x;  /* NULL: no other holder, no dropper (conn_extra.h) */
 	struct tl_tuple tuple;
 	struct tl_owner owner; /* raw: sanitize before printing */
-	struct holder others[CONN_MAX_OTHERS];
-	struct conn_dropper dropped_by;
 	int32_t fd;            /* the owner's fd; -1 unknown */
 	uint32_t cw_alerts;    /* --close-wait alerts sent for this connection */
 	enum conn_role role;
@@ -87,8 +100,6 @@ struct conn {
 	uint8_t path_len;
 	bool path_truncated;
 	uint8_t state;      /* current state, or the last one (TL_TIME_WAIT after a hand-over) */
-	uint8_t n_others;
-	bool others_truncated;
 	bool owner_known;
 	bool owner_released;   /* the owner closed its fd; others hold it, not yet named */
 	bool owner_listener;   /* with owner_known: the owner is the listening socket's,

@@ -7,7 +7,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conn_extra.h"
 #include "conntab_priv.h"
+
+void ct_entry_free(struct entry *en)
+{
+	conn_extra_free(&en->c);
+	free(en);
+}
 
 struct conntab *conntab_new(const struct conntab_cfg *cfg)
 {
@@ -51,12 +58,12 @@ void conntab_free(struct conntab *t)
 	for (struct entry *l = t->lhead, *next; l; l = next) {
 		next = l->next;
 		if (pindex_get(&t->by_sk, &l->c.skaddr) != l)
-			free(l);
+			ct_entry_free(l);
 	}
 	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));)
-		free(en);
+		ct_entry_free(en);
 	for (size_t i = 0; (en = pindex_next(&t->tw, &i));)
-		free(en);
+		ct_entry_free(en);
 	if (t->synacks.buckets)
 		free_all_values(&t->synacks);
 	if (t->tw_notes.buckets)
@@ -151,7 +158,7 @@ void ct_finish(struct conntab *t, struct entry *en)
 			t->open++;
 		t->cfg.emit(t->cfg.ctx, c);
 	}
-	free(en);
+	ct_entry_free(en);
 }
 
 void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now)
@@ -166,7 +173,7 @@ void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now)
 void ct_drop(struct conntab *t, struct entry *en)
 {
 	ct_unlink(t, en);
-	free(en);
+	ct_entry_free(en);
 }
 
 void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts)

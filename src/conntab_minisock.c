@@ -71,10 +71,12 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 	struct entry *old = pindex_get(&t->tw, &en->key);
 	struct tw_note *note = NULL;
 	struct tw_ev ev = { .kind = TWE_HANDOVER, .from = from, .sub = sub, .ts = ts };
+	uint64_t reborn_ns = 0;
 
 	if (old) /* the same 4-tuple in another namespace: settle the older one */
 		tw_event(t, old, TWE_GIVE_UP, ts);
-	if (!en->handed) { /* twp was the listings' marks until now (conntab_priv.h) */
+	if (!en->handed) { /* twp held the pre-hand-over marks until now (conntab_priv.h) */
+		reborn_ns = en->reborn_ns;
 		memset(&en->twp, 0, sizeof(en->twp));
 		en->handed = true;
 	}
@@ -104,7 +106,7 @@ void ct_tw_begin(struct conntab *t, struct entry *en, uint8_t from, uint8_t sub,
 	/* The 4-tuple lived again before this hand-over was read: another
 	 * CPU's connect() can reuse the sock between tcp_time_wait()'s hashing
 	 * and tcp_done()'s CLOSE, its records overtaking ours. */
-	if (en->tw && !en->c.closed && en->reborn_ns)
+	if (en->tw && !en->c.closed && reborn_ns)
 		ct_tw_reused(t, &en->key, en->c.netns, ts, false);
 }
 

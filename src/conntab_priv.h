@@ -35,14 +35,15 @@ struct entry {
 	 * socket, issue 18). */
 	struct entry *prev, *next; /* linger list, oldest first */
 	uint64_t linger_until;     /* 0: not lingering */
-	uint64_t reborn_ns;        /* a new connection on this 4-tuple began while this was open */
-	/* Before the hand-over to a timewait sock, the listings' marks (read
-	 * only through by_sk and by_tuple); from it on (`handed`), the phase
+	/* Before the hand-over to a timewait sock, the marks of a rebirth and
+	 * of the listings (read only through by_sk and by_tuple, and by
+	 * ct_tw_begin() before it clears them); from it on (`handed`), the phase
 	 * (read only through `tw`, or by ct_tw_begin() itself, which clears it
-	 * as it takes the entry out of by_sk and by_tuple). 48 bytes less per
+	 * as it takes the entry out of by_sk and by_tuple). 56 bytes less per
 	 * open socket (issue 18). */
 	union {
 		struct {
+			uint64_t reborn_ns;    /* a new connection on this 4-tuple began while this was open */
 			uint64_t heal_gen;     /* the listing that first held its 4-tuple in a timewait sock ... */
 			uint64_t heal_seen_ns; /* ... and when it began (conntab_heal.c) */
 			uint64_t census_gen;   /* the exit's census that listed its socket ... */
@@ -125,6 +126,8 @@ void ct_finish(struct conntab *t, struct entry *en);
 /* A linger over: the row written (ct_finish), or dropped if it was a child
  * that lost the race to a twin whose records came after its CLOSE. */
 void ct_linger_done(struct conntab *t, struct entry *en);
+/* An entry and what its connection holds out of line (conn_extra.h). */
+void ct_entry_free(struct entry *en);
 /* Out of every index and freed, unwritten. */
 void ct_drop(struct conntab *t, struct entry *en);
 /* Out of every index; the caller frees it. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conn_extra.h"
 #include "conntab_priv.h"
 
 /* A socket being torn down can report port 0 (unhashed); keep what we had. */
@@ -73,7 +74,7 @@ static struct entry *create(struct conntab *t, const struct tl_rec *e)
 		conn_path_add(c, s);
 	}
 	if (pindex_put(&t->by_sk, en)) {
-		free(en);
+		ct_entry_free(en);
 		return NULL;
 	}
 	c->netns = e->netns;
@@ -279,6 +280,13 @@ static void set_listener_owner(struct conn *c, const struct tl_rec *e)
 		c->cgroup = e->cgroup;
 }
 
+/* No other holders known (a new owner, a new scan). */
+static void clear_others(struct conn *c)
+{
+	if (c->x)
+		c->x->n_others = 0, c->x->others_truncated = false;
+}
+
 /* Every record carries the owner the kernel side held when it was stamped,
  * so the newest one wins: a hand-over at close() or a holder scan changes
  * it. Newest by the kernel's clock, not by arrival: a holder scan's records
@@ -296,7 +304,7 @@ static void set_owner(struct entry *en, const struct tl_rec *e)
 		return;
 	}
 	if (!c->owner_known || c->owner.pid != e->owner.pid)
-		c->n_others = 0, c->others_truncated = false;
+		clear_others(c);
 	c->owner_ts = e->ts_ns;
 	c->owner = e->owner;
 	c->owner_known = true;
@@ -311,16 +319,21 @@ static void set_owner(struct entry *en, const struct tl_rec *e)
 
 static void add_holder(struct conn *c, const struct tl_rec *e)
 {
+	/* Out of memory: the holder goes unnamed, as the owner of a socket
+	 * with no entry would (create()). */
+	struct conn_extra *x = conn_extra(c);
 	struct holder *h;
 
-	for (unsigned int i = 0; i < c->n_others; i++)
-		if (c->others[i].pid == e->owner.pid && c->others[i].fd == e->fd)
+	if (!x)
+		return;
+	for (unsigned int i = 0; i < x->n_others; i++)
+		if (x->others[i].pid == e->owner.pid && x->others[i].fd == e->fd)
 			return; /* the same one again (an iterator's retried record) */
-	if (c->n_others >= CONN_MAX_OTHERS) {
-		c->others_truncated = true;
+	if (x->n_others >= CONN_MAX_OTHERS) {
+		x->others_truncated = true;
 		return;
 	}
-	h = &c->others[c->n_others++];
+	h = &x->others[x->n_others++];
 	h->pid = e->owner.pid;
 	h->fd = e->fd;
 	memcpy(h->comm, e->owner.comm, TL_COMM_LEN);
@@ -516,7 +529,7 @@ void ct_apply_record(struct conntab *t, const struct tl_rec *e)
 		return;
 	}
 	if (e->type == TL_REC_HOLDER)
-		en->c.n_others = 0, en->c.others_truncated = false; /* a new scan */
+		clear_others(&en->c); /* a new scan */
 	set_owner(en, e);
 	/* A listener's owner that is not one of -p: the child may still be
 	 * accepted by one that is (a pre-forked worker); decided at the end. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "conn_extra.h"
 #include "dropby.h"
 #include "log.h"
 #include "lsndrop.h"
@@ -157,15 +158,18 @@ void dropby_syn_retrans(void *ctx, struct conn *c)
 	struct tl_listen_key k;
 	struct tl_listen_val v;
 
-	if (!db || !db->tr || c->dropped_by.set || !c->netns || !find_listener(db, c, &k, &v))
+	struct conn_dropper *d;
+
+	if (!db || !db->tr || conn_dropper(c) || !c->netns || !find_listener(db, c, &k, &v))
 		return;
 	db->pid_hint = c->owner_known ? c->owner.pid : 0;
-	if (!lsndrop_check(&db->d, &k, mono_now_ns(), c->start_ns))
+	if (!lsndrop_check(&db->d, &k, mono_now_ns(), c->start_ns) || !conn_extra(c))
 		return;
-	c->dropped_by.set = true;
-	c->dropped_by.family = k.family;
-	c->dropped_by.port = k.port;
-	memcpy(c->dropped_by.addr, k.addr, sizeof(k.addr));
-	c->dropped_by.pid = v.owner.pid;
-	memcpy(c->dropped_by.comm, v.owner.comm, sizeof(c->dropped_by.comm));
+	d = &c->x->dropped_by;
+	d->set = true;
+	d->family = k.family;
+	d->port = k.port;
+	memcpy(d->addr, k.addr, sizeof(k.addr));
+	d->pid = v.owner.pid;
+	memcpy(d->comm, v.owner.comm, sizeof(d->comm));
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include "columns.h"
+#include "conn_extra.h"
 #include "connerr.h"
 #include "listenstat.h"
 #include "lsnburst.h"
@@ -54,12 +55,13 @@ static void json_cell(FILE *f, const struct cell *cell)
 static void json_others(FILE *f, const struct conn *c)
 {
 	fputs(",\"other_holders\":[", f);
-	for (unsigned int i = 0; i < c->n_others; i++) {
+	for (unsigned int i = 0; i < conn_n_others(c); i++) {
+		const struct holder *h = &c->x->others[i];
 		char hc[SINK_COMM_LEN];
 
-		sanitize_text(c->others[i].comm, TL_COMM_LEN, hc, sizeof(hc));
+		sanitize_text(h->comm, TL_COMM_LEN, hc, sizeof(hc));
 		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"fd\":%" PRId32 ",\"comm\":", i ? "," : "",
-			c->others[i].pid, c->others[i].fd);
+			h->pid, h->fd);
 		json_write_string(f, hc);
 		putc('}', f);
 	}

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "conntab.h"
 #include "conn_acct.h"
+#include "conn_extra.h"
 #include "outputs.h"
 #include "states.h"
 #include "view.h"
@@ -43,6 +44,8 @@ void view_fini(struct view *v)
 {
 	if (!v)
 		return;
+	for (size_t i = 0; v->closed && i < v->closed_cap; i++)
+		conn_extra_free(&v->closed[i]);
 	free(v->closed);
 	free(v->sorting.tmp);
 	free(v->rows);
@@ -78,10 +81,14 @@ void view_closed(struct view *v, const struct conn *c)
 	v->closed_total++;
 	hist_feed(v, c);
 	add_counts(v->closed_rtx, v->closed_rst, c);
+	/* A copy of its own: the table frees c's extra part with c. Out of
+	 * memory, the copy shows no other holders and no dropper; the rows
+	 * written had them. */
 	if (v->closed_n < v->closed_cap) {
-		v->closed[(v->closed_head + v->closed_n++) % v->closed_cap] = *c;
+		(void)conn_copy(&v->closed[(v->closed_head + v->closed_n++) % v->closed_cap], c);
 	} else {
-		v->closed[v->closed_head] = *c;
+		conn_extra_free(&v->closed[v->closed_head]);
+		(void)conn_copy(&v->closed[v->closed_head], c);
 		v->closed_head = (v->closed_head + 1) % v->closed_cap;
 	}
 	v->closed_seq++;
