@@ -34,7 +34,13 @@ struct close_vals {
 	__u64 bytes_received;
 	__s32 sk_err;
 	bool peer_fin;
+	bool unhashed; /* not in the established hash (see on_state()) */
 };
+
+/* hlist_nulls_unhashed(): a socket in the established hash has pprev set
+ * (sk_node and sk_nulls_node share it); tcp_set_state() and
+ * inet_sk_set_state() fire the tracepoint before any unhash. */
+#define SK_UNHASHED(pprev) (!(pprev))
 
 /* tcp_fin() sets SOCK_DONE when the peer's FIN arrives; at a CLOSE from
  * FIN_WAIT2 it tells a TIME_WAIT hand-over from an orphaned FIN_WAIT2 one
@@ -53,6 +59,7 @@ static __always_inline void close_vals_probed(const struct sock *sk, struct clos
 	cv->peer_fin = sock_done(BPF_CORE_READ(sk, __sk_common.skc_flags)); /* sk_flags is a macro */
 	cv->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
 	cv->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	cv->unhashed = SK_UNHASHED(BPF_CORE_READ(sk, __sk_common.skc_nulls_node.pprev));
 }
 
 /* The child's SYN_RECV lasts microseconds; the handshake's real SYN_RECV
@@ -193,6 +200,17 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			if (new == TL_CLOSE || !si->emitted)
 				e->netns = sk_netns(sk);
 			if (new == TL_CLOSE) {
+				/* A child closed before it was ever hashed: the
+				 * twin of a request whose other child won
+				 * inet_ehash_insert() (two ACKs of one request on
+				 * two CPUs in tcp_check_req(); inet_ehash_nolisten()
+				 * closes the loser), or one whose creation failed
+				 * before (tcp_v4_syn_recv_sock()'s put_and_exit).
+				 * Either way no connection; its twin's first record
+				 * can come long after this one (kernel matrix, TCG:
+				 * t_02, t_24), so the loader is told here. */
+				if (old == TL_SYN_RECV && cv->unhashed)
+					e->kind |= TL_K_UNHASHED;
 				e->sk_err = cv->sk_err;
 				if (cv->peer_fin)
 					e->flags |= TL_F_PEER_FIN;
@@ -272,6 +290,7 @@ int BPF_PROG(tl_state_btf, const struct sock *sk, const int oldstate, const int 
 		cv.peer_fin = sock_done(s->__sk_common.skc_flags);
 		cv.bytes_acked = tp->bytes_acked;
 		cv.bytes_received = tp->bytes_received;
+		cv.unhashed = SK_UNHASHED(s->__sk_common.skc_nulls_node.pprev);
 	}
 	return on_state(sk, oldstate, newstate, &t, &cv);
 }

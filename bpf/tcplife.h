@@ -164,6 +164,8 @@ enum tl_holder_kind { TL_HOLDER_OWNER = 0, TL_HOLDER_OTHER = 1 };
 /* tl_event.kind of STATE and SEED records (the flags byte is full). */
 #define TL_K_LISTENER_OWNER 0x01 /* owner is the listening socket's: the child was
 				  * never accepted (no TL_F_OWNER_KNOWN) */
+#define TL_K_UNHASHED 0x02       /* CLOSE from SYN_RECV of a child never put in the
+				  * established hash: no connection (state.bpf.c) */
 
 /* Drop and loss counters, one slot each, kept per CPU in the `stats` map. */
 enum tl_stat {

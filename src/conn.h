@@ -147,8 +147,9 @@ struct summary {
 	uint64_t unseen;         /* rows still open at exit whose socket was gone: end lost */
 	uint64_t healed;         /* rows whose end was never traced, completed at the socket's
 				  * destruction (timing inferred): not lost */
-	uint64_t lost_twins;     /* passive children closed at birth because a twin of the
-				  * same request won (tcp_check_req race): no connection, no row */
+	uint64_t lost_twins;     /* passive children closed at birth before they were ever
+				  * hashed: a twin of the same request won (tcp_check_req
+				  * race), or the child's setup failed. No connection, no row */
 	uint64_t unattributed;   /* -p given, owner never learnt: not written */
 	uint64_t seeded;         /* connections open before the start (seen_from=preexisting) */
 	uint64_t not_written;    /* records (lines) that did not reach an output */

@@ -33,7 +33,7 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 
 	ct_tw_settle_killed(t, false);
 	while (t->lhead && t->lhead->linger_until <= now_ns)
-		ct_linger_done(t, t->lhead);
+		ct_finish(t, t->lhead);
 	ct_expire_requests(t, &w, 0);
 	ct_tw_notes_expire(t);
 }
@@ -49,7 +49,7 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	ct_tw_settle_killed(t, true);
 	ct_expire_requests(t, &w, 0);
 	while (t->lhead)
-		ct_linger_done(t, t->lhead);
+		ct_finish(t, t->lhead);
 	/* Still in a timewait sock: written open, the time so far measured.
 	 * One pass each, the next node fetched before ct_finish() frees this
 	 * one: restarting from the first slot rescanned the emptied leading

@@ -57,7 +57,6 @@ struct entry {
 	bool tw;                   /* present in the `tw` index (its phase is under way) */
 	bool seeded;               /* a SEED record was applied (counted once) */
 	bool unseen;               /* open, and its socket is gone (conntab_mark_unseen) */
-	bool twin_wait;            /* closed at birth, maybe a lost twin (conntab_rec.c) */
 	bool handed;               /* ct_tw_begin() ran: the union holds twp */
 };
 
@@ -98,7 +97,7 @@ struct conntab {
 	uint64_t last_ts;      /* the newest record's timestamp: the kernel's time as read */
 	uint64_t tw_killed_n;  /* entries in TWP_KILLED (kept by ct_tw_feed() alone) */
 	uint64_t healed;       /* rows completed from a DESTROY or CONNERR record (ct_heal_close) */
-	uint64_t lost_twins;   /* children closed for losing the race to a twin: no row */
+	uint64_t lost_twins;   /* children closed at birth, never hashed: no row (conn.h) */
 	uint64_t unseen;       /* rows whose socket went without an end read */
 	/* The exit's census in progress (conntab_census_begin .. _done). */
 	uint32_t c_netns;
@@ -123,9 +122,6 @@ void ct_notify(struct conntab *t, enum transition_kind kind, uint8_t detail, uin
 void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, uint64_t ts);
 /* Out of every index; written (if the owner filter lets it) and freed. */
 void ct_finish(struct conntab *t, struct entry *en);
-/* A linger over: the row written (ct_finish), or dropped if it was a child
- * that lost the race to a twin whose records came after its CLOSE. */
-void ct_linger_done(struct conntab *t, struct entry *en);
 /* An entry and what its connection holds out of line (conn_extra.h). */
 void ct_entry_free(struct entry *en);
 /* Out of every index and freed, unwritten. */

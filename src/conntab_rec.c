@@ -258,7 +258,7 @@ static struct entry *lookup(struct conntab *t, const struct tl_rec *e)
 			en->c.closed = true;
 			en->c.end_ns = e->ts_ns;
 		}
-		ct_linger_done(t, en);
+		ct_finish(t, en);
 		en = NULL;
 	}
 	return en ? en : create(t, e);
@@ -344,11 +344,11 @@ static void add_holder(struct conn *c, const struct tl_rec *e)
 /* A child that lost the race to its twin: two ACKs of one request (the
  * client's, and its answer to a SYN-ACK resent for a retransmitted SYN)
  * handled at once on two CPUs make two children in tcp_check_req(); the
- * one whose inet_csk_complete_hashdance() finds the request gone is closed
- * at once (inet_csk_prepare_forced_close(), tcp_done()): SYN_RECV -> CLOSE,
- * no reset, no error, while the winner, same 4-tuple and namespace, lives
- * on (seen in the kernel matrix under TCG: t_02 on 6.12, t_24 on 6.1). It
- * never was a connection; the winner is the row. */
+ * one whose inet_ehash_insert() finds the request gone is closed at once,
+ * never hashed (inet_ehash_nolisten()): SYN_RECV -> CLOSE, no reset, no
+ * error, while the winner, same 4-tuple and namespace, lives on (seen in
+ * the kernel matrix under TCG: t_02 on 6.12, t_24 on 6.1). It never was a
+ * connection; the winner is the row. */
 static bool twin_shaped(const struct entry *en, uint8_t old, int err)
 {
 	const struct conn *c = &en->c;
@@ -366,29 +366,17 @@ static bool twin_alive(struct conntab *t, const struct entry *en)
 	       (!w->c.netns || !en->c.netns || w->c.netns == en->c.netns);
 }
 
-static bool lost_twin(struct conntab *t, struct entry *en, uint8_t old, int err)
+static bool lost_twin(struct conntab *t, struct entry *en, const struct tl_rec *e)
 {
-	if (!twin_shaped(en, old, err))
+	if (!twin_shaped(en, e->oldstate, e->sk_err))
 		return false;
-	if (twin_alive(t, en))
-		return true;
-	/* The twin's first record may still come: it is reserved on the other
-	 * CPU, and a child's first record is its SYN_RECV -> ESTABLISHED (the
-	 * birth is held back), which can follow this CLOSE in the ring (seen
-	 * in the kernel matrix under load: t_02 on 6.12, t_24 on 6.1, fentry).
-	 * Looked for again when the linger ends (ct_linger_done). */
-	en->twin_wait = true;
-	return false;
-}
-
-void ct_linger_done(struct conntab *t, struct entry *en)
-{
-	if (en->twin_wait && twin_alive(t, en)) {
-		t->lost_twins++;
-		ct_drop(t, en);
-		return;
-	}
-	ct_finish(t, en);
+	/* The kernel side saw it closed unhashed (TL_K_UNHASHED, state.bpf.c),
+	 * which is certain whenever the twin's records come: the twin's first
+	 * record (its SYN_RECV -> ESTABLISHED, the birth held back) can follow
+	 * this CLOSE in the ring by any time its CPU takes to get there (seen
+	 * in the kernel matrix under load: t_02 on 6.12 fentry and kprobe,
+	 * t_24 on 6.1 fentry). A twin already here says the same. */
+	return (e->kind & TL_K_UNHASHED) || twin_alive(t, en);
 }
 
 static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e,
@@ -408,7 +396,7 @@ static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e
 		c->netns = e->netns;
 	if (old == TL_SYN_SENT && err > 0)
 		row_connect_error(t, c, err, ts);
-	if (lost_twin(t, en, old, err)) {
+	if (lost_twin(t, en, e)) {
 		t->lost_twins++;
 		ct_drop(t, en);
 		return;

@@ -48,7 +48,7 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 
 	written_fmt(s, written, sizeof(written));
 	if (s->lost_twins)
-		snprintf(twins, sizeof(twins), "; children closed at birth, a twin kept (no row): %" PRIu64,
+		snprintf(twins, sizeof(twins), "; children closed at birth, never hashed (no row): %" PRIu64,
 			 s->lost_twins);
 	snprintf(buf, n,
 		 "%s, %" PRIu64 " records; "
