@@ -157,7 +157,6 @@ void dropby_syn_retrans(void *ctx, struct conn *c)
 	struct dropby *db = ctx;
 	struct tl_listen_key k;
 	struct tl_listen_val v;
-
 	struct conn_dropper *d;
 
 	if (!db || !db->tr || conn_dropper(c) || !c->netns || !find_listener(db, c, &k, &v))
