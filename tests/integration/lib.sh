@@ -737,13 +737,33 @@ tl_tracer_missed() { # NAME: the events the kernel skipped the stopped tracer's 
 	tl_tracer_count "$1" missed
 }
 
-assert_eq_or_missed() { # GOT WANT MISSED MSG: GOT == WANT, or, when the kernel
-	# skipped MISSED runs of our programs (and the tool said so), WANT - MISSED
-	# <= GOT <= WANT: the tool may lose no more than it owns up to
-	if (($3 == 0)); then
-		assert_eq "$1" "$2" "$4"
+assert_eq_or_missed() { # GOT WANT TRACER MSG HOOK...: GOT == WANT, or, when
+	# the kernel skipped runs of our programs and tracer TRACER counted them
+	# (missed), WANT - MISSED <= GOT <= WANT: the tool may lose no more than
+	# it owns up to. Before 6.7 the kernel counts no skipped run of a kprobe
+	# or classic tracepoint program (README, Limitations; the tracer warns
+	# at start): with one of HOOKs (the hooks GOT comes from) on such a tier
+	# there, GOT <= WANT is all that holds, and the tracer must have said so
+	# (kernel matrix, 6.1 tracepoint tier: t_04 counted 3 FIN retransmits of
+	# 4, a run skipped under our own syscall tracepoint programs).
+	local got=$1 want=$2 tr=$3 msg=$4 missed h t
+	shift 4
+	missed=$(tl_tracer_missed "$tr")
+	if ! tl_kernel_ge 6.7; then
+		for h in "$@"; do
+			t=$(tl_tracer_tier "$tr" "$h")
+			[[ $t == tracepoint || $t == kprobe ]] || continue
+			echo "MEASURED: $msg: $got of $want ($h on the $t tier of $(uname -r): skips uncounted)"
+			assert_le "$got" "$want" "$msg: never more"
+			assert_ge "$(grep -c 'counts no skipped run' "$TL_WORK/$tr.stderr")" 1 \
+				"tracer $tr said at start that $h's skipped runs go uncounted"
+			return
+		done
+	fi
+	if ((missed == 0)); then
+		assert_eq "$got" "$want" "$msg"
 	else
-		assert_between "$1" $(($2 - $3)) "$2" "$4 (the tracer reported $3 missed events)"
+		assert_between "$got" $((want - missed)) "$want" "$msg (the tracer reported $missed missed events)"
 	fi
 }
 

@@ -48,7 +48,7 @@ assert_gt "$delta" 0 "setup: the kernel retransmitted the FIN"
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
 assert_eq "$(c role)" active "client role"
 assert_gt "$(c fin_retrans)" 0 "client fin_retrans"
-assert_eq_or_missed "$(c fin_retrans)" "$delta" "$(tl_tracer_missed tr)" "client fin_retrans == TcpRetransSegs - TCPRetransFail delta (tail loss probes included)"
+assert_eq_or_missed "$(c fin_retrans)" "$delta" tr "client fin_retrans == TcpRetransSegs - TCPRetransFail delta (tail loss probes included)" retrans
 assert_eq "$(c fin_sent)" 1 "client fin_sent"
 assert_eq "$(c data_retrans)" 0 "client data_retrans"
 assert_eq "$(c syn_retrans)" 0 "client syn_retrans"

@@ -48,7 +48,7 @@ assert_eq "$(c fin_sent)" 1 "client fin_sent"
 assert_eq "$(s fin_sent)" 1 "server fin_sent"
 assert_ge "$(c fin_retrans)" 1 "client fin_retrans"
 assert_ge "$(s fin_retrans)" 1 "server fin_retrans"
-assert_eq_or_missed "$(($(c fin_retrans) + $(s fin_retrans)))" "$delta" "$(tl_tracer_missed tr)" "client + server fin_retrans == TcpRetransSegs - TCPRetransFail delta"
+assert_eq_or_missed "$(($(c fin_retrans) + $(s fin_retrans)))" "$delta" tr "client + server fin_retrans == TcpRetransSegs - TCPRetransFail delta" retrans
 assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
 assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
 

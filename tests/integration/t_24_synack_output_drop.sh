@@ -47,8 +47,8 @@ assert_gt "$(c syn_retrans)" 0 "client syn_retrans (no SYN-ACK came back for 2.5
 # under another tracing program's (bpf_prog_active): the kernel matrix's
 # 6.12 once counted 6 of 7 there. Allowed only as far as the tracer owns up
 # to missed runs.
-assert_eq_or_missed "$(($(c syn_retrans) + $(s synack_retrans)))" "$delta" "$(tl_tracer_missed tr)" \
-	"client syn_retrans + server synack_retrans == TcpExtTCPSynRetrans delta (failed attempts not counted)"
+assert_eq_or_missed "$(($(c syn_retrans) + $(s synack_retrans)))" "$delta" tr \
+	"client syn_retrans + server synack_retrans == TcpExtTCPSynRetrans delta (failed attempts not counted)" retrans synack
 assert_eq "$(s close_cause)" fin "server close_cause"
 tl_assert_time_wait_open "$CSV" client "$NS" "$CP" "$SP"
 

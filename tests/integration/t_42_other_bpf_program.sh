@@ -116,7 +116,7 @@ for t in a b c; do
 	assert_eq "$(tl_csv_count "$csv" rport="$PB" end_state=CLOSE close_cause=timeout)" "$((N - unseen))" \
 		"tracer $t, B: every other row ended in CLOSE by the orphan timeout"
 	if tl_kernel_ge 6.7; then
-		assert_eq_or_missed "$syn" "$((s1 - s0))" "$missed" "tracer $t, A: SYN retransmits (TcpExtTCPSynRetrans delta)"
+		assert_eq_or_missed "$syn" "$((s1 - s0))" "$t" "tracer $t, A: SYN retransmits (TcpExtTCPSynRetrans delta)" retrans
 	elif [[ $tier != tracepoint ]]; then
 		assert_eq "$syn" "$((s1 - s0))" "tracer $t, A: SYN retransmits (TcpExtTCPSynRetrans delta; tp_btf: not skipped)"
 	fi
