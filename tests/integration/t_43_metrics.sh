@@ -206,8 +206,15 @@ assert_eq "$(mon curl -s -o /dev/null -w '%{http_code}' -X POST "$URL")" 405 "PO
 
 echo "=== Prometheus"
 closed=$(msum "$S" tcplife_connections_closed_total)
+rtx=$(msum "$S" tcplife_retransmits_total)
+# A scrape of Prometheus's own that holds everything our scrape held: the
+# closed count alone can be complete in an earlier one, taken before the
+# FIN step's last retransmit was counted (CI: PromQL 2 FIN retransmits of 3,
+# our scrape and the final file 3).
 tl_wait_for 60 "Prometheus says sum(tcplife_connections_closed_total) = $closed" \
 	prom_says 'sum(tcplife_connections_closed_total)' "$closed"
+tl_wait_for 60 "Prometheus says sum(tcplife_retransmits_total) = $rtx" \
+	prom_says 'sum(tcplife_retransmits_total)' "$rtx"
 assert_eq "$(promql 'sum(tcplife_connections_closed_total)')" "$closed" "PromQL: closed connections"
 assert_eq "$(promql 'sum(tcplife_retransmits_total{kind="syn"})')" $((s1 - s0)) "PromQL: SYN retransmits"
 assert_eq "$(promql 'sum(tcplife_retransmits_total{kind="synack"})')" $((s2 - s1)) "PromQL: SYN-ACK retransmits"
