@@ -349,26 +349,13 @@ static void add_holder(struct conn *c, const struct tl_rec *e)
  * error, while the winner, same 4-tuple and namespace, lives on (seen in
  * the kernel matrix under TCG: t_02 on 6.12, t_24 on 6.1). It never was a
  * connection; the winner is the row. */
-static bool twin_shaped(const struct entry *en, uint8_t old, int err)
+static bool lost_twin(struct conntab *t, const struct entry *en, const struct tl_rec *e)
 {
 	const struct conn *c = &en->c;
+	const struct entry *w;
 
-	return c->role == ROLE_PASSIVE && old == TL_SYN_RECV && c->path_len == 1 && !err &&
-	       !c->rst_sent && !c->rst_recv;
-}
-
-/* A live passive connection on en's 4-tuple and namespace, other than en. */
-static bool twin_alive(struct conntab *t, const struct entry *en)
-{
-	const struct entry *w = pindex_get(&t->by_tuple, &en->key);
-
-	return w && w != en && !w->c.closed && !w->tw && w->c.role == ROLE_PASSIVE &&
-	       (!w->c.netns || !en->c.netns || w->c.netns == en->c.netns);
-}
-
-static bool lost_twin(struct conntab *t, struct entry *en, const struct tl_rec *e)
-{
-	if (!twin_shaped(en, e->oldstate, e->sk_err))
+	if (c->role != ROLE_PASSIVE || e->oldstate != TL_SYN_RECV || c->path_len != 1 || e->sk_err ||
+	    c->rst_sent || c->rst_recv)
 		return false;
 	/* The kernel side saw it closed unhashed (TL_K_UNHASHED, state.bpf.c),
 	 * which is certain whenever the twin's records come: the twin's first
@@ -376,7 +363,11 @@ static bool lost_twin(struct conntab *t, struct entry *en, const struct tl_rec *
 	 * this CLOSE in the ring by any time its CPU takes to get there (seen
 	 * in the kernel matrix under load: t_02 on 6.12 fentry and kprobe,
 	 * t_24 on 6.1 fentry). A twin already here says the same. */
-	return (e->kind & TL_K_UNHASHED) || twin_alive(t, en);
+	if (e->kind & TL_K_UNHASHED)
+		return true;
+	w = pindex_get(&t->by_tuple, &en->key);
+	return w && w != en && !w->c.closed && !w->tw && w->c.role == ROLE_PASSIVE &&
+	       (!w->c.netns || !c->netns || w->c.netns == c->netns);
 }
 
 static void on_close(struct conntab *t, struct entry *en, const struct tl_rec *e,
