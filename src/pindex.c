@@ -25,8 +25,15 @@ void pindex_fini(struct pindex *ix)
 	ix->cap = ix->count = ix->used = 0;
 }
 
-static const void *key_of(const struct pindex *ix, const void *value)
+static const void *key_of(const struct pindex *ix, const void *value, void *buf)
 {
+	uintptr_t u = (uintptr_t)value;
+
+	if (u & PINDEX_ALT) {
+		value = (const void *)(u & ~PINDEX_ALT);
+		if (ix->alt_key)
+			return ix->alt_key(value, buf);
+	}
 	return (const unsigned char *)value + ix->key_off;
 }
 
@@ -35,6 +42,7 @@ static ptrdiff_t lookup(const struct pindex *ix, const void *key, uint64_t h)
 {
 	size_t mask = ix->cap - 1;
 	uint32_t tag = (uint32_t)h;
+	unsigned char buf[PINDEX_KEY_MAX];
 
 	if (!ix->cap)
 		return -1;
@@ -44,7 +52,7 @@ static ptrdiff_t lookup(const struct pindex *ix, const void *key, uint64_t h)
 		if (!v)
 			return -1;
 		if (v != PINDEX_TOMB && ix->tags[i] == tag &&
-		    !memcmp(key_of(ix, v), key, ix->key_size))
+		    !memcmp(key_of(ix, v, buf), key, ix->key_size))
 			return (ptrdiff_t)i;
 	}
 }
@@ -93,7 +101,8 @@ void *pindex_get(const struct pindex *ix, const void *key)
 
 int pindex_put(struct pindex *ix, void *value)
 {
-	const void *key = key_of(ix, value);
+	unsigned char buf[PINDEX_KEY_MAX];
+	const void *key = key_of(ix, value, buf);
 	uint64_t h = hmap_hash(key, ix->key_size);
 	ptrdiff_t at = lookup(ix, key, h), tomb = -1;
 	size_t i, mask;
@@ -145,14 +154,33 @@ void *pindex_del(struct pindex *ix, const void *key)
 	return i < 0 ? NULL : take(ix, i);
 }
 
-bool pindex_remove(struct pindex *ix, const void *value)
+/* The slot holding value itself, or -1. */
+static ptrdiff_t slot_of(const struct pindex *ix, const void *value)
 {
-	const void *key = key_of(ix, value);
+	unsigned char buf[PINDEX_KEY_MAX];
+	const void *key = key_of(ix, value, buf);
 	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
 
-	if (i < 0 || ix->vals[i] != value)
+	return i < 0 || ix->vals[i] != value ? -1 : i;
+}
+
+bool pindex_remove(struct pindex *ix, const void *value)
+{
+	ptrdiff_t i = slot_of(ix, value);
+
+	if (i < 0)
 		return false;
 	take(ix, i);
+	return true;
+}
+
+bool pindex_replace(struct pindex *ix, const void *old, void *value)
+{
+	ptrdiff_t i = slot_of(ix, old);
+
+	if (i < 0)
+		return false;
+	ix->vals[i] = value;
 	return true;
 }
 

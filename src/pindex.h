@@ -12,7 +12,9 @@
  * and 3/4 (2^21 slots, 24 MiB, for a million values).
  *
  * The key must not change while the value is indexed (delete, change,
- * insert again). The stored tag is compared first, so a probe reads only
+ * insert again). A value may come in a second form (PINDEX_ALT): the
+ * connection table keeps idle connections compact, in the same slots.
+ * The stored tag is compared first, so a probe reads only
  * values whose tag matches. Deletion leaves a tombstone: deleting any value
  * while iterating is allowed; inserting while iterating is not (a rehash
  * moves everything).
@@ -24,6 +26,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A value whose address has this bit set is in its alternate form: its key
+ * is read through alt_key (given the address without the bit), or, with
+ * none, at key_off as any value's. Malloc'ed blocks leave the bit free. */
+#define PINDEX_ALT ((uintptr_t)2)
+#define PINDEX_KEY_MAX 64 /* the largest key an alt_key builds */
+
 struct pindex {
 	void **vals;    /* cap slots: NULL empty, PINDEX_TOMB deleted, else a value */
 	uint32_t *tags; /* the low 32 bits of each value's key hash */
@@ -31,6 +39,8 @@ struct pindex {
 	size_t count; /* values */
 	size_t used;  /* values + tombstones */
 	size_t key_off, key_size;
+	/* The key of an alternate-form value, built in buf (key_size bytes). */
+	const void *(*alt_key)(const void *v, void *buf);
 };
 
 /* Values hold their key of key_size bytes at key_off. */
@@ -42,6 +52,9 @@ void *pindex_get(const struct pindex *ix, const void *key);
 int pindex_put(struct pindex *ix, void *value);
 /* Remove what is under key; returns it, or NULL. */
 void *pindex_del(struct pindex *ix, const void *key);
+/* Put value where old is, if old is what its own key indexes now (their
+ * keys must be equal); true if it was. No rehash: allowed while iterating. */
+bool pindex_replace(struct pindex *ix, const void *old, void *value);
 /* Remove value if it is what its own key indexes now (a newer value under
  * the same key stays); true if it was. One probe for get, compare, delete. */
 bool pindex_remove(struct pindex *ix, const void *value);
