@@ -20,6 +20,7 @@
 #include "conn_extra.h"
 #include "conncompact.h"
 #include "hmap.h"
+#include "slab.h"
 
 /* The owner fields shared by the connections of one process (thread). */
 struct owner_key {
@@ -35,6 +36,7 @@ struct conn_owner_rec {
 
 struct conn_interns {
 	struct hmap owners; /* owner_key -> conn_owner_rec */
+	struct slab slab;   /* the records themselves, up to SLAB_MAX bytes (slab.h) */
 };
 
 enum {
@@ -173,6 +175,7 @@ void conn_interns_free(struct conn_interns *in)
 		for (struct hmap_node *n = hmap_first(&in->owners, &b); n; n = hmap_next(&in->owners, n, &b))
 			free(n->value);
 	hmap_fini(&in->owners);
+	slab_fini(&in->slab);
 	free(in);
 }
 
@@ -395,6 +398,7 @@ struct conn_compact *conn_compact(struct conn_interns *in, const struct conn *c)
 	struct wbuf w;
 	struct conn_compact *cc;
 	struct conn_owner_rec *o;
+	size_t sz;
 	int err = 0;
 
 	encode(&w, c);
@@ -403,7 +407,8 @@ struct conn_compact *conn_compact(struct conn_interns *in, const struct conn *c)
 		errno = -err;
 		return NULL;
 	}
-	cc = malloc(offsetof(struct conn_compact, b) + w.n);
+	sz = offsetof(struct conn_compact, b) + w.n;
+	cc = sz <= SLAB_MAX ? slab_alloc(&in->slab, sz) : malloc(sz);
 	if (!cc) {
 		owner_put(in, o);
 		errno = ENOMEM;
@@ -534,7 +539,10 @@ void conn_compact_free(struct conn_interns *in, struct conn_compact *cc, bool ke
 		conn_extra_free(&c);
 	}
 	owner_put(in, cc->owner);
-	free(cc);
+	if (conn_compact_bytes(cc) <= SLAB_MAX)
+		slab_free(&in->slab, cc, conn_compact_bytes(cc));
+	else
+		free(cc);
 }
 
 size_t conn_compact_bytes(const struct conn_compact *cc)

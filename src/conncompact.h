@@ -33,7 +33,8 @@
 #include <stdint.h>
 #include "conn.h"
 
-/* The owners of the compact records, interned. One per table. */
+/* The owners of the compact records, interned, and the memory the records
+ * take (slab.h). One per table; freed after its records. */
 struct conn_interns;
 
 struct conn_compact {
