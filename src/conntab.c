@@ -36,6 +36,7 @@ void conntab_tick(struct conntab *t, uint64_t now_ns)
 		ct_finish(t, t->lhead);
 	ct_expire_requests(t, &w, 0);
 	ct_tw_notes_expire(t);
+	ct_cool(t, now_ns);
 }
 
 void conntab_flush(struct conntab *t, uint64_t now_ns)
@@ -55,8 +56,11 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	 * one: restarting from the first slot rescanned the emptied leading
 	 * ones, quadratic (a million open connections: hours at exit). */
 	ct_tw_flush(t, now_ns);
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));)
-		ct_finish_open(t, en, now_ns);
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
+		en = ct_hot(t, en); /* written from an entry, compact or not */
+		if (en)
+			ct_finish_open(t, en, now_ns);
+	}
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
 		t->synack_orphans += ((struct pending_req *)n->value)->ph.count;
 }

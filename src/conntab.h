@@ -41,6 +41,11 @@ struct conntab_cfg {
 	const struct filter *filter; /* -p/-c/--cgroup on the owner; NULL = none */
 	uint64_t linger_ns;      /* wait for late records after CLOSE (default 100 ms) */
 	uint64_t watch_slack_ns; /* half-open: wait this long past the request timer (default 500 ms) */
+	/* Keep a connection compact once nothing happened to it for
+	 * cold_after_ns (conntab_cold.c). Only where no walk keeps the
+	 * connections it is handed (conntab_foreach_open). */
+	bool cold;
+	uint64_t cold_after_ns;
 	struct lsncount *lc;     /* per-listener SYN-ACK retransmits, half-opens; NULL = none */
 	void (*emit)(void *ctx, const struct conn *c);
 	/* An active connection retransmitted its SYN: may set c->dropped_by
@@ -83,13 +88,17 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 			 uint32_t expires_ms);
 size_t conntab_census_done(struct conntab *t);
 void conntab_census_heal(struct conntab *t);
+/* Connections kept compact now, and made entries again so far. */
+void conntab_cold_stats(const struct conntab *t, uint64_t *cold, uint64_t *thawed);
 /* Fill the table's share of the summary. */
 void conntab_summary(const struct conntab *t, struct summary *s);
 size_t conntab_count(const struct conntab *t);
 /* Call fn for every connection still open (not closed, not lingering) whose
  * owner passes the filters (or, with no owner filter, every one); one in
  * its timewait sock is open, in FIN_WAIT2 or TIME_WAIT. fn must not remove
- * entries: the walk reads ahead. */
+ * entries: the walk reads ahead. With cfg.cold, c is valid during
+ * the call only, and only a connection in CLOSE_WAIT may be changed
+ * (conntab_cw_due): the others may be a copy of a compact form. */
 void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx);
 /* Is a --close-wait alert due for `c` at `now`? The first comes once it has
  * been in CLOSE_WAIT for threshold_ns; each further one after twice the

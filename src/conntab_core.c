@@ -30,6 +30,12 @@ struct conntab *conntab_new(const struct conntab_cfg *cfg)
 	pindex_init(&t->by_sk, offsetof(struct entry, c.skaddr), sizeof(uint64_t));
 	pindex_init(&t->by_tuple, offsetof(struct entry, key), sizeof(struct tkey));
 	pindex_init(&t->tw, offsetof(struct entry, key), sizeof(struct tkey));
+	ct_cold_init(t);
+	if (t->cfg.cold && !(t->interns = conn_interns_new())) {
+		conntab_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (hmap_init(&t->synacks, sizeof(struct tkey)) || hmap_init(&t->tw_notes, sizeof(struct tkey))) {
 		conntab_free(t);
 		errno = ENOMEM;
@@ -60,8 +66,12 @@ void conntab_free(struct conntab *t)
 		if (pindex_get(&t->by_sk, &l->c.skaddr) != l)
 			ct_entry_free(l);
 	}
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));)
-		ct_entry_free(en);
+	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
+		if (ct_is_cold(en))
+			ct_cold_free(t, en);
+		else
+			ct_entry_free(en);
+	}
 	for (size_t i = 0; (en = pindex_next(&t->tw, &i));)
 		ct_entry_free(en);
 	if (t->synacks.buckets)
@@ -73,7 +83,14 @@ void conntab_free(struct conntab *t)
 	pindex_fini(&t->tw);
 	hmap_fini(&t->synacks);
 	hmap_fini(&t->tw_notes);
+	conn_interns_free(t->interns);
 	free(t);
+}
+
+void conntab_cold_stats(const struct conntab *t, uint64_t *cold, uint64_t *thawed)
+{
+	*cold = t->cold;
+	*thawed = t->thawed;
 }
 
 size_t conntab_count(const struct conntab *t)
@@ -203,8 +220,15 @@ void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, ui
 
 static void prefetch_conn(const struct entry *en)
 {
-	const char *p = (const char *)&en->c;
+	const char *p;
 
+	if (ct_is_cold(en)) { /* its compact form: a line or two */
+		p = (const char *)((uintptr_t)en & ~PINDEX_ALT);
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + 64);
+		return;
+	}
+	p = (const char *)&en->c;
 	for (size_t o = 0; o < sizeof(en->c); o += 64)
 		__builtin_prefetch(p + o);
 }
@@ -221,14 +245,14 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 	 * timewait sock: open until that sock is gone, as the CSV says, and
 	 * what the live view counts when a server is full of TIME_WAIT. */
 	struct pindex *maps[] = { &t->by_sk, &t->tw };
-	struct entry *ahead[WALK_AHEAD] = { NULL }, *en;
+	struct entry *ahead[WALK_AHEAD] = { NULL }, *en, scratch;
 
 	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
 		size_t i = 0, head = 0, n = 0;
 		bool more = true;
 
 		for (;;) {
-			struct entry *cur;
+			const struct entry *cur;
 
 			/* fn() removes no entry (conntab.h): those read ahead stay. */
 			while (more && n < WALK_AHEAD) {
@@ -241,11 +265,13 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 			}
 			if (!n)
 				break;
-			cur = ahead[head];
+			cur = ct_peek(ahead[head], &scratch);
 			head = (head + 1) % WALK_AHEAD;
 			n--;
+			/* A copy of a compact form: fn may change only one in
+			 * CLOSE_WAIT, which is never compact (conntab_cold.c). */
 			if (walk_shows(t, cur))
-				fn(ctx, &cur->c);
+				fn(ctx, (struct conn *)&cur->c);
 		}
 	}
 }

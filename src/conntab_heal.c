@@ -14,7 +14,7 @@
 
 void ct_apply_destroy(struct conntab *t, const struct tl_rec *e)
 {
-	struct entry *en = pindex_get(&t->by_sk, &e->skaddr);
+	struct entry *en = ct_get_sk(t, e->skaddr);
 
 	/* No live row for this life: the CLOSE came after all (the kernel
 	 * side only sends this when its entry lacks one), or the row went. */
@@ -58,7 +58,7 @@ static bool heal_into_tw(struct conntab *t, struct entry *en, uint8_t sub, uint6
  * is due), else at the first listing. True if the row now waits in `tw`. */
 bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64_t due)
 {
-	struct entry *en = pindex_get(&t->by_tuple, k);
+	struct entry *en = ct_get_tuple(t, k);
 	struct conn *c = en ? &en->c : NULL;
 
 	if (!c || c->closed || en->tw || c->netns != t->w_netns || c->state_entered_ns > t->w_start ||
@@ -76,13 +76,16 @@ bool ct_heal_listed(struct conntab *t, const struct tkey *k, uint8_t sub, uint64
 
 size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_t skaddr), void *ctx)
 {
-	struct entry *en;
+	struct entry *en, scratch;
+	const struct entry *pe;
+	void *v;
 	size_t marked = 0;
 
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
+	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));) {
+		pe = ct_peek(v, &scratch);
 		/* A sock_diag seed has no kernel address to look up. */
-		if (en->c.closed || en->tw || CONN_SYNTHETIC_SK(en->c.skaddr) ||
-		    tracked(ctx, en->c.skaddr))
+		if (pe->c.closed || pe->tw || CONN_SYNTHETIC_SK(pe->c.skaddr) ||
+		    tracked(ctx, pe->c.skaddr) || !(en = ct_hot(t, v)))
 			continue;
 		en->unseen = true;
 		marked++;
@@ -95,6 +98,8 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
 	struct entry *en;
 
 	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
+		if (ct_is_cold(en)) /* marked unseen: made an entry again */
+			continue;
 		if (!en->unseen || en->c.closed || en->tw)
 			continue;
 		t->unseen++;
@@ -122,9 +127,12 @@ static bool census_candidate(const struct entry *en)
 size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max)
 {
 	const struct entry *en;
+	struct entry scratch;
+	const void *v;
 	size_t k = 0;
 
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
+	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));) {
+		en = ct_peek(v, &scratch);
 		if (census_candidate(en))
 			ct_ns_add(ns, &k, max, en->c.netns);
 	}
@@ -142,11 +150,21 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 			 uint32_t expires_ms)
 {
 	struct tkey k;
-	struct entry *en;
+	struct entry *en, scratch;
+	const struct entry *pe;
+	void *v;
 
 	tkey_make(tu, false, &k);
-	en = pindex_get(&t->by_tuple, &k);
-	if (!en || !census_candidate(en) || en->c.netns != t->c_netns)
+	v = pindex_get(&t->by_tuple, &k);
+	pe = v ? ct_peek(v, &scratch) : NULL;
+	if (!pe || !census_candidate(pe) || pe->c.netns != t->c_netns)
+		return;
+	if (ct_is_cold(v) && !(timewait && ct_before_tw(pe->c.state))) {
+		ct_cold_listed(v);
+		return;
+	}
+	en = ct_hot(t, v);
+	if (!en)
 		return;
 	en->census_gen = t->c_gen;
 	/* Healed only after one more drain (conntab_census_heal): the CLOSE
@@ -165,7 +183,8 @@ void conntab_census_heal(struct conntab *t)
 	struct entry *en;
 
 	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
-		if (!en->census_tw_sub || en->c.closed || en->tw || !ct_before_tw(en->c.state))
+		/* A row the census found is an entry (conntab_census_sock). */
+		if (ct_is_cold(en) || !en->census_tw_sub || en->c.closed || en->tw || !ct_before_tw(en->c.state))
 			continue;
 		heal_into_tw(t, en, en->census_tw_sub, en->census_tw_due, en->census_tw_seen);
 	}
@@ -173,11 +192,20 @@ void conntab_census_heal(struct conntab *t)
 
 size_t conntab_census_done(struct conntab *t)
 {
-	struct entry *en;
+	struct entry *en, scratch;
+	const struct entry *pe;
+	void *v;
 	size_t marked = 0;
 
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
-		if (!census_candidate(en) || en->c.netns != t->c_netns || en->census_gen == t->c_gen)
+	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));) {
+		/* Listed: an entry's census_gen, a compact form's note. */
+		pe = ct_peek(v, &scratch);
+		if (!census_candidate(pe) || pe->c.netns != t->c_netns)
+			continue;
+		if (ct_is_cold(v) ? ct_cold_take_listed(v) : pe->census_gen == t->c_gen)
+			continue;
+		en = ct_hot(t, v);
+		if (!en)
 			continue;
 		en->unseen = true;
 		marked++;

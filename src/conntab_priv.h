@@ -13,8 +13,10 @@
  *   conntab_minisock.c the timewait and request phases' indexes, fed to their
  *                      machines (twphase.c, reqphase.c), and the listings
  *   conntab_core.c     the table: entries, indexes, the linger, writing rows
+ *   conntab_cold.c     idle entries kept compact in the indexes' slots
  *
- * Below them, plain data: twphase.c, reqphase.c, conn_acct.c, tkey.c.
+ * Below them, plain data: twphase.c, reqphase.c, conn_acct.c, conncompact.c,
+ * tkey.c.
  */
 #ifndef TL_CONNTAB_PRIV_H
 #define TL_CONNTAB_PRIV_H
@@ -22,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "conn_acct.h"
+#include "conncompact.h"
 #include "conntab.h"
 #include "hmap.h"
 #include "pindex.h"
@@ -103,7 +106,39 @@ struct conntab {
 	uint32_t c_netns;
 	uint64_t c_start, c_gen;
 	size_t c_tw_pending;   /* rows the census found in a timewait sock, to heal after a drain */
+	/* Idle entries kept compact (conntab_cold.c). */
+	struct conn_interns *interns; /* their owners; NULL: none kept compact */
+	size_t cool_pos;       /* the sweep's place in by_sk ... */
+	uint64_t cool_next;    /* ... and when the next round may begin */
+	uint64_t cold, thawed; /* compact now; made entries again */
+	size_t cooled;         /* entries compacted in this round of the sweep */
 };
+
+/* conntab_cold.c. by_sk and by_tuple may hold, in an entry's place, its
+ * compact form (ct_is_cold): look up through ct_get_sk/ct_get_tuple, which
+ * give the entry back, and read a walk's values through ct_peek. */
+static inline bool ct_is_cold(const void *v)
+{
+	return (uintptr_t)v & PINDEX_ALT;
+}
+void ct_cold_init(struct conntab *t);
+/* v (a value of by_sk or by_tuple; NULL passes) as an entry, made from its
+ * compact form if it is one; NULL if that cannot be made (no memory). */
+struct entry *ct_hot(struct conntab *t, void *v);
+struct entry *ct_get_sk(struct conntab *t, uint64_t skaddr);
+struct entry *ct_get_tuple(struct conntab *t, const struct tkey *k);
+/* v to read: itself, or its compact form expanded into scratch (which owns
+ * nothing: free nothing of it, keep nothing from it). */
+const struct entry *ct_peek(const void *v, struct entry *scratch);
+/* The exit's census listed a compact value's socket: noted in it, which
+ * stays compact (a million rows made entries at exit would take the memory
+ * the compact forms saved); and read back, the note cleared. */
+void ct_cold_listed(void *v);
+bool ct_cold_take_listed(void *v);
+/* A compact value, out of the indexes already, freed. */
+void ct_cold_free(struct conntab *t, void *v);
+/* Compact some idle entries: a step of the sweep round by_sk. */
+void ct_cool(struct conntab *t, uint64_t now);
 
 /* conntab_core.c */
 /* Add namespace `id` (not 0) to ns[0..*n) unless there, while *n < max. */

@@ -80,7 +80,7 @@ static struct entry *create(struct conntab *t, const struct tl_rec *e)
 	c->netns = e->netns;
 	tkey_make(&c->tuple, false, &en->key);
 	if (born && (s == TL_CLOSE || s == TL_LISTEN || c->start_exact)) {
-		struct entry *prev = pindex_get(&t->by_tuple, &en->key);
+		struct entry *prev = ct_get_tuple(t, &en->key);
 
 		ct_tw_reused(t, &en->key, e->netns, c->start_ns, c->role == ROLE_ACTIVE);
 		/* Its previous life still open: that CLOSE is behind this in
@@ -105,7 +105,7 @@ static struct entry *adopt_synthetic(struct conntab *t, const struct tl_rec *e)
 	struct entry *en;
 
 	tkey_make(&e->tuple, false, &k);
-	en = pindex_get(&t->by_tuple, &k);
+	en = ct_get_tuple(t, &k);
 	if (!en || en->c.closed)
 		return NULL;
 	if (CONN_SYNTHETIC_SK(e->skaddr))
@@ -186,7 +186,7 @@ static void connect_error(struct conntab *t, const struct conn_error *ce, uint64
  * from it (on_close), once. Otherwise no connection existed. */
 void ct_apply_connerr(struct conntab *t, const struct tl_rec *e)
 {
-	struct entry *en = pindex_get(&t->by_sk, &e->skaddr);
+	struct entry *en = ct_get_sk(t, e->skaddr);
 	struct conn_error ce = {
 		.ts_ns = e->ts_ns, .owner = e->owner, .owner_known = true, .tuple = e->tuple,
 		.err = e->sk_err, .netns = e->netns,
@@ -239,7 +239,7 @@ static bool no_connection(const struct tl_rec *e)
  * without its end being seen (or is lingering) and is written now. */
 static struct entry *lookup(struct conntab *t, const struct tl_rec *e)
 {
-	struct entry *en = pindex_get(&t->by_sk, &e->skaddr);
+	struct entry *en = ct_get_sk(t, e->skaddr);
 	bool birth_rec = e->type == TL_REC_STATE && (e->oldstate == TL_CLOSE || e->oldstate == TL_LISTEN);
 
 	if (!en && !birth_rec) {
@@ -365,7 +365,7 @@ static bool lost_twin(struct conntab *t, const struct entry *en, const struct tl
 	 * t_24 on 6.1 fentry). A twin already here says the same. */
 	if (e->kind & TL_K_UNHASHED)
 		return true;
-	w = pindex_get(&t->by_tuple, &en->key);
+	w = ct_get_tuple(t, &en->key);
 	return w && w != en && !w->c.closed && !w->tw && w->c.role == ROLE_PASSIVE &&
 	       (!w->c.netns || !c->netns || w->c.netns == c->netns);
 }

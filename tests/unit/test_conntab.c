@@ -42,6 +42,19 @@ static void on_tr(void *ctx, const struct transition *t)
 	((struct sinkbuf *)ctx)->transitions++;
 }
 
+/* The second run of every test keeps each connection compact whenever it
+ * can be, after every record and at every tick (conntab_cold.c): the rows
+ * must come out the same. */
+static bool cold_run;
+static uint64_t cold_ns;
+
+static struct conntab *new_table(struct conntab_cfg *cfg)
+{
+	cfg->cold = cold_run;
+	cfg->cold_after_ns = cold_ns;
+	return conntab_new(cfg);
+}
+
 /* -p pids (n_pids of them): the table keeps a pointer to its filter, which
  * one test's tables share. */
 static struct conntab *mk(struct sinkbuf *b, const uint32_t *pids, uint32_t n_pids)
@@ -57,7 +70,7 @@ static struct conntab *mk(struct sinkbuf *b, const uint32_t *pids, uint32_t n_pi
 	for (uint32_t i = 0; i < n_pids; i++)
 		f.pids[i] = pids[i];
 	memset(b, 0, sizeof(*b));
-	return conntab_new(&cfg);
+	return new_table(&cfg);
 }
 
 /* 127.0.0.1:lport -> 127.0.0.1:rport */
@@ -88,6 +101,10 @@ static void st(struct conntab *t, struct tl_rec e, uint8_t old, uint8_t new, uin
 	e.entered_ns = entered;
 	e.ts_ns = ts;
 	conntab_apply(t, &e);
+	if (cold_run) { /* the second run: every connection compact after each record */
+		t->cool_next = 0; /* a round now, however recent the last */
+		ct_cool(t, ts + cold_ns);
+	}
 }
 
 static void path_is(const struct conn *c, const uint8_t *want, int n)
@@ -752,7 +769,7 @@ static struct conntab *mk_hooked(struct sinkbuf *b)
 	struct conntab_cfg cfg = { .fin_inferred = true, .tw_hooked = true, .emit = emit, .ctx = b };
 
 	memset(b, 0, sizeof(*b));
-	return conntab_new(&cfg);
+	return new_table(&cfg);
 }
 
 static void tw_rec(struct conntab *t, const struct tl_rec *like, uint8_t kind, uint8_t sub,
@@ -1089,7 +1106,7 @@ static void test_retransmit_kinds_and_fin_hook(void **state)
 
 	(void)state;
 	memset(&b, 0, sizeof(b));
-	t = conntab_new(&cfg);
+	t = new_table(&cfg);
 	r.kind = TL_RT_SYN;
 	r.oldstate = TL_SYN_SENT;
 	r.entered_ns = 10 * MS;
@@ -1737,7 +1754,7 @@ static void test_comm_and_cgroup_filters(void **state)
 
 	(void)state;
 	memset(&b, 0, sizeof(b));
-	t = conntab_new(&cfg);
+	t = new_table(&cfg);
 	for (int i = 0; i < 3; i++) {
 		e = rec(TL_REC_OWNER, 0x100 + i, 1000 * MS, PASSIVE | TL_F_OWNER_KNOWN, 80, 40000 + i);
 		e.oldstate = e.newstate = TL_ESTABLISHED;
@@ -1900,6 +1917,66 @@ static void test_lost_twin_late(void **state)
 	conntab_free(t);
 }
 
+/* Idle connections are kept compact and made entries again by their next
+ * record, the rows exact: durations, owner, retransmits, the close. */
+static void test_cold_round_trip(void **state)
+{
+	struct sinkbuf b;
+	bool saved = cold_run;
+	uint64_t cold, thawed;
+	struct conntab *t;
+	struct tl_rec c = rec(TL_REC_STATE, KSK(0xc1), 1000 * MS, ACTIVE, 40000, 80);
+	struct tl_rec s = rec(TL_REC_STATE, KSK(0x5e), 1001 * MS, PASSIVE, 80, 40000);
+	struct tl_rec r = rec(TL_REC_RETRANS, KSK(0xc1), 1000 * MS, ACTIVE, 40000, 80);
+	static const uint8_t cpath[] = { TL_SYN_SENT, TL_ESTABLISHED, TL_FIN_WAIT1, TL_CLOSE };
+
+	(void)state;
+	cold_run = true;
+	cold_ns = 5000 * MS;
+	t = mk(&b, NULL, 0);
+	cold_run = false; /* st() compacts nothing: the ticks do */
+	cold_ns = 0;
+	c.netns = s.netns = NS;
+	st(t, c, TL_SYN_SENT, TL_ESTABLISHED, 1000 * MS, 1001 * MS);
+	st(t, s, TL_SYN_RECV, TL_ESTABLISHED, 1001 * MS, 1001 * MS + 10);
+	conntab_tick(t, 4000 * MS); /* not idle long enough */
+	conntab_cold_stats(t, &cold, &thawed);
+	assert_int_equal(cold, 0);
+	conntab_tick(t, 7000 * MS);
+	conntab_cold_stats(t, &cold, &thawed);
+	assert_int_equal(cold, 2);
+	assert_int_equal(conntab_count(t), 2);
+	r.kind = TL_RT_DATA;
+	r.ts_ns = 8000 * MS;
+	conntab_apply(t, &r); /* the client's entry again */
+	conntab_cold_stats(t, &cold, &thawed);
+	assert_int_equal(cold, 1);
+	assert_int_equal(thawed, 1);
+	conntab_tick(t, 20000 * MS); /* compact again */
+	conntab_cold_stats(t, &cold, &thawed);
+	assert_int_equal(cold, 2);
+	st(t, c, TL_ESTABLISHED, TL_FIN_WAIT1, 0, 21000 * MS);
+	c.sk_err = 0;
+	st(t, c, TL_FIN_WAIT1, TL_CLOSE, 0, 21000 * MS + 5); /* RST-less abort: a CLOSE from FIN_WAIT1 */
+	conntab_tick(t, 22000 * MS);
+	assert_int_equal(b.n, 1);
+	path_is(&b.out[0], cpath, 4);
+	assert_int_equal(b.out[0].state_ns[TL_SYN_SENT], 1 * MS);
+	assert_int_equal(b.out[0].state_ns[TL_ESTABLISHED], 19999 * MS);
+	assert_int_equal(b.out[0].data_retrans, 1);
+	assert_int_equal(b.out[0].owner.pid, 100);
+	assert_string_equal(b.out[0].owner.comm, "client");
+	assert_true(b.out[0].closed);
+	conntab_flush(t, 30000 * MS); /* the server's, written open from its compact form */
+	assert_int_equal(b.n, 2);
+	assert_false(b.out[1].closed);
+	assert_int_equal(b.out[1].skaddr, KSK(0x5e));
+	assert_int_equal(b.out[1].state, TL_ESTABLISHED);
+	assert_int_equal(b.out[1].tuple.sport, 80);
+	conntab_free(t);
+	cold_run = saved;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1951,7 +2028,12 @@ int main(void)
 		cmocka_unit_test(test_tw_listing_then_peer_fin),
 		cmocka_unit_test(test_listener_owner),
 		cmocka_unit_test(test_request_listed_at_exit),
+		cmocka_unit_test(test_cold_round_trip),
 	};
 
-	return cmocka_run_group_tests_name("conntab", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("conntab", tests, NULL, NULL);
+
+	cold_run = true; /* again, every connection compact whenever it can be */
+	failed += cmocka_run_group_tests_name("conntab, idle connections compact", tests, NULL, NULL);
+	return failed;
 }
