@@ -119,7 +119,7 @@ TIDY_CHECKS_tracer := -clang-analyzer-unix.Malloc
 TIDY_TARGETS := $(patsubst src/%.c,tidy/%,$(APP_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: check check-unit check-cppcheck check-tidy check-calls $(TIDY_TARGETS) soak all deps deps-all run test test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
+.PHONY: check check-unit check-cppcheck check-tidy check-calls $(TIDY_TARGETS) soak all deps deps-all run test test-compact test-slow test-loaded unit docs-check integration kmatrix install uninstall clean vmlinux help helpers bench bench-bins bench-live fuzz fuzz-bins
 
 all: $(OUTPUT)/tcplife-states
 
@@ -132,6 +132,7 @@ help:
 	@echo 'sudo make bench    overhead benchmark (~12 min); writes bench/results/ and bench/README.md'
 	@echo 'sudo make bench-live  the live view refresh time with 100000 open sockets (~1 min)'
 	@echo 'sudo make integration  integration tests only'
+	@echo 'sudo make test-compact the scenarios again, every connection kept compact'
 	@echo 'sudo make test-slow    the slow scenarios (60 s TIME_WAIT), minutes'
 	@echo 'sudo make test-loaded  the integration tests with every core busy (stress-ng)'
 	@echo 'sudo make soak     10 min of churn, namespaces, SIGUSR1 rotations: RSS/fds flat, rows = opens (SOAK_SECS)'
@@ -319,6 +320,13 @@ $(PROMETHEUS):
 
 integration: all helpers $(PROMETHEUS)
 	$(Q)tests/integration/run.sh $(OUTPUT)
+
+# The scenarios again with every open connection kept compact the moment
+# it can be (--compact-after 0, conntab_cold.c): not one row may change.
+# CI runs it beside the kernel matrix.
+test-compact: deps
+	$(Q)$(MAKE) --no-print-directory all helpers $(PROMETHEUS)
+	$(Q)TL_COMPACT_AFTER=0 tests/integration/run.sh $(OUTPUT)
 
 # Scenarios that take minutes (the real 60 s TIME_WAIT): CI runs them too.
 test-slow: deps

@@ -33,6 +33,7 @@ enum {
 	OPT_MAX_PORTS,
 	OPT_LIVE,
 	OPT_LISTENERS,
+	OPT_COMPACT_AFTER,
 };
 
 static const struct option long_opts[] = {
@@ -64,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "list-probes", no_argument, NULL, OPT_LIST_PROBES },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB },
+	{ "compact-after", required_argument, NULL, OPT_COMPACT_AFTER },
 	{ "tier", required_argument, NULL, OPT_TIER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -128,6 +130,10 @@ void cli_usage(FILE *f)
 	      "      --list-probes       show the hook tier each kernel hook gets, and why, then exit\n"
 	      "      --max-conns N       sockets tracked at once in the kernel (default 131072)\n"
 	      "      --ringbuf-mb N      ring buffer size in MiB, a power of two (default 8)\n"
+	      "      --compact-after SECS\n"
+	      "                          keep an open connection compact in memory once\n"
+	      "                          nothing happened to it for SECS (0 to 86400, default 5;\n"
+	      "                          not with the live view or --batch)\n"
 	      "      --tier TIER         auto (default), fentry, kprobe or tracepoint: use that\n"
 	      "                          hook tier wherever a hook has it, or fail\n"
 	      "  -v, --verbose           debug and libbpf messages on stderr\n"
@@ -317,6 +323,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	memset(o, 0, sizeof(*o));
 	o->max_conns = DEFAULT_MAX_CONNS;
 	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
+	o->compact_after_s = DEFAULT_COMPACT_AFTER_S;
 	o->max_ports = AGG_MAX_PORTS_DEFAULT;
 	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed option cluster of an earlier call (the unit tests parse many command lines) */
 	opterr = 0;
@@ -444,6 +451,11 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 			if (parse_u32(optarg, 1, 1024, &v) || (v & (v - 1)))
 				return usage_error(err, "invalid --ringbuf-mb '%s' (a power of two, 1 to 1024)", optarg);
 			o->ringbuf_mb = v;
+			break;
+		case OPT_COMPACT_AFTER:
+			if (parse_u32(optarg, 0, 86400, &v))
+				return usage_error(err, "invalid --compact-after '%s' (0 to 86400 seconds)", optarg);
+			o->compact_after_s = v;
 			break;
 		case OPT_TIER:
 			if (parse_tier(optarg, &o->tier))

@@ -192,6 +192,14 @@ bool outputs_snapping(const struct outputs *out)
 	return false;
 }
 
+bool outputs_keep_rows(const struct outputs *out)
+{
+	for (int i = 0; i < out->n; i++)
+		if (out->sinks[i]->ops->keeps_rows)
+			return true;
+	return false;
+}
+
 /* What the other sinks dropped so far, as outputs_account counts it. */
 static uint64_t output_lost(const struct outputs *out)
 {

@@ -233,6 +233,7 @@ const struct sink_ops sink_batch_ops = {
 	.tick = batch_tick,
 	.snap_begin = batch_snap_begin,
 	.snap_row = batch_snap_row,
+	.keeps_rows = true,
 	.snap_step = batch_snap_step,
 	.end = batch_end,
 };

@@ -753,6 +753,7 @@ const struct sink_ops sink_live_ops = {
 	.tick = live_tick,
 	.snap_begin = live_snap_begin,
 	.snap_row = live_snap_row,
+	.keeps_rows = true,
 	.snap_step = live_snap_step,
 	.end = live_end,
 };

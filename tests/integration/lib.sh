@@ -10,6 +10,8 @@
 #   TL_LEAK   the leaking peer    (default: $TL_BUILD/tests/tlleak)
 #   TL_TIER   if set, every tl_tracer_start passes --tier $TL_TIER
 #             (tests/kmatrix runs the scenarios once per tier)
+#   TL_COMPACT_AFTER  if set, every tl_tracer_start passes --compact-after
+#             (make test-compact: 0, every connection compact at once)
 #   TL_SLOW   1 under an emulator (qemu TCG, tests/kmatrix): every
 #             deadline of a wait is TL_DEADLINE_SCALE (4) times longer
 #
@@ -593,7 +595,7 @@ tl_tracer_start() { # NAME ARGS...: start the tracer, wait until it is attached
 	# holds), stderr -> NAME.stderr; pid -> TL_TRACER[NAME]
 	local name=$1 pid
 	shift
-	"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} "$@" >"${TL_TRACER_STDOUT:-$TL_WORK/$name.stdout}" \
+	"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} ${TL_COMPACT_AFTER:+--compact-after "$TL_COMPACT_AFTER"} "$@" >"${TL_TRACER_STDOUT:-$TL_WORK/$name.stdout}" \
 		2>"$TL_WORK/$name.stderr" &
 	pid=$!
 	TL_TRACER[$name]=$pid
