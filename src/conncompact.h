@@ -10,8 +10,9 @@
  * The compact form is a byte string, and every field in it is exact:
  *  - an IPv4 tuple in 12 bytes (addresses, ports); IPv6 in 36; anything
  *    else (a family the decoder would reject, stray bytes) as the raw 40;
- *  - the owner (pid, tid, comm, cgroup) interned: one refcounted copy per
- *    distinct owner, shared by its connections;
+ *  - the owner (pid, tid, comm, cgroup) and the network namespace
+ *    interned: one refcounted copy per distinct pair, shared by its
+ *    connections;
  *  - times as signed deltas from start_ns, in LEB128 varints: a delta of a
  *    few seconds takes 5 bytes, not 8;
  *  - counters, fd, netns, cause as varints present only when not zero (or
@@ -41,7 +42,7 @@ struct conn_compact {
 	/* First, where a struct conn has it: an index keyed by the socket
 	 * reads either at the same offset (conntab's by_sk). */
 	uint64_t skaddr;
-	const struct conn_owner_rec *owner; /* interned; NULL: pid, tid, comm, cgroup all 0 */
+	const struct conn_owner_rec *owner; /* interned; NULL: pid, tid, comm, cgroup, netns all 0 */
 	uint16_t len;  /* bytes used in b */
 	uint8_t user;  /* the holder's own bits (conntab: the entry's flags) */
 	uint8_t b[];
