@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 	struct lsnwatch *lw = NULL;
 	struct dropby *db = NULL;
 	bool ls_taken = false;
-	uint64_t start, end;
+	uint64_t start, end, n_cold, n_thawed;
 	char line[768];
 	int rc = 1, err;
 
@@ -221,6 +221,9 @@ int main(int argc, char **argv)
 	tr = NULL;
 	al.tr = NULL;
 	in.tr = NULL;
+	conntab_cold_stats(in.ct, &n_cold, &n_thawed);
+	log_debug("open connections kept compact at exit: %" PRIu64 " (made whole again by a record: %" PRIu64 ")",
+		  n_cold, n_thawed);
 	conntab_flush(in.ct, end);
 	if (o.once || o.close_wait_s)
 		alerts_write_summary(&al);
