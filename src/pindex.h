@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * An index of values that carry their own key: an open-addressing table of
- * value pointers, each with 32 bits of its key's hash beside it (two
+ * value pointers, each with a 32-bit tag of its key's hash beside it (two
  * arrays: 12 bytes a slot), the key read from the value at a fixed offset.
  *
  * Why not hmap: hmap copies each key into a node of its own, one malloc per
@@ -34,7 +34,7 @@
 
 struct pindex {
 	void **vals;    /* cap slots: NULL empty, PINDEX_TOMB deleted, else a value */
-	uint32_t *tags; /* the low 32 bits of each value's key hash */
+	uint32_t *tags; /* 0 empty, 1 deleted, else the low 31 bits of the value's key hash | 1 << 31 */
 	size_t cap;     /* power of two, or 0 before the first insert */
 	size_t count; /* values */
 	size_t used;  /* values + tombstones */
