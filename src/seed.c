@@ -264,17 +264,20 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 	memset(res, 0, sizeof(*res));
 	fb.pf = &pf;
 	scan_err = procfd_scan(&pf);
+	log_debug("seed: /proc fds read in %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
 	if (!scan_err)
 		scan_err = netns_list_all(&nsl);
 	err = scan_err ? scan_err : listeners_init(&ls);
 	if (!err)
 		err = seed_listeners(tr, &fb, &nsl, &ls);
+	log_debug("seed: listeners' owners read at %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
 	if (err)
 		log_warn("could not read who owns the listening sockets (%s): children not "
 			 "accepted yet show no owner", strerror(-err));
 	if (tracer_tier(tr, HOOK_SEED) == TIER_ITER && !(force && !strcmp(force, "sock_diag"))) {
 		res->method = "iter";
 		err = seed_iter(tr, fn, ctx, res);
+		log_debug("seed: iterators done at %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
 		if (err)
 			log_warn("seeding with BPF iterators failed (%s); using sock_diag and /proc",
 				 strerror(-err));
