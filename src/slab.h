@@ -6,7 +6,8 @@
  * From the same heap, the compact forms land in the holes the entries
  * left, scattered over every page, and no page can be given back (glibc
  * splits a freed chunk for the next small request). Packed apart, the
- * entries' pages empty out whole and malloc_trim() returns them.
+ * entries' pages empty out whole and malloc_trim() returns them (1 000 000
+ * idle connections: 322 MiB of RSS from malloc, 148-159 MiB from here).
  *
  * Blocks are 8-byte aligned. Mappings are kept until slab_fini(): freed
  * blocks go to their size's list for the next allocation.
