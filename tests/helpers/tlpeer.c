@@ -26,6 +26,9 @@
  *        --wait-eof         the same, the client's spelling
  *        --hold-close-wait MS  read to EOF, stay in CLOSE_WAIT MS, close
  *        --never-close      read to EOF, keep the socket open until killed
+ *        --close-after-reset  read to EOF, then wait for the peer's reset
+ *                           (the socket in CLOSE), then close: no FIN can
+ *                           race the reset, whatever the scheduling
  *        --close-at MS      close at MS whatever happened (reading
  *                           whatever arrives until then)
  *   4. close:     close(); with --linger0 SO_LINGER {1,0} first, so the
@@ -102,7 +105,7 @@
 #include <unistd.h>
 
 enum role { R_CLIENT, R_SERVER };
-enum policy { P_DEFAULT, P_FIRST, P_AFTER_EOF, P_NEVER };
+enum policy { P_DEFAULT, P_FIRST, P_AFTER_EOF, P_NEVER, P_AFTER_RESET };
 
 static struct {
 	enum role role;
@@ -297,6 +300,25 @@ static int wait_until(struct conn *c, long long deadline, bool stop_on_eof)
 	}
 }
 
+/* After EOF: block until the peer's reset has closed the socket (poll()
+ * reports POLLHUP/POLLERR only then: CLOSE_WAIT with the EOF read is
+ * readable, not hung up), then read the error it left. */
+static int wait_reset(struct conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = 0 };
+	char b;
+
+	while (!(p.revents & (POLLERR | POLLHUP))) {
+		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+			err("id=%ld poll: %s", c->id, strerror(errno));
+			return -1;
+		}
+	}
+	if (recv(c->fd, &b, 1, MSG_DONTWAIT) < 0 && (errno == ECONNRESET || errno == EPIPE))
+		peer_gone(c, errno, "recv");
+	return 0;
+}
+
 static long long at(const struct conn *c, long ms)
 {
 	return c->t0 + (long long)ms * 1000000LL;
@@ -393,6 +415,10 @@ static void run_conn(int fd, long id)
 				failed = true;
 			else if (o.hold_ms > 0)
 				wait_until(&c, now_ns() + (long long)o.hold_ms * 1000000LL, false);
+			break;
+		case P_AFTER_RESET:
+			if (wait_until(&c, LLONG_MAX, true) < 0 || (!c.reset && wait_reset(&c) < 0))
+				failed = true;
 			break;
 		case P_NEVER:
 			if (wait_until(&c, LLONG_MAX, true) == 0) {
@@ -567,7 +593,8 @@ static void usage(FILE *f)
 	fputs("usage: tlpeer server|client -a ADDR -p PORT [-n CONNS] [-c CONCURRENCY]\n"
 	      "  [--send BYTES] [--send-at MS] [--shutdown-wr-at MS]\n"
 	      "  [--close-first | --close-after-eof | --wait-eof | --hold-close-wait MS |\n"
-	      "   --never-close | --close-at MS] [--linger0] [--allow-reset] [--quiet]\n"
+	      "   --never-close | --close-after-reset | --close-at MS] [--linger0] [--allow-reset]\n"
+	      "  [--quiet]\n"
 	      "  [--bind-port P] [--bind-addr A] [--connect-timeout MS] [--nonblock HOW] [--timeout MS]\n"
 	      "  [--pidfile F] [--ready-file F] [--backlog N] [--no-accept] [--go-file F]\n"
 	      "tlpeer now\n"
@@ -590,7 +617,7 @@ static long num(const char *s, const char *what, long min, long max)
 }
 
 enum {
-	O_SEND = 256, O_SEND_AT, O_SHUT_AT, O_CLOSE_FIRST, O_AFTER_EOF, O_HOLD, O_NEVER, O_CLOSE_AT,
+	O_SEND = 256, O_SEND_AT, O_SHUT_AT, O_CLOSE_FIRST, O_AFTER_EOF, O_HOLD, O_NEVER, O_AFTER_RESET, O_CLOSE_AT,
 	O_LINGER0, O_ALLOW_RESET, O_QUIET, O_BIND_PORT, O_CONN_TMO, O_TIMEOUT, O_PIDFILE, O_READY,
 	O_BACKLOG, O_GO_FILE, O_BIND_ADDR, O_NO_ACCEPT, O_NONBLOCK_HOW,
 };
@@ -615,6 +642,7 @@ static void parse(int argc, char **argv)
 		{ "wait-eof", no_argument, NULL, O_AFTER_EOF },
 		{ "hold-close-wait", required_argument, NULL, O_HOLD },
 		{ "never-close", no_argument, NULL, O_NEVER },
+		{ "close-after-reset", no_argument, NULL, O_AFTER_RESET },
 		{ "close-at", required_argument, NULL, O_CLOSE_AT },
 		{ "linger0", no_argument, NULL, O_LINGER0 },
 		{ "allow-reset", no_argument, NULL, O_ALLOW_RESET },
@@ -672,6 +700,7 @@ static void parse(int argc, char **argv)
 			o.hold_ms = num(optarg, "--hold-close-wait", 0, 86400000);
 			break;
 		case O_NEVER: set_policy(P_NEVER); break;
+		case O_AFTER_RESET: set_policy(P_AFTER_RESET); break;
 		case O_CLOSE_AT: o.close_at = num(optarg, "--close-at", 0, 86400000); break;
 		case O_LINGER0: o.linger0 = true; break;
 		case O_ALLOW_RESET: o.allow_reset = true; break;
