@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,43 +36,139 @@ static int holders_add(struct hmap *m, uint64_t ino, uint32_t pid, int32_t fd)
 
 /* Every socket fd of every process: /proc/PID/fd/N -> "socket:[INODE]".
  * Processes are visited in pid order, so the first holder is the oldest. */
-static int scan_proc_fds(struct hmap *m)
+/* One process's sockets, as a worker read them. */
+struct pid_scan {
+	uint32_t pid;
+	size_t n, cap;
+	struct { uint64_t ino; int32_t fd; } *v;
+	int err;
+};
+
+/* The scan split over threads, a process at a time: at a million
+ * descriptors the readlink() of each was 2.2 s of a 9 s --once (perf: 17 %
+ * of the run in readlinkat). The results are merged in pid order, as one
+ * thread read them. */
+struct scan_work {
+	struct pid_scan *ps;
+	size_t n;
+	size_t next; /* the next process to take (atomic) */
+};
+
+#define SCAN_THREADS_MAX 4
+
+static int pid_scan_add(struct pid_scan *s, uint64_t ino, int32_t fd)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		void *v = realloc(s->v, cap * sizeof(*s->v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].ino = ino;
+	s->v[s->n++].fd = fd;
+	return 0;
+}
+
+static void scan_pid(struct pid_scan *s)
+{
+	char path[64], link[64], *end;
+	struct dirent *f;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", s->pid);
+	fds = opendir(path);
+	if (!fds)
+		return; /* gone */
+	while (!s->err && (f = readdir(fds))) {
+		unsigned long long ino;
+		ssize_t len;
+		long fd = strtol(f->d_name, &end, 10);
+
+		if (!isdigit((unsigned char)f->d_name[0]) || *end)
+			continue;
+		len = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) == 1)
+			s->err = pid_scan_add(s, ino, (int32_t)fd);
+	}
+	closedir(fds);
+}
+
+static void *scan_worker(void *arg)
+{
+	struct scan_work *w = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n)
+		scan_pid(&w->ps[i]);
+	return NULL;
+}
+
+/* The processes in /proc's order (ascending pid). */
+static int list_pids(struct scan_work *w)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *p;
+	size_t cap = 0;
 	int err = 0;
 
 	if (!proc)
 		return -errno;
-	while (!err && (p = readdir(proc))) {
-		char path[64], link[64], *end;
+	while ((p = readdir(proc))) {
+		char *end;
 		unsigned long pid = strtoul(p->d_name, &end, 10);
-		struct dirent *f;
-		DIR *fds;
 
 		if (!isdigit((unsigned char)p->d_name[0]) || *end)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%lu/fd", pid);
-		fds = opendir(path);
-		if (!fds)
-			continue; /* gone */
-		while (!err && (f = readdir(fds))) {
-			unsigned long long ino;
-			ssize_t len;
-			long fd = strtol(f->d_name, &end, 10);
+		if (w->n == cap) {
+			void *v;
 
-			if (!isdigit((unsigned char)f->d_name[0]) || *end)
-				continue;
-			len = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
-			if (len <= 0)
-				continue;
-			link[len] = '\0';
-			if (sscanf(link, "socket:[%llu]", &ino) == 1)
-				err = holders_add(m, ino, (uint32_t)pid, (int32_t)fd);
+			cap = cap ? 2 * cap : 256;
+			v = realloc(w->ps, cap * sizeof(*w->ps));
+			if (!v) {
+				err = -ENOMEM;
+				break;
+			}
+			w->ps = v;
 		}
-		closedir(fds);
+		w->ps[w->n++] = (struct pid_scan){ .pid = (uint32_t)pid };
 	}
 	closedir(proc);
+	return err;
+}
+
+static int scan_proc_fds(struct hmap *m)
+{
+	struct scan_work w = { 0 };
+	pthread_t th[SCAN_THREADS_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = cpus > 1 ? (size_t)(cpus < SCAN_THREADS_MAX ? cpus : SCAN_THREADS_MAX) : 1;
+	size_t started = 0;
+	int err = list_pids(&w);
+
+	/* This thread is one of the workers; the others only if they start. */
+	for (size_t i = 1; !err && i < nth && w.n > 1; i++)
+		if (!pthread_create(&th[started], NULL, scan_worker, &w))
+			started++;
+	if (!err)
+		scan_worker(&w);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < w.n; i++) {
+		struct pid_scan *s = &w.ps[i];
+
+		if (!err)
+			err = s->err;
+		for (size_t j = 0; !err && j < s->n; j++)
+			err = holders_add(m, s->v[j].ino, s->pid, s->v[j].fd);
+		free(s->v);
+	}
+	free(w.ps);
 	return err;
 }
 
