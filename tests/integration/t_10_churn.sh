@@ -5,7 +5,8 @@
 # fresh namespace. Two tracers run at once, `-L PORT` (the server's side)
 # and `-D PORT` (the clients' side), because -L and -D together would mean
 # both at once. Every connection must give exactly one row:
-#   rows(-L) == delta TcpPassiveOpens, rows(-D) == delta TcpActiveOpens,
+#   rows(-L) == delta TcpPassiveOpens, rows(-D) == delta TcpActiveOpens
+#   (at most, where the kernel counts no skipped run: assert_eq_or_missed),
 # and neither tracer may report a drop.
 source "$(dirname "$0")/lib.sh"
 tl_require
@@ -53,13 +54,18 @@ rl=$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP")
 rd=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP")
 echo "TcpActiveOpens delta $da, TcpPassiveOpens delta $dp; rows: -L $rl, -D $rd"
 assert_eq "$da" "$N" "setup: the clients opened $N connections"
-assert_eq "$((rl + rd))" "$((da + dp))" "rows == delta(TcpActiveOpens) + delta(TcpPassiveOpens)"
-assert_eq "$rl" "$dp" "server-side rows (-L) == delta(TcpPassiveOpens)"
-assert_eq "$rd" "$da" "client-side rows (-D) == delta(TcpActiveOpens)"
-assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" role=passive)" "$dp" "server-side rows are passive"
-assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" role=active)" "$da" "client-side rows are active"
-assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" pid="${TL_PID[srv]}")" "$dp" "server-side rows owned by the server"
-assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" pid="${TL_PID[cli]}")" "$da" "client-side rows owned by the client"
+# Exact, except where the kernel counts no skipped run of the state
+# program (before 6.7, classic tracepoint or kprobe tier): there a
+# connection whose records were all skipped has no row, and nothing can
+# tell (kernel matrix, 6.1 tracepoint tier: 2000 server rows of 2001
+# passive opens, missed 0). assert_eq_or_missed then asserts no more rows
+# than opens and the tracer's warning at start.
+assert_eq_or_missed "$rl" "$dp" trL "server-side rows (-L) == delta(TcpPassiveOpens)" state
+assert_eq_or_missed "$rd" "$da" trD "client-side rows (-D) == delta(TcpActiveOpens)" state
+assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" role=passive)" "$rl" "server-side rows are passive"
+assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" role=active)" "$rd" "client-side rows are active"
+assert_eq "$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP" pid="${TL_PID[srv]}")" "$rl" "server-side rows owned by the server"
+assert_eq "$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" pid="${TL_PID[cli]}")" "$rd" "client-side rows owned by the client"
 # A row whose end no program saw is written lost and counted (ends not
 # seen): the only exception allowed, and only as many as the tracer owns
 # up to. Seen once in a loaded run on 6.18, tp_btf, both tracers: one
@@ -91,7 +97,7 @@ ended_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=fin closed
 reused_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=tw_reuse closed=true path~'(TIME_WAIT|FIN_WAIT2)>CLOSE$')
 killed_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=tw_killed closed=true path~'(TIME_WAIT|FIN_WAIT2)>CLOSE$')
 echo "client rows still in TIME_WAIT: $open_tw (ss: $tw0 before the stop, $tw1 after); TIME_WAIT over: $ended_tw; reused: $reused_tw (TcpExtTWRecycled delta $recycled); killed early: $killed_tw (TcpOutRsts delta $resets)"
-assert_eq "$((open_tw + ended_tw + reused_tw + killed_tw + lost_cli))" "$da" "client-side rows: in TIME_WAIT, through it, reused or killed (or counted lost)"
+assert_eq "$((open_tw + ended_tw + reused_tw + killed_tw + lost_cli))" "$rd" "client-side rows: in TIME_WAIT, through it, reused or killed (or counted lost)"
 assert_le "$killed_tw" "$resets" "client rows ended by tw_killed <= TcpOutRsts delta (only an RST ends a TIME_WAIT early)"
 assert_between "$open_tw" "$((tw1 - lost_cli))" "$tw0" "client rows still in TIME_WAIT, between ss's counts around the stop (less those counted lost)"
 if [[ $timing == inferred ]]; then
