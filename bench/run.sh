@@ -434,7 +434,7 @@ mem_run() { # N KEY ARGS...
 phase_memory() {
 	local n
 	for n in $MEM_COUNTS; do
-		mem_run "$n" "$n" --csv /dev/null
+		mem_run "$n" "$n" --csv /dev/null --compact-after 5
 	done
 	mem_run "$n" batch --batch
 	R[mem_batch_n]=$n

@@ -149,8 +149,9 @@ int main(int argc, char **argv)
 		.filter = &flt, .lc = &in.lc,
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 		.connect_error = outputs_connect_error,
-		.cold = !o.once && !outputs_keep_rows(&out), /* --once: gone before any is idle */
-		.cold_after_ns = (uint64_t)o.compact_after_s * TL_SEC,
+		/* --once: gone before any is idle */
+		.cold = o.compact_after_s >= 0 && !o.once && !outputs_keep_rows(&out),
+		.cold_after_ns = o.compact_after_s > 0 ? (uint64_t)o.compact_after_s * TL_SEC : 0,
 	};
 	tr = tracer_start(&o, ingest_record, &in);
 	if (!tr)
