@@ -43,7 +43,7 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
 	struct hmap_node *n;
-	struct entry *en;
+	const void *v;
 	struct req_when w = { .kind = REQ_FINAL, .now = now_ns, .linger_ns = t->cfg.linger_ns,
 			      .slack_ns = t->cfg.watch_slack_ns };
 
@@ -56,11 +56,8 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	 * one: restarting from the first slot rescanned the emptied leading
 	 * ones, quadratic (a million open connections: hours at exit). */
 	ct_tw_flush(t, now_ns);
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
-		en = ct_hot(t, en); /* written from an entry, compact or not */
-		if (en)
-			ct_finish_open(t, en, now_ns);
-	}
+	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));)
+		ct_write_open(t, v, now_ns);
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
 		t->synack_orphans += ((struct pending_req *)n->value)->ph.count;
 }

@@ -64,7 +64,8 @@ void conntab_free(struct conntab *t);
 void conntab_apply(struct conntab *t, const struct tl_rec *e);
 /* Write connections whose linger has passed; expire old SYN-ACK counts. */
 void conntab_tick(struct conntab *t, uint64_t now_ns);
-/* At exit: write everything, open connections with closed = false. */
+/* At exit, once: write everything, open connections with closed = false.
+ * Those stay in the table, written, until conntab_free(). */
 void conntab_flush(struct conntab *t, uint64_t now_ns);
 /* At exit, once the ring buffer is drained: mark the rows still open whose
  * socket the kernel side no longer tracks (its entry goes at

@@ -161,11 +161,9 @@ void ct_unlink(struct conntab *t, struct entry *en)
 	}
 }
 
-void ct_finish(struct conntab *t, struct entry *en)
+/* Written, if the owner filter lets it, and counted. */
+static void write_row(struct conntab *t, const struct conn *c)
 {
-	struct conn *c = &en->c;
-
-	ct_unlink(t, en);
 	if (filter_by_owner(t->cfg.filter) && !c->owner_known) {
 		t->unattributed++; /* -p given, owner never seen: cannot attribute */
 	} else if (filter_owner_wanted(t->cfg.filter, &c->owner, c->cgroup)) {
@@ -175,16 +173,39 @@ void ct_finish(struct conntab *t, struct entry *en)
 			t->open++;
 		t->cfg.emit(t->cfg.ctx, c);
 	}
+}
+
+void ct_finish(struct conntab *t, struct entry *en)
+{
+	ct_unlink(t, en);
+	write_row(t, &en->c);
 	ct_entry_free(en);
+}
+
+static void settle_open(struct conn *c, uint64_t now)
+{
+	conn_settle(c, now);
+	c->end_ns = now;
+	c->cause = CAUSE_OPEN;
+	c->closed = false;
 }
 
 void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now)
 {
-	conn_settle(&en->c, now);
-	en->c.end_ns = now;
-	en->c.cause = CAUSE_OPEN;
-	en->c.closed = false;
+	settle_open(&en->c, now);
 	ct_finish(t, en);
+}
+
+void ct_write_open(struct conntab *t, const void *v, uint64_t now)
+{
+	struct entry scratch, *en = (struct entry *)(uintptr_t)v;
+
+	if (ct_is_cold(v)) {
+		ct_peek(v, &scratch); /* written from a copy: it stays compact */
+		en = &scratch;
+	}
+	settle_open(&en->c, now);
+	write_row(t, &en->c);
 }
 
 void ct_drop(struct conntab *t, struct entry *en)

@@ -165,6 +165,11 @@ void ct_drop(struct conntab *t, struct entry *en);
 void ct_unlink(struct conntab *t, struct entry *en);
 /* Written open at now (exit). */
 void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now);
+/* by_sk's value v (an entry or a compact form) written open at now, and
+ * left where it is: the exit's last write of a table conntab_free() then
+ * frees whole (a million open connections: their unlinking, one index
+ * probe each, was most of the time --once took to write them). */
+void ct_write_open(struct conntab *t, const void *v, uint64_t now);
 
 /* conntab_minisock.c */
 /* The connection passed to a timewait sock at `ts`, from state `from`, in

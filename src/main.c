@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 	struct lsnwatch *lw = NULL;
 	struct dropby *db = NULL;
 	bool ls_taken = false;
-	uint64_t start, end, n_cold, n_thawed;
+	uint64_t start, end, n_cold, n_thawed, t_flush;
 	char line[768];
 	int rc = 1, err;
 
@@ -225,7 +225,9 @@ int main(int argc, char **argv)
 	conntab_cold_stats(in.ct, &n_cold, &n_thawed);
 	log_debug("open connections kept compact at exit: %" PRIu64 " (made whole again by a record: %" PRIu64 ")",
 		  n_cold, n_thawed);
+	t_flush = mono_now_ns();
 	conntab_flush(in.ct, end);
+	log_debug("rows written at exit in %" PRIu64 " ms", (mono_now_ns() - t_flush) / 1000000);
 	if (o.once || o.close_wait_s)
 		alerts_write_summary(&al);
 	sum.records = in.records;
