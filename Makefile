@@ -197,6 +197,11 @@ $(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
 
+# procfd.o is not in LIB_OBJS (it reads /proc): its test links it on its own.
+$(OUTPUT)/tests/test_procfd: tests/unit/test_procfd.c $(LIB_OBJS) $(OUTPUT)/obj/procfd.o | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/procfd.o -lcmocka -lpthread -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
+
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) $< -o $@

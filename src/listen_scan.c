@@ -160,11 +160,20 @@ static void name_owners(struct lsn_snap *s, const struct procfd *pf)
 int lsn_snap_owners(struct lsn_snap *s)
 {
 	struct procfd pf;
-	int err = procfd_scan(&pf);
+	uint64_t *inodes = s->n ? malloc(s->n * sizeof(*inodes)) : NULL;
+	int err = s->n && !inodes ? -ENOMEM : 0;
 
+	/* /proc read for these sockets only (procfd_scan_for): each -i of
+	 * --listeners on a host holding a million connections. */
+	for (size_t i = 0; inodes && i < s->n; i++)
+		inodes[i] = s->v[i].inode;
+	memset(&pf, 0, sizeof(pf));
+	if (!err)
+		err = procfd_scan_for(&pf, inodes, s->n);
 	if (!err)
 		name_owners(s, &pf);
 	procfd_free(&pf);
+	free(inodes);
 	return err;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Listening sockets of every network namespace and their owners, read at
- * start-up (sock_diag for the sockets, /proc for the first process holding
- * each one's fd). A child nobody accepted has no fd, so no process of its
+ * start-up (sock_diag for the sockets, then /proc for the first process
+ * holding each one's fd, read for those sockets only: procfd_scan_for). A child nobody accepted has no fd, so no process of its
  * own: it is shown with its listener's owner (owner_from=listener). The
  * kernel side learns the listeners that start later at listen() itself
  * (bpf/listener.bpf.h); these fill in the older ones, and name the owners
@@ -26,14 +26,21 @@ struct listener {
 struct listeners {
 	struct hmap by_key; /* struct tl_listen_key -> struct listener */
 	uint64_t owned;     /* listeners with a holder found */
+	/* Listed, owners not yet looked for: in listing order. */
+	size_t n_listed, cap;
+	struct tl_listen_key *keys;
+	uint64_t *inodes;
 };
 
 int listeners_init(struct listeners *ls);
 void listeners_free(struct listeners *ls);
-/* Add the listeners `sd` lists (its namespace is `netns`), owned by their
- * first holder in `pf`. Returns how many, or -errno. */
-int listeners_add_ns(struct listeners *ls, struct sockdiag *sd, uint32_t netns,
-		     const struct procfd *pf);
+/* List the listeners `sd` lists (its namespace is `netns`). Returns how
+ * many, or -errno. */
+int listeners_list_ns(struct listeners *ls, struct sockdiag *sd, uint32_t netns);
+/* Each listed listener owned by its first holder in `pf` (a scan for
+ * ls->inodes[0..n_listed) at least); one not held by any process is
+ * left out. 0 or -ENOMEM. */
+int listeners_own(struct listeners *ls, const struct procfd *pf);
 /* The listener a passive socket of namespace `netns` with local end
  * t->saddr:t->sport queues on: exact address first, then the family's
  * wildcard. NULL if none, or none with a known owner. */

@@ -52,7 +52,47 @@ struct scan_work {
 	struct pid_scan *ps;
 	size_t n;
 	size_t next; /* the next process to take (atomic) */
+	/* procfd_scan_for(): the sockets wanted (inode -> struct want), and
+	 * when the scan may end. A process index is a place in pid order. */
+	struct hmap *want;
+	size_t n_want;
+	size_t found;    /* wanted sockets with a holder seen (atomic) */
+	size_t last_idx; /* the largest index one of them was first seen at (atomic) */
+	size_t read;     /* processes read (atomic) */
 };
+
+struct want {
+	bool seen; /* a holder of it read (atomic) */
+};
+
+/* Every wanted socket has a holder in a process before `idx`: those after
+ * it cannot hold one first. The bound is conservative: a worker still on a
+ * process before `idx` can only lower an index. */
+static bool want_done_before(struct scan_work *w, size_t idx)
+{
+	return w->want && __atomic_load_n(&w->found, __ATOMIC_ACQUIRE) == w->n_want &&
+	       __atomic_load_n(&w->last_idx, __ATOMIC_ACQUIRE) < idx;
+}
+
+/* Socket `ino` of process index `idx`: kept if the scan wants it. */
+static bool want_note(struct scan_work *w, uint64_t ino, size_t idx)
+{
+	struct want *x = hmap_get(w->want, &ino);
+	size_t cur;
+
+	if (!x)
+		return false;
+	/* Its first sighting, whichever worker: the index it gives bounds
+	 * the first holder's from above. */
+	if (!__atomic_exchange_n(&x->seen, true, __ATOMIC_ACQ_REL)) {
+		cur = __atomic_load_n(&w->last_idx, __ATOMIC_RELAXED);
+		while (idx > cur && !__atomic_compare_exchange_n(&w->last_idx, &cur, idx, false,
+								  __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			;
+		__atomic_add_fetch(&w->found, 1, __ATOMIC_ACQ_REL);
+	}
+	return true;
+}
 
 #define SCAN_THREADS_MAX 4
 
@@ -72,8 +112,9 @@ static int pid_scan_add(struct pid_scan *s, uint64_t ino, int32_t fd)
 	return 0;
 }
 
-static void scan_pid(struct pid_scan *s)
+static void scan_pid(struct scan_work *w, size_t idx)
 {
+	struct pid_scan *s = &w->ps[idx];
 	char path[64], link[64], *end;
 	struct dirent *f;
 	DIR *fds;
@@ -93,8 +134,19 @@ static void scan_pid(struct pid_scan *s)
 		if (len <= 0)
 			continue;
 		link[len] = '\0';
-		if (sscanf(link, "socket:[%llu]", &ino) == 1)
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		if (!w->want) {
 			s->err = pid_scan_add(s, ino, (int32_t)fd);
+			continue;
+		}
+		if (!want_note(w, ino, idx))
+			continue;
+		s->err = pid_scan_add(s, ino, (int32_t)fd);
+		/* Its other fds cannot hold a wanted socket first (the first
+		 * holder is the first process, at its first fd). */
+		if (want_done_before(w, idx + 1))
+			break;
 	}
 	closedir(fds);
 }
@@ -104,8 +156,12 @@ static void *scan_worker(void *arg)
 	struct scan_work *w = arg;
 	size_t i;
 
-	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n)
-		scan_pid(&w->ps[i]);
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n) {
+		if (want_done_before(w, i))
+			break;
+		scan_pid(w, i);
+		__atomic_add_fetch(&w->read, 1, __ATOMIC_RELAXED);
+	}
 	return NULL;
 }
 
@@ -142,9 +198,10 @@ static int list_pids(struct scan_work *w)
 	return err;
 }
 
-static int scan_proc_fds(struct hmap *m)
+static int scan_proc_fds(struct procfd *p, struct hmap *want, size_t n_want)
 {
-	struct scan_work w = { 0 };
+	struct hmap *m = &p->by_inode;
+	struct scan_work w = { .want = want, .n_want = n_want };
 	pthread_t th[SCAN_THREADS_MAX];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nth = cpus > 1 ? (size_t)(cpus < SCAN_THREADS_MAX ? cpus : SCAN_THREADS_MAX) : 1;
@@ -169,6 +226,8 @@ static int scan_proc_fds(struct hmap *m)
 		free(s->v);
 	}
 	free(w.ps);
+	p->pids = w.n;
+	p->pids_read = w.read;
 	return err;
 }
 
@@ -191,13 +250,41 @@ static void cgroup_root(char *buf, size_t n)
 
 int procfd_scan(struct procfd *p)
 {
-	int err;
+	memset(p, 0, sizeof(*p));
+	if (hmap_init(&p->by_inode, sizeof(uint64_t)))
+		return -ENOMEM;
+	cgroup_root(p->cg_root, sizeof(p->cg_root));
+	return scan_proc_fds(p, NULL, 0);
+}
+
+int procfd_scan_for(struct procfd *p, const uint64_t *inodes, size_t n)
+{
+	struct hmap want;
+	struct want *v;
+	size_t n_want = 0;
+	int err = 0;
 
 	memset(p, 0, sizeof(*p));
 	if (hmap_init(&p->by_inode, sizeof(uint64_t)))
 		return -ENOMEM;
 	cgroup_root(p->cg_root, sizeof(p->cg_root));
-	err = scan_proc_fds(&p->by_inode);
+	if (!n)
+		return 0; /* nothing to find: no process read */
+	v = calloc(n, sizeof(*v));
+	if (!v || hmap_init(&want, sizeof(uint64_t))) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; !err && i < n; i++) {
+		if (!inodes[i] || hmap_get(&want, &inodes[i]))
+			continue; /* no inode to find; or twice in the list */
+		err = hmap_put(&want, &inodes[i], &v[n_want]) ? -ENOMEM : 0;
+		n_want++;
+	}
+	if (!err)
+		err = scan_proc_fds(p, &want, n_want);
+	hmap_fini(&want);
+	free(v);
 	return err;
 }
 

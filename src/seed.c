@@ -214,24 +214,29 @@ static int dump_requests(struct fallback *fb, struct sockdiag *sd)
 	return 0;
 }
 
-static int add_listeners(struct fallback *fb, struct sockdiag *sd)
+static int list_listeners(struct fallback *fb, struct sockdiag *sd)
 {
-	int n = listeners_add_ns(fb->ls, sd, fb->netns, fb->pf);
+	int n = listeners_list_ns(fb->ls, sd, fb->netns);
 
 	return n < 0 ? n : 0;
 }
 
-/* The listeners older than the tool, with their owners, into `ls` and the
- * kernel side's map (before iter/tcp, which reads it). */
+/* The listeners older than the tool, with their owners (/proc read for
+ * their holders only), into `ls` and the kernel side's map (before
+ * iter/tcp, which reads it). */
 static int seed_listeners(struct tracer *tr, struct fallback *fb, const struct netns_list *nsl,
-			  struct listeners *ls)
+			  struct listeners *ls, struct procfd *pf)
 {
 	struct hmap_node *n;
 	size_t b;
 	int err;
 
 	fb->ls = ls;
-	err = each_ns(nsl, fb, NULL, add_listeners);
+	err = each_ns(nsl, fb, NULL, list_listeners);
+	if (!err)
+		err = procfd_scan_for(pf, ls->inodes, ls->n_listed);
+	if (!err)
+		err = listeners_own(ls, pf);
 	for (n = hmap_first(&ls->by_key, &b); !err && n; n = hmap_next(&ls->by_key, n, &b)) {
 		const struct listener *l = n->value;
 
@@ -263,14 +268,13 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 
 	memset(res, 0, sizeof(*res));
 	fb.pf = &pf;
-	scan_err = procfd_scan(&pf);
-	log_debug("seed: /proc fds read in %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
-	if (!scan_err)
-		scan_err = netns_list_all(&nsl);
+	scan_err = netns_list_all(&nsl);
 	err = scan_err ? scan_err : listeners_init(&ls);
 	if (!err)
-		err = seed_listeners(tr, &fb, &nsl, &ls);
-	log_debug("seed: listeners' owners read at %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
+		err = seed_listeners(tr, &fb, &nsl, &ls, &pf);
+	log_debug("seed: listeners' owners read at %" PRIu64 " ms (%zu listed; the fds of %zu of %zu "
+		  "processes read)",
+		  (mono_now_ns() - t0) / 1000000, ls.n_listed, pf.pids_read, pf.pids);
 	if (err)
 		log_warn("could not read who owns the listening sockets (%s): children not "
 			 "accepted yet show no owner", strerror(-err));
@@ -287,6 +291,11 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 	if (err) {
 		memset(res, 0, sizeof(*res));
 		res->method = "sock_diag";
+		/* Every socket's holders now, not the listeners' only. */
+		procfd_free(&pf);
+		if (!scan_err)
+			scan_err = procfd_scan(&pf);
+		log_debug("seed: /proc fds read at %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
 		err = seed_netlink(&fb, &nsl, scan_err, res);
 	}
 	if (!err && !scan_err && o->once) {
