@@ -187,20 +187,18 @@ $(OUTPUT)/tcplife-states: $(APP_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(APP_LDLIBS) -o $@
 
+# TEST_LINK: what a test links beyond LIB_OBJS (set per test below).
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) -lcmocka -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
+	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(TEST_LINK) -lcmocka -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
 
-# sockdiag.o is not in LIB_OBJS (it opens netlink sockets): this test of its
-# parser links it, and libmnl, on its own.
-$(OUTPUT)/tests/test_sockdiag: tests/unit/test_sockdiag.c $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/sockdiag.o -lcmocka -lmnl -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
-
-# procfd.o is not in LIB_OBJS (it reads /proc): its test links it on its own.
-$(OUTPUT)/tests/test_procfd: tests/unit/test_procfd.c $(LIB_OBJS) $(OUTPUT)/obj/procfd.o | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(APP_CFLAGS) $(DEPFLAGS) -MF $@.d $(LDFLAGS) $< $(LIB_OBJS) $(OUTPUT)/obj/procfd.o -lcmocka -lpthread -ljansson $(CURSES_LIBS) $(HTTP_LIBS) -o $@
+# Objects kept out of LIB_OBJS because they touch the system, linked by
+# their own tests: sockdiag.o (netlink sockets; its parser's test, with
+# libmnl) and procfd.o (/proc).
+$(OUTPUT)/tests/test_sockdiag: $(OUTPUT)/obj/sockdiag.o
+$(OUTPUT)/tests/test_sockdiag: TEST_LINK = $(OUTPUT)/obj/sockdiag.o -lmnl
+$(OUTPUT)/tests/test_procfd: $(OUTPUT)/obj/procfd.o
+$(OUTPUT)/tests/test_procfd: TEST_LINK = $(OUTPUT)/obj/procfd.o -lpthread
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

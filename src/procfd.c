@@ -134,13 +134,7 @@ static void scan_pid(struct scan_work *w, size_t idx)
 		if (len <= 0)
 			continue;
 		link[len] = '\0';
-		if (sscanf(link, "socket:[%llu]", &ino) != 1)
-			continue;
-		if (!w->want) {
-			s->err = pid_scan_add(s, ino, (int32_t)fd);
-			continue;
-		}
-		if (!want_note(w, ino, idx))
+		if (sscanf(link, "socket:[%llu]", &ino) != 1 || (w->want && !want_note(w, ino, idx)))
 			continue;
 		s->err = pid_scan_add(s, ino, (int32_t)fd);
 		/* Its other fds cannot hold a wanted socket first (the first
@@ -248,13 +242,19 @@ static void cgroup_root(char *buf, size_t n)
 	fclose(f);
 }
 
-int procfd_scan(struct procfd *p)
+/* An empty result, which procfd_free() takes whatever follows. */
+static int procfd_init(struct procfd *p)
 {
 	memset(p, 0, sizeof(*p));
 	if (hmap_init(&p->by_inode, sizeof(uint64_t)))
 		return -ENOMEM;
 	cgroup_root(p->cg_root, sizeof(p->cg_root));
-	return scan_proc_fds(p, NULL, 0);
+	return 0;
+}
+
+int procfd_scan(struct procfd *p)
+{
+	return procfd_init(p) ? -ENOMEM : scan_proc_fds(p, NULL, 0);
 }
 
 int procfd_scan_for(struct procfd *p, const uint64_t *inodes, size_t n)
@@ -262,12 +262,10 @@ int procfd_scan_for(struct procfd *p, const uint64_t *inodes, size_t n)
 	struct hmap want;
 	struct want *v;
 	size_t n_want = 0;
-	int err = 0;
+	int err = procfd_init(p);
 
-	memset(p, 0, sizeof(*p));
-	if (hmap_init(&p->by_inode, sizeof(uint64_t)))
-		return -ENOMEM;
-	cgroup_root(p->cg_root, sizeof(p->cg_root));
+	if (err)
+		return err;
 	if (!n)
 		return 0; /* nothing to find: no process read */
 	v = calloc(n, sizeof(*v));
