@@ -43,7 +43,7 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 {
 	size_t b;
 	struct hmap_node *n;
-	const void *v;
+	void *v;
 	struct req_when w = { .kind = REQ_FINAL, .now = now_ns, .linger_ns = t->cfg.linger_ns,
 			      .slack_ns = t->cfg.watch_slack_ns };
 

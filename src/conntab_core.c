@@ -196,9 +196,9 @@ void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now)
 	ct_finish(t, en);
 }
 
-void ct_write_open(struct conntab *t, const void *v, uint64_t now)
+void ct_write_open(struct conntab *t, void *v, uint64_t now)
 {
-	struct entry scratch, *en = (struct entry *)(uintptr_t)v;
+	struct entry scratch, *en = v;
 
 	if (ct_is_cold(v)) {
 		ct_peek(v, &scratch); /* written from a copy: it stays compact */

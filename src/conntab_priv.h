@@ -169,7 +169,7 @@ void ct_finish_open(struct conntab *t, struct entry *en, uint64_t now);
  * left where it is: the exit's last write of a table conntab_free() then
  * frees whole (a million open connections: their unlinking, one index
  * probe each, was most of the time --once took to write them). */
-void ct_write_open(struct conntab *t, const void *v, uint64_t now);
+void ct_write_open(struct conntab *t, void *v, uint64_t now);
 
 /* conntab_minisock.c */
 /* The connection passed to a timewait sock at `ts`, from state `from`, in
