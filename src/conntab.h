@@ -78,7 +78,8 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns);
 /* The exit's census (conntab_heal.c): the namespaces of the rows still open,
  * then, for each that can be listed, every socket in it (any state) between
  * _begin and _done. _done marks the rows whose socket was not listed, as
- * conntab_mark_unseen() does, and returns how many rows wait on a last drain
+ * conntab_mark_unseen() does (on the hooked tiers, a connection in a
+ * timewait sock too), and returns how many rows wait on a last drain
  * (those, and those found in a timewait sock). Then drain, then
  * conntab_census_heal() (a row still open in FIN_WAIT1, FIN_WAIT2 or CLOSING
  * whose 4-tuple was in a timewait sock goes on into it), then
@@ -88,6 +89,12 @@ void conntab_census_begin(struct conntab *t, uint32_t netns, uint64_t start_ns);
 void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t state, bool timewait,
 			 uint32_t expires_ms);
 size_t conntab_census_done(struct conntab *t);
+/* Hooked tiers: a dump walks the socket hash in batches and can step over
+ * a sock when another goes between two, so a connection in a timewait sock
+ * the census did not list is looked for once more: the namespaces of those,
+ * then each timewait sock a second listing of one holds. */
+size_t conntab_census_tw_netns(const struct conntab *t, uint32_t *ns, size_t max);
+void conntab_census_relisted(struct conntab *t, uint32_t netns, const struct tl_tuple *tu);
 void conntab_census_heal(struct conntab *t);
 /* Connections kept compact now, and made entries again so far. */
 void conntab_cold_stats(const struct conntab *t, uint64_t *cold, uint64_t *thawed);

@@ -107,6 +107,7 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
 		conn_settle(&en->c, now_ns);
 		ct_end_conn(t, en, CAUSE_LOST, now_ns);
 	}
+	t->unseen += ct_tw_end_unseen(t, now_ns);
 }
 
 /* The exit's census. A socket whose state program and tcp_destroy_sock
@@ -116,8 +117,9 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
  * each namespace with open rows, every state, finds them: a row whose
  * socket is not listed is marked unseen (written lost once a last drain
  * has not ended it), one whose 4-tuple a timewait sock holds goes on into
- * it (healed). Rows of a namespace that cannot be listed are left as they
- * are. */
+ * it (healed). On the hooked tiers the timewait socks are counted too
+ * (ct_tw_census_done). Rows of a namespace that cannot be listed are left
+ * as they are. */
 static bool census_candidate(const struct entry *en)
 {
 	return !en->c.closed && !en->tw && !en->unseen && en->c.netns &&
@@ -136,6 +138,7 @@ size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max)
 		if (census_candidate(en))
 			ct_ns_add(ns, &k, max, en->c.netns);
 	}
+	ct_tw_census_netns(t, ns, &k, max);
 	return k;
 }
 
@@ -155,6 +158,8 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 	void *v;
 
 	tkey_make(tu, false, &k);
+	if (timewait)
+		ct_tw_census_sock(t, &k);
 	v = pindex_get(&t->by_tuple, &k);
 	pe = v ? ct_peek(v, &scratch) : NULL;
 	if (!pe || !census_candidate(pe) || pe->c.netns != t->c_netns)
@@ -176,6 +181,22 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 		en->census_tw_seen = t->c_start;
 		t->c_tw_pending++;
 	}
+}
+
+size_t conntab_census_tw_netns(const struct conntab *t, uint32_t *ns, size_t max)
+{
+	size_t k = 0;
+
+	ct_tw_census_marked_netns(t, ns, &k, max);
+	return k;
+}
+
+void conntab_census_relisted(struct conntab *t, uint32_t netns, const struct tl_tuple *tu)
+{
+	struct tkey k;
+
+	tkey_make(tu, false, &k);
+	ct_tw_census_relisted(t, netns, &k);
 }
 
 void conntab_census_heal(struct conntab *t)
@@ -210,7 +231,7 @@ size_t conntab_census_done(struct conntab *t)
 		en->unseen = true;
 		marked++;
 	}
-	marked += t->c_tw_pending;
+	marked += t->c_tw_pending + ct_tw_census_done(t);
 	t->c_tw_pending = 0;
 	return marked;
 }

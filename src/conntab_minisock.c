@@ -268,6 +268,85 @@ static uint64_t tw_listing_done(struct conntab *t, uint64_t tw_overflows)
 	return tw_overflows;
 }
 
+/* Hooked, a timewait sock's end is a record (inet_twsk_kill()). Before 6.7
+ * a kprobe's run can be skipped with nothing counting it (bpf_prog_active:
+ * the sock's timer fired on a CPU running one of our kprobe programs;
+ * kernel matrix, 6.1 kprobe tier, t_20), leaving the row open in a sock
+ * long gone. The exit's census lists the timewait socks too: one it does
+ * not hold, and no record then ends, is written lost (ct_tw_end_unseen). */
+static bool tw_census_candidate(const struct conntab *t, const struct entry *w)
+{
+	return t->cfg.tw_hooked && !w->c.closed && !w->unseen && w->c.netns &&
+	       w->twp.state == TWP_LIVE;
+}
+
+void ct_tw_census_netns(const struct conntab *t, uint32_t *ns, size_t *n, size_t max)
+{
+	const struct entry *w;
+
+	for (size_t i = 0; (w = pindex_next(&t->tw, &i));)
+		if (tw_census_candidate(t, w))
+			ct_ns_add(ns, n, max, w->c.netns);
+}
+
+void ct_tw_census_sock(struct conntab *t, const struct tkey *k)
+{
+	struct entry *w = pindex_get(&t->tw, k);
+
+	if (w && tw_census_candidate(t, w) && w->c.netns == t->c_netns)
+		w->twp.census_listed = true;
+}
+
+size_t ct_tw_census_done(struct conntab *t)
+{
+	struct entry *w;
+	size_t marked = 0;
+
+	for (size_t i = 0; (w = pindex_next(&t->tw, &i));) {
+		if (!tw_census_candidate(t, w) || w->c.netns != t->c_netns)
+			continue;
+		if (w->twp.census_listed) {
+			w->twp.census_listed = false;
+			continue;
+		}
+		w->unseen = true;
+		marked++;
+	}
+	return marked;
+}
+
+void ct_tw_census_marked_netns(const struct conntab *t, uint32_t *ns, size_t *n, size_t max)
+{
+	const struct entry *w;
+
+	for (size_t i = 0; (w = pindex_next(&t->tw, &i));)
+		if (w->unseen && !w->c.closed)
+			ct_ns_add(ns, n, max, w->c.netns);
+}
+
+void ct_tw_census_relisted(struct conntab *t, uint32_t netns, const struct tkey *k)
+{
+	struct entry *w = pindex_get(&t->tw, k);
+
+	if (w && w->unseen && w->c.netns == netns)
+		w->unseen = false;
+}
+
+size_t ct_tw_end_unseen(struct conntab *t, uint64_t now)
+{
+	struct entry *w;
+	size_t n = 0;
+
+	for (size_t i = 0; (w = pindex_next(&t->tw, &i));) {
+		if (!w->unseen || w->c.closed)
+			continue;
+		w->unseen = false;
+		tw_event(t, w, TWE_UNSEEN, now);
+		n += w->c.closed;
+	}
+	return n;
+}
+
 void ct_tw_notes_expire(struct conntab *t)
 {
 	size_t b;

@@ -211,10 +211,10 @@ static int on_sock(const struct sockdiag_sock *s, void *arg)
 /* Both families of the namespace, in `states`: the socks listed, or the
  * first -errno (an incomplete listing must not be taken for a whole one:
  * it would end socks that are still there). */
-static int dump_ns(struct nsh *h, uint32_t states, sockdiag_cb cb, struct conntab *ct, const char *what)
+static int dump_ns(struct nsh *h, uint32_t states, sockdiag_cb cb, void *arg, const char *what)
 {
-	int n4 = sockdiag_dump(h->sd, AF_INET, states, cb, ct);
-	int n6 = sockdiag_dump(h->sd, AF_INET6, states, cb, ct);
+	int n4 = sockdiag_dump(h->sd, AF_INET, states, cb, arg);
+	int n6 = sockdiag_dump(h->sd, AF_INET6, states, cb, arg);
 
 	if (n4 < 0 || n6 < 0) {
 		log_debug("%s of namespace %u failed: %s", what, h->inum, strerror(-(n4 < 0 ? n4 : n6)));
@@ -297,6 +297,20 @@ static int on_census(const struct sockdiag_sock *s, void *arg)
 	return 0;
 }
 
+struct relist {
+	struct conntab *ct;
+	uint32_t netns;
+};
+
+static int on_relisted(const struct sockdiag_sock *s, void *arg)
+{
+	const struct relist *r = arg;
+
+	if (s->timer == SD_TIMER_TIMEWAIT)
+		conntab_census_relisted(r->ct, r->netns, &s->tuple);
+	return 0;
+}
+
 /* Every state but LISTEN: a listener is never a row. */
 #define CENSUS_STATES (((1u << TL_NSTATES) - 1) & ~(1u << TL_LISTEN))
 
@@ -314,6 +328,16 @@ size_t sockwatch_census(struct sockwatch *w, struct conntab *ct, uint64_t now_ns
 		conntab_census_begin(ct, ids[i], mono_now_ns());
 		if (dump_ns(h, CENSUS_STATES, on_census, ct, "census") >= 0)
 			marked += conntab_census_done(ct);
+	}
+	/* Hooked tiers: the timewait socks it missed, looked for once more. */
+	n = conntab_census_tw_netns(ct, ids, MAX_NS);
+	for (size_t i = 0; i < n; i++) {
+		bool gone;
+		struct nsh *h = nsh_get(w, ids[i], now_ns, &gone);
+		struct relist r = { ct, ids[i] };
+
+		if (h)
+			dump_ns(h, CENSUS_STATES, on_relisted, &r, "census");
 	}
 	return marked;
 }

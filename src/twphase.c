@@ -314,5 +314,14 @@ void tw_step(struct tw_phase *p, struct conn *c, const struct tw_ev *ev, struct 
 	case TWE_GIVE_UP:
 		give_up(p, c, out, ev->ts);
 		break;
+	case TWE_UNSEEN:
+		/* As a full socket whose end was lost (conntab_end_unseen): no
+		 * step invented, the time in its last state unknown. */
+		if (p->state != TWP_LIVE)
+			break;
+		c->unmeasured |= TL_BIT(c->state);
+		conn_settle(c, ev->ts);
+		ended(p, out, CAUSE_LOST, ev->ts);
+		break;
 	}
 }

@@ -22,7 +22,8 @@
  *     v                              |                |
  *   ENDED <--------------------------+----------------+
  *          HOOK_END, RST_SENT, PEER_RST, REUSE, NETNS_GONE, GIVE_UP,
- *          LISTING_DONE past its timer, SETTLE (a kill nobody reused)
+ *          LISTING_DONE past its timer, SETTLE (a kill nobody reused),
+ *          UNSEEN (hooked: gone at the exit's census, its end never read)
  *
  * KILLED: gone before its timer, at an exact time (hooked) or one a listing
  * estimates. A connect() that reuses the 4-tuple deschedules the sock before
@@ -65,6 +66,7 @@ struct tw_phase {
 	uint8_t sub;          /* the substate at the hand-over */
 	bool estimated;       /* TIME_WAIT began where a listing's timer placed it */
 	bool gone_twice;      /* listings: a later one missed it too */
+	bool census_listed;   /* hooked: the exit's census in progress listed it */
 	uint64_t since;       /* the hand-over (the CLOSE record) */
 	uint64_t peer_fin;    /* a traced peer's FIN left before confirmation */
 	uint64_t gen;         /* the last listing that held it ... */
@@ -98,6 +100,8 @@ enum tw_ev_kind {
 	TWE_NETNS_GONE,   /* its namespace was torn down at ts */
 	TWE_GIVE_UP,      /* no listing can tell what it did; ts: now */
 	TWE_FLUSH,        /* exit: written open */
+	TWE_UNSEEN,       /* hooked: the exit's census found its sock gone, and no
+			   * record said when (its end program was skipped); ts: now */
 };
 
 struct tw_ev {

@@ -34,24 +34,37 @@ tl_pair_show
 assert_match "$listed" '^FIN-WAIT-2 timer:\(timewait,' "setup: ss lists the client's FIN_WAIT2 timewait sock"
 
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
-assert_eq "$(c close_cause)" fin_wait2_timeout "client close_cause"
-assert_eq "$(c closed)" true "client closed"
-assert_eq "$(c end_state)" CLOSE "client end_state"
-assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>CLOSE$' "client path (no TIME_WAIT)"
-# The kernel's timer: the orphan's FIN_WAIT2 lasts tcp_fin_timeout, never
-# less (10 ms: the expiry's jiffy rounding at HZ >= 250). Hooked, its end is
-# the timewait sock's own; listed, it is placed to within half the listing
-# interval (1 s; a whole one allows for a listing a loaded machine made
-# late) and found by the tracer's last listing at the latest. From above:
-# the phase began in the client's close() and ended before ss (hooked) or
-# the stopped tracer (listed) no longer saw it.
-kv() { tl_kv "$TL_WORK/cli.out" close "$1"; }
-if [[ $(tl_timing_for tr timewait) == exact ]]; then
-	assert_between "$(c fin_wait2_ms)" $((FT * 1000 - 10)) "$(tl_ms "$(kv tcall)" "$t_gone")" "client fin_wait2_ms (tcp_fin_timeout=$FT, hooked)"
+if [[ $(c close_cause) == lost ]] && h=$(tl_skips_uncounted tr timewait); then
+	# Its end program skipped with nothing counting it (a kprobe before
+	# 6.7: the sock's timer fired on a CPU running one of our kprobe
+	# programs; kernel matrix, 6.1 kprobe tier, once so far).
+	# The exit's census no longer lists the sock: written lost and counted,
+	# never left open.
+	echo "MEASURED: the client's timewait sock ended unseen ($h on the $(tl_tracer_tier tr "$h") tier of $(uname -r))"
+	tl_assert_said_uncounted tr "$h"
+	assert_ge "$(tl_tracer_count tr "ends not seen")" 1 "tracer tr counted the end it did not see"
+	assert_eq "$(c closed)" true "client closed"
+	assert_eq "$(c end_state)" FIN_WAIT2 "client end_state (where it was last seen)"
 else
-	assert_between "$(c fin_wait2_ms)" $((FT * 1000 - 1010)) "$(tl_ms "$(kv tcall)" "$t_stop")" "client fin_wait2_ms (tcp_fin_timeout=$FT, listed)"
+	assert_eq "$(c close_cause)" fin_wait2_timeout "client close_cause"
+	assert_eq "$(c closed)" true "client closed"
+	assert_eq "$(c end_state)" CLOSE "client end_state"
+	assert_match "$(c path)" '^SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>CLOSE$' "client path (no TIME_WAIT)"
+	# The kernel's timer: the orphan's FIN_WAIT2 lasts tcp_fin_timeout, never
+	# less (10 ms: the expiry's jiffy rounding at HZ >= 250). Hooked, its end is
+	# the timewait sock's own; listed, it is placed to within half the listing
+	# interval (1 s; a whole one allows for a listing a loaded machine made
+	# late) and found by the tracer's last listing at the latest. From above:
+	# the phase began in the client's close() and ended before ss (hooked) or
+	# the stopped tracer (listed) no longer saw it.
+	kv() { tl_kv "$TL_WORK/cli.out" close "$1"; }
+	if [[ $(tl_timing_for tr timewait) == exact ]]; then
+		assert_between "$(c fin_wait2_ms)" $((FT * 1000 - 10)) "$(tl_ms "$(kv tcall)" "$t_gone")" "client fin_wait2_ms (tcp_fin_timeout=$FT, hooked)"
+	else
+		assert_between "$(c fin_wait2_ms)" $((FT * 1000 - 1010)) "$(tl_ms "$(kv tcall)" "$t_stop")" "client fin_wait2_ms (tcp_fin_timeout=$FT, listed)"
+	fi
+	assert_eq "$(c timing)" "$(tl_timing_for tr timewait)" "client timing (inferred: sock_diag listings; exact: hooks)"
 fi
-assert_eq "$(c timing)" "$(tl_timing_for tr timewait)" "client timing (inferred: sock_diag listings; exact: hooks)"
 assert_eq "$(c pid)" "${TL_PID[cli]}" "client pid"
 # The server is still in CLOSE_WAIT: written open at exit.
 assert_eq "$(tl_csv_get "$CSV" end_state lport="$SP" rport="$CP")" CLOSE_WAIT "server end_state"

@@ -42,11 +42,12 @@ assert_ge "$dropped" 2 "setup: the nft rule dropped SYN-ACK retransmits"
 
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_eq "$(tl_csv_count "$CSV" lport="$CP" rport="$SP")" 1 "client rows"
-assert_gt "$(c syn_retrans)" 0 "client syn_retrans (no SYN-ACK came back for 2.5 s)"
 # On the classic tracepoint tier the kernel may skip a run of ours nested
 # under another tracing program's (bpf_prog_active): the kernel matrix's
-# 6.12 once counted 6 of 7 there. Allowed only as far as the tracer owns up
-# to missed runs.
+# 6.12 once counted 6 of 7 there, and 6.1 (which counts no skipped run)
+# once 0 of the client's 1. Allowed only as far as the tracer owns up to
+# missed runs.
+assert_ge_or_missed "$(c syn_retrans)" 1 tr "client syn_retrans (no SYN-ACK came back for 2.5 s)" retrans
 assert_eq_or_missed "$(($(c syn_retrans) + $(s synack_retrans)))" "$delta" tr \
 	"client syn_retrans + server synack_retrans == TcpExtTCPSynRetrans delta (failed attempts not counted)" retrans synack
 assert_eq "$(s close_cause)" fin "server close_cause"
