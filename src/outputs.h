@@ -54,8 +54,8 @@ int outputs_tick(struct outputs *out, uint64_t now_ns);
  * set when a sink finished (-n COUNT reached); errors go to out->err. */
 struct view_stats;
 bool outputs_snapping(const struct outputs *out);
-/* Whether a sink keeps the connections a snapshot hands it (the live view,
- * --batch): the table must then keep them whole (conntab_cfg.cold). */
+/* Whether a sink keeps the connections a snapshot hands it (--batch: the
+ * live view keeps copies): the table must then keep them whole (conntab_cfg.cold). */
 bool outputs_keep_rows(const struct outputs *out);
 /* Whether a snapping sink wants the listeners with it (the live view's
  * listener pane): main's loop lists them first (view_stats.lsn). */

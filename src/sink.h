@@ -50,9 +50,10 @@ struct sink_ops {
 	void (*snap_begin)(struct sink *s, const struct view_stats *st, uint64_t now_ns);
 	void (*snap_row)(struct sink *s, struct conn *c);
 	int (*snap_step)(struct sink *s);
-	/* snap_row's connections are kept until the snapshot ends (the view
-	 * sorts them): the table keeps every connection whole for it
-	 * (conntab_cfg.cold). */
+	/* snap_row's connections are kept until the snapshot ends (--batch
+	 * sorts pointers to every one): the table keeps every connection whole
+	 * for it (conntab_cfg.cold). The live view keeps copies of the rows
+	 * that fit instead. */
 	bool keeps_rows;
 	/* --listeners in a run (lsnwatch.h): every listener as one listing,
 	 * taken at at_ns, found them; and a listener's burst of drops that

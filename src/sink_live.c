@@ -455,9 +455,16 @@ static void take_listing(const struct sink *s, struct live *l, const struct view
 	}
 }
 
+/* The connection rows that fit under the header. */
+static size_t fit_rows(void)
+{
+	return LINES > HDR_ROWS + 4 ? (size_t)(LINES - HDR_ROWS - 2) : 1;
+}
+
 /* A frame: main's loop hands over the counters and the open connections
  * (ingest.c), then live_snap_step selects the rows that fit, keeps them as
- * text and draws, in one step. */
+ * text and draws, in one step. Only copies of the rows that fit are kept
+ * (view_begin_top): the table may keep idle connections compact. */
 static void live_snap_begin(struct sink *s, const struct view_stats *st, uint64_t now_ns)
 {
 	struct live *l = s->priv;
@@ -466,7 +473,7 @@ static void live_snap_begin(struct sink *s, const struct view_stats *st, uint64_
 	snprintf(l->tiers, sizeof(l->tiers), "%s", l->st.tiers ? l->st.tiers : "?");
 	l->st.tiers = l->tiers;
 	l->frame_ns = now_ns;
-	view_begin(&l->v, now_ns);
+	view_begin_top(&l->v, now_ns, fit_rows());
 	if (st->lsn || st->lsn_err)
 		take_listing(s, l, st, now_ns);
 }
@@ -478,7 +485,7 @@ static void live_snap_row(struct sink *s, struct conn *c)
 
 static int frame(struct live *l)
 {
-	size_t fit = LINES > HDR_ROWS + 4 ? (size_t)(LINES - HDR_ROWS - 2) : 1;
+	size_t fit = fit_rows();
 	uint64_t now_ns = l->frame_ns;
 	const struct conn *c;
 	uint64_t cost;
@@ -753,7 +760,6 @@ const struct sink_ops sink_live_ops = {
 	.tick = live_tick,
 	.snap_begin = live_snap_begin,
 	.snap_row = live_snap_row,
-	.keeps_rows = true,
 	.snap_step = live_snap_step,
 	.end = live_end,
 };

@@ -51,6 +51,7 @@ void view_fini(struct view *v)
 	free(v->rows);
 	free(v->all);
 	free(v->keys);
+	free(v->kept); /* shallow copies: their rare parts are the table's */
 	memset(v, 0, sizeof(*v));
 }
 
@@ -374,9 +375,68 @@ void view_begin(struct view *v, uint64_t now_ns)
 	memset(v->open_rtx, 0, sizeof(v->open_rtx));
 	memset(v->open_rst, 0, sizeof(v->open_rst));
 	v->n_rows = 0;
+	v->top = 0;
 	v->oom = false;
 	v->keyed = v->sort == VCOL_PID || v->sort == VCOL_FD || v->sort == VCOL_STATE ||
 		   v->sort == VCOL_INSTATE || v->sort == VCOL_AGE || v->sort == VCOL_RTX;
+}
+
+void view_begin_top(struct view *v, uint64_t now_ns, size_t max_rows)
+{
+	size_t k = max_rows ? max_rows : 1;
+
+	view_begin(v, now_ns);
+	if (k > v->cap_kept) {
+		struct conn *p = realloc(v->kept, k * sizeof(*p));
+
+		if (!p) {
+			v->oom = true;
+			return;
+		}
+		v->kept = p;
+		v->cap_kept = k;
+	}
+	if (k > v->max_rows || !v->rows) {
+		struct conn **p = realloc(v->rows, k * sizeof(*p));
+
+		if (!p) {
+			v->oom = true;
+			return;
+		}
+		v->rows = p;
+		v->max_rows = k;
+	}
+	v->top = k;
+}
+
+static uint64_t root_key(const struct view *v);
+
+/* view_begin_top's selection, as the match comes: the heap of view_select
+ * fed in the same order, so the same rows in the same order. */
+static void keep_top(struct view *v, const struct conn *c)
+{
+	size_t n = v->n_rows;
+	uint64_t key;
+
+	v->n_match++;
+	if (v->oom)
+		return;
+	if (v->keyed && !row_key(v, c, &key))
+		v->keyed = false;
+	if (n < v->top) {
+		v->kept[n] = *c;
+		v->rows[n] = &v->kept[n];
+		v->n_rows = n + 1;
+		sift_up(v, v->rows, n);
+		return;
+	}
+	/* A key above the root's is shown after it: the copy not made. */
+	if (v->keyed && key > root_key(v))
+		return;
+	if (row_cmp(v, c, v->rows[0]) < 0) {
+		*v->rows[0] = *c;
+		sift_down(v, v->rows, n, 0);
+	}
 }
 
 void view_add(struct view *v, struct conn *c)
@@ -394,6 +454,10 @@ void view_add(struct view *v, struct conn *c)
 		v->by_state[c->state]++;
 	if (!conn_in_states(c, v->states))
 		return;
+	if (v->top) {
+		keep_top(v, c);
+		return;
+	}
 	if (v->n_match == v->cap_all) {
 		size_t cap = v->cap_all ? v->cap_all * 2 : 1024;
 		struct conn **p = realloc(v->all, cap * sizeof(*p));
@@ -440,8 +504,14 @@ int view_select(struct view *v, size_t max_rows, const struct view_stats *st)
 		v->last_ns = v->now_ns;
 	}
 	sort_start(v, 0);
-	if (v->oom)
+	if (v->oom) {
+		v->n_rows = 0;
 		return -ENOMEM;
+	}
+	if (v->top) { /* kept as they came (keep_top): in order now */
+		qsort_r(v->rows, v->n_rows, sizeof(*v->rows), row_qcmp, v);
+		return 0;
+	}
 	if (k > v->max_rows || !v->rows) {
 		struct conn **p = realloc(v->rows, (k ? k : 1) * sizeof(*p));
 

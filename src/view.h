@@ -15,7 +15,9 @@
  * hands each open connection to view_add (ingest.c). Row pointers are
  * valid only until the table changes, so no record is applied from
  * view_begin until the sink has formatted its rows: records read meanwhile
- * are held in ingest's backlog.
+ * are held in ingest's backlog. The live view keeps copies of the rows it
+ * shows instead (view_begin_top), so the table may hand it a compact
+ * connection's copy; --batch shows every row and keeps pointers.
  */
 #ifndef TL_VIEW_H
 #define TL_VIEW_H
@@ -108,6 +110,14 @@ struct view {
 	struct conn **rows;      /* the selected rows, in order */
 	size_t n_rows;
 	struct conn **all;       /* scratch: every match of this refresh */
+	/* view_begin_top: the best `top` matches kept as copies as they come
+	 * (a bounded heap, rows[] pointing into `kept`), no pointer to any
+	 * other: the table hands over a compact connection as a copy valid
+	 * only during view_add (conntab_cold.c). Shallow: a copy's rare parts
+	 * (conn_extra.h) are the table's, read before the snapshot ends. */
+	size_t top;              /* 0: every match kept by pointer (view_begin) */
+	struct conn *kept;
+	size_t cap_kept;
 	uint64_t *keys;          /* beside `all`, with `keyed`: each one's sort key (view.c) */
 	bool keyed;
 	size_t cap_all;
@@ -153,6 +163,11 @@ void view_closed(struct view *v, const struct conn *c);
  * order; returns 0 or -ENOMEM (the rows of the previous refresh are kept
  * then, and n_rows is 0). */
 void view_begin(struct view *v, uint64_t now_ns);
+/* A refresh that will show at most `max_rows` (>= 1), the only kind
+ * whose view_add may be handed a connection that is gone once it returns
+ * (the live view: the table then keeps idle connections compact). Its
+ * view_end must be given the same max_rows. */
+void view_begin_top(struct view *v, uint64_t now_ns, size_t max_rows);
 void view_add(struct view *v, struct conn *c);
 int view_end(struct view *v, size_t max_rows, const struct view_stats *st);
 /* view_end in steps, for a snapshot of every row (--batch) that must not

@@ -168,6 +168,64 @@ static void test_top_n_every_column(void **st)
 	free(all);
 }
 
+/* The live view's refresh (view_begin_top) is handed each connection in
+ * one scratch copy, overwritten by the next (a compact connection's, as
+ * the table's walk gives it): it keeps copies of the rows that fit, the
+ * same rows in the same order as the selection over pointers, for every
+ * column, both directions. */
+static void test_top_copies(void **st)
+{
+	enum { N = 3000, K = 23 };
+	struct conn *c = calloc(N, sizeof(*c));
+	struct conn **want = calloc(K, sizeof(*want));
+	struct conn scratch;
+	struct view v;
+
+	(void)st;
+	assert_non_null(c);
+	assert_non_null(want);
+	srand(13);
+	for (int i = 0; i < N; i++) {
+		mk(&c[i], rand() % 5 ? 100 + (uint32_t)(rand() % 50) : 0, i % 3 ? "srv" : "cli",
+		   (uint16_t)(1000 + rand() % 200), (uint8_t)(1 + rand() % 10),
+		   (uint64_t)(rand() % 300) * 1000000ULL);
+		c[i].skaddr += (uint64_t)i << 20;
+		c[i].fd = rand() % 4 ? rand() % 20 : -1;
+		c[i].data_retrans = (uint32_t)(rand() % 3);
+	}
+	assert_int_equal(view_init(&v, 0, 8), 0);
+	for (int col = 0; col < VCOL_N; col++) {
+		for (int rev = 0; rev < 2; rev++) {
+			v.sort = (enum view_col)col;
+			v.reverse = rev;
+			refresh(&v, c, N, K);
+			memcpy(want, v.rows, K * sizeof(*want));
+			view_begin_top(&v, NOW, K);
+			for (int i = 0; i < N; i++) {
+				scratch = c[i];
+				view_add(&v, &scratch);
+				memset(&scratch, 0xa5, sizeof(scratch)); /* gone once handed over */
+			}
+			assert_int_equal(view_end(&v, K, NULL), 0);
+			assert_int_equal(v.n_match, N);
+			assert_int_equal(v.n_rows, K);
+			for (int i = 0; i < K; i++)
+				assert_memory_equal(v.rows[i], want[i], sizeof(struct conn));
+		}
+	}
+	/* Fewer matches than rows: every one, in order. */
+	view_begin_top(&v, NOW, K);
+	for (int i = 0; i < 5; i++) {
+		scratch = c[i];
+		view_add(&v, &scratch);
+	}
+	assert_int_equal(view_end(&v, K, NULL), 0);
+	assert_int_equal(v.n_rows, 5);
+	view_fini(&v);
+	free(c);
+	free(want);
+}
+
 static void test_filters_and_counts(void **st)
 {
 	struct conn c[4];
@@ -572,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_dur),
 		cmocka_unit_test(test_top_n),
 		cmocka_unit_test(test_top_n_every_column),
+		cmocka_unit_test(test_top_copies),
 		cmocka_unit_test(test_filters_and_counts),
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_closed_ring),
