@@ -133,7 +133,7 @@ void cli_usage(FILE *f)
 	      "      --compact-after SECS\n"
 	      "                          keep an open connection compact in memory once\n"
 	      "                          nothing happened to it for SECS (0 to 86400, default 5;\n"
-	      "                          not with the live view or --batch)\n"
+	      "                          not with --batch)\n"
 	      "      --tier TIER         auto (default), fentry, kprobe or tracepoint: use that\n"
 	      "                          hook tier wherever a hook has it, or fail\n"
 	      "  -v, --verbose           debug and libbpf messages on stderr\n"
