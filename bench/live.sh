@@ -9,8 +9,8 @@
 # view runs in a 160x50 tmux pane with -v, which logs the cost of every
 # refresh measured inside the tool (gather the open connections, select the
 # rows that fit, format and draw them). Prints the median and the maximum
-# over the refreshes that saw at least 99 % of the sockets, and saves the
-# pane as text. Not a test: the figure goes into bench/README.md.
+# over the refreshes that saw at least 99 % of the sockets, and the
+# loader's RSS at the end, and saves the pane as text. Not a test: the figure goes into bench/README.md.
 set -u -o pipefail
 
 build=${1:-}
@@ -56,9 +56,13 @@ for _ in $(seq 1800); do
 	sleep 0.1
 done
 grep -q 'ready.*errors=0' "$work/keep.out" || { cat "$work/keep.out" >&2; exit 1; }
-# Let the loader catch up with the records, then keep refreshing a while.
+# Let the loader catch up with the records, then keep refreshing a while
+# (the idle connections kept compact after --compact-after, 5 s).
 sleep 15
 tmux -L "$sock" capture-pane -p >"$work/pane.txt"
+# The loader is the pane's shell's child.
+tl_pid=$(pgrep -P "$(tmux -L "$sock" display -p '#{pane_pid}')" -x tcplife-states)
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$tl_pid/status" 2>/dev/null)
 tmux -L "$sock" send-keys q
 for _ in $(seq 300); do
 	[[ -s $work/live.rc ]] && break
@@ -74,4 +78,5 @@ median=$(awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }' "$work/costs")
 max=$(tail -n 1 "$work/costs")
 open=$(sed -n 's/.*with \([0-9]*\) open connections.*/\1/p' "$work/live.err" | sort -n | tail -n 1)
 head -n 1 "$work/pane.txt"
+echo "live view loader RSS with $open open connections: $((${rss:-0} / 1024)) MiB"
 echo "live view refresh with $open open connections: median $((median / 1000)).$(printf %03d $((median % 1000))) ms, max $((max / 1000)).$(printf %03d $((max % 1000))) ms over $count refreshes (pane: $work/pane.txt)"

@@ -17,6 +17,7 @@
  * it calls nothing above it.
  */
 #include <malloc.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conntab_priv.h"
@@ -63,9 +64,12 @@ void ct_cold_init(struct conntab *t)
 		       "by_sk reads a compact form's key where it reads an entry's");
 }
 
+_Static_assert(offsetof(struct entry, c) == 0, "the table's fields follow the connection");
+
 static void expand_into(const struct conn_compact *cc, struct entry *en)
 {
-	memset(en, 0, sizeof(*en));
+	/* conn_expand() zeroes the connection itself: the rest only here. */
+	memset((char *)en + sizeof(en->c), 0, sizeof(*en) - sizeof(en->c));
 	conn_expand(cc, &en->c);
 	tkey_make(&en->c.tuple, false, &en->key);
 	en->indexed = cc->user & U_INDEXED;
@@ -78,6 +82,14 @@ const struct entry *ct_peek(const void *v, struct entry *scratch)
 	if (!ct_is_cold(v))
 		return v;
 	expand_into(cold_of(v), scratch);
+	return scratch;
+}
+
+const struct conn *ct_peek_conn(const void *v, struct conn *scratch)
+{
+	if (!ct_is_cold(v))
+		return &((const struct entry *)v)->c;
+	conn_expand(cold_of(v), scratch);
 	return scratch;
 }
 

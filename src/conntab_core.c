@@ -254,10 +254,9 @@ static void prefetch_conn(const struct entry *en)
 		__builtin_prefetch(p + o);
 }
 
-static bool walk_shows(const struct conntab *t, const struct entry *en)
+static bool walk_shows(const struct conntab *t, const struct conn *c)
 {
-	return !en->c.closed &&
-	       filter_owner_shown(t->cfg.filter, en->c.owner_known, &en->c.owner, en->c.cgroup);
+	return !c->closed && filter_owner_shown(t->cfg.filter, c->owner_known, &c->owner, c->cgroup);
 }
 
 void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *c), void *ctx)
@@ -266,14 +265,15 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 	 * timewait sock: open until that sock is gone, as the CSV says, and
 	 * what the live view counts when a server is full of TIME_WAIT. */
 	struct pindex *maps[] = { &t->by_sk, &t->tw };
-	struct entry *ahead[WALK_AHEAD] = { NULL }, *en, scratch;
+	struct entry *ahead[WALK_AHEAD] = { NULL }, *en;
+	struct conn scratch;
 
 	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
 		size_t i = 0, head = 0, n = 0;
 		bool more = true;
 
 		for (;;) {
-			const struct entry *cur;
+			const struct conn *cur;
 
 			/* fn() removes no entry (conntab.h): those read ahead stay. */
 			while (more && n < WALK_AHEAD) {
@@ -286,13 +286,13 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 			}
 			if (!n)
 				break;
-			cur = ct_peek(ahead[head], &scratch);
+			cur = ct_peek_conn(ahead[head], &scratch);
 			head = (head + 1) % WALK_AHEAD;
 			n--;
 			/* A copy of a compact form: fn may change only one in
 			 * CLOSE_WAIT, which is never compact (conntab_cold.c). */
 			if (walk_shows(t, cur))
-				fn(ctx, (struct conn *)&cur->c);
+				fn(ctx, (struct conn *)cur);
 		}
 	}
 }
