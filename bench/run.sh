@@ -388,7 +388,8 @@ phase_timewait() {
 # connections are kept compact after --compact-after (5 s), so the RSS is
 # read once that and a round of the sweep have passed. Then once more at the
 # largest count with --batch (what stdout gets when it is not a terminal),
-# which keeps every connection whole, as the live view does.
+# which keeps every connection whole (the live view compacts: its RSS is
+# bench/live.sh's).
 mem_run() { # N KEY ARGS...
 	local n=$1 key=$2 ns cp rss0 rss1 mem open estab
 	shift 2
@@ -537,7 +538,7 @@ report() {
 		fi
 	done
 	if [[ -n ${R[mem_batch_rss]:-} ]]; then
-		echo "| ${R[mem_batch_n]} tracked, --batch (as the live view: nothing compacted): loader RSS | $(kib_mib "${R[mem_batch_rss]}") MiB (at start $(kib_mib "${R[mem_batch_rss0]}") MiB; sockets ${R[mem_batch_estab]}, loader saw ${R[mem_batch_open]} open, drops ${R[mem_batch_drops]}) | | |"
+		echo "| ${R[mem_batch_n]} tracked, --batch (nothing compacted): loader RSS | $(kib_mib "${R[mem_batch_rss]}") MiB (at start $(kib_mib "${R[mem_batch_rss0]}") MiB; sockets ${R[mem_batch_estab]}, loader saw ${R[mem_batch_open]} open, drops ${R[mem_batch_drops]}) | | |"
 	fi
 	if [[ -n ${R[once_wall]:-} ]]; then
 		echo "| --once with ${R[once_n]} sockets open: wall time, median of 3 | ${R[once_wall]} s (runs ${R[once_walls]}; the seed ${R[once_seed]} ms of it; ${R[once_rows]} rows) | ≤ 5 s | $(met "${R[once_wall]} <= 5") |"
