@@ -126,21 +126,15 @@ static void test_top_n(void **st)
 	free(in);
 }
 
-/* Every column, both directions: the top K (keyed selection, view.c's
- * row_key) are exactly the first K of the full sort (batch), with unknown
- * owners and fds, equal keys and equal states among them. */
-static void test_top_n_every_column(void **st)
+/* n connections with unknown owners and fds, equal keys and equal states
+ * among them, from seed. */
+static struct conn *mixed_conns(int n, unsigned int seed)
 {
-	enum { N = 3000, K = 23 };
-	struct conn *c = calloc(N, sizeof(*c));
-	struct conn **all = calloc(N, sizeof(*all));
-	struct view v;
+	struct conn *c = calloc((size_t)n, sizeof(*c));
 
-	(void)st;
 	assert_non_null(c);
-	assert_non_null(all);
-	srand(11);
-	for (int i = 0; i < N; i++) {
+	srand(seed);
+	for (int i = 0; i < n; i++) {
 		mk(&c[i], rand() % 5 ? 100 + (uint32_t)(rand() % 50) : 0, i % 3 ? "srv" : "cli",
 		   (uint16_t)(1000 + rand() % 200), (uint8_t)(1 + rand() % 10),
 		   (uint64_t)(rand() % 300) * 1000000ULL);
@@ -149,6 +143,21 @@ static void test_top_n_every_column(void **st)
 		c[i].start_ns = NOW - (uint64_t)(rand() % 50) * S;
 		c[i].data_retrans = (uint32_t)(rand() % 3);
 	}
+	return c;
+}
+
+/* Every column, both directions: the top K (keyed selection, view.c's
+ * row_key) are exactly the first K of the full sort (batch), with unknown
+ * owners and fds, equal keys and equal states among them. */
+static void test_top_n_every_column(void **st)
+{
+	enum { N = 3000, K = 23 };
+	struct conn *c = mixed_conns(N, 11);
+	struct conn **all = calloc(N, sizeof(*all));
+	struct view v;
+
+	(void)st;
+	assert_non_null(all);
 	assert_int_equal(view_init(&v, 0, 8), 0);
 	for (int col = 0; col < VCOL_N; col++) {
 		for (int rev = 0; rev < 2; rev++) {
@@ -176,23 +185,13 @@ static void test_top_n_every_column(void **st)
 static void test_top_copies(void **st)
 {
 	enum { N = 3000, K = 23 };
-	struct conn *c = calloc(N, sizeof(*c));
+	struct conn *c = mixed_conns(N, 13);
 	struct conn **want = calloc(K, sizeof(*want));
 	struct conn scratch;
 	struct view v;
 
 	(void)st;
-	assert_non_null(c);
 	assert_non_null(want);
-	srand(13);
-	for (int i = 0; i < N; i++) {
-		mk(&c[i], rand() % 5 ? 100 + (uint32_t)(rand() % 50) : 0, i % 3 ? "srv" : "cli",
-		   (uint16_t)(1000 + rand() % 200), (uint8_t)(1 + rand() % 10),
-		   (uint64_t)(rand() % 300) * 1000000ULL);
-		c[i].skaddr += (uint64_t)i << 20;
-		c[i].fd = rand() % 4 ? rand() % 20 : -1;
-		c[i].data_retrans = (uint32_t)(rand() % 3);
-	}
 	assert_int_equal(view_init(&v, 0, 8), 0);
 	for (int col = 0; col < VCOL_N; col++) {
 		for (int rev = 0; rev < 2; rev++) {
