@@ -97,7 +97,12 @@ ended_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=fin closed
 reused_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=tw_reuse closed=true path~'(TIME_WAIT|FIN_WAIT2)>CLOSE$')
 killed_tw=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP" close_cause=tw_killed closed=true path~'(TIME_WAIT|FIN_WAIT2)>CLOSE$')
 echo "client rows still in TIME_WAIT: $open_tw (ss: $tw0 before the stop, $tw1 after); TIME_WAIT over: $ended_tw; reused: $reused_tw (TcpExtTWRecycled delta $recycled); killed early: $killed_tw (TcpOutRsts delta $resets)"
-assert_eq "$((open_tw + ended_tw + reused_tw + killed_tw + lost_cli))" "$rd" "client-side rows: in TIME_WAIT, through it, reused or killed (or counted lost)"
+# What each client row became, in the check's own line: a failure in the
+# kernel matrix shows only its FAIL lines and the log's last lines.
+outcomes=$(paste -d/ <(tl_csv "$TL_WORK/active.csv" end_state rport="$SP") \
+	<(tl_csv "$TL_WORK/active.csv" close_cause rport="$SP") <(tl_csv "$TL_WORK/active.csv" timing rport="$SP") |
+	sort | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
+assert_eq "$((open_tw + ended_tw + reused_tw + killed_tw + lost_cli))" "$rd" "client-side rows: in TIME_WAIT, through it, reused or killed (or counted lost) [by end_state/close_cause/timing: $outcomes]"
 assert_le "$killed_tw" "$resets" "client rows ended by tw_killed <= TcpOutRsts delta (only an RST ends a TIME_WAIT early)"
 assert_between "$open_tw" "$((tw1 - lost_cli))" "$tw0" "client rows still in TIME_WAIT, between ss's counts around the stop (less those counted lost)"
 if [[ $timing == inferred ]]; then
