@@ -381,6 +381,21 @@ void view_begin(struct view *v, uint64_t now_ns)
 		   v->sort == VCOL_INSTATE || v->sort == VCOL_AGE || v->sort == VCOL_RTX;
 }
 
+/* Room for k (>= 1) row pointers. 0 or -ENOMEM (rows unchanged). */
+static int rows_room(struct view *v, size_t k)
+{
+	struct conn **p;
+
+	if (k <= v->max_rows && v->rows)
+		return 0;
+	p = realloc(v->rows, k * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	v->rows = p;
+	v->max_rows = k;
+	return 0;
+}
+
 void view_begin_top(struct view *v, uint64_t now_ns, size_t max_rows)
 {
 	size_t k = max_rows ? max_rows : 1;
@@ -396,15 +411,9 @@ void view_begin_top(struct view *v, uint64_t now_ns, size_t max_rows)
 		v->kept = p;
 		v->cap_kept = k;
 	}
-	if (k > v->max_rows || !v->rows) {
-		struct conn **p = realloc(v->rows, k * sizeof(*p));
-
-		if (!p) {
-			v->oom = true;
-			return;
-		}
-		v->rows = p;
-		v->max_rows = k;
+	if (rows_room(v, k)) {
+		v->oom = true;
+		return;
 	}
 	v->top = k;
 }
@@ -428,14 +437,16 @@ static void keep_top(struct view *v, const struct conn *c)
 		v->rows[n] = &v->kept[n];
 		v->n_rows = n + 1;
 		sift_up(v, v->rows, n);
+		v->top_rk = root_key(v);
 		return;
 	}
 	/* A key above the root's is shown after it: the copy not made. */
-	if (v->keyed && key > root_key(v))
+	if (v->keyed && key > v->top_rk)
 		return;
 	if (row_cmp(v, c, v->rows[0]) < 0) {
 		*v->rows[0] = *c;
 		sift_down(v, v->rows, n, 0);
+		v->top_rk = root_key(v);
 	}
 }
 
@@ -512,14 +523,8 @@ int view_select(struct view *v, size_t max_rows, const struct view_stats *st)
 		qsort_r(v->rows, v->n_rows, sizeof(*v->rows), row_qcmp, v);
 		return 0;
 	}
-	if (k > v->max_rows || !v->rows) {
-		struct conn **p = realloc(v->rows, (k ? k : 1) * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		v->rows = p;
-		v->max_rows = k ? k : 1;
-	}
+	if (rows_room(v, k ? k : 1))
+		return -ENOMEM;
 	/* k == 0: v->all may still be NULL, and memcpy's source must not be. */
 	if (k)
 		memcpy(v->rows, v->all, k * sizeof(*v->rows));

@@ -118,6 +118,7 @@ struct view {
 	size_t top;              /* 0: every match kept by pointer (view_begin) */
 	struct conn *kept;
 	size_t cap_kept;
+	uint64_t top_rk;         /* with `keyed`, the heap root's sort key */
 	uint64_t *keys;          /* beside `all`, with `keyed`: each one's sort key (view.c) */
 	bool keyed;
 	size_t cap_all;
