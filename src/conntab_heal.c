@@ -138,7 +138,7 @@ size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max)
 		if (census_candidate(en))
 			ct_ns_add(ns, &k, max, en->c.netns);
 	}
-	ct_tw_census_netns(t, ns, &k, max);
+	ct_tw_census_netns(t, false, ns, &k, max);
 	return k;
 }
 
@@ -187,7 +187,7 @@ size_t conntab_census_tw_netns(const struct conntab *t, uint32_t *ns, size_t max
 {
 	size_t k = 0;
 
-	ct_tw_census_marked_netns(t, ns, &k, max);
+	ct_tw_census_netns(t, true, ns, &k, max);
 	return k;
 }
 

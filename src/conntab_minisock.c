@@ -280,12 +280,12 @@ static bool tw_census_candidate(const struct conntab *t, const struct entry *w)
 	       w->twp.state == TWP_LIVE;
 }
 
-void ct_tw_census_netns(const struct conntab *t, uint32_t *ns, size_t *n, size_t max)
+void ct_tw_census_netns(const struct conntab *t, bool marked, uint32_t *ns, size_t *n, size_t max)
 {
 	const struct entry *w;
 
 	for (size_t i = 0; (w = pindex_next(&t->tw, &i));)
-		if (tw_census_candidate(t, w))
+		if (marked ? w->unseen && !w->c.closed : tw_census_candidate(t, w))
 			ct_ns_add(ns, n, max, w->c.netns);
 }
 
@@ -313,15 +313,6 @@ size_t ct_tw_census_done(struct conntab *t)
 		marked++;
 	}
 	return marked;
-}
-
-void ct_tw_census_marked_netns(const struct conntab *t, uint32_t *ns, size_t *n, size_t max)
-{
-	const struct entry *w;
-
-	for (size_t i = 0; (w = pindex_next(&t->tw, &i));)
-		if (w->unseen && !w->c.closed)
-			ct_ns_add(ns, n, max, w->c.netns);
 }
 
 void ct_tw_census_relisted(struct conntab *t, uint32_t netns, const struct tkey *k)

@@ -200,15 +200,14 @@ void ct_expire_requests(struct conntab *t, const struct req_when *w, uint32_t ne
 void ct_tw_settle_killed(struct conntab *t, bool all);
 /* Hand-over notes whose CLOSE never came, forgotten. */
 void ct_tw_notes_expire(struct conntab *t);
-/* The exit's census of the timewait socks (hooked tiers): their namespaces,
- * a listed sock of 4-tuple k, the end of a namespace's listing (returns
- * how many rows it marked unseen); the namespaces of those marked, a sock a
- * second listing holds (unmarked), and the rows still marked written lost
- * (returns how many). */
-void ct_tw_census_netns(const struct conntab *t, uint32_t *ns, size_t *n, size_t max);
+/* The exit's census of the timewait socks (hooked tiers): their namespaces
+ * (`marked`: those of the rows a listing marked unseen), a listed sock of
+ * 4-tuple k, the end of a namespace's listing (returns how many rows it
+ * marked unseen), a sock a second listing holds (unmarked), and the rows
+ * still marked written lost (returns how many). */
+void ct_tw_census_netns(const struct conntab *t, bool marked, uint32_t *ns, size_t *n, size_t max);
 void ct_tw_census_sock(struct conntab *t, const struct tkey *k);
 size_t ct_tw_census_done(struct conntab *t);
-void ct_tw_census_marked_netns(const struct conntab *t, uint32_t *ns, size_t *n, size_t max);
 void ct_tw_census_relisted(struct conntab *t, uint32_t netns, const struct tkey *k);
 size_t ct_tw_end_unseen(struct conntab *t, uint64_t now);
 /* Exit: the connections still in a timewait sock, written open. */
