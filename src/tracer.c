@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "iterread.h"
 #include "log.h"
 #include "probe.h"
 #include "tracer.h"
@@ -710,9 +711,7 @@ int tracer_drain(struct tracer *tr)
 
 int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx)
 {
-	char buf[256 * sizeof(struct tl_event)];
-	size_t have = 0;
-	int fd, n = 0, err = 0;
+	int fd, n;
 
 	if (!tr->iters[which])
 		return -ENOTSUP;
@@ -721,28 +720,9 @@ int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *c
 	fd = bpf_iter_create(bpf_link__fd(tr->iters[which]));
 	if (fd < 0)
 		return -errno;
-	/* Records never straddle reads in practice (the seq_file buffer
-	 * holds whole records), but carry a partial one over anyway. */
-	for (;;) {
-		ssize_t r = read(fd, buf + have, sizeof(buf) - have);
-		size_t off = 0;
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		for (; have - off >= sizeof(struct tl_event); off += sizeof(struct tl_event), n++)
-			fn(ctx, buf + off, sizeof(struct tl_event));
-		memmove(buf, buf + off, have - off);
-		have -= off;
-	}
+	n = iter_read_records(fd, sizeof(struct tl_event), fn, ctx);
 	close(fd);
-	return err ? err : n;
+	return n;
 }
 
 int tracer_find_listener(struct tracer *tr, const struct tl_listen_key *k, struct tl_listen_val *v)
