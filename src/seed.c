@@ -186,8 +186,9 @@ static int dump_full(struct fallback *fb, struct sockdiag *sd)
  * when the SYN_RECV bit is asked for, reporting state SYN_RECV and no
  * inode; the full sockets it lists beside them (a child between its birth
  * and the final ACK's processing, microseconds) have an inode or come from
- * the full-socket seed. For --once only: live, they are followed as they
- * come and go (conntab_minisock.c). */
+ * the full-socket seed. For --once on this tier only (iter/tcp shows them
+ * on the other: tracer_seed_requests); live, they are followed as they come
+ * and go (conntab_minisock.c). */
 static int on_request(const struct sockdiag_sock *s, void *arg)
 {
 	struct fallback *fb = arg;
@@ -280,6 +281,8 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 			 "accepted yet show no owner", strerror(-err));
 	if (tracer_tier(tr, HOOK_SEED) == TIER_ITER && !(force && !strcmp(force, "sock_diag"))) {
 		res->method = "iter";
+		if (o->once)
+			tracer_seed_requests(tr);
 		err = seed_iter(tr, fn, ctx, res);
 		log_debug("seed: iterators done at %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
 		if (err)
@@ -298,7 +301,8 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 		log_debug("seed: /proc fds read at %" PRIu64 " ms", (mono_now_ns() - t0) / 1000000);
 		err = seed_netlink(&fb, &nsl, scan_err, res);
 	}
-	if (!err && !scan_err && o->once) {
+	/* The iterators showed the request socks (tracer_seed_requests). */
+	if (!err && !scan_err && o->once && strcmp(res->method, "iter")) {
 		before = fb.records;
 		err = each_ns(&nsl, &fb, NULL, dump_requests);
 		res->records += fb.records - before;

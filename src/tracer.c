@@ -725,6 +725,11 @@ int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *c
 	return n;
 }
 
+void tracer_seed_requests(struct tracer *tr)
+{
+	tr->skel->bss->seed_requests = 1;
+}
+
 int tracer_find_listener(struct tracer *tr, const struct tl_listen_key *k, struct tl_listen_val *v)
 {
 	if (bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.listeners), k, v))

@@ -61,6 +61,10 @@ int tracer_drain(struct tracer *tr);
  * (see owner.bpf.c). Returns the number of records or -errno; -ENOTSUP when
  * the seed hook did not get the iterator tier. */
 int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx);
+/* ITER_TCP from now on also writes a SEED record for each request sock
+ * (state SYN_RECV, the listener's owner, its own address as skaddr), as
+ * --once shows them. */
+void tracer_seed_requests(struct tracer *tr);
 /* Enter a listener older than the tool into the kernel side's map, unless
  * the kernel side has one there already. 0 or -errno. */
 /* The `listeners` map's entry for k into *v: 0, or -errno (-ENOENT: none). */
