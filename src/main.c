@@ -217,9 +217,10 @@ int main(int argc, char **argv)
 	 * OLDEST_MS was that much less than the same socket's row). */
 	end = mono_now_ns();
 	alerts_collect(&al, end); /* also names owners handed over at close() */
-	/* Detach before writing the open connections: nothing changes under us. */
-	tracer_free(tr);
-	tr = NULL;
+	/* Nothing drains the ring buffer after this: nothing changes under
+	 * the rows written next. Detaching goes on meanwhile; the cleanup
+	 * below waits for it. */
+	tracer_detach_begin(tr);
 	al.tr = NULL;
 	in.tr = NULL;
 	conntab_cold_stats(in.ct, &n_cold, &n_thawed);

@@ -95,6 +95,12 @@ void tracer_tiers_line(const struct tracer *tr, char *buf, size_t n);
 /* The --list-probes table: every hook, its tier, why better ones were
  * refused; with -v (on stderr) every tier of each hook and its programs. */
 void tracer_print_probes(const struct tracer *tr, FILE *f);
+/* Detach every program and free the kernel side in a thread of its own,
+ * from now on: destroying a link can wait for the kernel's grace periods
+ * (~250 ms in all on a 6.18 host), time the exit's writing can use. No call
+ * but tracer_free() after it; a record not drained by then is not read. */
+void tracer_detach_begin(struct tracer *tr);
+/* Detaches everything (or waits for tracer_detach_begin's thread to). */
 void tracer_free(struct tracer *tr);
 const char *tier_name(enum tier t);
 
