@@ -575,6 +575,8 @@ int tl_seed_tcp(struct bpf_iter__tcp *ctx)
 		return 0;
 	key = (__u64)tp;
 	now = bpf_ktime_get_ns();
+	/* Read once: each read is a helper call (6 of them). */
+	tuple_from_sk((const struct sock *)tp, &e.tuple);
 	si = bpf_map_lookup_elem(&socks, &key);
 	if (si) {
 		/* Seen live since we attached: born under our eyes, or already
@@ -583,7 +585,6 @@ int tl_seed_tcp(struct bpf_iter__tcp *ctx)
 			return 0;
 		if (si->verdict == V_UNDECIDED) {
 			fresh = *si;
-			tuple_from_sk((const struct sock *)tp, &e.tuple);
 			decide(&fresh, &e.tuple);
 			if (fresh.verdict == V_FILTERED)
 				return 0;
@@ -596,7 +597,6 @@ int tl_seed_tcp(struct bpf_iter__tcp *ctx)
 		fresh.flags = TL_F_HOLDERS;
 		if (state == TL_CLOSE_WAIT)
 			fresh.entered_ns = close_wait_since(tp, now);
-		tuple_from_sk((const struct sock *)tp, &e.tuple);
 		/* Until the holder scan names an fd's owner: a child still in
 		 * its listener's accept queue has none (the loader entered the
 		 * listeners before this walk; see src/listeners.c). Orphans
@@ -618,7 +618,6 @@ int tl_seed_tcp(struct bpf_iter__tcp *ctx)
 	}
 	rec_fill(&e, TL_REC_SEED, key, si, now);
 	e.kind = owner_kind(si);
-	tuple_from_sk((const struct sock *)tp, &e.tuple);
 	bpf_seq_write(seq, &e, sizeof(e));
 	return 0;
 }
