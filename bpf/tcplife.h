@@ -251,6 +251,16 @@ struct tl_listen_val {
 	__u64 skaddr; /* the listener; 0 = entered by the loader (address unknown) */
 };
 
+/* What iter/task_file tl_lsn_holders writes (owner.bpf.c): a process
+ * holding a listening TCP socket, in the order /proc would name them (pid,
+ * then fd). The loader keys it by inode, as sock_diag lists listeners. */
+struct tl_lsn_holder {
+	__u64 ino; /* the socket's inode: sock_diag's, and /proc/PID/fd's socket:[INODE] */
+	__u32 pid; /* the holder's thread-group id */
+	__s32 fd;
+};
+
+_Static_assert(sizeof(struct tl_lsn_holder) == 16, "tl_lsn_holder ABI");
 _Static_assert(sizeof(struct tl_listen_key) == 24, "tl_listen_key ABI");
 _Static_assert(sizeof(struct tl_listen_val) == 40, "tl_listen_val ABI");
 _Static_assert(sizeof(struct tl_tuple) == 40, "tl_tuple ABI");

@@ -242,14 +242,18 @@ static void cgroup_root(char *buf, size_t n)
 	fclose(f);
 }
 
-/* An empty result, which procfd_free() takes whatever follows. */
-static int procfd_init(struct procfd *p)
+int procfd_init(struct procfd *p)
 {
 	memset(p, 0, sizeof(*p));
 	if (hmap_init(&p->by_inode, sizeof(uint64_t)))
 		return -ENOMEM;
 	cgroup_root(p->cg_root, sizeof(p->cg_root));
 	return 0;
+}
+
+int procfd_add(struct procfd *p, uint64_t inode, uint32_t pid, int32_t fd)
+{
+	return holders_add(&p->by_inode, inode, pid, fd);
 }
 
 int procfd_scan(struct procfd *p)

@@ -3,7 +3,8 @@
  * Who holds which socket, from /proc: every /proc/PID/fd/N that reads
  * "socket:[INODE]", and the holder's comm and cgroup v2 id. Used where no
  * BPF iterator names the holders: the sock_diag seed fallback, and the
- * owners of listening sockets older than the tool.
+ * owners of listening sockets older than the tool on that tier (on the
+ * iterator tier, tl_lsn_holders fills one with procfd_add()).
  */
 #ifndef TL_PROCFD_H
 #define TL_PROCFD_H
@@ -39,6 +40,11 @@ int procfd_scan(struct procfd *p);
  * the full scan was 1.3-1.6 s). procfd_holders() then gives each one its
  * holders up to that point, the first of them exact. */
 int procfd_scan_for(struct procfd *p, const uint64_t *inodes, size_t n);
+/* Empty, to be filled from elsewhere (a BPF iterator: tl_lsn_holders) with
+ * procfd_add(), in pid order. 0 or -ENOMEM; procfd_free() in either case. */
+int procfd_init(struct procfd *p);
+/* Process pid holds socket `inode` as fd. 0 or -ENOMEM. */
+int procfd_add(struct procfd *p, uint64_t inode, uint32_t pid, int32_t fd);
 void procfd_free(struct procfd *p);
 /* The holders of socket `inode`, NULL if none. */
 const struct holders *procfd_holders(const struct procfd *p, uint64_t inode);

@@ -222,11 +222,47 @@ static int list_listeners(struct fallback *fb, struct sockdiag *sd)
 	return n < 0 ? n : 0;
 }
 
-/* The listeners older than the tool, with their owners (/proc read for
- * their holders only), into `ls` and the kernel side's map (before
- * iter/tcp, which reads it). */
-static int seed_listeners(struct tracer *tr, struct fallback *fb, const struct netns_list *nsl,
-			  struct listeners *ls, struct procfd *pf)
+struct lsn_holders {
+	struct procfd *pf;
+	int err;
+};
+
+static int on_lsn_holder(void *arg, void *data, size_t size)
+{
+	struct lsn_holders *lh = arg;
+	const struct tl_lsn_holder *h = data;
+
+	(void)size;
+	if (!lh->err)
+		lh->err = procfd_add(lh->pf, h->ino, h->pid, h->fd);
+	return 0;
+}
+
+/* Who holds the listed listeners: on the iterator tier the kernel's walk of
+ * every task's files (tl_lsn_holders), else (or if it fails) /proc read
+ * for their holders only. */
+static int listener_holders(struct tracer *tr, bool iter, const struct listeners *ls,
+			    struct procfd *pf)
+{
+	struct lsn_holders lh = { .pf = pf };
+	int n;
+
+	if (iter && ls->n_listed) {
+		lh.err = procfd_init(pf);
+		n = lh.err ? lh.err : tracer_iter(tr, ITER_LISTENERS, on_lsn_holder, &lh);
+		if (n >= 0 && !lh.err)
+			return 0;
+		log_debug("seed: the listeners' holders from /proc (iterator: %s)",
+			  strerror(-(n < 0 ? n : lh.err)));
+		procfd_free(pf);
+	}
+	return procfd_scan_for(pf, ls->inodes, ls->n_listed);
+}
+
+/* The listeners older than the tool, with their owners, into `ls` and the
+ * kernel side's map (before iter/tcp, which reads it). */
+static int seed_listeners(struct tracer *tr, bool iter, struct fallback *fb,
+			  const struct netns_list *nsl, struct listeners *ls, struct procfd *pf)
 {
 	struct hmap_node *n;
 	size_t b;
@@ -235,7 +271,7 @@ static int seed_listeners(struct tracer *tr, struct fallback *fb, const struct n
 	fb->ls = ls;
 	err = each_ns(nsl, fb, NULL, list_listeners);
 	if (!err)
-		err = procfd_scan_for(pf, ls->inodes, ls->n_listed);
+		err = listener_holders(tr, iter, ls, pf);
 	if (!err)
 		err = listeners_own(ls, pf);
 	for (n = hmap_first(&ls->by_key, &b); !err && n; n = hmap_next(&ls->by_key, n, &b)) {
@@ -260,6 +296,7 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 	     void *ctx, struct seed_result *res)
 {
 	const char *force = getenv("TCPLIFE_SEED");
+	bool iter = tracer_tier(tr, HOOK_SEED) == TIER_ITER && !(force && !strcmp(force, "sock_diag"));
 	struct fallback fb = { .flt = flt, .fn = fn, .ctx = ctx, .now = mono_now_ns() };
 	struct netns_list nsl = { 0 };
 	struct procfd pf = { 0 };
@@ -272,14 +309,14 @@ int seed_run(struct tracer *tr, const struct options *o, const struct filter *fl
 	scan_err = netns_list_all(&nsl);
 	err = scan_err ? scan_err : listeners_init(&ls);
 	if (!err)
-		err = seed_listeners(tr, &fb, &nsl, &ls, &pf);
+		err = seed_listeners(tr, iter, &fb, &nsl, &ls, &pf);
 	log_debug("seed: listeners' owners read at %" PRIu64 " ms (%zu listed; the fds of %zu of %zu "
 		  "processes read)",
 		  (mono_now_ns() - t0) / 1000000, ls.n_listed, pf.pids_read, pf.pids);
 	if (err)
 		log_warn("could not read who owns the listening sockets (%s): children not "
 			 "accepted yet show no owner", strerror(-err));
-	if (tracer_tier(tr, HOOK_SEED) == TIER_ITER && !(force && !strcmp(force, "sock_diag"))) {
+	if (iter) {
 		res->method = "iter";
 		if (o->once)
 			tracer_seed_requests(tr);

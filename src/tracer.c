@@ -18,8 +18,11 @@
 #include "tcplife.skel.h"
 
 #define MAX_CANDS 3
-/* Each hook attaches at most two programs (struct cand's prog). */
-#define MAX_LINKS (2 * HOOK_MAX)
+/* The programs a hook's candidate attaches, at most (struct cand). */
+#define CAND_PROGS 3
+#define MAX_LINKS (CAND_PROGS * HOOK_MAX)
+/* The seed hook's programs are the iterators, in their enum's order. */
+_Static_assert(ITER_MAX <= CAND_PROGS, "an iterator per program of the seed hook");
 #define WHY_LEN 160
 
 /* One way a hook can be had. `tp` names one or two tracepoints ("cat/name"),
@@ -33,7 +36,7 @@ struct cand {
 	const char *btf_tp;
 	const char *tp[2];
 	bool fexit;
-	const char *prog[2];
+	const char *prog[CAND_PROGS];
 };
 
 struct hook_def {
@@ -142,7 +145,7 @@ static const struct hook_def hooks[HOOK_MAX] = {
 	 * whether iter/tcp (5.9) and iter/task_file (5.8) will verify. Its
 	 * programs are in enum tracer_iter's order. */
 	[HOOK_SEED] = { "seed", "sockets open before the start", false, 2, {
-		{ .tier = TIER_ITER, .prog = { "tl_seed_tcp", "tl_holders" } },
+		{ .tier = TIER_ITER, .prog = { "tl_seed_tcp", "tl_holders", "tl_lsn_holders" } },
 		{ .tier = TIER_NETLINK },
 	} },
 };
@@ -153,7 +156,7 @@ struct tracer {
 	struct bpf_link *links[MAX_LINKS];
 	bool detaching;    /* tracer_detach_begin(): detacher is at it */
 	pthread_t detacher;
-	struct bpf_link *iters[2]; /* enum tracer_iter; also in links[] */
+	struct bpf_link *iters[ITER_MAX]; /* enum tracer_iter; also in links[] */
 	int n_links;
 	enum tier force;                    /* --tier; TIER_NONE = auto */
 	char force_err[2 * WHY_LEN];        /* first hook the forced tier failed, or "" */
@@ -415,9 +418,9 @@ static void tiers_of(int h, char *buf, size_t n)
 		const struct cand *c = &hooks[h].c[i];
 
 		off += snprintf(buf + off, n - off, "%s%s", i ? ", " : "", tier_name(c->tier));
-		for (int k = 0; k < 2 && c->prog[k] && off < n; k++)
+		for (int k = 0; k < CAND_PROGS && c->prog[k] && off < n; k++)
 			off += snprintf(buf + off, n - off, "%s%s%s", k ? ", " : " (", c->prog[k],
-					k == 1 || !c->prog[1] ? ")" : "");
+					k + 1 == CAND_PROGS || !c->prog[k + 1] ? ")" : "");
 	}
 }
 
@@ -512,7 +515,7 @@ static void detach_all(struct tracer *tr)
 {
 	destroy_links(tr->links, tr->n_links);
 	tr->n_links = 0;
-	tr->iters[ITER_TCP] = tr->iters[ITER_HOLDERS] = NULL;
+	memset(tr->iters, 0, sizeof(tr->iters));
 	ring_buffer__free(tr->rb);
 	tr->rb = NULL;
 	tcplife__destroy(tr->skel);
@@ -584,7 +587,7 @@ static struct tcplife *open_for(const struct tracer *tr, const struct options *o
 		for (int i = 0; i < hooks[h].n; i++) {
 			bool on = i == tr->chosen[h] && (only < 0 || only == h);
 
-			for (int k = 0; k < 2; k++) {
+			for (int k = 0; k < CAND_PROGS; k++) {
 				struct bpf_program *p = prog_of(s, h, i, k);
 
 				if (p)
@@ -627,7 +630,7 @@ static int failed_hook(const struct tracer *tr, const struct options *o)
 
 static int attach_hook(struct tracer *tr, int h)
 {
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < CAND_PROGS; k++) {
 		struct bpf_program *p = prog_of(tr->skel, h, tr->chosen[h], k);
 		struct bpf_link *l;
 
@@ -637,7 +640,7 @@ static int attach_hook(struct tracer *tr, int h)
 		if (!l)
 			return -errno;
 		tr->links[tr->n_links++] = l;
-		if (h == HOOK_SEED)
+		if (h == HOOK_SEED && k < ITER_MAX)
 			tr->iters[k] = l;
 	}
 	return 0;
@@ -753,7 +756,8 @@ int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *c
 	fd = bpf_iter_create(bpf_link__fd(tr->iters[which]));
 	if (fd < 0)
 		return -errno;
-	n = iter_read_records(fd, sizeof(struct tl_event), fn, ctx);
+	n = iter_read_records(fd, which == ITER_LISTENERS ? sizeof(struct tl_lsn_holder) : sizeof(struct tl_event),
+			      fn, ctx);
 	close(fd);
 	return n;
 }

@@ -37,7 +37,7 @@ enum tier {
 };
 
 /* The BPF iterators of the seed hook. */
-enum tracer_iter { ITER_TCP = 0, ITER_HOLDERS };
+enum tracer_iter { ITER_TCP = 0, ITER_HOLDERS, ITER_LISTENERS, ITER_MAX };
 
 struct tracer;
 
@@ -57,9 +57,10 @@ int tracer_poll(struct tracer *tr, int timeout_ms);
 /* Hand over whatever is in the ring buffer without waiting. */
 int tracer_drain(struct tracer *tr);
 /* Run one iterator (in the caller's network namespace, for ITER_TCP) and
- * hand each record it writes to `fn`. ITER_HOLDERS starts a new holder scan
- * (see owner.bpf.c). Returns the number of records or -errno; -ENOTSUP when
- * the seed hook did not get the iterator tier. */
+ * hand each record it writes to `fn`: a struct tl_event, or for
+ * ITER_LISTENERS a struct tl_lsn_holder. ITER_HOLDERS starts a new holder
+ * scan (see owner.bpf.c). Returns the number of records or -errno;
+ * -ENOTSUP when the seed hook did not get the iterator tier. */
 int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx);
 /* ITER_TCP from now on also writes a SEED record for each request sock
  * (state SYN_RECV, the listener's owner, its own address as skaddr), as

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* procfd_scan_for: the holders of a few sockets from /proc, this process's
- * own (no root needed: another user's fds are skipped as unreadable). */
+ * own (no root needed: another user's fds are skipped as unreadable); and
+ * one filled with procfd_add. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,12 +75,41 @@ static void test_none(void **state)
 	procfd_free(&pf);
 }
 
+/* Filled by hand (procfd_add, as the listeners' iterator does): each
+ * socket's holders in the order added, the first the owner; others none. */
+static void test_added(void **state)
+{
+	struct procfd pf;
+	const struct holders *h;
+
+	(void)state;
+	assert_int_equal(procfd_init(&pf), 0);
+	assert_int_equal(procfd_add(&pf, 1001, 10, 3), 0);
+	assert_int_equal(procfd_add(&pf, 1002, 10, 4), 0);
+	assert_int_equal(procfd_add(&pf, 1001, 25, 7), 0);
+	h = procfd_holders(&pf, 1001);
+	assert_non_null(h);
+	assert_int_equal(h->n, 2);
+	assert_int_equal(h->v[0].pid, 10);
+	assert_int_equal(h->v[0].fd, 3);
+	assert_int_equal(h->v[1].pid, 25);
+	assert_int_equal(h->v[1].fd, 7);
+	h = procfd_holders(&pf, 1002);
+	assert_non_null(h);
+	assert_int_equal(h->n, 1);
+	assert_int_equal(h->v[0].fd, 4);
+	assert_null(procfd_holders(&pf, 1003));
+	assert_null(procfd_holders(&pf, 0));
+	procfd_free(&pf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_own_socket),
 		cmocka_unit_test(test_unheld_reads_all),
 		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_added),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
