@@ -44,11 +44,12 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	size_t b;
 	struct hmap_node *n;
 	void *v;
-	struct req_when w = { .kind = REQ_FINAL, .now = now_ns, .linger_ns = t->cfg.linger_ns,
-			      .slack_ns = t->cfg.watch_slack_ns };
+	struct ct_walk w;
+	struct req_when rw = { .kind = REQ_FINAL, .now = now_ns, .linger_ns = t->cfg.linger_ns,
+			       .slack_ns = t->cfg.watch_slack_ns };
 
 	ct_tw_settle_killed(t, true);
-	ct_expire_requests(t, &w, 0);
+	ct_expire_requests(t, &rw, 0);
 	while (t->lhead)
 		ct_finish(t, t->lhead);
 	/* Still in a timewait sock: written open, the time so far measured.
@@ -56,7 +57,8 @@ void conntab_flush(struct conntab *t, uint64_t now_ns)
 	 * one: restarting from the first slot rescanned the emptied leading
 	 * ones, quadratic (a million open connections: hours at exit). */
 	ct_tw_flush(t, now_ns);
-	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));)
+	/* ct_write_open() removes nothing. */
+	for (ct_walk_init(&w, &t->by_sk); (v = ct_walk_next(&w));)
 		ct_write_open(t, v, now_ns);
 	for (n = hmap_first(&t->synacks, &b); n; n = hmap_next(&t->synacks, n, &b))
 		t->synack_orphans += ((struct pending_req *)n->value)->ph.count;

@@ -55,6 +55,7 @@ static void free_all_values(struct hmap *m)
 void conntab_free(struct conntab *t)
 {
 	struct entry *en;
+	struct ct_walk w;
 
 	if (!t)
 		return;
@@ -66,7 +67,8 @@ void conntab_free(struct conntab *t)
 		if (pindex_get(&t->by_sk, &l->c.skaddr) != l)
 			ct_entry_free(l);
 	}
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
+	/* Each freed after it is handed over: those read ahead stay. */
+	for (ct_walk_init(&w, &t->by_sk); (en = ct_walk_next(&w));) {
 		if (ct_is_cold(en))
 			ct_cold_free(t, en);
 		else
@@ -233,12 +235,6 @@ void ct_end_conn(struct conntab *t, struct entry *en, enum close_cause cause, ui
 	t->ltail = en;
 }
 
-/* How far the walk reads ahead. Entries are separate allocations: one
- * after another, each read stalls on memory (at 1 000 000 open, 61 % of a
- * live-view refresh was the walk itself; perf). Asked for WALK_AHEAD
- * entries early, they arrive together. */
-#define WALK_AHEAD 16
-
 static void prefetch_conn(const struct entry *en)
 {
 	const char *p;
@@ -254,6 +250,33 @@ static void prefetch_conn(const struct entry *en)
 		__builtin_prefetch(p + o);
 }
 
+void ct_walk_init(struct ct_walk *w, const struct pindex *ix)
+{
+	memset(w, 0, sizeof(*w));
+	w->ix = ix;
+	w->more = true;
+}
+
+void *ct_walk_next(struct ct_walk *w)
+{
+	void *v;
+
+	while (w->more && w->n < CT_WALK_AHEAD) {
+		v = pindex_next(w->ix, &w->i);
+		w->more = v != NULL;
+		if (w->more) {
+			prefetch_conn(v);
+			w->ahead[(w->head + w->n++) % CT_WALK_AHEAD] = v;
+		}
+	}
+	if (!w->n)
+		return NULL;
+	v = w->ahead[w->head];
+	w->head = (w->head + 1) % CT_WALK_AHEAD;
+	w->n--;
+	return v;
+}
+
 static bool walk_shows(const struct conntab *t, const struct conn *c)
 {
 	return !c->closed && filter_owner_shown(t->cfg.filter, c->owner_known, &c->owner, c->cgroup);
@@ -265,30 +288,15 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 	 * timewait sock: open until that sock is gone, as the CSV says, and
 	 * what the live view counts when a server is full of TIME_WAIT. */
 	struct pindex *maps[] = { &t->by_sk, &t->tw };
-	struct entry *ahead[WALK_AHEAD] = { NULL }, *en;
 	struct conn scratch;
+	struct ct_walk w;
+	void *v;
 
 	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
-		size_t i = 0, head = 0, n = 0;
-		bool more = true;
+		/* fn() removes no entry (conntab.h): those read ahead stay. */
+		for (ct_walk_init(&w, maps[m]); (v = ct_walk_next(&w));) {
+			const struct conn *cur = ct_peek_conn(v, &scratch);
 
-		for (;;) {
-			const struct conn *cur;
-
-			/* fn() removes no entry (conntab.h): those read ahead stay. */
-			while (more && n < WALK_AHEAD) {
-				en = pindex_next(maps[m], &i);
-				more = en != NULL;
-				if (more) {
-					prefetch_conn(en);
-					ahead[(head + n++) % WALK_AHEAD] = en;
-				}
-			}
-			if (!n)
-				break;
-			cur = ct_peek_conn(ahead[head], &scratch);
-			head = (head + 1) % WALK_AHEAD;
-			n--;
 			/* A copy of a compact form: fn may change only one in
 			 * CLOSE_WAIT, which is never compact (conntab_cold.c). */
 			if (walk_shows(t, cur))
