@@ -23,18 +23,26 @@
 
 static const char *const tracefs_roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 
+/* Loaded once for all the probes, freed when they are done. */
+static struct btf *vmlinux;
+static int vmlinux_tried;
+
 static struct btf *vmlinux_btf(void)
 {
-	static struct btf *btf;
-	static int tried;
-
-	if (!tried) {
-		tried = 1;
-		btf = btf__load_vmlinux_btf();
-		if (!btf)
-			btf = NULL;
+	if (!vmlinux_tried) {
+		vmlinux_tried = 1;
+		vmlinux = btf__load_vmlinux_btf();
+		if (!vmlinux)
+			vmlinux = NULL;
 	}
-	return btf;
+	return vmlinux;
+}
+
+void probe_release(void)
+{
+	btf__free(vmlinux);
+	vmlinux = NULL;
+	vmlinux_tried = 0;
 }
 
 /* r0 = 0; exit */

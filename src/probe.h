@@ -18,6 +18,9 @@ int probe_tp_btf(const char *tp, char *why, size_t n);               /* 5.5+ */
  * sentence names its mode and owner), -ENOENT when it is not mounted or
  * the kernel has no such tracepoint. */
 int probe_tracepoint(const char *cat, const char *name, char *why, size_t n);
+/* The kernel's BTF the probes read, freed (~10 MiB of a 6.18 kernel's,
+ * kept for the whole run before). A probe after it loads it again. */
+void probe_release(void);
 /* The kernel's CONFIG_HZ (jiffies per second), or 0 if it cannot be told. */
 unsigned int kernel_hz(void);
 /* Classic tracepoints need tracefs; mount it if nothing has. 0 or -errno. */

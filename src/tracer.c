@@ -703,6 +703,7 @@ struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx)
 			break;
 		detach_all(tr);
 	}
+	probe_release(); /* the tiers are chosen */
 	if (err && tracer_force_error(tr)) {
 		log_err("%s", tr->force_err);
 		goto fail;
