@@ -8,8 +8,8 @@
  * entry (by_sk's 8-byte key: a 48-byte chunk; by_tuple's 40-byte key: 80),
  * plus a bucket pointer. The connection table indexes every open socket
  * twice, so at a million sockets that was ~140 MB of the loader's memory
- * for two indexes; here each costs one 12-byte slot at a load between 3/8
- * and 3/4 (2^21 slots, 24 MiB, for a million values).
+ * for two indexes; here each costs one 12-byte slot at a load between 1/2
+ * and 3/4 (1 614 250 slots, 18.5 MiB, for a million values).
  *
  * The key must not change while the value is indexed (delete, change,
  * insert again). A value may come in a second form (PINDEX_ALT): the
@@ -35,7 +35,7 @@
 struct pindex {
 	void **vals;    /* cap slots: NULL empty, PINDEX_TOMB deleted, else a value */
 	uint32_t *tags; /* 0 empty, 1 deleted, else the low 31 bits of the value's key hash | 1 << 31 */
-	size_t cap;     /* power of two, or 0 before the first insert */
+	size_t cap;     /* slots, or 0 before the first insert */
 	size_t count; /* values */
 	size_t used;  /* values + tombstones */
 	size_t key_off, key_size;

@@ -132,6 +132,31 @@ static void test_tombstones_swept(void **state)
 	pindex_fini(&ix);
 }
 
+/* Growing by half: past the first growths the values fill between half
+ * and three quarters of the slots, whatever their number (a table that
+ * doubled sat at 3/8 just after), and every one is found. */
+static void test_load_kept(void **state)
+{
+	enum { N = 300000 };
+	static struct val *v[N];
+	struct pindex ix;
+
+	(void)state;
+	ix_init(&ix);
+	for (uint32_t i = 0; i < N; i++) {
+		v[i] = val_new(i, i);
+		assert_int_equal(pindex_put(&ix, v[i]), 0);
+		assert_true(4 * ix.count <= 3 * ix.cap);
+		if (ix.count >= 64)
+			assert_true(2 * (ix.count + 1) >= ix.cap);
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		assert_ptr_equal(pindex_get(&ix, v[i]->key), v[i]);
+		free(v[i]);
+	}
+	pindex_fini(&ix);
+}
+
 /* Random puts, replacements and deletes on 3000 keys: after each, the
  * index agrees with hmap holding the same values, and at the end iteration
  * yields exactly the model's values. */
@@ -188,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_basics),
 		cmocka_unit_test(test_iterate_and_delete),
 		cmocka_unit_test(test_tombstones_swept),
+		cmocka_unit_test(test_load_kept),
 		cmocka_unit_test(test_against_hmap),
 	};
 
