@@ -150,11 +150,11 @@ static void test_load_kept(void **state)
 		if (ix.count >= 64)
 			assert_true(2 * (ix.count + 1) >= ix.cap);
 	}
-	for (uint32_t i = 0; i < N; i++) {
+	for (uint32_t i = 0; i < N; i++)
 		assert_ptr_equal(pindex_get(&ix, v[i]->key), v[i]);
-		free(v[i]);
-	}
 	pindex_fini(&ix);
+	for (uint32_t i = 0; i < N; i++)
+		free(v[i]);
 }
 
 /* Random puts, replacements and deletes on 3000 keys: after each, the
