@@ -565,7 +565,7 @@ report() {
 			tl_close_enter) f=floor_close_enter h="syscalls/sys_enter_close (every close() on the host)" ;;
 			tl_sys_close_*) f="" h="the close() syscall function (fentry/kprobe tier; every close() on the host)" ;;
 			tl_sys_*) f="" h="the syscall function (fentry/kprobe tier)" ;;
-			tl_holders | tl_seed_tcp) f="" h="iterator, run on demand" ;;
+			tl_holders | tl_lsn_holders | tl_seed_tcp) f="" h="iterator, run on demand" ;;
 			*) f="" h="(off the churn's common path)" ;;
 			esac
 			local c fc d="-"
