@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "iterread.h"
+#include "threads.h"
 
 /* A read of a BPF iterator returns at most its seq_file buffer (8 pages
  * since 5.8: bpf_seq_read). A chunk takes one read; a few in flight let the
@@ -71,11 +71,7 @@ static ssize_t read_once(int fd, char *buf)
 static void *reader(void *arg)
 {
 	struct pipe *p = arg;
-	sigset_t all;
 
-	/* Signals are the main thread's (Ctrl-C, SIGHUP, SIGTERM). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&p->mu);
 	while (!p->done) {
 		unsigned int slot;
@@ -114,7 +110,7 @@ static int read_piped(struct pipe *p, struct feed *f)
 {
 	pthread_t th;
 
-	if (pthread_create(&th, NULL, reader, p))
+	if (thread_start(&th, reader, p))
 		return read_alone(p->fd, f, p->buf[0]);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {

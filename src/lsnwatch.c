@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "lsncount.h"
 #include "lsnwatch.h"
 #include "outputs.h"
+#include "threads.h"
 #include "timefmt.h"
 
 /* A listing may cost at most 1/40 of the time between two (2.5 % of a
@@ -133,7 +133,6 @@ struct lsnwatch *lsnwatch_start(struct outputs *out, const struct lsncount *lc, 
 	const struct lsnburst_cb cb = { .start = on_start, .end = on_end };
 	struct lsnwatch *w = calloc(1, sizeof(*w));
 	pthread_condattr_t ca;
-	sigset_t all, old;
 	int err;
 
 	if (!w || lsnburst_init(&w->bursts, &cb)) {
@@ -151,11 +150,7 @@ struct lsnwatch *lsnwatch_start(struct outputs *out, const struct lsncount *lc, 
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	/* The signals (SIGINT, SIGUSR1, ...) are the loop's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&w->th, NULL, run, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = thread_start(&w->th, run, w);
 	if (err) {
 		log_err("cannot start the listener listings: %s", strerror(err));
 		lsnwatch_free(w);

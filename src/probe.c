@@ -31,9 +31,7 @@ static struct btf *vmlinux_btf(void)
 {
 	if (!vmlinux_tried) {
 		vmlinux_tried = 1;
-		vmlinux = btf__load_vmlinux_btf();
-		if (!vmlinux)
-			vmlinux = NULL;
+		vmlinux = btf__load_vmlinux_btf(); /* NULL if the kernel has none */
 	}
 	return vmlinux;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "procfd.h"
+#include "threads.h"
 
 static int holders_add(struct hmap *m, uint64_t ino, uint32_t pid, int32_t fd)
 {
@@ -204,7 +205,7 @@ static int scan_proc_fds(struct procfd *p, struct hmap *want, size_t n_want)
 
 	/* This thread is one of the workers; the others only if they start. */
 	for (size_t i = 1; !err && i < nth && w.n > 1; i++)
-		if (!pthread_create(&th[started], NULL, scan_worker, &w))
+		if (!thread_start(&th[started], scan_worker, &w))
 			started++;
 	if (!err)
 		scan_worker(&w);

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "probe.h"
 #include "tracer.h"
 #include "tcplife.skel.h"
+#include "threads.h"
 
 #define MAX_CANDS 3
 /* The programs a hook's candidate attaches, at most (struct cand). */
@@ -502,7 +502,7 @@ static void destroy_links(struct bpf_link **links, int n)
 	bool started[MAX_LINKS] = { false };
 
 	for (int i = 0; i < n; i++)
-		started[i] = !pthread_create(&th[i], NULL, destroy_link, links[i]);
+		started[i] = !thread_start(&th[i], destroy_link, links[i]);
 	for (int i = 0; i < n; i++) {
 		if (started[i])
 			pthread_join(th[i], NULL);
@@ -870,15 +870,9 @@ static void *detach_thread(void *arg)
 
 void tracer_detach_begin(struct tracer *tr)
 {
-	sigset_t all, old;
-
 	if (!tr || tr->detaching)
 		return;
-	/* Signals stay the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	tr->detaching = !pthread_create(&tr->detacher, NULL, detach_thread, tr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	tr->detaching = !thread_start(&tr->detacher, detach_thread, tr);
 	if (!tr->detaching)
 		detach_all(tr);
 }
