@@ -2,15 +2,24 @@
 /*
  * The compact record (conncompact.h). Layout of the byte string, in order:
  *
- *   flags    varint  CF_* bits: the booleans, the tuple's form, the path's
- *   present  varint  CP_* bits: which optional fields follow
+ *   bits     varint  B_* bits: the booleans, the tuple's form, the path's,
+ *                    and which optional fields follow. The bits an idle
+ *                    connection has (ESTABLISHED, owner known, IPv4) are the
+ *                    14 lowest: two bytes, where two varints took five.
  *   extra    8 bytes raw, if present: the rare parts' pointer (early: a free
  *                    reads no further)
- *   start_ns varint
- *   the other present fields, in CP_* order (times: zigzag deltas from start_ns)
+ *   start_ns varint  zigzag delta from the interns' base (the first record's
+ *                    start): 5 bytes for the first ~17 s, 6 for ~36 min, not 7
+ *   the other present fields, in B_* order (times: zigzag deltas from start_ns)
  *   tuple    12 (IPv4), 36 (IPv6) or 40 (raw) bytes
  *   visited  varint  a bit per state whose state_ns is not 0, then each of
  *                    those durations, as a varint, in state order
+ *
+ * What usually repeats is a bit, not a field: birth == start, the state is
+ * the path's last, path_len is the path's length, the role is one of the
+ * two. At 1 000 000 idle loopback connections that took the forms from 56
+ * and 59-62 bytes (half each: 60 MiB in 56- and 64-byte blocks) to at most
+ * 48 (issue 18).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,7 +33,7 @@
 
 /* The fields shared by the connections of one process (thread): its
  * owner, and the network namespace, which all of a process's sockets most
- * often share (5 bytes less a record, a slab size smaller). */
+ * often share. A record holds its id (3 bytes), not a pointer. */
 struct owner_key {
 	uint32_t pid, tid;
 	char comm[TL_COMM_LEN];
@@ -36,58 +45,70 @@ struct owner_key {
 struct conn_owner_rec {
 	struct owner_key k;
 	uint32_t refs;
+	uint32_t id;
 };
+
+#define OWNER_ID_MAX ((1u << 24) - 1) /* conn_compact.owner's bits */
 
 struct conn_interns {
-	struct hmap owners; /* owner_key -> conn_owner_rec */
-	struct slab slab;   /* the records themselves, up to SLAB_MAX bytes (slab.h) */
+	struct hmap owners;            /* owner_key -> conn_owner_rec */
+	struct conn_owner_rec **by_id; /* id -> record (NULL: free); id 0: no owner */
+	uint32_t n_ids;                /* ids handed out so far, 0 included */
+	uint32_t cap_ids;
+	uint32_t *free_ids;            /* ids given back, for reuse */
+	uint32_t n_free;
+	bool has_base;
+	uint64_t base;                 /* start_ns of the first record: the others' as deltas */
+	struct slab slab;              /* the records themselves, up to SLAB_MAX bytes (slab.h) */
 };
 
-enum {
-	CF_OWNER_KNOWN = 1u << 0,
-	CF_OWNER_RELEASED = 1u << 1,
-	CF_OWNER_LISTENER = 1u << 2,
-	CF_PREEXISTING = 1u << 3,
-	CF_START_EXACT = 1u << 5,
-	CF_PATH_TRUNC = 1u << 6,
-	CF_BYTES_KNOWN = 1u << 7,
-	CF_CLOSED = 1u << 8,
-	CF_INFERRED = 1u << 9,
-	CF_TUPLE_V4 = 1u << 10,  /* 12 bytes; neither bit: raw 40 */
-	CF_TUPLE_V6 = 1u << 11,  /* 36 bytes */
-	CF_PATH_NIBBLES = 1u << 12, /* every path byte < 16: two per byte */
-};
-
-enum {
-	CP_BIRTH = 1u << 0,
-	CP_OWNER_TS = 1u << 1,
-	CP_FD = 1u << 2,        /* absent: -1 */
-	CP_CW_ALERTS = 1u << 3,
-	CP_CW_NEXT = 1u << 4,
-	CP_ROLE = 1u << 5,
-	CP_END = 1u << 6,
-	CP_ENTERED = 1u << 7,
-	CP_UNMEASURED = 1u << 8,
-	CP_EXTRA = 1u << 9,
-	CP_BYTES_ACKED = 1u << 10,
-	CP_BYTES_RECV = 1u << 11,
-	CP_CAUSE = 1u << 13,
-	CP_STATE = 1u << 14,
-	CP_PATH = 1u << 15,
-	CP_COUNTER0 = 1u << 16, /* 7 counters: syn_retrans .. rst_recv */
-};
+/* The bits, the commonest lowest (a varint's first byte holds 7). */
+#define B_OWNER_KNOWN (1ull << 0)
+#define B_START_EXACT (1ull << 1)
+#define B_TUPLE_V4 (1ull << 2)      /* 12 bytes; neither this nor B_TUPLE_V6: raw 40 */
+#define B_PATH_NIBBLES (1ull << 3)  /* every path byte < 16: two per byte */
+#define B_OWNER_TS (1ull << 4)
+#define B_FD (1ull << 5)            /* absent: -1 */
+#define B_ENTERED (1ull << 6)
+#define B_PATH (1ull << 7)
+#define B_ROLE_ACTIVE (1ull << 8)   /* the role without a field */
+#define B_ROLE_PASSIVE (1ull << 9)
+#define B_OWNER_LISTENER (1ull << 10)
+#define B_BIRTH_IS_START (1ull << 11) /* birth_ns == start_ns, not 0: no field */
+#define B_STATE_IS_LAST (1ull << 12)  /* state is the path's last byte: no field */
+#define B_PATH_LEN_IS_N (1ull << 13)  /* path_len is the path's length: no byte */
+#define B_BIRTH (1ull << 14)
+#define B_STATE (1ull << 15)
+#define B_ROLE (1ull << 16)          /* any other role: a field */
+#define B_OWNER_RELEASED (1ull << 17)
+#define B_PREEXISTING (1ull << 18)
+#define B_PATH_TRUNC (1ull << 19)
+#define B_BYTES_KNOWN (1ull << 20)
+#define B_CLOSED (1ull << 21)
+#define B_INFERRED (1ull << 22)
+#define B_TUPLE_V6 (1ull << 23)     /* 36 bytes */
+#define B_CW_ALERTS (1ull << 24)
+#define B_CW_NEXT (1ull << 25)
+#define B_END (1ull << 26)
+#define B_UNMEASURED (1ull << 27)
+#define B_EXTRA (1ull << 28)
+#define B_BYTES_ACKED (1ull << 29)
+#define B_BYTES_RECV (1ull << 30)
+#define B_CAUSE (1ull << 31)
+#define B_COUNTER0 (1ull << 32)     /* 7 counters: syn_retrans .. rst_recv */
 
 #define N_COUNTERS 7
 #define VARINT32 5
 #define VARINT64 10
 /* The longest form: every field present and at its widest. */
 #define CC_MAX_LEN                                                                   \
-	(2 * VARINT32 + VARINT64 + 5 * VARINT64 /* birth, owner_ts, cw_next, end,  \
-	 entered */ + VARINT32 * 4 /* fd, cw_alerts, role, unmeasured */ +               \
-	 2 * VARINT64 /* bytes */ + VARINT32 /* cause */ + 1 /* state */ +                \
-	 2 + CONN_PATH_MAX + sizeof(void *) /* extra */ +                                 \
-	 N_COUNTERS * VARINT32 + sizeof(struct tl_tuple) + VARINT32 + TL_NSTATES * VARINT64)
+	(VARINT64 /* bits */ + sizeof(void *) /* extra */ + 2 * VARINT64 /* start, birth */ + \
+	 5 * VARINT64 /* owner_ts, cw_next, end, entered, bytes_acked */ + VARINT64 /* bytes_received */ + \
+	 VARINT32 * 5 /* fd, cw_alerts, role, unmeasured, cause */ + 1 /* state */ +      \
+	 2 + CONN_PATH_MAX + N_COUNTERS * VARINT32 + sizeof(struct tl_tuple) + VARINT32 +   \
+	 TL_NSTATES * VARINT64)
 _Static_assert(CC_MAX_LEN < UINT16_MAX, "the compact form's length is a uint16_t");
+_Static_assert(offsetof(struct conn_compact, b) == 14, "the header: address, owner id and flags, length");
 /* A field added to struct conn must be encoded here too, or it is lost when
  * the table stores the connection (tests/unit/test_conncompact.c lists every
  * field): this trips on most additions. */
@@ -165,6 +186,7 @@ struct conn_interns *conn_interns_new(void)
 		errno = ENOMEM;
 		return NULL;
 	}
+	in->n_ids = 1; /* 0: no owner */
 	return in;
 }
 
@@ -178,6 +200,8 @@ void conn_interns_free(struct conn_interns *in)
 		for (struct hmap_node *n = hmap_first(&in->owners, &b); n; n = hmap_next(&in->owners, n, &b))
 			free(n->value);
 	hmap_fini(&in->owners);
+	free(in->by_id);
+	free(in->free_ids);
 	slab_fini(&in->slab);
 	free(in);
 }
@@ -204,47 +228,83 @@ static bool owner_key_zero(const struct owner_key *k)
 	return !memcmp(k, &zero, sizeof(zero));
 }
 
-/* A reference to the interned owner of c; NULL with *err set on ENOMEM, or
- * NULL for the all-zero owner (err untouched). */
-static struct conn_owner_rec *owner_get(struct conn_interns *in, const struct conn *c, int *err)
+/* A free id for o, recorded in by_id; 0 if none (all 2^24 - 1 in use, or
+ * no memory). */
+static uint32_t id_take(struct conn_interns *in, struct conn_owner_rec *o)
+{
+	uint32_t id;
+
+	if (in->n_free) {
+		id = in->free_ids[--in->n_free];
+	} else {
+		if (in->n_ids > OWNER_ID_MAX)
+			return 0;
+		if (in->n_ids >= in->cap_ids) {
+			uint32_t cap = in->cap_ids ? in->cap_ids * 2 : 64;
+			struct conn_owner_rec **n = realloc(in->by_id, cap * sizeof(*n));
+			uint32_t *f = realloc(in->free_ids, cap * sizeof(*f));
+
+			if (n)
+				in->by_id = n;
+			if (f)
+				in->free_ids = f;
+			if (!n || !f)
+				return 0;
+			in->cap_ids = cap;
+		}
+		id = in->n_ids++;
+	}
+	in->by_id[id] = o;
+	return id;
+}
+
+/* The id of the interned owner of c, referenced once more; 0 for the
+ * all-zero owner, or on failure with *err set (-ENOMEM). */
+static uint32_t owner_get(struct conn_interns *in, const struct conn *c, int *err)
 {
 	struct owner_key k;
 	struct conn_owner_rec *o;
 
 	owner_key_of(c, &k);
 	if (owner_key_zero(&k))
-		return NULL;
+		return 0;
 	o = hmap_get(&in->owners, &k);
 	if (!o) {
 		o = calloc(1, sizeof(*o));
-		if (!o || hmap_put(&in->owners, &k, o)) {
+		if (!o || !(o->id = id_take(in, o)) || hmap_put(&in->owners, &k, o)) {
+			if (o && o->id) {
+				in->by_id[o->id] = NULL;
+				in->free_ids[in->n_free++] = o->id;
+			}
 			free(o);
 			*err = -ENOMEM;
-			return NULL;
+			return 0;
 		}
 		o->k = k;
 	}
 	o->refs++;
-	return o;
+	return o->id;
 }
 
-static void owner_put(struct conn_interns *in, const struct conn_owner_rec *co)
+static void owner_put(struct conn_interns *in, uint32_t id)
 {
-	struct conn_owner_rec *o = (struct conn_owner_rec *)co;
+	struct conn_owner_rec *o = id ? in->by_id[id] : NULL;
 
 	if (o && --o->refs == 0) {
 		hmap_del(&in->owners, &o->k);
+		in->by_id[id] = NULL;
+		in->free_ids[in->n_free++] = id; /* free_ids has room for every id */
 		free(o);
 	}
 }
 
-static uint32_t flags_of(const struct conn *c)
+static uint64_t flags_of(const struct conn *c)
 {
-	return (c->owner_known ? CF_OWNER_KNOWN : 0) | (c->owner_released ? CF_OWNER_RELEASED : 0) |
-	       (c->owner_listener ? CF_OWNER_LISTENER : 0) | (c->preexisting ? CF_PREEXISTING : 0) |
-	       (c->start_exact ? CF_START_EXACT : 0) |
-	       (c->path_truncated ? CF_PATH_TRUNC : 0) | (c->bytes_known ? CF_BYTES_KNOWN : 0) |
-	       (c->closed ? CF_CLOSED : 0) | (c->inferred ? CF_INFERRED : 0);
+	return (c->owner_known ? B_OWNER_KNOWN : 0) | (c->owner_released ? B_OWNER_RELEASED : 0) |
+	       (c->owner_listener ? B_OWNER_LISTENER : 0) | (c->preexisting ? B_PREEXISTING : 0) |
+	       (c->start_exact ? B_START_EXACT : 0) |
+	       (c->path_truncated ? B_PATH_TRUNC : 0) | (c->bytes_known ? B_BYTES_KNOWN : 0) |
+	       (c->closed ? B_CLOSED : 0) | (c->inferred ? B_INFERRED : 0);
 }
 
 static void counters_of(const struct conn *c, uint32_t v[N_COUNTERS])
@@ -280,41 +340,58 @@ static size_t path_bytes(const struct conn *c)
 
 /* The tuple's form: an IPv4 one whose unused address bytes and padding are
  * zero fits 12 bytes; IPv6 with zero padding 36; anything else stays raw. */
-static uint32_t tuple_form(const struct tl_tuple *t)
+static uint64_t tuple_form(const struct tl_tuple *t)
 {
 	static const uint8_t zero[12];
 
 	if (t->_pad)
 		return 0;
 	if (t->family == TL_AF_INET && !memcmp(t->saddr + 4, zero, 12) && !memcmp(t->daddr + 4, zero, 12))
-		return CF_TUPLE_V4;
+		return B_TUPLE_V4;
 	if (t->family == TL_AF_INET6)
-		return CF_TUPLE_V6;
+		return B_TUPLE_V6;
 	return 0;
 }
 
-static uint32_t present_of(const struct conn *c, size_t pathn, const uint32_t ctr[])
+/* Which fields follow, and the repeats said by a bit instead. */
+static uint64_t present_of(const struct conn *c, size_t pathn, const uint32_t ctr[])
 {
-	uint32_t p = (c->birth_ns ? CP_BIRTH : 0) | (c->owner_ts ? CP_OWNER_TS : 0) |
-		     (c->fd != -1 ? CP_FD : 0) | (c->cw_alerts ? CP_CW_ALERTS : 0) |
-		     (c->cw_next_ns ? CP_CW_NEXT : 0) | (c->role ? CP_ROLE : 0) | (c->end_ns ? CP_END : 0) |
-		     (c->state_entered_ns ? CP_ENTERED : 0) | (c->unmeasured ? CP_UNMEASURED : 0) |
-		     (c->x ? CP_EXTRA : 0) | (c->bytes_acked ? CP_BYTES_ACKED : 0) |
-		     (c->bytes_received ? CP_BYTES_RECV : 0) |
-		     (c->cause ? CP_CAUSE : 0) | (c->state ? CP_STATE : 0) |
-		     (pathn || c->path_len ? CP_PATH : 0);
+	uint64_t p = (c->owner_ts ? B_OWNER_TS : 0) | (c->fd != -1 ? B_FD : 0) |
+		     (c->cw_alerts ? B_CW_ALERTS : 0) | (c->cw_next_ns ? B_CW_NEXT : 0) |
+		     (c->end_ns ? B_END : 0) | (c->state_entered_ns ? B_ENTERED : 0) |
+		     (c->unmeasured ? B_UNMEASURED : 0) | (c->x ? B_EXTRA : 0) |
+		     (c->bytes_acked ? B_BYTES_ACKED : 0) | (c->bytes_received ? B_BYTES_RECV : 0) |
+		     (c->cause ? B_CAUSE : 0) | (pathn || c->path_len ? B_PATH : 0);
 
+	if (c->birth_ns && c->birth_ns == c->start_ns)
+		p |= B_BIRTH_IS_START;
+	else if (c->birth_ns)
+		p |= B_BIRTH;
+	/* pathn counts to the last non-zero byte: a state there is not 0. */
+	if (pathn && c->state == c->path[pathn - 1])
+		p |= B_STATE_IS_LAST;
+	else if (c->state)
+		p |= B_STATE;
+	if ((p & B_PATH) && c->path_len == pathn)
+		p |= B_PATH_LEN_IS_N;
+	if (c->role == ROLE_ACTIVE)
+		p |= B_ROLE_ACTIVE;
+	else if (c->role == ROLE_PASSIVE)
+		p |= B_ROLE_PASSIVE;
+	else if (c->role)
+		p |= B_ROLE;
 	for (int i = 0; i < N_COUNTERS; i++)
 		if (ctr[i])
-			p |= CP_COUNTER0 << i;
+			p |= B_COUNTER0 << i;
 	return p;
 }
 
-static void put_path(struct wbuf *w, const struct conn *c, size_t pathn, uint32_t flags)
+static void put_path(struct wbuf *w, const struct conn *c, size_t pathn, uint64_t bits)
 {
-	w->b[w->n++] = c->path_len;
+	if (!(bits & B_PATH_LEN_IS_N))
+		w->b[w->n++] = c->path_len;
 	w->b[w->n++] = (uint8_t)pathn;
-	if (!(flags & CF_PATH_NIBBLES)) {
+	if (!(bits & B_PATH_NIBBLES)) {
 		put_raw(w, c->path, pathn);
 		return;
 	}
@@ -322,11 +399,11 @@ static void put_path(struct wbuf *w, const struct conn *c, size_t pathn, uint32_
 		w->b[w->n++] = (uint8_t)(c->path[i] | (i + 1 < pathn ? c->path[i + 1] << 4 : 0));
 }
 
-static void put_tuple(struct wbuf *w, const struct tl_tuple *t, uint32_t flags)
+static void put_tuple(struct wbuf *w, const struct tl_tuple *t, uint64_t bits)
 {
-	size_t alen = flags & CF_TUPLE_V4 ? 4 : 16;
+	size_t alen = bits & B_TUPLE_V4 ? 4 : 16;
 
-	if (!(flags & (CF_TUPLE_V4 | CF_TUPLE_V6))) {
+	if (!(bits & (B_TUPLE_V4 | B_TUPLE_V6))) {
 		put_raw(w, t, sizeof(*t));
 		return;
 	}
@@ -336,56 +413,56 @@ static void put_tuple(struct wbuf *w, const struct tl_tuple *t, uint32_t flags)
 	put_raw(w, &t->dport, sizeof(t->dport));
 }
 
-static void encode(struct wbuf *w, const struct conn *c)
+static void encode(struct wbuf *w, const struct conn *c, uint64_t base0)
 {
-	uint32_t ctr[N_COUNTERS], flags = flags_of(c) | tuple_form(&c->tuple), present, visited = 0;
+	uint32_t ctr[N_COUNTERS], visited = 0;
+	uint64_t bits = flags_of(c) | tuple_form(&c->tuple);
 	size_t pathn = path_bytes(c);
 	uint64_t base = c->start_ns;
 
 	counters_of(c, ctr);
-	flags |= CF_PATH_NIBBLES;
+	bits |= B_PATH_NIBBLES;
 	for (size_t i = 0; i < pathn; i++)
 		if (c->path[i] >= 16)
-			flags &= ~CF_PATH_NIBBLES;
-	present = present_of(c, pathn, ctr);
+			bits &= ~B_PATH_NIBBLES;
+	bits |= present_of(c, pathn, ctr);
 	w->n = 0;
-	put_var(w, flags);
-	put_var(w, present);
-	if (present & CP_EXTRA) /* early: conn_compact_free() reads no further */
+	put_var(w, bits);
+	if (bits & B_EXTRA) /* early: conn_compact_free() reads no further */
 		put_raw(w, &c->x, sizeof(c->x));
-	put_var(w, base);
-	if (present & CP_BIRTH)
+	put_delta(w, base, base0);
+	if (bits & B_BIRTH)
 		put_delta(w, c->birth_ns, base);
-	if (present & CP_OWNER_TS)
+	if (bits & B_OWNER_TS)
 		put_delta(w, c->owner_ts, base);
-	if (present & CP_FD)
-		put_delta(w, (uint64_t)(int64_t)c->fd, 0);
-	if (present & CP_CW_ALERTS)
+	if (bits & B_FD)
+		put_var(w, (uint32_t)c->fd);
+	if (bits & B_CW_ALERTS)
 		put_var(w, c->cw_alerts);
-	if (present & CP_CW_NEXT)
+	if (bits & B_CW_NEXT)
 		put_delta(w, c->cw_next_ns, base);
-	if (present & CP_ROLE)
+	if (bits & B_ROLE)
 		put_var(w, (uint32_t)c->role);
-	if (present & CP_END)
+	if (bits & B_END)
 		put_delta(w, c->end_ns, base);
-	if (present & CP_ENTERED)
+	if (bits & B_ENTERED)
 		put_delta(w, c->state_entered_ns, base);
-	if (present & CP_UNMEASURED)
+	if (bits & B_UNMEASURED)
 		put_var(w, c->unmeasured);
-	if (present & CP_BYTES_ACKED)
+	if (bits & B_BYTES_ACKED)
 		put_var(w, c->bytes_acked);
-	if (present & CP_BYTES_RECV)
+	if (bits & B_BYTES_RECV)
 		put_var(w, c->bytes_received);
-	if (present & CP_CAUSE)
+	if (bits & B_CAUSE)
 		put_var(w, (uint32_t)c->cause);
-	if (present & CP_STATE)
+	if (bits & B_STATE)
 		w->b[w->n++] = c->state;
-	if (present & CP_PATH)
-		put_path(w, c, pathn, flags);
+	if (bits & B_PATH)
+		put_path(w, c, pathn, bits);
 	for (int i = 0; i < N_COUNTERS; i++)
 		if (ctr[i])
 			put_var(w, ctr[i]);
-	put_tuple(w, &c->tuple, flags);
+	put_tuple(w, &c->tuple, bits);
 	for (int s = 0; s < TL_NSTATES; s++)
 		if (c->state_ns[s])
 			visited |= 1u << s;
@@ -399,12 +476,16 @@ struct conn_compact *conn_compact(struct conn_interns *in, const struct conn *c)
 {
 	struct wbuf w;
 	struct conn_compact *cc;
-	struct conn_owner_rec *o;
+	uint32_t owner;
 	size_t sz;
 	int err = 0;
 
-	encode(&w, c);
-	o = owner_get(in, c, &err);
+	if (!in->has_base) {
+		in->base = c->start_ns;
+		in->has_base = true;
+	}
+	encode(&w, c, in->base);
+	owner = owner_get(in, c, &err);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -412,25 +493,28 @@ struct conn_compact *conn_compact(struct conn_interns *in, const struct conn *c)
 	sz = offsetof(struct conn_compact, b) + w.n;
 	cc = sz <= SLAB_MAX ? slab_alloc(&in->slab, sz) : malloc(sz);
 	if (!cc) {
-		owner_put(in, o);
+		owner_put(in, owner);
 		errno = ENOMEM;
 		return NULL;
 	}
 	cc->skaddr = c->skaddr;
-	cc->owner = o;
-	cc->len = (uint16_t)w.n;
+	cc->owner = owner & OWNER_ID_MAX;
 	cc->user = 0;
+	cc->len = (uint16_t)w.n;
 	memcpy(cc->b, w.b, w.n);
 	return cc;
 }
 
-static void get_path(struct rbuf *r, struct conn *c, uint32_t flags)
+static void get_path(struct rbuf *r, struct conn *c, uint64_t bits)
 {
 	size_t pathn;
 
-	c->path_len = r->b[r->i++];
+	if (!(bits & B_PATH_LEN_IS_N))
+		c->path_len = r->b[r->i++];
 	pathn = r->b[r->i++];
-	if (!(flags & CF_PATH_NIBBLES)) {
+	if (bits & B_PATH_LEN_IS_N)
+		c->path_len = (uint8_t)pathn;
+	if (!(bits & B_PATH_NIBBLES)) {
 		get_raw(r, c->path, pathn);
 		return;
 	}
@@ -443,11 +527,11 @@ static void get_path(struct rbuf *r, struct conn *c, uint32_t flags)
 	}
 }
 
-static void get_tuple(struct rbuf *r, struct tl_tuple *t, uint32_t flags)
+static void get_tuple(struct rbuf *r, struct tl_tuple *t, uint64_t bits)
 {
-	size_t alen = flags & CF_TUPLE_V4 ? 4 : 16;
+	size_t alen = bits & B_TUPLE_V4 ? 4 : 16;
 
-	if (!(flags & (CF_TUPLE_V4 | CF_TUPLE_V6))) {
+	if (!(bits & (B_TUPLE_V4 | B_TUPLE_V6))) {
 		get_raw(r, t, sizeof(*t));
 		return;
 	}
@@ -455,74 +539,101 @@ static void get_tuple(struct rbuf *r, struct tl_tuple *t, uint32_t flags)
 	get_raw(r, t->daddr, alen);
 	get_raw(r, &t->sport, sizeof(t->sport));
 	get_raw(r, &t->dport, sizeof(t->dport));
-	t->family = flags & CF_TUPLE_V4 ? TL_AF_INET : TL_AF_INET6;
+	t->family = bits & B_TUPLE_V4 ? TL_AF_INET : TL_AF_INET6;
 }
 
-void conn_expand(const struct conn_compact *cc, struct conn *c)
+/* The fields of the byte string into c (zeroed first); the owner's and
+ * start_ns's base only with `in`. */
+static void decode(const struct conn_interns *in, const struct conn_compact *cc, struct conn *c)
 {
 	struct rbuf r = { .b = cc->b };
-	uint32_t flags, present, visited, ctr[N_COUNTERS] = { 0 };
-	uint64_t base;
+	uint32_t visited, ctr[N_COUNTERS] = { 0 };
+	uint64_t bits, base;
+	size_t pathn;
 
 	memset(c, 0, sizeof(*c));
-	flags = (uint32_t)get_var(&r);
-	present = (uint32_t)get_var(&r);
+	bits = get_var(&r);
 	c->skaddr = cc->skaddr;
-	if (present & CP_EXTRA)
+	if (bits & B_EXTRA)
 		get_raw(&r, &c->x, sizeof(c->x));
-	base = c->start_ns = get_var(&r);
-	if (cc->owner) {
-		c->owner.pid = cc->owner->k.pid;
-		c->owner.tid = cc->owner->k.tid;
-		memcpy(c->owner.comm, cc->owner->k.comm, TL_COMM_LEN);
-		c->cgroup = cc->owner->k.cgroup;
-		c->netns = cc->owner->k.netns;
+	base = c->start_ns = get_delta(&r, in ? in->base : 0);
+	if (in && cc->owner) {
+		const struct conn_owner_rec *o = in->by_id[cc->owner];
+
+		c->owner.pid = o->k.pid;
+		c->owner.tid = o->k.tid;
+		memcpy(c->owner.comm, o->k.comm, TL_COMM_LEN);
+		c->cgroup = o->k.cgroup;
+		c->netns = o->k.netns;
 	}
-	c->owner_known = flags & CF_OWNER_KNOWN;
-	c->owner_released = flags & CF_OWNER_RELEASED;
-	c->owner_listener = flags & CF_OWNER_LISTENER;
-	c->preexisting = flags & CF_PREEXISTING;
-	c->start_exact = flags & CF_START_EXACT;
-	c->path_truncated = flags & CF_PATH_TRUNC;
-	c->bytes_known = flags & CF_BYTES_KNOWN;
-	c->closed = flags & CF_CLOSED;
-	c->inferred = flags & CF_INFERRED;
-	if (present & CP_BIRTH)
+	c->owner_known = bits & B_OWNER_KNOWN;
+	c->owner_released = bits & B_OWNER_RELEASED;
+	c->owner_listener = bits & B_OWNER_LISTENER;
+	c->preexisting = bits & B_PREEXISTING;
+	c->start_exact = bits & B_START_EXACT;
+	c->path_truncated = bits & B_PATH_TRUNC;
+	c->bytes_known = bits & B_BYTES_KNOWN;
+	c->closed = bits & B_CLOSED;
+	c->inferred = bits & B_INFERRED;
+	if (bits & B_BIRTH_IS_START)
+		c->birth_ns = base;
+	if (bits & B_BIRTH)
 		c->birth_ns = get_delta(&r, base);
-	if (present & CP_OWNER_TS)
+	if (bits & B_OWNER_TS)
 		c->owner_ts = get_delta(&r, base);
-	c->fd = present & CP_FD ? (int32_t)get_delta(&r, 0) : -1;
-	if (present & CP_CW_ALERTS)
+	c->fd = bits & B_FD ? (int32_t)(uint32_t)get_var(&r) : -1;
+	if (bits & B_CW_ALERTS)
 		c->cw_alerts = (uint32_t)get_var(&r);
-	if (present & CP_CW_NEXT)
+	if (bits & B_CW_NEXT)
 		c->cw_next_ns = get_delta(&r, base);
-	if (present & CP_ROLE)
+	if (bits & B_ROLE_ACTIVE)
+		c->role = ROLE_ACTIVE;
+	if (bits & B_ROLE_PASSIVE)
+		c->role = ROLE_PASSIVE;
+	if (bits & B_ROLE)
 		c->role = (enum conn_role)get_var(&r);
-	if (present & CP_END)
+	if (bits & B_END)
 		c->end_ns = get_delta(&r, base);
-	if (present & CP_ENTERED)
+	if (bits & B_ENTERED)
 		c->state_entered_ns = get_delta(&r, base);
-	if (present & CP_UNMEASURED)
+	if (bits & B_UNMEASURED)
 		c->unmeasured = (uint32_t)get_var(&r);
-	if (present & CP_BYTES_ACKED)
+	if (bits & B_BYTES_ACKED)
 		c->bytes_acked = get_var(&r);
-	if (present & CP_BYTES_RECV)
+	if (bits & B_BYTES_RECV)
 		c->bytes_received = get_var(&r);
-	if (present & CP_CAUSE)
+	if (bits & B_CAUSE)
 		c->cause = (enum close_cause)get_var(&r);
-	if (present & CP_STATE)
+	if (bits & B_STATE)
 		c->state = r.b[r.i++];
-	if (present & CP_PATH)
-		get_path(&r, c, flags);
+	if (bits & B_PATH)
+		get_path(&r, c, bits);
+	if (bits & B_STATE_IS_LAST) {
+		pathn = path_bytes(c);
+		c->state = c->path[pathn - 1];
+	}
 	for (int i = 0; i < N_COUNTERS; i++)
-		if (present & (CP_COUNTER0 << i))
+		if (bits & (B_COUNTER0 << i))
 			ctr[i] = (uint32_t)get_var(&r);
 	counters_set(c, ctr);
-	get_tuple(&r, &c->tuple, flags);
+	get_tuple(&r, &c->tuple, bits);
 	visited = (uint32_t)get_var(&r);
 	for (int s = 0; s < TL_NSTATES; s++)
 		if (visited & (1u << s))
 			c->state_ns[s] = get_var(&r);
+}
+
+void conn_expand(const struct conn_interns *in, const struct conn_compact *cc, struct conn *c)
+{
+	decode(in, cc, c);
+}
+
+void conn_compact_tuple(const struct conn_compact *cc, struct tl_tuple *t)
+{
+	struct conn c;
+
+	decode(NULL, cc, &c);
+	*t = c.tuple;
 }
 
 void conn_compact_free(struct conn_interns *in, struct conn_compact *cc, bool keep_extra)
@@ -534,8 +645,7 @@ void conn_compact_free(struct conn_interns *in, struct conn_compact *cc, bool ke
 		return;
 	r.b = cc->b;
 	r.i = 0;
-	get_var(&r); /* flags */
-	if (!keep_extra && (get_var(&r) & CP_EXTRA)) {
+	if (!keep_extra && (get_var(&r) & B_EXTRA)) {
 		get_raw(&r, &c.x, sizeof(c.x));
 		conn_extra_free(&c);
 	}

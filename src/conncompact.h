@@ -12,9 +12,14 @@
  *    else (a family the decoder would reject, stray bytes) as the raw 40;
  *  - the owner (pid, tid, comm, cgroup) and the network namespace
  *    interned: one refcounted copy per distinct pair, shared by its
- *    connections;
+ *    connections, named by a 3-byte id (at most 2^24 - 1 at once: past
+ *    that conn_compact() fails and the connection stays whole);
+ *  - one varint of bits for the booleans and which fields follow, the
+ *    commonest first; what usually repeats (birth == start, the state is
+ *    the path's last) a bit, not a field;
  *  - times as signed deltas from start_ns, in LEB128 varints: a delta of a
- *    few seconds takes 5 bytes, not 8;
+ *    few seconds takes 5 bytes, not 8; start_ns itself from the first
+ *    record's;
  *  - counters, fd, netns, cause as varints present only when not zero (or
  *    -1, for the fd): narrowed to the bytes their value needs, so a counter
  *    is never saturated nor wrapped;
@@ -42,10 +47,10 @@ struct conn_compact {
 	/* First, where a struct conn has it: an index keyed by the socket
 	 * reads either at the same offset (conntab's by_sk). */
 	uint64_t skaddr;
-	const struct conn_owner_rec *owner; /* interned; NULL: pid, tid, comm, cgroup, netns all 0 */
-	uint16_t len;  /* bytes used in b */
-	uint8_t user;  /* the holder's own bits (conntab: the entry's flags) */
-	uint8_t b[];
+	uint32_t owner : 24; /* the interned owner's id; 0: pid, tid, comm, cgroup, netns all 0 */
+	uint32_t user : 8;   /* the holder's own bits (conntab: the entry's flags) */
+	uint16_t len;        /* bytes used in b */
+	uint8_t b[];         /* from byte 14: a header of 14 bytes, not 19 (issue 18) */
 };
 
 struct conn_interns *conn_interns_new(void);
@@ -58,10 +63,12 @@ size_t conn_interns_count(const struct conn_interns *in);
  * caller forgets c. NULL with errno ENOMEM on failure, and c still owns
  * them. */
 struct conn_compact *conn_compact(struct conn_interns *in, const struct conn *c);
-/* The full record back: every field of the conn it was made from. With
- * conn_compact_free() after, c owns the rare parts; a copy to read only
- * (cc kept) must not free them. */
-void conn_expand(const struct conn_compact *cc, struct conn *c);
+/* The full record back: every field of the conn it was made from (in: the
+ * interns it was made with). With conn_compact_free() after, c owns the
+ * rare parts; a copy to read only (cc kept) must not free them. */
+void conn_expand(const struct conn_interns *in, const struct conn_compact *cc, struct conn *c);
+/* Its tuple alone (an index's key: no interns at hand). */
+void conn_compact_tuple(const struct conn_compact *cc, struct tl_tuple *t);
 /* Its owner's reference dropped, then freed. Frees the rare parts too
  * unless `keep_extra` (they went to the conn it was expanded into).
  * Accepts NULL. */

@@ -2,7 +2,7 @@
 /*
  * Idle connections kept compact (issue 18: a million open connections in
  * 100 MiB). An entry is 488 bytes; a connection that sits in ESTABLISHED
- * needs 60 to 70 of them in compact form (conncompact.h). A sweep each tick
+ * needs 40 to 48 of them in compact form (conncompact.h). A sweep each tick
  * takes the open entries nothing happened to for cfg.cold_after_ns (with
  * cfg.cold: --compact-after) and puts
  * their compact form, tagged PINDEX_ALT, in the slots of by_sk and by_tuple
@@ -49,10 +49,10 @@ static struct conn_compact *cold_of(const void *v)
  * when its key was that (cool_one). */
 static const void *cold_tkey(const void *v, void *buf)
 {
-	struct conn c;
+	struct tl_tuple tu;
 
-	conn_expand(v, &c);
-	tkey_make(&c.tuple, false, buf);
+	conn_compact_tuple(v, &tu);
+	tkey_make(&tu, false, buf);
 	return buf;
 }
 
@@ -66,30 +66,30 @@ void ct_cold_init(struct conntab *t)
 
 _Static_assert(offsetof(struct entry, c) == 0, "the table's fields follow the connection");
 
-static void expand_into(const struct conn_compact *cc, struct entry *en)
+static void expand_into(const struct conntab *t, const struct conn_compact *cc, struct entry *en)
 {
 	/* conn_expand() zeroes the connection itself: the rest only here. */
 	memset((char *)en + sizeof(en->c), 0, sizeof(*en) - sizeof(en->c));
-	conn_expand(cc, &en->c);
+	conn_expand(t->interns, cc, &en->c);
 	tkey_make(&en->c.tuple, false, &en->key);
 	en->indexed = cc->user & U_INDEXED;
 	en->seeded = cc->user & U_SEEDED;
 	en->unseen = cc->user & U_UNSEEN;
 }
 
-const struct entry *ct_peek(const void *v, struct entry *scratch)
+const struct entry *ct_peek(const struct conntab *t, const void *v, struct entry *scratch)
 {
 	if (!ct_is_cold(v))
 		return v;
-	expand_into(cold_of(v), scratch);
+	expand_into(t, cold_of(v), scratch);
 	return scratch;
 }
 
-const struct conn *ct_peek_conn(const void *v, struct conn *scratch)
+const struct conn *ct_peek_conn(const struct conntab *t, const void *v, struct conn *scratch)
 {
 	if (!ct_is_cold(v))
 		return &((const struct entry *)v)->c;
-	conn_expand(cold_of(v), scratch);
+	conn_expand(t->interns, cold_of(v), scratch);
 	return scratch;
 }
 
@@ -104,7 +104,7 @@ struct entry *ct_hot(struct conntab *t, void *v)
 	en = malloc(sizeof(*en));
 	if (!en)
 		return NULL; /* as when create() cannot make one: the record is not applied */
-	expand_into(cc, en);
+	expand_into(t, cc, en);
 	pindex_replace(&t->by_sk, v, en);
 	if (en->indexed)
 		pindex_replace(&t->by_tuple, v, en);

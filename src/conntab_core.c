@@ -203,7 +203,7 @@ void ct_write_open(struct conntab *t, void *v, uint64_t now)
 	struct entry scratch, *en = v;
 
 	if (ct_is_cold(v)) {
-		ct_peek(v, &scratch); /* written from a copy: it stays compact */
+		ct_peek(t, v, &scratch); /* written from a copy: it stays compact */
 		en = &scratch;
 	}
 	settle_open(&en->c, now);
@@ -299,7 +299,7 @@ void conntab_foreach_open(struct conntab *t, void (*fn)(void *ctx, struct conn *
 	for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
 		/* fn() removes no entry (conntab.h): those read ahead stay. */
 		for (ct_walk_init(&w, maps[m]); (v = ct_walk_next(&w));) {
-			const struct conn *cur = ct_peek_conn(v, &scratch);
+			const struct conn *cur = ct_peek_conn(t, v, &scratch);
 
 			/* A copy of a compact form: fn may change only one in
 			 * CLOSE_WAIT, which is never compact (conntab_cold.c). */

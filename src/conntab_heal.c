@@ -82,7 +82,7 @@ size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_
 	size_t marked = 0;
 
 	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));) {
-		pe = ct_peek(v, &scratch);
+		pe = ct_peek(t, v, &scratch);
 		/* A sock_diag seed has no kernel address to look up. */
 		if (pe->c.closed || pe->tw || CONN_SYNTHETIC_SK(pe->c.skaddr) ||
 		    tracked(ctx, pe->c.skaddr) || !(en = ct_hot(t, v)))
@@ -134,7 +134,7 @@ size_t conntab_census_netns(const struct conntab *t, uint32_t *ns, size_t max)
 	size_t k = 0;
 
 	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));) {
-		en = ct_peek(v, &scratch);
+		en = ct_peek(t, v, &scratch);
 		if (census_candidate(en))
 			ct_ns_add(ns, &k, max, en->c.netns);
 	}
@@ -161,7 +161,7 @@ void conntab_census_sock(struct conntab *t, const struct tl_tuple *tu, uint8_t s
 	if (timewait)
 		ct_tw_census_sock(t, &k);
 	v = pindex_get(&t->by_tuple, &k);
-	pe = v ? ct_peek(v, &scratch) : NULL;
+	pe = v ? ct_peek(t, v, &scratch) : NULL;
 	if (!pe || !census_candidate(pe) || pe->c.netns != t->c_netns)
 		return;
 	if (ct_is_cold(v) && !(timewait && ct_before_tw(pe->c.state))) {
@@ -220,7 +220,7 @@ size_t conntab_census_done(struct conntab *t)
 
 	for (size_t i = 0; (v = pindex_next(&t->by_sk, &i));) {
 		/* Listed: an entry's census_gen, a compact form's note. */
-		pe = ct_peek(v, &scratch);
+		pe = ct_peek(t, v, &scratch);
 		if (!census_candidate(pe) || pe->c.netns != t->c_netns)
 			continue;
 		if (ct_is_cold(v) ? ct_cold_take_listed(v) : pe->census_gen == t->c_gen)

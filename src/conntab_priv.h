@@ -129,9 +129,9 @@ struct entry *ct_get_sk(struct conntab *t, uint64_t skaddr);
 struct entry *ct_get_tuple(struct conntab *t, const struct tkey *k);
 /* v to read: itself, or its compact form expanded into scratch (which owns
  * nothing: free nothing of it, keep nothing from it). */
-const struct entry *ct_peek(const void *v, struct entry *scratch);
+const struct entry *ct_peek(const struct conntab *t, const void *v, struct entry *scratch);
 /* The same for its connection alone (a walk: no key, no table fields). */
-const struct conn *ct_peek_conn(const void *v, struct conn *scratch);
+const struct conn *ct_peek_conn(const struct conntab *t, const void *v, struct conn *scratch);
 /* The exit's census listed a compact value's socket: noted in it, which
  * stays compact (a million rows made entries at exit would take the memory
  * the compact forms saved); and read back, the note cleared. */
