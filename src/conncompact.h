@@ -16,7 +16,8 @@
  *    that conn_compact() fails and the connection stays whole);
  *  - one varint of bits for the booleans and which fields follow, the
  *    commonest first; what usually repeats (birth == start, the state is
- *    the path's last) a bit, not a field;
+ *    the path's last, entered when the time in each state says) a bit, not
+ *    a field;
  *  - times as signed deltas from start_ns, in LEB128 varints: a delta of a
  *    few seconds takes 5 bytes, not 8; start_ns itself from the first
  *    record's;

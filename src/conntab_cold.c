@@ -2,7 +2,7 @@
 /*
  * Idle connections kept compact (issue 18: a million open connections in
  * 100 MiB). An entry is 488 bytes; a connection that sits in ESTABLISHED
- * needs 40 to 48 of them in compact form (conncompact.h). A sweep each tick
+ * needs 37 to 44 of them in compact form (conncompact.h). A sweep each tick
  * takes the open entries nothing happened to for cfg.cold_after_ns (with
  * cfg.cold: --compact-after) and puts
  * their compact form, tagged PINDEX_ALT, in the slots of by_sk and by_tuple
