@@ -102,8 +102,13 @@ struct entry *ct_hot(struct conntab *t, void *v)
 		return v;
 	cc = cold_of(v);
 	en = malloc(sizeof(*en));
-	if (!en)
-		return NULL; /* as when create() cannot make one: the record is not applied */
+	/* As when create() cannot make one: the record is not applied. An
+	 * address a slot cannot hold (pindex_fits; malloc gives none) would
+	 * leave pindex_replace() refusing it below, v still indexed. */
+	if (!en || !pindex_fits(en)) {
+		free(en);
+		return NULL;
+	}
 	expand_into(t, cc, en);
 	pindex_replace(&t->by_sk, v, en);
 	if (en->indexed)
@@ -171,6 +176,10 @@ static void cool_one(struct conntab *t, struct entry *en)
 
 	if (!cc)
 		return; /* stays as it is */
+	if (!pindex_fits(cc)) { /* the slab maps none such; pindex_replace() would refuse it */
+		conn_compact_free(t->interns, cc, true); /* en keeps its rare parts */
+		return;
+	}
 	cc->user = (en->indexed ? U_INDEXED : 0) | (en->seeded ? U_SEEDED : 0) |
 		   (en->unseen ? U_UNSEEN : 0);
 	v = (void *)((uintptr_t)cc | PINDEX_ALT);
