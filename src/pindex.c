@@ -6,26 +6,22 @@
 #include "pindex.h"
 
 #define PINDEX_MIN 64
-/* A slot: the tag, then the value's address in 48 bits, high 16 and low
- * 32 (pindex_fits). Packed: 10 bytes, not the 16 an aligned one takes or
- * the 12 of a tag array beside a pointer array. The members are read as
- * what they are (the compiler emits unaligned loads, plain ones on x86-64
- * and arm64); no member's address is taken. */
-struct __attribute__((packed)) pindex_slot {
-	uint32_t tag;
+/* A value's address in 48 bits (pindex_fits), high 16 and low 32: packed,
+ * 6 bytes, not 8. Its members are read as what they are (unaligned loads,
+ * plain ones on x86-64 and arm64); no member's address is taken. */
+struct __attribute__((packed)) pindex_val {
 	uint16_t hi;
 	uint32_t lo;
 };
-_Static_assert(sizeof(struct pindex_slot) == 10, "a slot is 10 bytes");
+_Static_assert(sizeof(struct pindex_val) == 6, "a value's address is 6 bytes");
 
-/* A slot's tag says what it holds, so a probe reads the tags until one
- * matches (a value's, its top bit set), and stops at an empty slot (0).
- * The value is in the same 10 bytes (in the same cache line but for 4
- * slots in 32 that straddle two): a probe that matches reads its value
- * without touching a second array, as the tags beside a pointer array did
- * (a million-socket --once: pindex lookups 7.7 % of the run, mostly
- * misses). A tombstone's tag is TAG_TOMB. Homes come from the tag's 31
- * low bits: at most 2^31 slots. */
+/* A slot's tag says what it holds, so a probe reads the tags alone until
+ * one matches (a value's, its top bit set), and stops at an empty slot
+ * (0): one array touched per probe, not two (a million-socket --once:
+ * pindex lookups 7.7 % of the run, mostly those misses; one array of
+ * packed 10-byte slots, tag and address together, made a miss 17 % slower
+ * in a microbenchmark: it reads 2.5 times the bytes). A tombstone's tag
+ * is TAG_TOMB. Homes come from the tag's 31 low bits: at most 2^31 slots. */
 #define TAG_USED 0x80000000u
 #define TAG_TOMB 1u
 #define PINDEX_MAX_CAP ((size_t)1 << 31)
@@ -35,19 +31,20 @@ static uint32_t tag_of(uint64_t h)
 	return (uint32_t)h | TAG_USED;
 }
 
-static void *slot_val(const struct pindex_slot *s)
+static void *val_get(const struct pindex *ix, size_t i)
 {
-	return (void *)(uintptr_t)((uint64_t)s->hi << 32 | s->lo);
+	const struct pindex_val *v = &ix->vals[i];
+
+	return (void *)(uintptr_t)((uint64_t)v->hi << 32 | v->lo);
 }
 
 /* value fits (pindex_fits: checked before). */
-static void slot_set(struct pindex_slot *s, uint32_t tag, const void *value)
+static void val_set(struct pindex *ix, size_t i, const void *value)
 {
 	uint64_t u = (uintptr_t)value;
 
-	s->tag = tag;
-	s->hi = (uint16_t)(u >> 32);
-	s->lo = (uint32_t)u;
+	ix->vals[i].hi = (uint16_t)(u >> 32);
+	ix->vals[i].lo = (uint32_t)u;
 }
 
 /* A value's first slot, from its tag, for any number of slots (scaled, not
@@ -71,8 +68,10 @@ void pindex_init(struct pindex *ix, size_t key_off, size_t key_size)
 
 void pindex_fini(struct pindex *ix)
 {
-	free(ix->slots);
-	ix->slots = NULL;
+	free(ix->vals);
+	free(ix->tags);
+	ix->vals = NULL;
+	ix->tags = NULL;
 	ix->cap = ix->count = ix->used = 0;
 }
 
@@ -88,7 +87,7 @@ static const void *key_of(const struct pindex *ix, const void *value, void *buf)
 	return (const unsigned char *)value + ix->key_off;
 }
 
-/* The slot holding key, or -1. Reads the slot array alone. */
+/* The slot holding key, or -1. */
 static ptrdiff_t lookup(const struct pindex *ix, const void *key, uint64_t h)
 {
 	uint32_t tag = tag_of(h);
@@ -97,17 +96,16 @@ static ptrdiff_t lookup(const struct pindex *ix, const void *key, uint64_t h)
 	if (!ix->cap)
 		return -1;
 	for (size_t i = home(tag, ix->cap);; i = next_slot(i, ix->cap)) {
-		const struct pindex_slot *s = &ix->slots[i];
-		uint32_t t = s->tag;
+		uint32_t t = ix->tags[i];
 
 		if (!t)
 			return -1;
-		if (t == tag && !memcmp(key_of(ix, slot_val(s), buf), key, ix->key_size))
+		if (t == tag && !memcmp(key_of(ix, val_get(ix, i), buf), key, ix->key_size))
 			return (ptrdiff_t)i;
 	}
 }
 
-/* Every value into a fresh array of cap slots (no tombstones). A slot's
+/* Every value into fresh arrays of cap slots (no tombstones). A slot's
  * home comes from its tag (the tag is the hash's low 32 bits), so a
  * rehash reads no value: re-hashing each key through its entry made the
  * doubling at 786 432 values stall the loader half a second (microbench:
@@ -115,22 +113,28 @@ static ptrdiff_t lookup(const struct pindex *ix, const void *key, uint64_t h)
  * calloc: a large array is fresh zero pages, resident only once touched. */
 static int rehash(struct pindex *ix, size_t cap)
 {
-	struct pindex_slot *ns = calloc(cap, sizeof(*ns));
+	struct pindex_val *nv = calloc(cap, sizeof(*nv));
+	uint32_t *nt = calloc(cap, sizeof(*nt));
 
-	if (!ns)
+	if (!nv || !nt) {
+		free(nv);
+		free(nt);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < ix->cap; i++) {
-		uint32_t t = ix->slots[i].tag;
 		size_t j;
 
-		if (!(t & TAG_USED))
+		if (!(ix->tags[i] & TAG_USED))
 			continue;
-		for (j = home(t, cap); ns[j].tag; j = next_slot(j, cap))
+		for (j = home(ix->tags[i], cap); nt[j]; j = next_slot(j, cap))
 			;
-		ns[j] = ix->slots[i];
+		nv[j] = ix->vals[i];
+		nt[j] = ix->tags[i];
 	}
-	free(ix->slots);
-	ix->slots = ns;
+	free(ix->vals);
+	free(ix->tags);
+	ix->vals = nv;
+	ix->tags = nt;
 	ix->cap = cap;
 	ix->used = ix->count;
 	return 0;
@@ -140,7 +144,7 @@ void *pindex_get(const struct pindex *ix, const void *key)
 {
 	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
 
-	return i < 0 ? NULL : slot_val(&ix->slots[i]);
+	return i < 0 ? NULL : val_get(ix, (size_t)i);
 }
 
 int pindex_put(struct pindex *ix, void *value)
@@ -158,7 +162,7 @@ int pindex_put(struct pindex *ix, void *value)
 	h = hmap_hash(key, ix->key_size);
 	at = lookup(ix, key, h);
 	if (at >= 0) {
-		slot_set(&ix->slots[at], tag_of(h), value);
+		val_set(ix, (size_t)at, value);
 		return 0;
 	}
 	/* At most 3/4 of the slots in use, tombstones included. Past that,
@@ -176,23 +180,25 @@ int pindex_put(struct pindex *ix, void *value)
 		if (rehash(ix, cap))
 			return -ENOMEM;
 	}
-	for (i = home(tag_of(h), ix->cap); ix->slots[i].tag; i = next_slot(i, ix->cap))
-		if (ix->slots[i].tag == TAG_TOMB && tomb < 0)
+	for (i = home(tag_of(h), ix->cap); ix->tags[i]; i = next_slot(i, ix->cap))
+		if (ix->tags[i] == TAG_TOMB && tomb < 0)
 			tomb = (ptrdiff_t)i;
 	if (tomb >= 0)
 		i = (size_t)tomb;
 	else
 		ix->used++;
-	slot_set(&ix->slots[i], tag_of(h), value);
+	val_set(ix, i, value);
+	ix->tags[i] = tag_of(h);
 	ix->count++;
 	return 0;
 }
 
 static void *take(struct pindex *ix, ptrdiff_t i)
 {
-	void *v = slot_val(&ix->slots[i]);
+	void *v = val_get(ix, (size_t)i);
 
-	slot_set(&ix->slots[i], TAG_TOMB, NULL);
+	val_set(ix, (size_t)i, NULL);
+	ix->tags[i] = TAG_TOMB;
 	ix->count--;
 	return v;
 }
@@ -211,7 +217,7 @@ static ptrdiff_t slot_of(const struct pindex *ix, const void *value)
 	const void *key = key_of(ix, value, buf);
 	ptrdiff_t i = lookup(ix, key, hmap_hash(key, ix->key_size));
 
-	return i < 0 || slot_val(&ix->slots[i]) != value ? -1 : i;
+	return i < 0 || val_get(ix, (size_t)i) != value ? -1 : i;
 }
 
 bool pindex_remove(struct pindex *ix, const void *value)
@@ -233,17 +239,17 @@ bool pindex_replace(struct pindex *ix, const void *old, void *value)
 	i = slot_of(ix, old);
 	if (i < 0)
 		return false;
-	slot_set(&ix->slots[i], ix->slots[i].tag, value);
+	val_set(ix, (size_t)i, value);
 	return true;
 }
 
 void *pindex_next(const struct pindex *ix, size_t *pos)
 {
 	while (*pos < ix->cap) {
-		const struct pindex_slot *s = &ix->slots[(*pos)++];
+		size_t i = (*pos)++;
 
-		if (s->tag & TAG_USED)
-			return slot_val(s);
+		if (ix->tags[i] & TAG_USED)
+			return val_get(ix, i);
 	}
 	return NULL;
 }

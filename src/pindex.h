@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * An index of values that carry their own key: an open-addressing table of
- * value pointers, each with a 32-bit tag of its key's hash beside it (one
- * array of packed slots, the tag and the address's 48 bits: 10 bytes a
- * slot), the key read from the value at a fixed offset.
+ * value pointers, each with a 32-bit tag of its key's hash beside it (two
+ * arrays: the tags, and the addresses packed in 48 bits: 10 bytes a slot),
+ * the key read from the value at a fixed offset.
  *
  * Why not hmap: hmap copies each key into a node of its own, one malloc per
  * entry (by_sk's 8-byte key: a 48-byte chunk; by_tuple's 40-byte key: 80),
@@ -23,8 +23,7 @@
  * insert again). A value may come in a second form (PINDEX_ALT): the
  * connection table keeps idle connections compact, in the same slots.
  * The stored tag is compared first, so a probe reads only
- * values whose tag matches; tag and value share the slot, so a match reads
- * no second array. Deletion leaves a tombstone: deleting any value
+ * values whose tag matches. Deletion leaves a tombstone: deleting any value
  * while iterating is allowed; inserting while iterating is not (a rehash
  * moves everything).
  */
@@ -50,13 +49,12 @@ static inline bool pindex_fits(const void *value)
 	return !((uint64_t)(uintptr_t)value >> PINDEX_VALUE_BITS);
 }
 
-/* A slot (pindex.c): a 32-bit tag, 0 empty, 1 deleted, else the low 31
- * bits of the value's key hash | 1 << 31; then the value's address in 48
- * bits; packed, 10 bytes. */
-struct pindex_slot;
+/* A value's address in 48 bits, packed in 6 bytes (pindex.c). */
+struct pindex_val;
 
 struct pindex {
-	struct pindex_slot *slots; /* cap of them, all empty at first (calloc) */
+	struct pindex_val *vals; /* cap slots' values (valid where the tag says so) */
+	uint32_t *tags; /* 0 empty, 1 deleted, else the low 31 bits of the value's key hash | 1 << 31 */
 	size_t cap;   /* slots, or 0 before the first insert */
 	size_t count; /* values */
 	size_t used;  /* values + tombstones */

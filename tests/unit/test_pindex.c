@@ -256,7 +256,7 @@ static void test_wide_refused(void **state)
 	/* Empty: no slot array is made for it. */
 	assert_int_equal(pindex_put(&ix, wide), -EOVERFLOW);
 	assert_int_equal(pindex_put(&ix, (void *)((uintptr_t)wide | PINDEX_ALT)), -EOVERFLOW);
-	assert_null(ix.slots);
+	assert_null(ix.vals);
 	assert_int_equal(ix.cap, 0);
 	assert_int_equal(ix.count, 0);
 	assert_int_equal(pindex_put(&ix, a), 0);
