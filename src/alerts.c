@@ -134,8 +134,14 @@ static void count_released(void *ctx, struct conn *c)
 		(*(unsigned int *)ctx)++;
 }
 
-/* A CLOSE_WAIT socket whose owner closed its fd while another process kept
- * it (a forking server): ask the kernel who holds it now. */
+/* n CLOSE_WAIT sockets whose owner closed its fd while another process
+ * kept it (a forking server): ask the kernel who holds them now. */
+static void name_holders(struct alerts *a, unsigned int n)
+{
+	if (n && seed_holders(a->tr, a->fn, a->fn_ctx))
+		log_debug("holder scan failed: owners of %u handed-over sockets stay unknown", n);
+}
+
 static void resolve_released(struct alerts *a)
 {
 	unsigned int n = 0;
@@ -143,8 +149,7 @@ static void resolve_released(struct alerts *a)
 	if (!a->tr)
 		return;
 	conntab_foreach_open(a->ct, count_released, &n);
-	if (n && seed_holders(a->tr, a->fn, a->fn_ctx))
-		log_debug("holder scan failed: owners of %u handed-over sockets stay unknown", n);
+	name_holders(a, n);
 }
 
 struct tick_ctx {
@@ -182,6 +187,7 @@ struct sum_ctx {
 	struct cw_proc *v;
 	size_t n, cap;
 	int err;
+	unsigned int released; /* in CLOSE_WAIT, the owner's fd closed, another holder unnamed */
 };
 
 static void sum_one(void *ctx, struct conn *c)
@@ -194,6 +200,8 @@ static void sum_one(void *ctx, struct conn *c)
 
 	if (c->state != TL_CLOSE_WAIT || s->err)
 		return;
+	if (c->owner_released)
+		s->released++;
 	for (size_t i = 0; i < s->n && !p; i++)
 		if (s->v[i].pid == pid)
 			p = &s->v[i];
@@ -238,8 +246,17 @@ void alerts_collect(struct alerts *a, uint64_t now_ns)
 {
 	struct sum_ctx s = { .a = a, .now = now_ns };
 
-	resolve_released(a);
+	/* One walk of every open connection (a million of them: tens of ms
+	 * a walk at --once's exit), a second only when some CLOSE_WAIT
+	 * socket's holder is to be named (name_holders): the processes are
+	 * then summed again under the owners the kernel names. */
 	conntab_foreach_open(a->ct, sum_one, &s);
+	if (s.released && a->tr) {
+		name_holders(a, s.released);
+		free(s.v);
+		s = (struct sum_ctx){ .a = a, .now = now_ns };
+		conntab_foreach_open(a->ct, sum_one, &s);
+	}
 	queues_clear(a);
 	if (s.err) {
 		log_err("out of memory: no CLOSE_WAIT summary");

@@ -88,6 +88,7 @@ size_t conntab_mark_unseen(struct conntab *t, bool (*tracked)(void *ctx, uint64_
 		    tracked(ctx, pe->c.skaddr) || !(en = ct_hot(t, v)))
 			continue;
 		en->unseen = true;
+		t->any_unseen = true;
 		marked++;
 	}
 	return marked;
@@ -97,7 +98,9 @@ void conntab_end_unseen(struct conntab *t, uint64_t now_ns)
 {
 	struct entry *en;
 
-	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
+	/* Only a row marked unseen ends here: with none marked (--once), no
+	 * walk of every entry. */
+	for (size_t i = 0; t->any_unseen && (en = pindex_next(&t->by_sk, &i));) {
 		if (ct_is_cold(en)) /* marked unseen: made an entry again */
 			continue;
 		if (!en->unseen || en->c.closed || en->tw)
@@ -203,6 +206,10 @@ void conntab_census_heal(struct conntab *t)
 {
 	struct entry *en;
 
+	/* census_tw_sub is set only by a census (conntab_census_sock): with
+	 * none (--once), no walk of a million entries for nothing. */
+	if (!t->c_gen)
+		return;
 	for (size_t i = 0; (en = pindex_next(&t->by_sk, &i));) {
 		/* A row the census found is an entry (conntab_census_sock). */
 		if (ct_is_cold(en) || !en->census_tw_sub || en->c.closed || en->tw || !ct_before_tw(en->c.state))
@@ -229,6 +236,7 @@ size_t conntab_census_done(struct conntab *t)
 		if (!en)
 			continue;
 		en->unseen = true;
+		t->any_unseen = true;
 		marked++;
 	}
 	marked += t->c_tw_pending + ct_tw_census_done(t);

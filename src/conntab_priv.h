@@ -102,6 +102,7 @@ struct conntab {
 	uint64_t healed;       /* rows completed from a DESTROY or CONNERR record (ct_heal_close) */
 	uint64_t lost_twins;   /* children closed at birth, never hashed: no row (conn.h) */
 	uint64_t unseen;       /* rows whose socket went without an end read */
+	bool any_unseen;       /* an entry was marked unseen (conntab_end_unseen has work) */
 	/* The exit's census in progress (conntab_census_begin .. _done). */
 	uint32_t c_netns;
 	uint64_t c_start, c_gen;
