@@ -13,6 +13,7 @@
 #include "iterread.h"
 #include "log.h"
 #include "probe.h"
+#include "ringread.h"
 #include "tracer.h"
 #include "tcplife.skel.h"
 #include "threads.h"
@@ -152,7 +153,7 @@ static const struct hook_def hooks[HOOK_MAX] = {
 
 struct tracer {
 	struct tcplife *skel;
-	struct ring_buffer *rb;
+	struct ringread *rb;
 	struct bpf_link *links[MAX_LINKS];
 	bool detaching;    /* tracer_detach_begin(): detacher is at it */
 	pthread_t detacher;
@@ -516,7 +517,7 @@ static void detach_all(struct tracer *tr)
 	destroy_links(tr->links, tr->n_links);
 	tr->n_links = 0;
 	memset(tr->iters, 0, sizeof(tr->iters));
-	ring_buffer__free(tr->rb);
+	ringread_free(tr->rb);
 	tr->rb = NULL;
 	tcplife__destroy(tr->skel);
 	tr->skel = NULL;
@@ -715,7 +716,7 @@ struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx)
 	}
 	warn_lost(tr);
 	warn_uncounted(tr);
-	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), fn, ctx, NULL);
+	tr->rb = ringread_new(bpf_map__fd(tr->skel->maps.events), fn, ctx);
 	if (!tr->rb) {
 		err = -errno;
 		log_err("cannot set up the ring buffer: %s", strerror(-err));
@@ -734,16 +735,16 @@ fail:
  * timeout, and a busy host still pays one wake-up per batch. */
 int tracer_poll(struct tracer *tr, int timeout_ms)
 {
-	int n = ring_buffer__poll(tr->rb, timeout_ms);
+	int n = ringread_poll(tr->rb, timeout_ms);
 
 	if (n == 0)
-		n = ring_buffer__consume(tr->rb);
+		n = ringread_consume(tr->rb);
 	return n;
 }
 
 int tracer_drain(struct tracer *tr)
 {
-	return ring_buffer__consume(tr->rb);
+	return ringread_consume(tr->rb);
 }
 
 int tracer_iter(struct tracer *tr, enum tracer_iter which, record_fn fn, void *ctx)
