@@ -428,7 +428,7 @@ static void put_path(struct wbuf *w, const struct conn *c, size_t pathn, uint64_
 
 static void put_tuple(struct wbuf *w, const struct tl_tuple *t, uint64_t bits)
 {
-	size_t alen = bits & B_TUPLE_V4 ? 4 : 16;
+	size_t alen = (bits & B_TUPLE_V4) ? 4 : 16;
 
 	if (!(bits & (B_TUPLE_V4 | B_TUPLE_V6))) {
 		put_raw(w, t, sizeof(*t));
@@ -556,7 +556,7 @@ static void get_path(struct rbuf *r, struct conn *c, uint64_t bits)
 
 static void get_tuple(struct rbuf *r, struct tl_tuple *t, uint64_t bits)
 {
-	size_t alen = bits & B_TUPLE_V4 ? 4 : 16;
+	size_t alen = (bits & B_TUPLE_V4) ? 4 : 16;
 
 	if (!(bits & (B_TUPLE_V4 | B_TUPLE_V6))) {
 		get_raw(r, t, sizeof(*t));
@@ -566,7 +566,7 @@ static void get_tuple(struct rbuf *r, struct tl_tuple *t, uint64_t bits)
 	get_raw(r, t->daddr, alen);
 	get_raw(r, &t->sport, sizeof(t->sport));
 	get_raw(r, &t->dport, sizeof(t->dport));
-	t->family = bits & B_TUPLE_V4 ? TL_AF_INET : TL_AF_INET6;
+	t->family = (bits & B_TUPLE_V4) ? TL_AF_INET : TL_AF_INET6;
 }
 
 /* The fields of the byte string into c (zeroed first); the owner's and
@@ -608,7 +608,7 @@ static void decode(const struct conn_interns *in, const struct conn_compact *cc,
 		c->birth_ns = get_delta(&r, base);
 	if (bits & B_OWNER_TS)
 		c->owner_ts = get_delta(&r, base);
-	c->fd = bits & B_FD ? (int32_t)(uint32_t)get_var(&r) : -1;
+	c->fd = (bits & B_FD) ? (int32_t)(uint32_t)get_var(&r) : -1;
 	if (bits & B_CW_ALERTS)
 		c->cw_alerts = (uint32_t)get_var(&r);
 	if (bits & B_CW_NEXT)
@@ -616,7 +616,7 @@ static void decode(const struct conn_interns *in, const struct conn_compact *cc,
 	if (bits & B_ROLE)
 		c->role = (enum conn_role)get_var(&r);
 	else
-		c->role = bits & B_ROLE_PASSIVE ? ROLE_PASSIVE : ROLE_ACTIVE;
+		c->role = (bits & B_ROLE_PASSIVE) ? ROLE_PASSIVE : ROLE_ACTIVE;
 	if (bits & B_END)
 		c->end_ns = get_delta(&r, base);
 	if (bits & B_ENTERED)

@@ -137,6 +137,7 @@ static void test_wrap(void **state)
 	}
 	assert_true(f.prod > 3 * SIZE); /* went round, records straddling the end */
 	/* A header in the last 8 bytes: its record starts at the data's start. */
+	free(f.v.bounce);
 	fake_init(&f);
 	f.cons = f.prod = SIZE - 8;
 	put(&f, 64, 7, 0);
