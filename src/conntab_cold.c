@@ -28,13 +28,6 @@
  * long, is not read over and over. */
 #define COOL_STEP 32768
 #define COOL_ROUND_NS TL_SEC
-/* A round of the sweep that freed entries gives their pages back
- * (malloc_trim: their holes are in the heap's middle, where free() leaves
- * them resident), however few: rounds begin at most once a second, and a
- * trim costs milliseconds. It once waited for 4096 in a round, and the
- * round that compacted the last few thousand of a million idle
- * connections left them resident: 10-12 MiB of the loader's RSS in one
- * run of four (a trim by hand gave them back). */
 
 enum {
 	U_INDEXED = 1u << 0,
@@ -205,6 +198,13 @@ void ct_cool(struct conntab *t, uint64_t now)
 		if (!v) {
 			t->cool_pos = 0;
 			t->cool_next = now + COOL_ROUND_NS;
+			/* Entries freed in this round: their pages back
+			 * (malloc_trim: their holes are in the heap's middle,
+			 * where free() leaves them resident), however few.
+			 * Rounds begin at most once a second; a trim costs
+			 * milliseconds. Waiting for 4096 in a round left the
+			 * last few thousand of a million idle connections
+			 * resident: 10-12 MiB of RSS in one run of four. */
 			if (t->cooled)
 				malloc_trim(0);
 			t->cooled = 0;
