@@ -532,7 +532,9 @@ struct conn_compact *conn_compact(struct conn_interns *in, const struct conn *c)
 	return cc;
 }
 
-static void get_path(struct rbuf *r, struct conn *c, uint64_t bits)
+/* The path into c; returns how many of its bytes were stored (the last
+ * of them not 0: path_bytes() of the encoded conn). */
+static size_t get_path(struct rbuf *r, struct conn *c, uint64_t bits)
 {
 	size_t pathn;
 
@@ -543,7 +545,7 @@ static void get_path(struct rbuf *r, struct conn *c, uint64_t bits)
 		c->path_len = (uint8_t)pathn;
 	if (!(bits & B_PATH_NIBBLES)) {
 		get_raw(r, c->path, pathn);
-		return;
+		return pathn;
 	}
 	for (size_t i = 0; i < pathn; i += 2) {
 		uint8_t x = r->b[r->i++];
@@ -552,6 +554,7 @@ static void get_path(struct rbuf *r, struct conn *c, uint64_t bits)
 		if (i + 1 < pathn)
 			c->path[i + 1] = x >> 4;
 	}
+	return pathn;
 }
 
 static void get_tuple(struct rbuf *r, struct tl_tuple *t, uint64_t bits)
@@ -575,7 +578,7 @@ static void decode(const struct conn_interns *in, const struct conn_compact *cc,
 {
 	struct rbuf r = { .b = cc->b };
 	uint32_t visited, ctr[N_COUNTERS] = { 0 };
-	uint64_t bits, base;
+	uint64_t bits, base, settled;
 	size_t pathn;
 
 	memset(c, 0, sizeof(*c));
@@ -631,24 +634,25 @@ static void decode(const struct conn_interns *in, const struct conn_compact *cc,
 		c->cause = (enum close_cause)get_var(&r);
 	if (bits & B_STATE)
 		c->state = r.b[r.i++];
-	if (bits & B_PATH)
-		get_path(&r, c, bits);
-	if (bits & B_STATE_IS_LAST) {
-		pathn = path_bytes(c);
+	/* B_STATE_IS_LAST comes only with a path whose last byte is the state. */
+	pathn = (bits & B_PATH) ? get_path(&r, c, bits) : 0;
+	if ((bits & B_STATE_IS_LAST) && pathn)
 		c->state = c->path[pathn - 1];
-	}
 	for (int i = 0; i < N_COUNTERS; i++)
 		if (bits & (B_COUNTER0 << i))
 			ctr[i] = (uint32_t)get_var(&r);
 	counters_set(c, ctr);
 	get_tuple(&r, &c->tuple, bits);
 	visited = (uint32_t)get_var(&r);
+	settled = c->start_ns; /* settled_at(), summed as the durations are read */
 	for (int s = 0; s < TL_NSTATES; s++)
-		if (visited & (1u << s))
+		if (visited & (1u << s)) {
 			c->state_ns[s] = get_var(&r);
+			settled += c->state_ns[s];
+		}
 	/* Said by a bit: from the durations, then from it. */
 	if (bits & B_ENTERED_IS_SUM)
-		c->state_entered_ns = settled_at(c);
+		c->state_entered_ns = settled;
 	if (bits & B_OWNER_TS_IS_ENTERED)
 		c->owner_ts = c->state_entered_ns;
 }

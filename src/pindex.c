@@ -197,8 +197,7 @@ static void *take(struct pindex *ix, ptrdiff_t i)
 {
 	void *v = val_get(ix, (size_t)i);
 
-	val_set(ix, (size_t)i, NULL);
-	ix->tags[i] = TAG_TOMB;
+	ix->tags[i] = TAG_TOMB; /* the tag alone says what a slot holds */
 	ix->count--;
 	return v;
 }

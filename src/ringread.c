@@ -172,5 +172,6 @@ int ringread_poll(struct ringread *rr, int timeout_ms)
 
 	if (n < 0)
 		return -errno;
-	return n ? ringread_consume(rr) : 0;
+	/* Woken or not: most records come without a wake-up (tracer_poll). */
+	return ringread_consume(rr);
 }

@@ -49,7 +49,7 @@ struct ringread *ringread_new(int map_fd, ringread_fn fn, void *ctx);
 /* Unmapped and freed; accepts NULL. */
 void ringread_free(struct ringread *rr);
 /* Waits up to timeout_ms for the kernel's wake-up, then reads what is
- * there: records given, or -errno (-EINTR: a signal came). */
+ * there, woken or not: records given, or -errno (-EINTR: a signal came). */
 int ringread_poll(struct ringread *rr, int timeout_ms);
 /* Reads what is there now, without waiting. */
 int ringread_consume(struct ringread *rr);

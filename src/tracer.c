@@ -735,11 +735,7 @@ fail:
  * timeout, and a busy host still pays one wake-up per batch. */
 int tracer_poll(struct tracer *tr, int timeout_ms)
 {
-	int n = ringread_poll(tr->rb, timeout_ms);
-
-	if (n == 0)
-		n = ringread_consume(tr->rb);
-	return n;
+	return ringread_poll(tr->rb, timeout_ms); /* it reads after a timeout too */
 }
 
 int tracer_drain(struct tracer *tr)
