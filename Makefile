@@ -199,6 +199,7 @@ $(OUTPUT)/tests/test_sockdiag: $(OUTPUT)/obj/sockdiag.o
 $(OUTPUT)/tests/test_sockdiag: TEST_LINK = $(OUTPUT)/obj/sockdiag.o -lmnl
 $(OUTPUT)/tests/test_procfd: $(OUTPUT)/obj/procfd.o
 $(OUTPUT)/tests/test_procfd: TEST_LINK = $(OUTPUT)/obj/procfd.o -lpthread
+$(OUTPUT)/tests/test_netns: TEST_LINK = -lpthread
 $(OUTPUT)/tests/test_ringread: $(OUTPUT)/obj/ringread.o
 $(OUTPUT)/tests/test_ringread: TEST_LINK = $(OUTPUT)/obj/ringread.o -lbpf
 

@@ -113,8 +113,8 @@ static int read_here(void *arg)
 	return 0;
 }
 
-/* One namespace into s. -ENOMEM only: a namespace gone since it was listed
- * is left out, one that cannot be listed is said and left out. */
+/* One namespace into s. -ENOMEM only: one that cannot be entered or listed
+ * is said and left out (the list's open fd keeps it alive: not gone). */
 static int one_ns(struct lsn_snap *s, const struct netns_list *nsl, size_t i)
 {
 	struct ns_ctx x = { .s = s, .first = s->n };
@@ -125,7 +125,10 @@ static int one_ns(struct lsn_snap *s, const struct netns_list *nsl, size_t i)
 	r = netns_list_run(nsl, i, read_here, &x);
 	if (r < 0 || x.err) {
 		s->n = x.first;
-		if (x.err && x.err != -ENOMEM)
+		if (r < 0)
+			log_warn("cannot enter network namespace %llu: its listeners are left out",
+				 (unsigned long long)x.c.netns);
+		else if (x.err != -ENOMEM)
 			log_warn("cannot list the listeners of network namespace %llu: %s",
 				 (unsigned long long)x.c.netns, strerror(-x.err));
 		return x.err == -ENOMEM ? x.err : 0;

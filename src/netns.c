@@ -18,10 +18,14 @@ int netns_open(uint32_t pid)
 	char path[48];
 	int fd;
 
+	/* The caller's is the calling thread's: setns() moves one thread,
+	 * and "/proc/self" is the main thread's. The listener listings'
+	 * thread took the namespace the main thread was visiting for its own
+	 * (tests/unit/test_netns.c). */
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
 	else
-		snprintf(path, sizeof(path), "/proc/self/ns/net");
+		snprintf(path, sizeof(path), "/proc/thread-self/ns/net");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }

@@ -17,14 +17,14 @@ struct netns_list {
 	size_t n;
 };
 
-/* Every namespace some process is in, the caller's first. 0 or -errno. */
+/* Every namespace some process is in, the calling thread's first. 0 or -errno. */
 int netns_list_all(struct netns_list *l);
 /* The same, and every namespace only a bind mount keeps (`ip netns add`
  * with no process in it: its sysctls and counters still apply to the next
  * process that enters it). For --once --limits. */
 int netns_list_mounted(struct netns_list *l);
 void netns_list_free(struct netns_list *l);
-/* open("/proc/PID/ns/net") (pid 0: the caller's); fd or -errno. */
+/* open("/proc/PID/ns/net") (pid 0: the calling thread's); fd or -errno. */
 int netns_open(uint32_t pid);
 /* The namespace's identity (its inode), 0 if unknown. */
 uint64_t netns_id(int fd);

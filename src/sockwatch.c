@@ -121,7 +121,7 @@ struct sockwatch *sockwatch_new(uint64_t interval_ns)
 	if (!w)
 		return NULL;
 	w->interval_ns = interval_ns;
-	w->self_inum = ns_inode("/proc/self/ns/net");
+	w->self_inum = ns_inode("/proc/thread-self/ns/net");
 	return w;
 }
 
