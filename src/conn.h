@@ -109,6 +109,8 @@ struct conn {
 	bool bytes_known;  /* read at CLOSE; unknown for open connections */
 	bool closed;       /* false: still open when written */
 	bool inferred;     /* some duration was inferred, not measured by a hook (`timing`) */
+	uint8_t pad_;      /* the last byte, named: conn_expand() writes every byte (no
+			    * memset first), which the unit tests check on whole structs */
 };
 
 /* What the stream sink prints: one kernel record, or one inferred step. */
