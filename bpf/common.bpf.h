@@ -143,8 +143,10 @@ static __always_inline void stat_inc(int which)
 	__u32 zero = 0;
 	struct tl_stats *s = bpf_map_lookup_elem(&stats, &zero);
 
+	/* Atomic although the slot is this CPU's: a rescue run of the state
+	 * program (state.bpf.c) can interrupt one on the same CPU. */
 	if (s && which >= 0 && which < TL_STAT_MAX)
-		s->v[which]++; /* per-CPU slot: no atomics needed */
+		__sync_fetch_and_add(&s->v[which], 1);
 }
 
 static __always_inline bool in_ports(const volatile __u16 *ports, __u32 n, __u16 port)

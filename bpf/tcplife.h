@@ -173,7 +173,9 @@ enum tl_stat {
 	TL_STAT_MAP_FULL = 1,    /* per-socket map insert failed: socket untracked */
 	TL_STAT_STALE = 2,       /* a tracked socket was reborn without a CLOSE seen */
 	TL_STAT_GAPS = 3,        /* a traced socket's state change ran no program of ours */
-	TL_STAT_MAX = 4,
+	TL_STAT_RESCUED = 4,     /* state changes the kernel skipped for tl_state_btf (nested
+				  * on its CPU) that tl_state_btf_rescue ran (state.bpf.c) */
+	TL_STAT_MAX = 5,
 };
 
 struct tl_stats {

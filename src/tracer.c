@@ -50,7 +50,10 @@ struct hook_def {
 
 static const struct hook_def hooks[HOOK_MAX] = {
 	[HOOK_STATE] = { "state", "full-socket state changes", true, 2, {
-		{ .tier = TIER_TP_BTF, .btf_tp = "inet_sock_set_state", .prog = { "tl_state_btf" } }, /* 5.5 */
+		/* The rescue after the first: it runs the changes the kernel
+		 * skipped the first for (state.bpf.c). */
+		{ .tier = TIER_TP_BTF, .btf_tp = "inet_sock_set_state",
+		  .prog = { "tl_state_btf", "tl_state_btf_rescue" } }, /* 5.5 */
 		{ .tier = TIER_TRACEPOINT, .tp = { "sock/inet_sock_set_state" },
 		  .prog = { "tl_state_tp" } }, /* 4.16 */
 	} },
@@ -828,13 +831,39 @@ bool tracer_sk_tracked(void *ctx, uint64_t skaddr)
 	return !bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.socks), &key, &v) || errno != ENOENT;
 }
 
+/* The state changes tl_state_btf_rescue ran for a skipped tl_state_btf. */
+static uint64_t rescued(struct tracer *tr)
+{
+	struct tl_stats st;
+
+	return tracer_stats(tr, &st) ? 0 : st.v[TL_STAT_RESCUED];
+}
+
+/* p's runs the kernel skipped that were lost: tl_state_btf's less the ones
+ * its rescue ran, none of the rescue's (each was a change tl_state_btf
+ * ran: state.bpf.c). The skips are read first: a rescue between the two
+ * reads can only lower the figure; a skip whose rescue has not begun yet
+ * (the next program of the same tracepoint call) shows until the next read. */
+static uint64_t prog_lost(struct tracer *tr, const struct bpf_program *p)
+{
+	const char *name = bpf_program__name(p);
+	uint64_t m = prog_missed(p), res;
+
+	if (!strcmp(name, "tl_state_btf_rescue"))
+		return 0;
+	if (strcmp(name, "tl_state_btf"))
+		return m;
+	res = rescued(tr);
+	return m > res ? m - res : 0;
+}
+
 uint64_t tracer_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
 	uint64_t n = 0;
 
 	bpf_object__for_each_program(p, tr->skel->obj)
-		n += prog_missed(p);
+		n += prog_lost(tr, p);
 	return n;
 }
 
@@ -846,7 +875,7 @@ void tracer_log_missed(struct tracer *tr)
 
 	buf[0] = 0;
 	bpf_object__for_each_program(p, tr->skel->obj) {
-		uint64_t m = prog_missed(p);
+		uint64_t m = prog_lost(tr, p);
 		int w;
 
 		if (!m || o >= sizeof(buf))
@@ -857,6 +886,9 @@ void tracer_log_missed(struct tracer *tr)
 	}
 	if (o)
 		log_warn("runs the kernel skipped, by program: %s", buf);
+	if (rescued(tr))
+		log_debug("state changes the kernel skipped tl_state_btf for, run by its rescue: %" PRIu64,
+			  rescued(tr));
 }
 
 static void *detach_thread(void *arg)
