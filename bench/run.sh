@@ -599,6 +599,7 @@ report() {
 		for p in $(awk '{ print $1 }' "$WORK/costs-tracer" | sort -u); do
 			case $p in
 			tl_state_btf) f=floor_state_btf h="tp_btf/inet_sock_set_state" ;;
+			tl_state_btf_rescue) f=floor_state_btf h="tp_btf/inet_sock_set_state (returns unless nested in tl_state_btf)" ;;
 			tl_state_tp) f=floor_state_tp h="sock/inet_sock_set_state" ;;
 			tl_accept4_exit) f=floor_accept4_exit h="syscalls/sys_exit_accept4" ;;
 			tl_destroy) f=floor_destroy h="tcp/tcp_destroy_sock" ;;
