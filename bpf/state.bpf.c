@@ -304,7 +304,10 @@ static __always_inline int state_btf(const struct sock *sk, const int oldstate, 
  * run that is not tl_state_btf's own means nested inside it, skipped. Run
  * after tl_state_btf for the same change, the flag is clear and it
  * returns. It cannot be skipped itself where it is needed: a change that
- * interrupts the rescue (a softirq) would need a third level of nesting. */
+ * interrupts the rescue (a softirq) would need a third level of nesting.
+ * What it cannot see: a change that comes while the kernel is entering or
+ * leaving tl_state_btf, outside the flag; those stay skipped, and the
+ * loader counts them missed (tl_state_btf's skips less TL_STAT_RESCUED). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -871,6 +871,7 @@ void tracer_log_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
 	char buf[512];
+	uint64_t res;
 	size_t o = 0;
 
 	buf[0] = 0;
@@ -886,9 +887,10 @@ void tracer_log_missed(struct tracer *tr)
 	}
 	if (o)
 		log_warn("runs the kernel skipped, by program: %s", buf);
-	if (rescued(tr))
+	res = rescued(tr);
+	if (res)
 		log_debug("state changes the kernel skipped tl_state_btf for, run by its rescue: %" PRIu64,
-			  rescued(tr));
+			  res);
 }
 
 static void *detach_thread(void *arg)
