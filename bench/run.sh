@@ -559,7 +559,7 @@ report() {
 	fi
 	if [[ -n ${R[su_rate]:-} ]]; then
 		echo "| Sustained ${SUSTAIN_SECS} s, $SUSTAIN_CLIENTS client threads: drops (ring buffer full, map full) | ${R[su_drops]} at ${R[su_rate]} conn/s, ${R[su_rps]} records/s | 0 | $(met "${R[su_drops]} == 0") |"
-		echo "| the same run: program runs the kernel skipped (\`missed\`: nested on a CPU), and what they cost | ${R[su_missed]} skipped; ${R[su_unseen]} ends not seen, ${R[su_healed]} rows healed from the socket's destruction (timing inferred) | | |"
+		echo "| the same run: program runs the kernel skipped that nothing ran (\`missed\`: nested on a CPU, not rescued), and what they cost | ${R[su_missed]} lost; ${R[su_unseen]} ends not seen, ${R[su_healed]} rows healed from the socket's destruction (timing inferred) | | |"
 		echo "| Loader CPU at that rate | ${R[su_cpu_pct]} % of one core; ${R[su_cpu_per_m]} CPU s per million records | ≤ 50 % | $(met "${R[su_cpu_pct]} <= 50") |"
 	fi
 	for n in $MEM_COUNTS; do

@@ -532,9 +532,9 @@ struct conn_compact *conn_compact(struct conn_interns *in, const struct conn *c)
 	return cc;
 }
 
-/* The path into c; returns how many of its bytes were stored (the last
- * of them not 0: path_bytes() of the encoded conn). */
-/* The path and path_len; the bytes past the path zeroed. */
+/* The path and path_len into c, the bytes past the path zeroed; returns
+ * how many path bytes were stored (path_bytes() of the encoded conn: the
+ * last of them not 0). */
 static size_t get_path(struct rbuf *r, struct conn *c, uint64_t bits)
 {
 	size_t pathn;

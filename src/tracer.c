@@ -846,12 +846,11 @@ static uint64_t rescued(struct tracer *tr)
  * (the next program of the same tracepoint call) shows until the next read. */
 static uint64_t prog_lost(struct tracer *tr, const struct bpf_program *p)
 {
-	const char *name = bpf_program__name(p);
 	uint64_t m = prog_missed(p), res;
 
-	if (!strcmp(name, "tl_state_btf_rescue"))
+	if (p == tr->skel->progs.tl_state_btf_rescue)
 		return 0;
-	if (strcmp(name, "tl_state_btf"))
+	if (p != tr->skel->progs.tl_state_btf)
 		return m;
 	res = rescued(tr);
 	return m > res ? m - res : 0;
