@@ -28,13 +28,22 @@ struct trace_event_raw_tcp_event_sk___tl {
 	const void *skaddr;
 } __attribute__((preserve_access_index));
 
-/* What the CLOSE record carries; each tier reads it the way it can. */
-struct close_vals {
+/* What a record reads from the socket beyond the tuple; each tier reads it
+ * the way it can (plain loads on a typed socket, probe reads on an address),
+ * and only for the transitions that carry it. */
+struct sk_vals {
+	/* to CLOSE */
 	__u64 bytes_acked;
 	__u64 bytes_received;
 	__s32 sk_err;
 	bool peer_fin;
 	bool unhashed; /* not in the established hash (see on_state()) */
+	/* SYN_RECV -> ESTABLISHED: see synrecv_probed() */
+	__u8 req_retrans;
+	__u32 req_rto_ms;
+	/* 0: not read yet; the classic tier reads it only for the records
+	 * that carry it (two probe reads), the typed tier always (two loads) */
+	__u32 netns;
 };
 
 /* hlist_nulls_unhashed(): a socket in the established hash has pprev set
@@ -51,7 +60,7 @@ static __always_inline bool sock_done(unsigned long skc_flags)
 }
 
 /* Classic tracepoint tier: the socket is an untyped address. */
-static __always_inline void close_vals_probed(const struct sock *sk, struct close_vals *cv)
+static __always_inline void close_vals_probed(const struct sock *sk, struct sk_vals *cv)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
@@ -67,17 +76,26 @@ static __always_inline void close_vals_probed(const struct sock *sk, struct clos
  * tcp_create_openreq_child() copies the request's retransmit count into
  * total_retrans and, since 6.7, the time from its first SYN-ACK into
  * total_rto_time (only when a SYN-ACK timed out; 0 otherwise). */
-static __always_inline void synrecv_info(const struct sock *sk, struct tl_event *e)
+static __always_inline __u8 req_retrans_of(__u32 total_retrans)
+{
+	return total_retrans < 255 ? total_retrans : 255;
+}
+
+static __always_inline void synrecv_probed(const struct sock *sk, struct sk_vals *v)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
-	__u32 retrans = BPF_CORE_READ(tp, total_retrans);
-
-	e->req_retrans = retrans < 255 ? retrans : 255;
+	v->req_retrans = req_retrans_of(BPF_CORE_READ(tp, total_retrans));
 	if (bpf_core_field_exists(tp->total_rto_time))
-		e->own.req_rto_ms = BPF_CORE_READ(tp, total_rto_time);
+		v->req_rto_ms = BPF_CORE_READ(tp, total_rto_time);
 	else
-		e->own.req_rto_ms = TL_REQ_RTO_UNKNOWN;
+		v->req_rto_ms = TL_REQ_RTO_UNKNOWN;
+}
+
+/* The namespace, read where a record carries it. */
+static __always_inline __u32 vals_netns(const struct sock *sk, const struct sk_vals *v)
+{
+	return v->netns ? v->netns : sk_netns(sk);
 }
 
 /* Insert the entry of a socket seen for the first time (or reborn). */
@@ -122,12 +140,13 @@ static __always_inline void commit(struct tl_event *e, __u64 key, struct sk_info
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 }
 
-/* `cv` is read only when `new` is TL_CLOSE. A socket seen for the first
+/* `cv` holds the close values when `new` is TL_CLOSE and the request's
+ * when the change is SYN_RECV -> ESTABLISHED. A socket seen for the first
  * time is worked on in a stack copy and inserted once at the end (one hash
  * walk, not an insert and a second lookup); its record is reserved before
  * and discarded if the insert fails, as it was never tracked. */
 static __always_inline int on_state(const struct sock *sk, int old, int new, const struct tl_tuple *t,
-				    const struct close_vals *cv)
+				    const struct sk_vals *cv)
 {
 	__u64 key = (__u64)sk, now;
 	struct sk_info fresh, *si;
@@ -174,7 +193,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 		stat_inc(TL_STAT_GAPS);
 	/* The one extra lookup on the hot path, at a passive birth only. */
 	if (born && old == TL_LISTEN)
-		listener_owner_to(&fresh, sk_netns(sk), t);
+		listener_owner_to(&fresh, vals_netns(sk, cv), t);
 	/* Else clang selects between the map value and &fresh before the
 	 * NULL test, and the verifier refuses arithmetic on a maybe-NULL
 	 * map value (6.18). */
@@ -198,7 +217,7 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 			/* The namespace lets the loader find the timewait sock
 			 * (sock_diag is per namespace) and match a 4-tuple's reuse. */
 			if (new == TL_CLOSE || !si->emitted)
-				e->netns = sk_netns(sk);
+				e->netns = vals_netns(sk, cv);
 			if (new == TL_CLOSE) {
 				/* A child closed before it was ever hashed: the
 				 * twin of a request whose other child won
@@ -217,7 +236,8 @@ static __always_inline int on_state(const struct sock *sk, int old, int new, con
 				e->bytes_acked = cv->bytes_acked;
 				e->bytes_received = cv->bytes_received;
 			} else if (old == TL_SYN_RECV && new == TL_ESTABLISHED) {
-				synrecv_info(sk, e);
+				e->req_retrans = cv->req_retrans;
+				e->own.req_rto_ms = cv->req_rto_ms;
 			}
 			/* A SYN_SENT ended by an error (tcp_reset(), tcp_write_err(),
 			 * an ICMP error: each sets sk_err before tcp_done()) is a
@@ -276,20 +296,27 @@ static __always_inline void tuple_from_tcp_sock(const struct tcp_sock *tp, struc
 static __always_inline int state_btf(const struct sock *sk, const int oldstate, const int newstate)
 {
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
-	struct close_vals cv = {};
+	const struct sock *s;
+	struct sk_vals cv = {};
 	struct tl_tuple t = {};
 
 	if (!tp)
 		return 0;
+	s = &tp->inet_conn.icsk_inet.sk;
 	tuple_from_tcp_sock(tp, &t);
+	cv.netns = s->__sk_common.skc_net.net->ns.inum;
 	if (newstate == TL_CLOSE) {
-		const struct sock *s = &tp->inet_conn.icsk_inet.sk;
-
 		cv.sk_err = s->sk_err;
 		cv.peer_fin = sock_done(s->__sk_common.skc_flags);
 		cv.bytes_acked = tp->bytes_acked;
 		cv.bytes_received = tp->bytes_received;
 		cv.unhashed = SK_UNHASHED(s->__sk_common.skc_nulls_node.pprev);
+	} else if (oldstate == TL_SYN_RECV && newstate == TL_ESTABLISHED) {
+		cv.req_retrans = req_retrans_of(tp->total_retrans);
+		if (bpf_core_field_exists(tp->total_rto_time))
+			cv.req_rto_ms = tp->total_rto_time;
+		else
+			cv.req_rto_ms = TL_REQ_RTO_UNKNOWN;
 	}
 	return on_state(sk, oldstate, newstate, &t, &cv);
 }
@@ -342,7 +369,7 @@ int BPF_PROG(tl_state_btf_rescue, const struct sock *sk, const int oldstate, con
 SEC("tracepoint/sock/inet_sock_set_state")
 int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 {
-	struct close_vals cv = {};
+	struct sk_vals cv = {};
 	struct tl_tuple t = {};
 	const struct sock *sk;
 	int old, new;
@@ -357,6 +384,8 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state___tl *ctx)
 	new = ctx->newstate;
 	if (new == TL_CLOSE)
 		close_vals_probed(sk, &cv);
+	else if (old == TL_SYN_RECV && new == TL_ESTABLISHED)
+		synrecv_probed(sk, &cv);
 	return on_state(sk, old, new, &t, &cv);
 }
 
@@ -372,7 +401,7 @@ static __always_inline void on_destroy(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct sk_info *si = bpf_map_lookup_elem(&socks, &key);
-	struct close_vals cv = {};
+	struct sk_vals cv = {};
 	struct tl_event *e;
 
 	if (si && si->state != TL_CLOSE && si->verdict == V_TRACE && si->emitted) {
