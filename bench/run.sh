@@ -604,8 +604,9 @@ report() {
 			tl_accept4_exit) f=floor_accept4_exit h="syscalls/sys_exit_accept4" ;;
 			tl_destroy) f=floor_destroy h="tcp/tcp_destroy_sock" ;;
 			tl_destroy_btf) f=floor_destroy_btf h="tp_btf/tcp_destroy_sock" ;;
-			tl_connect_enter) f=floor_connect_enter h="syscalls/sys_enter_connect" ;;
-			tl_connect_exit) f=floor_connect_exit h="syscalls/sys_exit_connect" ;;
+			tl_connect_enter) f="" h="syscalls/sys_enter_connect (kernels before 5.15)" ;;
+			tl_connect_exit) f=floor_connect_exit h="syscalls/sys_exit_connect (kernels before 5.15)" ;;
+			tl_connect_exit_regs) f=floor_connect_exit h="syscalls/sys_exit_connect (arguments from the saved registers)" ;;
 			tl_close_enter) f=floor_close_enter h="syscalls/sys_enter_close (every close() on the host)" ;;
 			tl_sys_close_*) f="" h="the close() syscall function (fentry/kprobe tier; every close() on the host)" ;;
 			tl_sys_*) f="" h="the syscall function (fentry/kprobe tier)" ;;

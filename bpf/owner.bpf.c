@@ -463,6 +463,27 @@ int BPF_KRETPROBE(tl_sys_connect_kret, long ret)
 	return connect_end(ret);
 }
 
+/* The tracepoint tier without the entry program (5.15+, bpf_task_pt_regs):
+ * at sys_exit_connect the caller's arguments are still in the user
+ * registers saved at the syscall's entry, which connect() does not change
+ * (the fexit tier below reads the same registers). No sys_enter_connect run
+ * and no per-thread map: 0.4-0.5 us of BPF time per connection on 6.18
+ * (bench/README.md). The typed registers are read by plain loads. */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int tl_connect_exit_regs(struct trace_event_raw_sys_exit___tl *ctx)
+{
+	const struct pt_regs *regs =
+		(const struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long ret = ctx->ret;
+	struct connect_call cc = {
+		.fd = (__s32)PT_REGS_PARM1_SYSCALL(regs),
+		.uaddr = (__u64)PT_REGS_PARM2_SYSCALL(regs),
+		.addrlen = (__u32)PT_REGS_PARM3_SYSCALL(regs),
+	};
+
+	return connect_done(&cc, ret);
+}
+
 /* fexit sees the arguments beside the return value: no map. The pt_regs
  * are the caller's user registers (the syscall wrapper's argument). */
 SEC("fexit/" TL_SYSCALL_FN("connect"))

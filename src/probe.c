@@ -108,6 +108,35 @@ int probe_tp_btf(const char *tp, char *why, size_t n)
 	return load_and_attach_tracing(id, BPF_TRACE_RAW_TP, "tp_btf", why, n);
 }
 
+/* TCPLIFE_NO_HELPER=NAME refuses that helper, so that the tests run the
+ * tier a kernel without it gets (the man page, ENVIRONMENT). */
+static bool helper_refused(const char *name)
+{
+	const char *no = getenv("TCPLIFE_NO_HELPER");
+	size_t len = no ? strlen(no) : 0;
+
+	return len && !strncmp(name, no, len) && (name[len] == ' ' || !name[len]);
+}
+
+int probe_helper(int helper, const char *name, char *why, size_t n)
+{
+	int ok;
+
+	if (helper_refused(name)) {
+		snprintf(why, n, "helper %s refused (TCPLIFE_NO_HELPER)", name);
+		return -EOPNOTSUPP;
+	}
+	ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, (enum bpf_func_id)helper, NULL);
+
+	if (ok == 1)
+		return 0;
+	if (ok == 0)
+		snprintf(why, n, "helper %s not in this kernel", name);
+	else
+		snprintf(why, n, "helper %s: probe failed: %s", name, strerror(-ok));
+	return ok == 0 ? -EOPNOTSUPP : ok;
+}
+
 int probe_kprobe(const char *func, char *why, size_t n)
 {
 	struct perf_event_attr attr = {};

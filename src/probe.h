@@ -18,6 +18,9 @@ int probe_tp_btf(const char *tp, char *why, size_t n);               /* 5.5+ */
  * sentence names its mode and owner), -ENOENT when it is not mounted or
  * the kernel has no such tracepoint. */
 int probe_tracepoint(const char *cat, const char *name, char *why, size_t n);
+/* Can a classic tracepoint program call `helper` here (libbpf's probe: a
+ * trial load)? `name` is for the reason, e.g. "bpf_task_pt_regs (5.15)". */
+int probe_helper(int helper, const char *name, char *why, size_t n);
 /* The kernel's BTF the probes read, freed (~10 MiB of a 6.18 kernel's,
  * kept for the whole run before). A probe after it loads it again. */
 void probe_release(void);

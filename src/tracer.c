@@ -18,7 +18,7 @@
 #include "tcplife.skel.h"
 #include "threads.h"
 
-#define MAX_CANDS 3
+#define MAX_CANDS 4
 /* The programs a hook's candidate attaches, at most (struct cand). */
 #define CAND_PROGS 3
 #define MAX_LINKS (CAND_PROGS * HOOK_MAX)
@@ -37,6 +37,9 @@ struct cand {
 	const char *btf_tp;
 	const char *tp[2];
 	bool fexit;
+	/* A helper the programs call that came after the tier (0: none). */
+	enum bpf_func_id helper;
+	const char *helper_name;
 	const char *prog[CAND_PROGS];
 };
 
@@ -110,11 +113,16 @@ static const struct hook_def hooks[HOOK_MAX] = {
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_accept4", "syscalls/sys_exit_accept" },
 		  .prog = { "tl_accept4_exit", "tl_accept_exit" } },
 	} },
-	[HOOK_CONNECT] = { "connect", "fd of connected connections", false, 3, {
+	[HOOK_CONNECT] = { "connect", "fd of connected connections", false, 4, {
 		{ .tier = TIER_FENTRY, .func = TL_SYSCALL_FN("connect"), .fexit = true,
 		  .prog = { "tl_sys_connect_fexit" } },
 		{ .tier = TIER_KPROBE, .func = TL_SYSCALL_FN("connect"),
 		  .prog = { "tl_sys_connect_kprobe", "tl_sys_connect_kret" } },
+		/* One program at the exit, reading the arguments from the
+		 * saved user registers; before 5.15 an entry program too. */
+		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_exit_connect" },
+		  .helper = BPF_FUNC_task_pt_regs, .helper_name = "bpf_task_pt_regs (5.15)",
+		  .prog = { "tl_connect_exit_regs" } },
 		{ .tier = TIER_TRACEPOINT, .tp = { "syscalls/sys_enter_connect", "syscalls/sys_exit_connect" },
 		  .prog = { "tl_connect_enter", "tl_connect_exit" } },
 	} },
@@ -205,7 +213,7 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 			snprintf(cat, sizeof(cat), "%.*s", (int)(slash - c->tp[i]), c->tp[i]);
 			err = probe_tracepoint(cat, slash + 1, why, n);
 		}
-		return err;
+		return err || !c->helper ? err : probe_helper(c->helper, c->helper_name, why, n);
 	case TIER_INFERRED:
 	case TIER_ITER:
 	case TIER_NETLINK:
