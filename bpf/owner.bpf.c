@@ -467,7 +467,7 @@ int BPF_KRETPROBE(tl_sys_connect_kret, long ret)
  * at sys_exit_connect the caller's arguments are still in the user
  * registers saved at the syscall's entry, which connect() does not change
  * (the fexit tier below reads the same registers). No sys_enter_connect run
- * and no per-thread map: 0.4-0.5 us of BPF time per connection on 6.18
+ * and no per-thread map: 0.5-0.8 us less BPF time per connect on 6.18
  * (bench/README.md). The typed registers are read by plain loads. */
 SEC("tracepoint/syscalls/sys_exit_connect")
 int tl_connect_exit_regs(struct trace_event_raw_sys_exit___tl *ctx)

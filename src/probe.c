@@ -127,7 +127,6 @@ int probe_helper(int helper, const char *name, char *why, size_t n)
 		return -EOPNOTSUPP;
 	}
 	ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, (enum bpf_func_id)helper, NULL);
-
 	if (ok == 1)
 		return 0;
 	if (ok == 0)

@@ -55,9 +55,8 @@ assert_eq "$(tl_csv_count "$P" pid="$CLI" rport="$SP" role=active)" 3 "entry and
 probes() {
 	"$TL_BIN" ${TL_TIER:+--tier "$TL_TIER"} --list-probes -v 2>&1 | grep -E '^connect '
 }
-line=$(probes)
 if [[ $(tl_tracer_tier tc connect) == tracepoint ]]; then
-	assert_not_contains "$line" "bpf_task_pt_regs" "tracepoint tier: the exit program alone (no helper refused)"
+	assert_not_contains "$(probes)" "bpf_task_pt_regs" "tracepoint tier: the exit program alone (no helper refused)"
 	assert_contains "$(TCPLIFE_NO_HELPER=bpf_task_pt_regs probes)" \
 		"tracepoint: helper bpf_task_pt_regs (5.15) refused (TCPLIFE_NO_HELPER)" \
 		"TCPLIFE_NO_HELPER: the tier before 5.15 (entry and exit programs)"
