@@ -74,7 +74,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
-BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/sysloop $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o
+BENCH_BINS := $(OUTPUT)/bench/churn $(OUTPUT)/bench/sysloop $(OUTPUT)/bench/floor $(OUTPUT)/bench/twdiag $(OUTPUT)/bench/floor.bpf.o \
+	$(OUTPUT)/bench/minwork.bpf.o
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), each linked with the product
 # sources it fuzzes, compiled with them under ASan and UBSan; UBSan aborts
@@ -239,6 +240,10 @@ $(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c | $(OUTPUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+$(OUTPUT)/bench/minwork.bpf.o: bench/minwork.bpf.c | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
 bench-bins: $(BENCH_BINS)
 
 # Not part of `make test`: it takes minutes and its numbers are not pass/fail.
@@ -394,4 +399,4 @@ clean:
 
 # The .d files -MMD wrote; none before the first build, when all is built.
 -include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(UNIT_BINS:=.d) \
-	$(OUTPUT)/tests/tlspin.bpf.d $(OUTPUT)/bench/floor.bpf.d
+	$(OUTPUT)/tests/tlspin.bpf.d $(OUTPUT)/bench/floor.bpf.d $(OUTPUT)/bench/minwork.bpf.d
