@@ -34,6 +34,7 @@ enum {
 	OPT_LIVE,
 	OPT_LISTENERS,
 	OPT_COMPACT_AFTER,
+	OPT_NO_SYSCALL_HOOKS,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +68,7 @@ static const struct option long_opts[] = {
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB },
 	{ "compact-after", required_argument, NULL, OPT_COMPACT_AFTER },
 	{ "tier", required_argument, NULL, OPT_TIER },
+	{ "no-syscall-hooks", no_argument, NULL, OPT_NO_SYSCALL_HOOKS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -136,6 +138,12 @@ void cli_usage(FILE *f)
 	      "                          not with --batch)\n"
 	      "      --tier TIER         auto (default), fentry, kprobe or tracepoint: use that\n"
 	      "                          hook tier wherever a hook has it, or fail\n"
+	      "      --no-syscall-hooks  attach nothing to a syscalls tracepoint: no cost for\n"
+	      "                          the host's other system calls, but where the owner\n"
+	      "                          hooks have no other tier (no fentry or kprobe) no fds,\n"
+	      "                          accepted connections keep their listener's owner\n"
+	      "                          until one closes them, no connect() failures inside\n"
+	      "                          the call (EADDRNOTAVAIL, no route)\n"
 	      "  -v, --verbose           debug and libbpf messages on stderr\n"
 	      "  -h, --help              show this help and exit\n"
 	      "  -V, --version           show the version and exit\n"
@@ -460,6 +468,9 @@ int cli_parse(int argc, char **argv, struct options *o, FILE *out, FILE *err)
 		case OPT_TIER:
 			if (parse_tier(optarg, &o->tier))
 				return usage_error(err, "invalid --tier '%s' (auto, fentry, kprobe or tracepoint)", optarg);
+			break;
+		case OPT_NO_SYSCALL_HOOKS:
+			o->no_syscall_hooks = true;
 			break;
 		case 'v':
 			o->verbose = true;

@@ -55,6 +55,7 @@ struct options {
 	uint32_t ringbuf_mb;
 	uint32_t compact_after_s; /* --compact-after SECS (default 5) */
 	enum tier_force tier;  /* FORCE_AUTO unless --tier */
+	bool no_syscall_hooks; /* --no-syscall-hooks: no program on a syscalls tracepoint */
 };
 
 enum { CLI_RUN = 0, CLI_DONE = 1 };

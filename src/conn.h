@@ -158,6 +158,7 @@ struct summary {
 	int out_err;             /* the first output error, -errno; 0 = none */
 	uint64_t seed_ms;        /* how long seeding took */
 	bool owners_lost;        /* no owner hook: accepted connections have no owner */
+	bool connect_untraced;   /* no connect hook: failures inside connect() are not seen */
 	uint64_t connect_errors; /* failed connect()s (connect_error) that passed the filters */
 	uint64_t elapsed_ns;
 };

@@ -59,9 +59,9 @@ static bool may_trace(void)
 	       ((eff & (1ULL << 39 /* CAP_BPF */)) && (eff & (1ULL << 38 /* CAP_PERFMON */)));
 }
 
-static int list_probes(enum tier_force force)
+static int list_probes(const struct options *o)
 {
-	struct tracer *tr = tracer_probe(force);
+	struct tracer *tr = tracer_probe(o->tier, o->no_syscall_hooks);
 	int rc = 0;
 
 	if (!tr) {
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.list_probes)
-		return list_probes(o.tier);
+		return list_probes(&o);
 
 	/* No SA_RESTART: the poll must return. SIGHUP (the terminal or the
 	 * session went away) ends the run like the other two, with the open
@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 	}
 	sum.missed = tracer_missed(tr);
 	sum.owners_lost = tracer_owners_lost(tr);
+	sum.connect_untraced = tracer_tier(tr, HOOK_CONNECT) == TIER_NONE;
 	tracer_log_missed(tr);
 	/* Rows open whose socket is gone: its kernel-side entry went, or a
 	 * census of the namespaces does not list it (both its programs were

@@ -175,12 +175,13 @@ static int json_summary(struct sink *s, const struct summary *sum)
 		",\"map_full\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"unseen\":%" PRIu64 ",\"healed\":%" PRIu64
 		",\"conns_closed\":%" PRIu64 ",\"conns_open\":%" PRIu64
 		",\"synack_orphans\":%" PRIu64 ",\"unattributed\":%" PRIu64
-		",\"tw_unconfirmed\":%" PRIu64 ",\"connect_errors\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"not_written\":%" PRIu64 ",\"elapsed_ms\":%s%s}\n",
+		",\"tw_unconfirmed\":%" PRIu64 ",\"connect_errors\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"not_written\":%" PRIu64 ",\"elapsed_ms\":%s%s%s}\n",
 		sum->records, sum->bad_records, sum->rb_drops, sum->map_full,
 		sum->stale, sum->missed, sum->gaps, sum->unseen, sum->healed, sum->conns_closed, sum->conns_open,
 		sum->synack_orphans, sum->unattributed, sum->tw_unconfirmed, sum->connect_errors,
 		summary_lost(sum), sum->not_written, ms,
-		sum->owners_lost ? ",\"owners_unavailable\":true" : "");
+		sum->owners_lost ? ",\"owners_unavailable\":true" : "",
+		sum->connect_untraced ? ",\"connect_untraced\":true" : "");
 	return ferror(s->f) ? -EIO : 0;
 }
 

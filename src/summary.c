@@ -44,9 +44,13 @@ static int written_fmt(const struct summary *s, char *buf, size_t n)
 
 void summary_line(const struct summary *s, char *buf, size_t n)
 {
-	char written[160], twins[96] = "";
+	char written[160], twins[96] = "", cerr[64];
 
 	written_fmt(s, written, sizeof(written));
+	/* Without the connect hook a failure after the SYN still ends a row
+	 * and counts; one inside the call (EADDRNOTAVAIL, no route) is not seen. */
+	snprintf(cerr, sizeof(cerr), "%" PRIu64 "%s", s->connect_errors,
+		 s->connect_untraced ? " (those inside the call not traced)" : "");
 	if (s->lost_twins)
 		snprintf(twins, sizeof(twins), "; children closed at birth, never hashed (no row): %" PRIu64,
 			 s->lost_twins);
@@ -56,9 +60,9 @@ void summary_line(const struct summary *s, char *buf, size_t n)
 		 ", stale %" PRIu64 ", missed %" PRIu64 ", gaps %" PRIu64 ", ends not seen %" PRIu64 "; healed %" PRIu64 "; SYN-ACK retransmits not joined to a connection: %" PRIu64
 		 "; without a known owner under -p: %" PRIu64
 		 "; timewait socks not listable: %" PRIu64
-		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms); connect() failures: %" PRIu64 "%s%s",
+		 "; open before the start: %" PRIu64 " (read in %" PRIu64 " ms); connect() failures: %s%s%s",
 		 written, s->records, s->rb_drops, s->map_full,
 		 s->bad_records, s->stale, s->missed, s->gaps, s->unseen, s->healed, s->synack_orphans, s->unattributed,
-		 s->tw_unconfirmed, s->seeded, s->seed_ms, s->connect_errors,
+		 s->tw_unconfirmed, s->seeded, s->seed_ms, cerr,
 		 twins, s->owners_lost ? "; owners of accepted connections: unavailable (no owner hook)" : "");
 }

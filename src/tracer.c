@@ -171,6 +171,7 @@ struct tracer {
 	struct bpf_link *iters[ITER_MAX]; /* enum tracer_iter; also in links[] */
 	int n_links;
 	enum tier force;                    /* --tier; TIER_NONE = auto */
+	bool no_syscall;                    /* --no-syscall-hooks */
 	char force_err[2 * WHY_LEN];        /* first hook the forced tier failed, or "" */
 	int chosen[HOOK_MAX];               /* index into hooks[h].c, -1 = none */
 	bool refused[HOOK_MAX][MAX_CANDS];
@@ -223,10 +224,27 @@ static int probe_cand(const struct cand *c, char *why, size_t n)
 	}
 }
 
-static bool has_tier(int h, enum tier t)
+/* A candidate on a syscalls tracepoint: what --no-syscall-hooks refuses,
+ * as its cost falls on every system call of the host (syscall_tax_line()). */
+static bool on_syscalls_tp(const struct cand *c)
+{
+	return c->tier == TIER_TRACEPOINT && c->tp[0] && !strncmp(c->tp[0], "syscalls/", 9);
+}
+
+/* Refused by --no-syscall-hooks: the probe's "error" behind why. */
+#define ERR_NO_SYSCALL (-ECANCELED)
+
+static bool excluded(const struct tracer *tr, const struct cand *c)
+{
+	return tr && tr->no_syscall && on_syscalls_tp(c);
+}
+
+/* Does hook h have tier t, among the candidates tr does not exclude (all,
+ * with tr NULL)? */
+static bool has_tier(const struct tracer *tr, int h, enum tier t)
 {
 	for (int i = 0; i < hooks[h].n; i++)
-		if (hooks[h].c[i].tier == t)
+		if (hooks[h].c[i].tier == t && !excluded(tr, &hooks[h].c[i]))
 			return true;
 	return false;
 }
@@ -242,7 +260,7 @@ static bool allowed(const struct tracer *tr, int h, int i)
 
 	if (tr->force == TIER_NONE)
 		return true;
-	if (has_tier(h, tr->force))
+	if (has_tier(tr, h, tr->force))
 		return t == tr->force;
 	return t > tr->force || hooks[h].n == 1;
 }
@@ -254,6 +272,12 @@ static int choose_hook(struct tracer *tr, int h)
 	for (int i = 0; i < hooks[h].n; i++) {
 		if (tr->refused[h][i])
 			continue;
+		if (excluded(tr, &hooks[h].c[i])) {
+			tr->refused[h][i] = true;
+			tr->err[h][i] = ERR_NO_SYSCALL;
+			snprintf(tr->why[h][i], WHY_LEN, "not tried (--no-syscall-hooks)");
+			continue;
+		}
 		if (!allowed(tr, h, i)) {
 			tr->refused[h][i] = true;
 			snprintf(tr->why[h][i], WHY_LEN, "not tried (--tier %s)", tier_name(tr->force));
@@ -267,10 +291,11 @@ static int choose_hook(struct tracer *tr, int h)
 		tr->chosen[h] = i;
 		return 0;
 	}
-	if (tr->force != TIER_NONE && has_tier(h, tr->force)) {
+	if (tr->force != TIER_NONE && has_tier(tr, h, tr->force)) {
 		/* A forced tier is never silently replaced by another. */
 		for (int i = 0; i < hooks[h].n; i++) {
-			if (hooks[h].c[i].tier != tr->force || tr->force_err[0])
+			if (hooks[h].c[i].tier != tr->force || tr->force_err[0] ||
+			    excluded(tr, &hooks[h].c[i]))
 				continue;
 			snprintf(tr->force_err, sizeof(tr->force_err), "--tier %s: hook %s (%s) cannot use %s: %s",
 				 tier_name(tr->force), hooks[h].name, hooks[h].what, tier_name(tr->force),
@@ -315,13 +340,14 @@ static enum tier tier_of(enum tier_force f)
 	}
 }
 
-struct tracer *tracer_probe(enum tier_force force)
+struct tracer *tracer_probe(enum tier_force force, bool no_syscall_hooks)
 {
 	struct tracer *tr = calloc(1, sizeof(*tr));
 
 	if (!tr)
 		return NULL;
 	tr->force = tier_of(force);
+	tr->no_syscall = no_syscall_hooks;
 	if (ensure_tracefs())
 		log_debug("tracefs is not mounted and could not be mounted: classic tracepoints unavailable");
 	libbpf_set_print(libbpf_print);
@@ -336,15 +362,21 @@ struct tracer *tracer_probe(enum tier_force force)
  * had CAP_BPF and CAP_PERFMON but no CAP_DAC_READ_SEARCH. */
 static void warn_lost(const struct tracer *tr)
 {
-	char names[512] = "";
+	char names[512] = "", opted[256] = "";
 	const char *why = NULL;
-	size_t off = 0;
+	size_t off = 0, oo = 0;
 
 	for (int h = 0; h < HOOK_MAX; h++) {
 		int last = hooks[h].n - 1;
 
 		if (tr->chosen[h] >= 0)
 			continue;
+		if (tr->err[h][last] == ERR_NO_SYSCALL) {
+			if (oo < sizeof(opted))
+				oo += snprintf(opted + oo, sizeof(opted) - oo, "%s%s", oo ? ", " : "",
+					       hooks[h].what);
+			continue;
+		}
 		if (tr->err[h][last] != -EACCES) {
 			log_warn("%s: no hook on this kernel (%s)", hooks[h].what, tr->why[h][last]);
 			continue;
@@ -354,6 +386,11 @@ static void warn_lost(const struct tracer *tr)
 			off += snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
 					hooks[h].what);
 	}
+	/* One line for what the user chose to do without. */
+	if (oo)
+		log_warn("--no-syscall-hooks: no fentry or kprobe tier for %s: no fds, accepted "
+			 "connections keep their listener's owner until one closes them, connect() "
+			 "failures inside the call are not counted", opted);
 	if (why)
 		log_warn("%s: its tracepoints cannot be used; hooks lost: %s%s (run as root, or add "
 			 "CAP_DAC_READ_SEARCH)", why, names,
@@ -475,15 +512,20 @@ void tracer_print_probes(const struct tracer *tr, FILE *f)
 
 		fprintf(f, "%-8s %-30s %-11s ", hooks[h].name, hooks[h].what,
 			tier_name(tracer_tier(tr, h)));
-		if (tr->force != TIER_NONE && !has_tier(h, tr->force)) {
+		if (tr->force != TIER_NONE && !has_tier(NULL, h, tr->force)) {
 			fprintf(f, "(has no %s tier)", tier_name(tr->force));
 			any = true;
 		}
-		for (int i = 0; i < hooks[h].n && (chosen < 0 || i < chosen); i++) {
+		for (int i = 0, last = -1; i < hooks[h].n && (chosen < 0 || i < chosen); i++) {
 			if (!tr->refused[h][i])
+				continue;
+			/* Two candidates of a tier refused alike: said once. */
+			if (last >= 0 && hooks[h].c[last].tier == hooks[h].c[i].tier &&
+			    !strcmp(tr->why[h][last], tr->why[h][i]))
 				continue;
 			fprintf(f, "%s%s: %s", any ? "; " : "", tier_name(hooks[h].c[i].tier), tr->why[h][i]);
 			any = true;
+			last = i;
 		}
 		fprintf(f, "%s\n", any ? "" : "-");
 	}
@@ -692,7 +734,7 @@ const char *tracer_force_error(const struct tracer *tr)
 
 struct tracer *tracer_start(const struct options *o, record_fn fn, void *ctx)
 {
-	struct tracer *tr = tracer_probe(o->tier);
+	struct tracer *tr = tracer_probe(o->tier, o->no_syscall_hooks);
 	int err = -ENOMEM;
 
 	if (!tr)

@@ -43,8 +43,9 @@ struct tracer;
 
 typedef int (*record_fn)(void *ctx, void *data, size_t size);
 
-/* Probe the tiers only (for --list-probes), honouring --tier. */
-struct tracer *tracer_probe(enum tier_force force);
+/* Probe the tiers only (for --list-probes), honouring --tier and
+ * --no-syscall-hooks. */
+struct tracer *tracer_probe(enum tier_force force, bool no_syscall_hooks);
 /* "--tier T: hook H (what) cannot use T: reason" when a forced tier was
  * refused (probe, load or attach), else NULL. */
 const char *tracer_force_error(const struct tracer *tr);

@@ -124,6 +124,12 @@ static void test_tier(void **state)
 	assert_int_equal(o.tier, FORCE_KPROBE);
 	assert_int_equal(parse(&o, "--tier tp_btf"), -EINVAL);
 	assert_non_null(strstr(errbuf, "invalid --tier 'tp_btf' (auto, fentry, kprobe or tracepoint)"));
+	/* --no-syscall-hooks: off unless given, with --tier and --list-probes too. */
+	assert_false(o.no_syscall_hooks);
+	assert_int_equal(parse(&o, "--no-syscall-hooks --tier tracepoint --list-probes"), CLI_RUN);
+	assert_true(o.no_syscall_hooks);
+	assert_int_equal(o.tier, FORCE_TRACEPOINT);
+	assert_int_equal(parse(&o, "--no-syscall-hooks=1"), -EINVAL);
 }
 
 /* Each usage error: -EINVAL and exactly one line on stderr. */

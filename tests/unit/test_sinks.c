@@ -515,6 +515,33 @@ static void test_summary_owners_lost(void **state)
 	assert_int_equal(run_status(&sum, false), TL_EXIT_OK);
 }
 
+/* No connect hook (--no-syscall-hooks without fentry or kprobe): the count
+ * of connect() failures holds only those after a SYN; the stderr line says
+ * the others were not traced and the JSON summary has connect_untraced,
+ * only then. */
+static void test_summary_connect_untraced(void **state)
+{
+	const struct summary sum = { .records = 4, .conns_closed = 2, .owners_lost = true,
+				     .connect_untraced = true, .connect_errors = 1 };
+	const struct summary clean = { .records = 4, .conns_closed = 2, .connect_errors = 3 };
+	struct cap c;
+	char *out;
+
+	(void)state;
+	assert_true(line_has(&sum, "; connect() failures: 1 (those inside the call not traced); owners of"));
+	assert_true(line_has(&clean, "; connect() failures: 3"));
+	assert_false(line_has(&clean, "not traced"));
+	cap_open(&c, &sink_json_ops, false);
+	assert_int_equal(sink_summary(c.s, &sum), 0);
+	assert_int_equal(sink_summary(c.s, &clean), 0);
+	out = cap_close(&c);
+	assert_non_null(strstr(out, "\"connect_errors\":1,"));
+	assert_non_null(strstr(out, "\"owners_unavailable\":true,\"connect_untraced\":true}\n{"));
+	assert_null(strstr(strchr(out, '\n') + 1, "untraced"));
+	free(out);
+	assert_int_equal(run_status(&sum, false), TL_EXIT_OK);
+}
+
 static size_t file_lines(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -1042,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_endpoint_path),
 		cmocka_unit_test(test_summary_output_error),
 		cmocka_unit_test(test_summary_owners_lost),
+		cmocka_unit_test(test_summary_connect_untraced),
 		cmocka_unit_test(test_sink_reopen),
 		cmocka_unit_test(test_dev_full),
 		cmocka_unit_test(test_open_errors),
