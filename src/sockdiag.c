@@ -112,7 +112,11 @@ int sockdiag_parse_msg(const struct nlmsghdr *nlh, struct sockdiag_sock *s)
 	s->inode = m->idiag_inode;
 	s->cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
 	s->drops = -1;
-	mnl_attr_parse(nlh, sizeof(*m), on_attr, s);
+	/* Attributes end at nlmsg_len, not at its aligned end: libmnl 1.0.4's
+	 * mnl_attr_parse() walks to MNL_ALIGN(nlmsg_len), up to 3 bytes past
+	 * an unaligned message that ends the buffer (found by make fuzz). */
+	mnl_attr_parse_payload((const char *)m + MNL_ALIGN(sizeof(*m)),
+			       mnl_nlmsg_get_payload_len(nlh) - MNL_ALIGN(sizeof(*m)), on_attr, s);
 	return 0;
 }
 

@@ -85,7 +85,7 @@ static void test_ipv6(void **state)
 	assert_memory_equal(s.tuple.daddr, m->id.idiag_dst, 16);
 }
 
-/* Attributes after the inet_diag_msg are not read. */
+/* An attribute longer than the message (here 0xeeee bytes) is not read. */
 static void test_attributes_ignored(void **state)
 {
 	struct sockdiag_sock s, with;
@@ -96,6 +96,53 @@ static void test_attributes_ignored(void **state)
 	u.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(struct inet_diag_msg)) + NLA_HDRLEN + 4;
 	assert_int_equal(sockdiag_parse_msg(&u.nlh, &with), 0);
 	assert_memory_equal(&s, &with, sizeof(s));
+}
+
+/* Puts an INET_DIAG_SKMEMINFO of n u32s after the inet_diag_msg, each
+ * SK_MEMINFO_DROPS 7 and the others 0; nlmsg_len ends with its payload. */
+static void put_meminfo(unsigned int n)
+{
+	struct nlattr *a = (struct nlattr *)((char *)&u.nlh + NLMSG_LENGTH(sizeof(struct inet_diag_msg)));
+	uint32_t *v = (uint32_t *)((char *)a + NLA_HDRLEN);
+
+	a->nla_type = INET_DIAG_SKMEMINFO;
+	a->nla_len = NLA_HDRLEN + n * sizeof(uint32_t);
+	for (unsigned int i = 0; i < n; i++)
+		v[i] = i == SK_MEMINFO_DROPS ? 7 : 0;
+	u.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(struct inet_diag_msg)) + a->nla_len;
+}
+
+static void test_meminfo_drops(void **state)
+{
+	struct sockdiag_sock s;
+
+	(void)state;
+	reply(AF_INET);
+	assert_int_equal(sockdiag_parse_msg(&u.nlh, &s), 0);
+	assert_int_equal(s.drops, -1); /* not asked for: unknown */
+	put_meminfo(SK_MEMINFO_VARS);
+	assert_int_equal(sockdiag_parse_msg(&u.nlh, &s), 0);
+	assert_int_equal(s.drops, 7);
+	/* A kernel before 3.15 sends no SK_MEMINFO_DROPS. */
+	put_meminfo(SK_MEMINFO_DROPS);
+	assert_int_equal(sockdiag_parse_msg(&u.nlh, &s), 0);
+	assert_int_equal(s.drops, -1);
+}
+
+/* A message whose length is not a multiple of 4 ends its attributes there:
+ * one running into the 1-3 bytes of alignment after it is not read (the
+ * bytes past nlmsg_len may lie past the end of the recv() buffer; make
+ * fuzz found libmnl's mnl_attr_parse() reading them). */
+static void test_attribute_past_message(void **state)
+{
+	struct sockdiag_sock s;
+
+	(void)state;
+	reply(AF_INET);
+	put_meminfo(SK_MEMINFO_VARS);
+	u.nlh.nlmsg_len -= 3;
+	assert_int_equal(sockdiag_parse_msg(&u.nlh, &s), 0);
+	assert_int_equal(s.drops, -1);
 }
 
 static void test_short_payload(void **state)
@@ -116,6 +163,8 @@ int main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_attributes_ignored),
+		cmocka_unit_test(test_meminfo_drops),
+		cmocka_unit_test(test_attribute_past_message),
 		cmocka_unit_test(test_short_payload),
 	};
 
