@@ -91,8 +91,10 @@ static int on_attr(const struct nlattr *a, void *data)
 int sockdiag_parse_msg(const struct nlmsghdr *nlh, struct sockdiag_sock *s)
 {
 	const struct inet_diag_msg *m;
+	/* Where the attributes start; the payload must reach it. */
+	const size_t attrs = MNL_ALIGN(sizeof(*m));
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+	if (mnl_nlmsg_get_payload_len(nlh) < attrs)
 		return -EPROTO;
 	m = mnl_nlmsg_get_payload(nlh);
 	memset(s, 0, sizeof(*s));
@@ -115,8 +117,8 @@ int sockdiag_parse_msg(const struct nlmsghdr *nlh, struct sockdiag_sock *s)
 	/* Attributes end at nlmsg_len, not at its aligned end: libmnl 1.0.4's
 	 * mnl_attr_parse() walks to MNL_ALIGN(nlmsg_len), up to 3 bytes past
 	 * an unaligned message that ends the buffer (found by make fuzz). */
-	mnl_attr_parse_payload((const char *)m + MNL_ALIGN(sizeof(*m)),
-			       mnl_nlmsg_get_payload_len(nlh) - MNL_ALIGN(sizeof(*m)), on_attr, s);
+	mnl_attr_parse_payload((const char *)m + attrs, mnl_nlmsg_get_payload_len(nlh) - attrs,
+			       on_attr, s);
 	return 0;
 }
 
