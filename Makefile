@@ -49,7 +49,7 @@ APP_SRCS := $(wildcard src/*.c)
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(APP_SRCS))
 # Everything but main.o and the kernel-facing code (libbpf, netlink) goes into
 # the unit tests.
-LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/ingest.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o $(OUTPUT)/obj/sockdiag.o $(OUTPUT)/obj/sockwatch.o $(OUTPUT)/obj/seed.o $(OUTPUT)/obj/listeners.o $(OUTPUT)/obj/procfd.o $(OUTPUT)/obj/alerts.o $(OUTPUT)/obj/tcplimits_scan.o $(OUTPUT)/obj/listen_scan.o $(OUTPUT)/obj/connerr_scan.o $(OUTPUT)/obj/lsnwatch.o $(OUTPUT)/obj/dropby.o $(OUTPUT)/obj/ringread.o,$(APP_OBJS))
+LIB_OBJS := $(filter-out $(OUTPUT)/obj/main.o $(OUTPUT)/obj/ingest.o $(OUTPUT)/obj/loader.o $(OUTPUT)/obj/probe.o $(OUTPUT)/obj/tracer.o $(OUTPUT)/obj/sockdiag.o $(OUTPUT)/obj/sockwatch.o $(OUTPUT)/obj/seed.o $(OUTPUT)/obj/listeners.o $(OUTPUT)/obj/procfd.o $(OUTPUT)/obj/alerts.o $(OUTPUT)/obj/tcplimits_scan.o $(OUTPUT)/obj/listen_scan.o $(OUTPUT)/obj/connerr_scan.o $(OUTPUT)/obj/lsnwatch.o $(OUTPUT)/obj/dropby.o $(OUTPUT)/obj/ringread.o $(OUTPUT)/obj/linkmiss.o,$(APP_OBJS))
 
 # CFLAGS, CPPFLAGS and LDFLAGS from the command line or the environment go
 # into every user-space compile and link (distribution builds set them).

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "iterread.h"
+#include "linkmiss.h"
 #include "log.h"
 #include "probe.h"
 #include "ringread.h"
@@ -166,6 +167,7 @@ struct tracer {
 	struct tcplife *skel;
 	struct ringread *rb;
 	struct bpf_link *links[MAX_LINKS];
+	const struct bpf_program *link_prog[MAX_LINKS]; /* links[i]'s program */
 	bool detaching;    /* tracer_detach_begin(): detacher is at it */
 	pthread_t detacher;
 	struct bpf_link *iters[ITER_MAX]; /* enum tracer_iter; also in links[] */
@@ -693,6 +695,7 @@ static int attach_hook(struct tracer *tr, int h)
 		l = bpf_program__attach(p);
 		if (!l)
 			return -errno;
+		tr->link_prog[tr->n_links] = p;
 		tr->links[tr->n_links++] = l;
 		if (h == HOOK_SEED && k < ITER_MAX)
 			tr->iters[k] = l;
@@ -859,13 +862,20 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out)
 	return err;
 }
 
-static uint64_t prog_missed(const struct bpf_program *p)
+/* p's runs the kernel skipped: those it counts on the program (a run
+ * refused for recursion), and for a kprobe those its kprobe never began
+ * (linkmiss.h: another kprobe's handler running on the CPU; 6.7+). */
+static uint64_t prog_missed(const struct tracer *tr, const struct bpf_program *p)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 	int fd = bpf_program__fd(p);
+	uint64_t n = fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.recursion_misses : 0;
 
-	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.recursion_misses : 0;
+	for (int i = 0; i < tr->n_links; i++)
+		if (tr->link_prog[i] == p)
+			n += link_kprobe_missed(bpf_link__fd(tr->links[i]));
+	return n;
 }
 
 bool tracer_sk_tracked(void *ctx, uint64_t skaddr)
@@ -896,7 +906,7 @@ static uint64_t rescued(struct tracer *tr)
  * (the next program of the same tracepoint call) shows until the next read. */
 static uint64_t prog_lost(struct tracer *tr, const struct bpf_program *p)
 {
-	uint64_t m = prog_missed(p), res;
+	uint64_t m = prog_missed(tr, p), res;
 
 	if (p == tr->skel->progs.tl_state_btf_rescue)
 		return 0;
