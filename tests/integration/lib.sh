@@ -739,6 +739,17 @@ tl_tracer_missed() { # NAME: the events the kernel skipped the stopped tracer's 
 	tl_tracer_count "$1" missed
 }
 
+tl_tracer_twins() { # NAME: the passive children the stopped tracer saw closed at
+	# birth, never hashed (summary.c): the loser of two ACKs of one request
+	# handled at once on two CPUs, or a child whose creation failed. Each
+	# was counted in TcpPassiveOpens (tcp_create_openreq_child()) and is no
+	# connection, so has no row (kernel matrix, TCG, 6.1 fentry tier: t_10
+	# had 2000 server rows of 2001 passive opens, missed 0).
+	local v
+	v=$(sed -n '/ records; drops: /{s/.*never hashed (no row): \([0-9][0-9]*\).*/\1/p;q}' "$TL_WORK/$1.stderr")
+	echo "${v:-0}"
+}
+
 tl_skips_uncounted() { # TRACER HOOK...: succeeds, printing the hook, when one
 	# of HOOKs is, under TRACER, on a tier whose skipped runs this kernel
 	# does not count: a kprobe or classic tracepoint before 6.7 (README,

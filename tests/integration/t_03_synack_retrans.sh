@@ -38,8 +38,8 @@ assert_gt "$delta" 0 "setup: the kernel retransmitted the SYN-ACK"
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" rport="$CP")" 1 "server rows"
 assert_eq "$(s role)" passive "server role"
 assert_eq "$(s pid)" "${TL_PID[srv]}" "server pid"
-assert_eq "$(s synack_retrans)" "$delta" "server synack_retrans == TcpExtTCPSynRetrans delta"
-assert_gt "$(s synack_retrans)" 0 "server synack_retrans"
+# A skipped SYN-ACK hook the tracer owns up to is the one allowance (t_21).
+assert_eq_or_missed "$(s synack_retrans)" "$delta" tr "server synack_retrans == TcpExtTCPSynRetrans delta" synack
 # The request's phase: it began at the SYN, before the client's connect()
 # returned (the SYN-ACK came back), and ended when an ACK got through: after
 # the rule went, before the server's accept() returned, and no earlier than

@@ -55,9 +55,13 @@ assert_eq "$(r end_state)" SYN_RECV "end_state"
 assert_eq "$(r close_cause)" synack_timeout "close_cause"
 assert_eq "$(r closed)" true "closed"
 assert_eq "$(r path)" SYN_RECV "path"
-assert_eq "$(r synack_retrans)" "$delta" "synack_retrans == TcpExtTCPSynRetrans delta"
+# Exact unless the kernel skipped the SYN-ACK hook and the tracer owns up
+# to it (kernel matrix, 6.12 kprobe tier under TCG: the request timer's
+# softirq came during one of our syscall kprobes, and a kprobe hit while
+# another one runs is skipped: linkmiss.h).
+assert_eq_or_missed "$(r synack_retrans)" "$delta" tr "synack_retrans == TcpExtTCPSynRetrans delta" synack
 tl_json "$RJ" - event='"listener"' lport="$SP" | tail -n 1
-assert_eq "$(lsn synack_retrans)" "$delta" "the listener's synack_retrans == TcpExtTCPSynRetrans delta"
+assert_eq_or_missed "$(lsn synack_retrans)" "$delta" tr "the listener's synack_retrans == TcpExtTCPSynRetrans delta" synack
 assert_eq "$(lsn half_open_timeouts)" "$(tl_csv_count "$CSV" lport="$SP" close_cause=synack_timeout)" \
 	"the listener's half_open_timeouts == its synack_timeout rows"
 assert_eq "$(lsn pid)" "${TL_PID[srv]}" "the listener's owner: the server"
