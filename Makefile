@@ -195,7 +195,8 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
 
 # Objects kept out of LIB_OBJS because they touch the system, linked by
 # their own tests: sockdiag.o (netlink sockets; its parser's test, with
-# libmnl), procfd.o (/proc) and ringread.o (a BPF map, with libbpf).
+# libmnl), procfd.o (/proc), ringread.o (a BPF map, with libbpf) and
+# linkmiss.o (BPF link info, with libbpf).
 $(OUTPUT)/tests/test_sockdiag: $(OUTPUT)/obj/sockdiag.o
 $(OUTPUT)/tests/test_sockdiag: TEST_LINK = $(OUTPUT)/obj/sockdiag.o -lmnl
 $(OUTPUT)/tests/test_procfd: $(OUTPUT)/obj/procfd.o
@@ -203,6 +204,8 @@ $(OUTPUT)/tests/test_procfd: TEST_LINK = $(OUTPUT)/obj/procfd.o -lpthread
 $(OUTPUT)/tests/test_netns: TEST_LINK = -lpthread
 $(OUTPUT)/tests/test_ringread: $(OUTPUT)/obj/ringread.o
 $(OUTPUT)/tests/test_ringread: TEST_LINK = $(OUTPUT)/obj/ringread.o -lbpf
+$(OUTPUT)/tests/test_linkmiss: $(OUTPUT)/obj/linkmiss.o
+$(OUTPUT)/tests/test_linkmiss: TEST_LINK = $(OUTPUT)/obj/linkmiss.o -lbpf
 
 $(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -862,10 +862,23 @@ int tracer_stats(struct tracer *tr, struct tl_stats *out)
 	return err;
 }
 
+/* Each link's kprobe skips (linkmiss.h), read once for every program. */
+static void link_skips(const struct tracer *tr, uint64_t *out)
+{
+	struct kprobe_link kl[MAX_LINKS];
+	bool is_kp[MAX_LINKS];
+
+	for (int i = 0; i < tr->n_links; i++)
+		is_kp[i] = !link_kprobe_info(bpf_link__fd(tr->links[i]), &kl[i]);
+	for (int i = 0; i < tr->n_links; i++)
+		out[i] = link_kprobe_missed(kl, is_kp, tr->n_links, i);
+}
+
 /* p's runs the kernel skipped: those it counts on the program (a run
  * refused for recursion), and for a kprobe those its kprobe never began
- * (linkmiss.h: another kprobe's handler running on the CPU; 6.7+). */
-static uint64_t prog_missed(const struct tracer *tr, const struct bpf_program *p)
+ * (`skips`, link_skips(): another kprobe's handler running on the CPU;
+ * 6.7+). */
+static uint64_t prog_missed(const struct tracer *tr, const uint64_t *skips, const struct bpf_program *p)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -874,7 +887,7 @@ static uint64_t prog_missed(const struct tracer *tr, const struct bpf_program *p
 
 	for (int i = 0; i < tr->n_links; i++)
 		if (tr->link_prog[i] == p)
-			n += link_kprobe_missed(bpf_link__fd(tr->links[i]));
+			n += skips[i];
 	return n;
 }
 
@@ -904,9 +917,9 @@ static uint64_t rescued(struct tracer *tr)
  * ran: state.bpf.c). The skips are read first: a rescue between the two
  * reads can only lower the figure; a skip whose rescue has not begun yet
  * (the next program of the same tracepoint call) shows until the next read. */
-static uint64_t prog_lost(struct tracer *tr, const struct bpf_program *p)
+static uint64_t prog_lost(struct tracer *tr, const uint64_t *skips, const struct bpf_program *p)
 {
-	uint64_t m = prog_missed(tr, p), res;
+	uint64_t m = prog_missed(tr, skips, p), res;
 
 	if (p == tr->skel->progs.tl_state_btf_rescue)
 		return 0;
@@ -919,10 +932,11 @@ static uint64_t prog_lost(struct tracer *tr, const struct bpf_program *p)
 uint64_t tracer_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
-	uint64_t n = 0;
+	uint64_t n = 0, skips[MAX_LINKS];
 
+	link_skips(tr, skips);
 	bpf_object__for_each_program(p, tr->skel->obj)
-		n += prog_lost(tr, p);
+		n += prog_lost(tr, skips, p);
 	return n;
 }
 
@@ -930,12 +944,13 @@ void tracer_log_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
 	char buf[512];
-	uint64_t res;
+	uint64_t res, skips[MAX_LINKS];
 	size_t o = 0;
 
 	buf[0] = 0;
+	link_skips(tr, skips);
 	bpf_object__for_each_program(p, tr->skel->obj) {
-		uint64_t m = prog_lost(tr, p);
+		uint64_t m = prog_lost(tr, skips, p);
 		int w;
 
 		if (!m || o >= sizeof(buf))
