@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tlspin OBJ CPU LOOPS - another tool's BPF program that keeps a CPU busy:
- * load OBJ (tlspin.bpf.o), attach its classic tracepoint program on
- * getppid(), print "ready", then call getppid() on CPU without pause until
+ * tlspin OBJ CPU LOOPS [kprobe] - another tool's BPF program that keeps a
+ * CPU busy: load OBJ (tlspin.bpf.o), attach its classic tracepoint program
+ * on getppid() (or its kprobe program there), print "ready", then call getppid() on CPU without pause until
  * SIGINT/SIGTERM. Each call runs LOOPS empty bpf_loop() steps, so the CPU's
  * bpf_prog_active is held nearly all the time, and the kernel skips every
  * kprobe and classic tracepoint program that would run nested there (issue
- * 13, case 3; tests/integration/t_42). Prints "calls N" at exit.
+ * 13, case 3; tests/integration/t_42); as a kprobe it also makes every
+ * kprobe hit nested there be skipped before any program runs (t_51).
+ * Prints "calls N" at exit.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -29,18 +31,20 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
-	struct bpf_program *p;
+	struct bpf_program *p, *q;
 	struct bpf_link *link;
+	const char *want;
 	struct bpf_map *m;
 	cpu_set_t set;
 	unsigned long calls = 0;
 	struct { __u32 tgid, loops; } *cfg; /* tlspin.bpf.c's .bss, in order */
 	size_t sz;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: tlspin OBJ CPU LOOPS\n");
+	if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "kprobe"))) {
+		fprintf(stderr, "usage: tlspin OBJ CPU LOOPS [kprobe]\n");
 		return 2;
 	}
+	want = argc == 5 ? "tl_spin_kprobe" : "tl_spin";
 	CPU_ZERO(&set);
 	CPU_SET(atoi(argv[2]), &set);
 	if (sched_setaffinity(0, sizeof(set), &set)) {
@@ -60,12 +64,18 @@ int main(int argc, char **argv)
 	}
 	cfg->tgid = getpid();
 	cfg->loops = strtoul(argv[3], NULL, 0);
+	p = bpf_object__find_program_by_name(obj, want);
+	if (!p) {
+		fprintf(stderr, "tlspin: no program %s in %s\n", want, argv[1]);
+		return 1;
+	}
+	bpf_object__for_each_program(q, obj)
+		bpf_program__set_autoload(q, q == p);
 	if (bpf_object__load(obj)) {
 		fprintf(stderr, "tlspin: cannot load %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	p = bpf_object__next_program(obj, NULL);
-	link = p ? bpf_program__attach(p) : NULL;
+	link = bpf_program__attach(p);
 	if (!link) {
 		fprintf(stderr, "tlspin: cannot attach: %s\n", strerror(errno));
 		return 1;
