@@ -58,6 +58,7 @@ rd=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP")
 # and tracepoint tiers: 2000 rows of 2001 passive opens, missed 0).
 twins=$(tl_tracer_twins trL)
 echo "TcpActiveOpens delta $da, TcpPassiveOpens delta $dp (children closed at birth: $twins); rows: -L $rl, -D $rd"
+((twins == 0)) || echo "MEASURED: children closed at birth (trL): $twins of $dp passive opens"
 assert_eq "$da" "$N" "setup: the clients opened $N connections"
 # Exact, except where the kernel counts no skipped run of the state
 # program (before 6.7, classic tracepoint or kprobe tier): there a

@@ -112,6 +112,7 @@ assert_eq "$(cat "$JSON".* | grep -c '"event":"summary"')" 0 "no summary in the 
 # passive open, none a connection.
 twins=$(tl_tracer_twins tr)
 echo "server rows: csv $total, json $jtotal; TcpPassiveOpens delta $dp (children closed at birth: $twins)"
+((twins == 0)) || echo "MEASURED: children closed at birth: $twins of $dp passive opens"
 assert_eq "$total" "$((dp - twins))" "CSV rows of all files == delta(TcpPassiveOpens) - children closed at birth"
 assert_eq "$jtotal" "$((dp - twins))" "JSON conn lines of all files == delta(TcpPassiveOpens) - children closed at birth"
 assert_eq "$(cat "$CSV".* "$CSV" | tl_csv /dev/stdin rport lport="$SP" 2>/dev/null | sort | uniq -d | wc -l)" 0 \
