@@ -932,7 +932,7 @@ static uint64_t prog_lost(struct tracer *tr, const uint64_t *skips, const struct
 uint64_t tracer_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
-	uint64_t n = 0, skips[MAX_LINKS];
+	uint64_t n = 0, skips[MAX_LINKS] = { 0 };
 
 	link_skips(tr, skips);
 	bpf_object__for_each_program(p, tr->skel->obj)
@@ -944,7 +944,7 @@ void tracer_log_missed(struct tracer *tr)
 {
 	struct bpf_program *p;
 	char buf[512];
-	uint64_t res, skips[MAX_LINKS];
+	uint64_t res, skips[MAX_LINKS] = { 0 };
 	size_t o = 0;
 
 	buf[0] = 0;

@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tlspin: no program %s in %s\n", want, argv[1]);
 		return 1;
 	}
-	bpf_object__for_each_program(q, obj)
+	for (q = bpf_object__next_program(obj, NULL); q; q = bpf_object__next_program(obj, q))
 		bpf_program__set_autoload(q, q == p);
 	if (bpf_object__load(obj)) {
 		fprintf(stderr, "tlspin: cannot load %s: %s\n", argv[1], strerror(errno));
