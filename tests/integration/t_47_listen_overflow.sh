@@ -221,12 +221,18 @@ assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active)" 40 "a row for each of
 # retransmits made the tool look at it: full, its drops rising); the two
 # that filled it were answered at once; the client of $RP retransmitted
 # to no listener.
+# A client is decided on a SYN retransmit the tool saw: one the kernel
+# skipped our retransmit program for is owned up to (missed), or, where
+# the kernel counts no skip (before 6.7, classic tracepoint tier), only
+# measured: the clients' timers expire together and run in one softirq,
+# so one skip likely loses a whole wave (kernel matrix, 6.1 tracepoint
+# tier under TCG: 28 of 38 decided, once in many runs).
 want="tlpeer/${TL_PID[srv]}@127.0.0.1:$SP"
 tl_csv "$CSV" dropped_by rport="$SP" role=active | sort | uniq -c
-assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active pid="${TL_PID[cli]}" dropped_by="$want")" 38 \
-	"dropped_by: the 38 late clients' rows name the listener ($want)"
-assert_eq "$(tl_json "$RJ" '#' rport="$SP" role='"active"' pid="${TL_PID[cli]}" dropped_by="\"$want\"")" 38 \
-	"dropped_by: the 38 late clients' JSON objects name it too"
+assert_eq_or_missed "$(tl_csv_count "$CSV" rport="$SP" role=active pid="${TL_PID[cli]}" dropped_by="$want")" 38 tr \
+	"dropped_by: the 38 late clients' rows name the listener ($want)" retrans
+assert_eq_or_missed "$(tl_json "$RJ" '#' rport="$SP" role='"active"' pid="${TL_PID[cli]}" dropped_by="\"$want\"")" 38 tr \
+	"dropped_by: the 38 late clients' JSON objects name it too" retrans
 for f in fill1 fill2; do
 	assert_eq "$(tl_csv_count "$CSV" rport="$SP" role=active pid="${TL_PID[$f]}" dropped_by=)" 1 \
 		"dropped_by: $f, which filled the queue, names no listener (CSV)"
