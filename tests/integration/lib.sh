@@ -743,8 +743,7 @@ tl_tracer_twins() { # NAME: the passive children the stopped tracer saw closed a
 	# birth, never hashed (summary.c): the loser of two ACKs of one request
 	# handled at once on two CPUs, or a child whose creation failed. Each
 	# was counted in TcpPassiveOpens (tcp_create_openreq_child()) and is no
-	# connection, so has no row (kernel matrix, TCG, 6.1 fentry tier: t_10
-	# had 2000 server rows of 2001 passive opens, missed 0).
+	# connection, so has no row (t_10, t_37).
 	local v
 	v=$(sed -n '/ records; drops: /{s/.*never hashed (no row): \([0-9][0-9]*\).*/\1/p;q}' "$TL_WORK/$1.stderr")
 	echo "${v:-0}"

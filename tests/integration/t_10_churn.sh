@@ -54,8 +54,9 @@ rl=$(tl_csv_count "$TL_WORK/passive.csv" lport="$SP")
 rd=$(tl_csv_count "$TL_WORK/active.csv" rport="$SP")
 # TcpPassiveOpens counts every child made, and two ACKs of one request
 # handled at once on two CPUs make two: the loser is closed at birth and
-# is no connection (tl_tracer_twins; kernel matrix under TCG, 6.1 fentry
-# and tracepoint tiers: 2000 rows of 2001 passive opens, missed 0).
+# is no connection (tl_tracer_twins). Likely behind the kernel matrix's
+# 2000 rows of 2001 passive opens with missed 0 (TCG, 6.1 fentry and
+# tracepoint tiers; those logs did not keep the tracer's count).
 twins=$(tl_tracer_twins trL)
 echo "TcpActiveOpens delta $da, TcpPassiveOpens delta $dp (children closed at birth: $twins); rows: -L $rl, -D $rd"
 ((twins == 0)) || echo "MEASURED: children closed at birth (trL): $twins of $dp passive opens"
