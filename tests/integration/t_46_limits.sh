@@ -104,11 +104,25 @@ assert_not_contains "$block" "hint:" "text: no hint in $NS"
 # at their jiffy, a few ms late at most; 1 s is the issue's tolerance.
 tl_expect_exit syn 30 1
 check_row() { # NAME DPORT GIVE_UP_S [LATE_MS]: LATE_MS more allowed after the 1 s
-	local want=$(($3 * 1000)) got
+	local want=$(($3 * 1000)) got what="syn_sent_ms"
 	got=$(tl_csv_get "$CSV" syn_sent_ms rport="$2" close_cause=syn_timeout)
 	echo "$1: syn_sent_ms $got, limits said $3 s"
-	assert_ne "$got" "" "$1: a syn_timeout row"
-	assert_between "${got:-0}" $((want - 1000)) $((want + 1000 + ${4:-0})) "$1: syn_sent_ms within 1 s of syn_give_up_s${4:+ (+$4 ms timer slack)}"
+	assert_eq "$(tl_csv_count "$CSV" rport="$2" close_cause=syn_timeout)" 1 "$1: a syn_timeout row"
+	if [[ $(tl_csv_get "$CSV" timing rport="$2" close_cause=syn_timeout) == inferred ]]; then
+		# Healed: the row's CLOSE was not seen and its end came from the
+		# connect()'s error or the socket's destruction, so its time in
+		# SYN_SENT is unknown (empty), which the tracer must have counted.
+		# The give-up is then read on the client's own clock (tlpeer's
+		# elapsed, its start to connect()'s ETIMEDOUT). Seen once on 6.18,
+		# tp_btf, in CI with the kernel matrix running beside: synl healed
+		# with missed 0 and gaps 0, its CLOSE record never made: not explained yet.
+		assert_ge "$(tl_tracer_count tr healed)" 1 "$1: the row is inferred, so the tracer counted it healed"
+		assert_eq "$(tl_csv_get "$CSV" syn_sent_ms rport="$2" close_cause=syn_timeout)" "" "$1: healed, the time in SYN_SENT left empty"
+		got=$(tl_kv "$TL_WORK/$1.out" done elapsed | awk '{ printf "%d", $1 * 1000 }')
+		what="the client's connect() (healed row: tlpeer's elapsed, ${got} ms)"
+		echo "MEASURED: $1: the row was healed (tracer: $(grep -o 'missed [0-9]*, gaps [0-9]*' "$TL_WORK/tr.stderr"), healed $(tl_tracer_count tr healed))"
+	fi
+	assert_between "${got:-0}" $((want - 1000)) $((want + 1000 + ${4:-0})) "$1: $what within 1 s of syn_give_up_s${4:+ (+$4 ms timer slack)}"
 }
 if [[ -e $LIN ]]; then
 	l=$(nsid "$NL")
