@@ -635,9 +635,10 @@ tl_summary_lost() { # STDERR_FILE: the sum of the loss counters on its summary l
 }
 
 tl_tracer_count() { # NAME COUNTER: one counter of the stopped tracer's summary line
-	# ("ringbuf", "missed", "gaps", "ends not seen", "healed" ...), 0 if absent
+	# ("ringbuf", "missed", "gaps", "ends not seen", "healed" ...), 0 if absent;
+	# the last one on the line too
 	local v
-	v=$(sed -n "/ records; drops: /{s/.*[:;,] $2 \([0-9][0-9]*\)[;,].*/\1/p;q}" "$TL_WORK/$1.stderr")
+	v=$(sed -n "/ records; drops: /{s/.*[:;,] $2 \([0-9][0-9]*\)\([;,].*\)\{0,1\}\$/\1/p;q}" "$TL_WORK/$1.stderr")
 	echo "${v:-0}"
 }
 
@@ -744,9 +745,7 @@ tl_tracer_twins() { # NAME: the passive children the stopped tracer saw closed a
 	# handled at once on two CPUs, or a child whose creation failed. Each
 	# was counted in TcpPassiveOpens (tcp_create_openreq_child()) and is no
 	# connection, so has no row (t_10, t_37).
-	local v
-	v=$(sed -n '/ records; drops: /{s/.*never hashed (no row): \([0-9][0-9]*\).*/\1/p;q}' "$TL_WORK/$1.stderr")
-	echo "${v:-0}"
+	tl_tracer_count "$1" 'children closed at birth, never hashed (no row):'
 }
 
 tl_skips_uncounted() { # TRACER HOOK...: succeeds, printing the hook, when one

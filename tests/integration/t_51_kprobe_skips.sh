@@ -62,14 +62,15 @@ tl_settle_stop
 delta=$((s1 - s0))
 missed=$(tl_tracer_missed tr)
 got=$(tl_csv "$CSV" synack_retrans lport="$SP" | awk '{ n += $1 } END { print n + 0 }')
-echo "MEASURED: $(uname -r), synack on the kprobe tier: synack_retrans $got of $delta (TcpExtTCPSynRetrans delta), missed $missed; $(grep -o 'runs the kernel skipped, by program: .*' "$TL_WORK/tr.stderr" | head -n 1)"
+skipped=$(grep -o 'runs the kernel skipped, by program: .*' "$TL_WORK/tr.stderr" | head -n 1)
+echo "MEASURED: $(uname -r), synack on the kprobe tier: synack_retrans $got of $delta (TcpExtTCPSynRetrans delta), missed $missed; $skipped"
 assert_ge "$delta" "$N" "setup: SYN-ACK retransmits, at least one per request (TcpExtTCPSynRetrans delta)"
 assert_eq "$(tl_csv_count "$CSV" lport="$SP" end_state=SYN_RECV)" "$N" "one half-open row per request"
 if tl_kernel_ge 6.7; then
 	assert_between "$got" "$((delta - missed))" "$delta" \
 		"SYN-ACK retransmits reported, less none the tracer does not own up to (missed $missed)"
 	assert_lt "$got" "$delta" "some SYN-ACK retransmits were nested in tlspin's kprobe (else nothing was tested)"
-	assert_match "$(grep -o 'runs the kernel skipped, by program: .*' "$TL_WORK/tr.stderr")" 'tl_synack_kretprobe [1-9]' \
+	assert_match "$skipped" 'tl_synack_kretprobe [1-9]' \
 		"the exit names the SYN-ACK hook's skips"
 else
 	assert_le "$got" "$delta" "SYN-ACK retransmits reported: never more than the kernel's"
